@@ -1,0 +1,197 @@
+package domain
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// SchemaV1 is the schema version of every event in the v1 catalogue.
+const SchemaV1 = 1
+
+// AggregateKind names the kind of aggregate an event belongs to; it is also
+// the third token of the event's subject.
+type AggregateKind string
+
+// The aggregate kinds.
+const (
+	KindProduct AggregateKind = "product"
+	KindRoadmap AggregateKind = "roadmap"
+	KindItem    AggregateKind = "item"
+	KindRequest AggregateKind = "request"
+)
+
+// Aggregate identifies the aggregate an event belongs to.
+type Aggregate struct {
+	Kind AggregateKind `json:"kind"`
+	ID   string        `json:"id"`
+}
+
+// Actor is who decided, and the role they decided in.
+type Actor struct {
+	ID   string `json:"id"`
+	Role Role   `json:"role,omitempty"`
+}
+
+// ReasonCode classifies why a request was rejected.
+type ReasonCode string
+
+// The reason codes of the domain brief.
+const (
+	ReasonOutOfScope          ReasonCode = "out-of-scope"
+	ReasonLowValue            ReasonCode = "low-value"
+	ReasonDuplicate           ReasonCode = "duplicate"
+	ReasonNotFeasible         ReasonCode = "not-feasible"
+	ReasonConflictsWithVision ReasonCode = "conflicts-with-vision"
+	ReasonOther               ReasonCode = "other"
+)
+
+// ReasonCodes lists every reason code.
+var ReasonCodes = []ReasonCode{ReasonOutOfScope, ReasonLowValue, ReasonDuplicate,
+	ReasonNotFeasible, ReasonConflictsWithVision, ReasonOther}
+
+// Event is one immutable fact in the ledger. Its JSON form is the wire
+// envelope (pinned by golden files); Seq is the stream sequence, known only
+// once the event has been stored and never part of the envelope.
+type Event struct {
+	ID         string     `json:"id"`
+	Type       string     `json:"type"`
+	Schema     int        `json:"schema"`
+	Product    string     `json:"product"`
+	Aggregate  Aggregate  `json:"aggregate"`
+	Actor      Actor      `json:"actor"`
+	OccurredAt time.Time  `json:"occurredAt"`
+	Why        string     `json:"why,omitempty"`
+	Reason     ReasonCode `json:"reason,omitempty"`
+	Data       Payload    `json:"data"`
+	CommandID  string     `json:"commandId"`
+
+	Seq uint64 `json:"-"`
+}
+
+// Subject is the NATS subject the event is stored under:
+// ledger.<product>.<aggregate-kind>.<id>. Ids are validated to be single
+// subject tokens before any event is built.
+func (e Event) Subject() string {
+	return Subject(e.Product, e.Aggregate.Kind, e.Aggregate.ID)
+}
+
+// Subject builds ledger.<product>.<kind>.<id>.
+func Subject(product string, kind AggregateKind, id string) string {
+	return "ledger." + product + "." + string(kind) + "." + id
+}
+
+// ProductSubjects is the subject filter that matches every event of a product.
+func ProductSubjects(product string) string { return "ledger." + product + ".>" }
+
+// Payload is the type-specific data of an event. Each v1 event type has
+// one payload struct; EventType names it.
+type Payload interface {
+	EventType() string
+}
+
+// Unknown is the payload of an event this version cannot read: a type it
+// does not know, a newer schema, or a message that is not a ledger event.
+// Readers skip it and count it; they never fail on it.
+type Unknown struct {
+	Raw json.RawMessage `json:"-"`
+	Err error           `json:"-"`
+}
+
+// EventType implements Payload.
+func (Unknown) EventType() string { return "" }
+
+// MarshalJSON writes the raw bytes back unchanged.
+func (u Unknown) MarshalJSON() ([]byte, error) {
+	if len(u.Raw) == 0 {
+		return []byte("null"), nil
+	}
+	return u.Raw, nil
+}
+
+// ErrUnknownEvent is wrapped by Decode's error for an event that this
+// version cannot read; the returned Event still carries what was readable.
+var ErrUnknownEvent = errors.New("unknown event")
+
+// Decode reads an envelope. For an unknown type or schema it returns the
+// envelope with an Unknown payload and an error wrapping ErrUnknownEvent;
+// for bytes that are not an envelope at all, an Event with only Data set.
+func Decode(b []byte) (Event, error) {
+	var w struct {
+		Event
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Event{Data: Unknown{Raw: b, Err: err}}, fmt.Errorf("%w: not a ledger envelope: %w", ErrUnknownEvent, err)
+	}
+	e := w.Event
+	newPayload, ok := registry[e.Type]
+	if !ok || e.Schema != SchemaV1 {
+		err := fmt.Errorf("%w: type %q schema %d", ErrUnknownEvent, e.Type, e.Schema)
+		e.Data = Unknown{Raw: w.Data, Err: err}
+		return e, err
+	}
+	p := newPayload()
+	if len(w.Data) > 0 && string(w.Data) != "null" {
+		if err := json.Unmarshal(w.Data, p); err != nil {
+			err = fmt.Errorf("%w: %s data: %w", ErrUnknownEvent, e.Type, err)
+			e.Data = Unknown{Raw: w.Data, Err: err}
+			return e, err
+		}
+	}
+	e.Data = derefPayload(p)
+	return e, nil
+}
+
+// Encode writes the wire envelope.
+func Encode(e Event) ([]byte, error) {
+	if e.Data == nil {
+		return nil, fmt.Errorf("event %s has no data", e.ID)
+	}
+	return json.Marshal(e)
+}
+
+// EventID derives the id of the i-th event of a command: a ULID whose time
+// is the event's business time and whose entropy is a hash of the command
+// id. A retried command therefore yields the same ids, which JetStream's
+// duplicate window and the ledger's command index both recognise.
+func EventID(commandID string, at time.Time, i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", commandID, i)))
+	var id ulid.ULID
+	ms := at.UnixMilli()
+	if ms < 0 {
+		ms = 0
+	}
+	_ = id.SetTime(uint64(ms))
+	_ = id.SetEntropy(h[:10])
+	return id.String()
+}
+
+var registry = map[string]func() Payload{}
+
+// derefPayload turns the *T that Decode unmarshalled into the T that
+// Decide produces, so that type switches see one form.
+func derefPayload(p Payload) Payload {
+	return deref[p.EventType()](p)
+}
+
+var deref = map[string]func(Payload) Payload{}
+
+func reg[T Payload]() {
+	var zero T
+	name := zero.EventType()
+	registry[name] = func() Payload { return any(new(T)).(Payload) }
+	typeOrder = append(typeOrder, name)
+	deref[name] = func(p Payload) Payload { return *any(p).(*T) }
+}
+
+// EventTypes lists the v1 event types.
+func EventTypes() []string {
+	return append([]string(nil), typeOrder...)
+}
+
+var typeOrder []string
