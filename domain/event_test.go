@@ -1,0 +1,107 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// samples holds one event of every v1 type with every field set, so that
+// the golden files pin the whole wire format.
+func samples() []Event {
+	at := time.Date(2026, 4, 1, 10, 30, 0, 0, time.UTC)
+	mk := func(kind AggregateKind, id string, role Role, why string, data Payload) Event {
+		return Event{
+			ID: EventID("golden-"+data.EventType(), at, 0), Type: data.EventType(), Schema: SchemaV1,
+			Product: "checkout", Aggregate: Aggregate{Kind: kind, ID: id},
+			Actor: Actor{ID: "olga", Role: role}, OccurredAt: at, Why: why,
+			Data: data, CommandID: "golden-" + data.EventType(),
+		}
+	}
+	rejected := mk(KindRequest, "REQ-7", RolePO, "Fax is out of scope for a web checkout", RequestRejected{})
+	rejected.Reason = ReasonOutOfScope
+	return []Event{
+		mk(KindProduct, "checkout", RolePM, "", ProductCreated{Name: "Checkout", PM: "pam", PO: "olga"}),
+		mk(KindProduct, "checkout", RolePM, "Sales needs a voice", RoleAssigned{Actor: "sally", Role: RoleStakeholder}),
+		mk(KindProduct, "checkout", RolePM, "Olga moved teams", RoleRevoked{Actor: "olga", Role: RolePO}),
+		mk(KindProduct, "checkout", RolePM, "Board review", VisionStated{Vision: "The fastest checkout", Metrics: []string{"conversion +5%", "p95 < 2s"}}),
+		mk(KindProduct, "checkout", RolePO, "Q2 focus", ProductGoalSet{Goal: "Cards first"}),
+		mk(KindRoadmap, "R1", RolePM, "Top customer ask", RoadmapItemPlanned{Title: "One-click pay", Objective: "Fewer abandoned carts", Period: "2026-Q2"}),
+		mk(KindRoadmap, "R1", RolePM, "Vendor late", RoadmapItemRescheduled{From: "2026-Q2", To: "2026-Q3"}),
+		mk(KindRoadmap, "R1", RolePM, "Revenue first", RoadmapItemRanked{Position: Position{Place: PlaceAbove, Ref: "R2"}}),
+		mk(KindRoadmap, "R1", RolePM, "Market moved", RoadmapItemDropped{}),
+		mk(KindItem, "PAY-7", RolePO, "", BacklogItemAdded{Title: "Card form", Kind: ItemStory, Detail: "PCI scope", Epic: "PAY", Roadmap: "R1", Request: "REQ-1"}),
+		mk(KindItem, "PAY-7", RolePO, "Split after review", BacklogItemRefined{Title: "Card form (EU)", Detail: "EU only", Roadmap: "R2"}),
+		mk(KindItem, "PAY-7", RolePO, "Highest RICE", BacklogItemRanked{Position: Position{Place: PlaceTop}, Score: &Score{Framework: "RICE", Inputs: map[string]float64{"reach": 500, "impact": 2, "confidence": 0.8, "effort": 3}}}),
+		mk(KindItem, "PAY-7", RolePO, "Superseded", BacklogItemRemoved{}),
+		mk(KindRequest, "REQ-7", RoleStakeholder, "Lost two deals", RequestSubmitted{Title: "Fax orders", Detail: "B2B", BusinessCase: "Lost two deals", Requester: "sally", Repeats: "REQ-3"}),
+		mk(KindRequest, "REQ-7", RolePO, "Fits the goal", RequestAccepted{Item: "PAY-9"}),
+		rejected,
+		mk(KindRequest, "REQ-7", RolePO, "After the freeze", RequestDeferred{Until: "2026-09-01"}),
+		mk(KindRequest, "REQ-7", RoleStakeholder, "", RequestWithdrawn{}),
+		mk(KindItem, "PAY-7", RoleTeam, "", BacklogItemEstimated{Points: 5}),
+		mk(KindItem, "PAY-7", RoleTeam, "", WorkStarted{}),
+		mk(KindItem, "PAY-7", RoleTeam, "", WorkDelivered{Release: "2026.06"}),
+	}
+}
+
+func TestGoldenWireFormat(t *testing.T) {
+	seen := map[string]bool{}
+	for _, e := range samples() {
+		seen[e.Type] = true
+		t.Run(e.Type, func(t *testing.T) {
+			got, err := Encode(e)
+			require.NoError(t, err)
+			var pretty bytes.Buffer
+			require.NoError(t, json.Indent(&pretty, got, "", "  "))
+			pretty.WriteByte('\n')
+			path := filepath.Join("testdata", e.Type+".json")
+			if *update {
+				require.NoError(t, os.MkdirAll("testdata", 0o755))
+				require.NoError(t, os.WriteFile(path, pretty.Bytes(), 0o644))
+			}
+			want, err := os.ReadFile(path)
+			require.NoError(t, err, "run go test ./domain -update to create it")
+			assert.Equal(t, string(want), pretty.String(), "wire format of %s changed: a new shape needs a new schema version", e.Type)
+
+			// And the golden bytes decode back to the same event.
+			back, err := Decode(want)
+			require.NoError(t, err)
+			assert.Equal(t, e, back)
+		})
+	}
+	for _, typ := range EventTypes() {
+		assert.True(t, seen[typ], "no golden sample for %s", typ)
+	}
+}
+
+func TestDecodeUnknown(t *testing.T) {
+	cases := []struct {
+		name string
+		raw  string
+		typ  string
+	}{
+		{"NewerSchema", `{"id":"x","type":"BacklogItemAdded","schema":2,"product":"checkout","data":{"title":"t"}}`, "BacklogItemAdded"},
+		{"UnknownType", `{"id":"x","type":"BacklogItemSplit","schema":1,"product":"checkout","data":{}}`, "BacklogItemSplit"},
+		{"BadData", `{"id":"x","type":"BacklogItemAdded","schema":1,"product":"checkout","data":{"title":5}}`, "BacklogItemAdded"},
+		{"NotJSON", `hello`, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := Decode([]byte(tc.raw))
+			require.ErrorIs(t, err, ErrUnknownEvent)
+			assert.Equal(t, tc.typ, e.Type)
+			_, ok := e.Data.(Unknown)
+			assert.True(t, ok, "payload is Unknown")
+		})
+	}
+}

@@ -1,0 +1,67 @@
+package domain
+
+import (
+	"math"
+	"sort"
+	"strings"
+)
+
+// Frameworks lists the scoring frameworks the ledger knows, with the
+// inputs each needs (canonical names). The formulas themselves are the
+// projections' business: the ledger stores inputs, never a computed value.
+var Frameworks = map[string][]string{
+	"RICE": {"reach", "impact", "confidence", "effort"},
+	"WSJF": {"bv", "tc", "rr", "size"},
+}
+
+// inputAliases maps the long names people write to canonical input names.
+var inputAliases = map[string]string{
+	"business-value":   "bv",
+	"time-criticality": "tc",
+	"risk-reduction":   "rr",
+	"job-size":         "size",
+}
+
+// NormalizeScore validates a score's framework and inputs and returns it
+// with an upper-case framework name and canonical input names.
+func NormalizeScore(sc Score) (Score, error) {
+	fw := strings.ToUpper(strings.TrimSpace(sc.Framework))
+	need, ok := Frameworks[fw]
+	if !ok {
+		return sc, invalid("score", "unknown scoring framework %q: use RICE (reach,impact,confidence,effort) or WSJF (bv,tc,rr,size)", sc.Framework)
+	}
+	in := make(map[string]float64, len(sc.Inputs))
+	for k, v := range sc.Inputs {
+		key := strings.ToLower(strings.TrimSpace(k))
+		if alias, ok := inputAliases[key]; ok {
+			key = alias
+		}
+		if !contains(need, key) {
+			return sc, invalid("score", "%s has no input %q: it takes %s", fw, k, strings.Join(need, ", "))
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+			return sc, invalid("score", "%s input %s=%v must be a finite number, zero or more", fw, key, v)
+		}
+		in[key] = v
+	}
+	var missing []string
+	for _, k := range need {
+		if _, ok := in[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return sc, invalid("score", "%s score is missing %s", fw, strings.Join(missing, ", "))
+	}
+	return Score{Framework: fw, Inputs: in}, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

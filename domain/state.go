@@ -1,0 +1,256 @@
+package domain
+
+import (
+	"slices"
+	"time"
+)
+
+// ItemStatus is a backlog item's place in its life.
+type ItemStatus string
+
+// The backlog item statuses.
+const (
+	StatusNew        ItemStatus = "new"
+	StatusInProgress ItemStatus = "in-progress"
+	StatusDelivered  ItemStatus = "delivered"
+	StatusRemoved    ItemStatus = "removed"
+)
+
+// Open reports whether the item is still in the ordered backlog.
+func (s ItemStatus) Open() bool { return s == StatusNew || s == StatusInProgress }
+
+// RequestStatus is a request's fate.
+type RequestStatus string
+
+// The request statuses.
+const (
+	StatusPending   RequestStatus = "pending"
+	StatusAccepted  RequestStatus = "accepted"
+	StatusRejected  RequestStatus = "rejected"
+	StatusDeferred  RequestStatus = "deferred"
+	StatusWithdrawn RequestStatus = "withdrawn"
+)
+
+// Undecided reports whether the PO can still decide on the request.
+func (s RequestStatus) Undecided() bool { return s == StatusPending || s == StatusDeferred }
+
+// Product is the product aggregate's state: who holds which role.
+type Product struct {
+	ID     string
+	Name   string
+	Exists bool
+	Roles  map[string]map[Role]bool // actor -> roles held now
+}
+
+// Has reports whether actor holds role now.
+func (p Product) Has(actor string, role Role) bool { return p.Roles[actor][role] }
+
+// RolesOf lists the roles actor holds, in the brief's order.
+func (p Product) RolesOf(actor string) []Role {
+	var out []Role
+	for _, r := range Roles {
+		if p.Roles[actor][r] {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Holders lists the actors holding role, sorted.
+func (p Product) Holders(role Role) []string {
+	var out []string
+	for a, rs := range p.Roles {
+		if rs[role] {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// RoadmapItem is a roadmap item aggregate's state.
+type RoadmapItem struct {
+	ID      string
+	Title   string
+	Period  string
+	Dropped bool
+}
+
+// Item is a backlog item aggregate's state.
+type Item struct {
+	ID      string
+	Title   string
+	Kind    ItemKind
+	Status  ItemStatus
+	Epic    string
+	Roadmap string
+}
+
+// Request is a request aggregate's state.
+type Request struct {
+	ID            string
+	Requester     string
+	RequesterRole Role
+	Title         string
+	Status        RequestStatus
+}
+
+// State is what the deciders need to know about one product: its roles,
+// and every roadmap item, backlog item and request by id. It is built by
+// applying the product's events in stream order; it is the write model,
+// not a read model (those live in projections).
+type State struct {
+	Product  Product
+	Roadmap  map[string]RoadmapItem
+	Items    map[string]Item
+	Requests map[string]Request
+	// Commands maps each recorded command id to the stream sequence of
+	// its first event, so that a retried command is recorded once.
+	Commands map[string]uint64
+	// LastSeq and LastAt are the sequence and business time of the
+	// product's latest event: the expected version of the next append and
+	// the earliest time it may carry.
+	LastSeq uint64
+	LastAt  time.Time
+}
+
+// NewState returns the empty state of a product that has no events yet.
+func NewState(product string) *State {
+	return &State{
+		Product:  Product{ID: product, Roles: map[string]map[Role]bool{}},
+		Roadmap:  map[string]RoadmapItem{},
+		Items:    map[string]Item{},
+		Requests: map[string]Request{},
+		Commands: map[string]uint64{},
+	}
+}
+
+// Recorded reports whether a command with this id is already in the
+// ledger, and the sequence of its first event.
+func (s *State) Recorded(commandID string) (uint64, bool) {
+	seq, ok := s.Commands[commandID]
+	return seq, ok
+}
+
+// Apply folds one stored event into the state. Events of another product
+// and events this version cannot read only advance the position.
+func (s *State) Apply(e Event) {
+	if e.Seq > s.LastSeq {
+		s.LastSeq = e.Seq
+	}
+	if e.Product != s.Product.ID {
+		return
+	}
+	if _, unknown := e.Data.(Unknown); unknown || e.Data == nil {
+		return
+	}
+	if e.OccurredAt.After(s.LastAt) {
+		s.LastAt = e.OccurredAt
+	}
+	if e.CommandID != "" {
+		if _, ok := s.Commands[e.CommandID]; !ok {
+			s.Commands[e.CommandID] = e.Seq
+		}
+	}
+	id := e.Aggregate.ID
+	switch e.Aggregate.Kind {
+	case KindProduct:
+		s.Product = EvolveProduct(s.Product, e)
+	case KindRoadmap:
+		s.Roadmap[id] = EvolveRoadmapItem(s.Roadmap[id], e)
+	case KindItem:
+		s.Items[id] = EvolveItem(s.Items[id], e)
+	case KindRequest:
+		s.Requests[id] = EvolveRequest(s.Requests[id], e)
+	}
+}
+
+// EvolveProduct folds a product event into the product's state. It copies
+// the role map it changes, so p is left as it was.
+func EvolveProduct(p Product, e Event) Product {
+	switch d := e.Data.(type) {
+	case ProductCreated:
+		p.ID, p.Name, p.Exists = e.Product, d.Name, true
+		p.Roles = withRole(p.Roles, d.PM, RolePM, true)
+		p.Roles = withRole(p.Roles, d.PO, RolePO, true)
+	case RoleAssigned:
+		p.Roles = withRole(p.Roles, d.Actor, d.Role, true)
+	case RoleRevoked:
+		p.Roles = withRole(p.Roles, d.Actor, d.Role, false)
+	}
+	return p
+}
+
+func withRole(roles map[string]map[Role]bool, actor string, role Role, on bool) map[string]map[Role]bool {
+	out := make(map[string]map[Role]bool, len(roles)+1)
+	for a, rs := range roles {
+		out[a] = rs
+	}
+	held := make(map[Role]bool, len(out[actor])+1)
+	for r, v := range out[actor] {
+		held[r] = v
+	}
+	if on {
+		held[role] = true
+	} else {
+		delete(held, role)
+	}
+	if len(held) == 0 {
+		delete(out, actor)
+	} else {
+		out[actor] = held
+	}
+	return out
+}
+
+// EvolveRoadmapItem folds a roadmap event into the item's state.
+func EvolveRoadmapItem(r RoadmapItem, e Event) RoadmapItem {
+	switch d := e.Data.(type) {
+	case RoadmapItemPlanned:
+		r = RoadmapItem{ID: e.Aggregate.ID, Title: d.Title, Period: d.Period}
+	case RoadmapItemRescheduled:
+		r.Period = d.To
+	case RoadmapItemDropped:
+		r.Dropped = true
+	}
+	return r
+}
+
+// EvolveItem folds a backlog or delivery event into the item's state.
+func EvolveItem(it Item, e Event) Item {
+	switch d := e.Data.(type) {
+	case BacklogItemAdded:
+		it = Item{ID: e.Aggregate.ID, Title: d.Title, Kind: d.Kind, Status: StatusNew, Epic: d.Epic, Roadmap: d.Roadmap}
+	case BacklogItemRefined:
+		if d.Title != "" {
+			it.Title = d.Title
+		}
+		if d.Roadmap != "" {
+			it.Roadmap = d.Roadmap
+		}
+	case BacklogItemRemoved:
+		it.Status = StatusRemoved
+	case WorkStarted:
+		it.Status = StatusInProgress
+	case WorkDelivered:
+		it.Status = StatusDelivered
+	}
+	return it
+}
+
+// EvolveRequest folds a request event into the request's state.
+func EvolveRequest(r Request, e Event) Request {
+	switch d := e.Data.(type) {
+	case RequestSubmitted:
+		r = Request{ID: e.Aggregate.ID, Requester: d.Requester, RequesterRole: e.Actor.Role, Title: d.Title, Status: StatusPending}
+	case RequestAccepted:
+		r.Status = StatusAccepted
+	case RequestRejected:
+		r.Status = StatusRejected
+	case RequestDeferred:
+		r.Status = StatusDeferred
+	case RequestWithdrawn:
+		r.Status = StatusWithdrawn
+	}
+	return r
+}

@@ -1,0 +1,130 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Limits on input, from the brief.
+const (
+	MaxIDLen    = 64
+	MaxTitleLen = 200
+	MaxTextLen  = 4000
+)
+
+var (
+	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
+	periodPattern = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
+)
+
+// ValidID reports whether s can be an id: it becomes a NATS subject
+// token, so a dot, '*', '>' or space must never get through.
+func ValidID(s string) bool { return idPattern.MatchString(s) }
+
+// CheckID validates an id, naming the field in the error.
+func CheckID(field, s string) error {
+	if s == "" {
+		return invalid(field, "%s is required", field)
+	}
+	if !ValidID(s) {
+		return invalid(field, "%s %q is not a valid id: use 1-64 letters, digits, '-' or '_', starting with a letter or digit", field, s)
+	}
+	return nil
+}
+
+func checkOptionalID(field, s string) error {
+	if s == "" {
+		return nil
+	}
+	return CheckID(field, s)
+}
+
+func checkText(field, s string, required bool, max int) error {
+	if !utf8.ValidString(s) {
+		return invalid(field, "%s is not valid UTF-8", field)
+	}
+	if strings.TrimSpace(s) == "" {
+		if required {
+			return invalid(field, "%s is required and must not be blank", field)
+		}
+		return nil
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return invalid(field, "%s is %d characters long; the limit is %d", field, n, max)
+	}
+	return nil
+}
+
+func checkTitle(field, s string) error { return checkText(field, s, true, MaxTitleLen) }
+
+// checkWhy enforces the rationale rule: a decision that changes priority,
+// scope or a request's fate says why.
+func checkWhy(why, decision string) error {
+	if strings.TrimSpace(why) == "" {
+		return invalid("why", "%s needs a rationale: say why with --why", decision)
+	}
+	return checkText("why", why, true, MaxTextLen)
+}
+
+// ValidPeriod reports whether p is a period such as 2027-Q1.
+func ValidPeriod(p string) bool { return periodPattern.MatchString(p) }
+
+func checkPeriod(p string) error {
+	if p == "" {
+		return invalid("period", "period is required (for example 2027-Q1)")
+	}
+	if !ValidPeriod(p) {
+		return invalid("period", "period %q is not a quarter: write it like 2027-Q1", p)
+	}
+	return nil
+}
+
+// PeriodBounds returns the first instant of a period and the first instant
+// after it, in UTC.
+func PeriodBounds(p string) (start, end time.Time, err error) {
+	if !ValidPeriod(p) {
+		return time.Time{}, time.Time{}, invalid("period", "period %q is not a quarter: write it like 2027-Q1", p)
+	}
+	var year, q int
+	if _, err := fmt.Sscanf(p, "%d-Q%d", &year, &q); err != nil {
+		return time.Time{}, time.Time{}, invalid("period", "period %q: %v", p, err)
+	}
+	start = time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC)
+	return start, start.AddDate(0, 3, 0), nil
+}
+
+// PeriodOf returns the quarter that contains t, such as 2026-Q3.
+func PeriodOf(t time.Time) string {
+	t = t.UTC()
+	return fmt.Sprintf("%04d-Q%d", t.Year(), (int(t.Month())-1)/3+1)
+}
+
+func (k ItemKind) valid() bool {
+	for _, x := range ItemKinds {
+		if k == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidReason reports whether r is a known reason code.
+func ValidReason(r ReasonCode) bool {
+	for _, x := range ReasonCodes {
+		if r == x {
+			return true
+		}
+	}
+	return false
+}
+
+func listOf[T ~string](xs []T) string {
+	s := make([]string, len(xs))
+	for i, x := range xs {
+		s[i] = string(x)
+	}
+	return strings.Join(s, ", ")
+}
