@@ -1,0 +1,158 @@
+package projections
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// The change lines of the transparency log read "field old -> new", or
+// "field new" when the field was first set. Free text is quoted.
+
+func change(field, old, new string) []string {
+	switch {
+	case old == new:
+		return nil
+	case old == "":
+		return []string{field + " " + new}
+	case new == "":
+		return []string{field + " " + old + " -> (none)"}
+	}
+	return []string{field + " " + old + " -> " + new}
+}
+
+func text(s string) string {
+	if s == "" {
+		return ""
+	}
+	return strconv.Quote(s)
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func numPtr(f *float64) string {
+	if f == nil {
+		return ""
+	}
+	return num(*f)
+}
+
+func scoreText(s *Score) string {
+	switch {
+	case s == nil:
+		return ""
+	case s.Value == nil:
+		return s.Framework + " (no value)"
+	}
+	return s.Formula + " " + num(*s.Value)
+}
+
+// itemChanges says what a decision changed on a backlog item. The rank is
+// reported on rank decisions (always, old and new) and on creation.
+func itemChanges(before Item, had bool, after Item, ranked bool) []string {
+	out := []string{}
+	if !had {
+		out = append(out, change("title", "", text(after.Title))...)
+		out = append(out, change("kind", "", string(after.Kind))...)
+		out = append(out, change("status", "", string(after.Status))...)
+		out = append(out, fmt.Sprintf("rank %d", after.Rank))
+		before = Item{Title: after.Title, Kind: after.Kind, Status: after.Status}
+	}
+	out = append(out, change("title", text(before.Title), text(after.Title))...)
+	out = append(out, change("detail", text(before.Detail), text(after.Detail))...)
+	out = append(out, change("epic", before.Epic, after.Epic)...)
+	out = append(out, change("roadmap", before.Roadmap, after.Roadmap)...)
+	out = append(out, change("request", before.Request, after.Request)...)
+	out = append(out, change("status", string(before.Status), string(after.Status))...)
+	if ranked {
+		out = append(out, fmt.Sprintf("rank %d -> %d", before.Rank, after.Rank))
+	}
+	out = append(out, change("estimate", numPtr(before.Estimate), numPtr(after.Estimate))...)
+	out = append(out, change("score", scoreText(before.Score), scoreText(after.Score))...)
+	out = append(out, change("release", before.Release, after.Release)...)
+	return out
+}
+
+// roadmapChanges says what a decision changed on a roadmap item; the rank
+// within the period is reported when withRank is set.
+func roadmapChanges(before RoadmapItem, had bool, after RoadmapItem, withRank bool) []string {
+	out := []string{}
+	if !had {
+		before = RoadmapItem{}
+	}
+	out = append(out, change("title", text(before.Title), text(after.Title))...)
+	out = append(out, change("objective", text(before.Objective), text(after.Objective))...)
+	out = append(out, change("period", before.Period, after.Period)...)
+	out = append(out, change("status", string(before.Status), string(after.Status))...)
+	if withRank {
+		if had {
+			out = append(out, fmt.Sprintf("rank %d -> %d", before.Rank, after.Rank))
+		} else {
+			out = append(out, fmt.Sprintf("rank %d", after.Rank))
+		}
+	}
+	for _, id := range after.Items {
+		if !containsID(before.Items, id) {
+			out = append(out, "serving item +"+id)
+		}
+	}
+	for _, id := range before.Items {
+		if !containsID(after.Items, id) {
+			out = append(out, "serving item -"+id)
+		}
+	}
+	if had && before.Progress.Delivered != after.Progress.Delivered {
+		out = append(out, fmt.Sprintf("delivered %d/%d -> %d/%d", before.Progress.Delivered,
+			before.Progress.Total, after.Progress.Delivered, after.Progress.Total))
+	}
+	if after.Late && !before.Late {
+		out = append(out, "delivered after its period "+after.Period)
+	}
+	return out
+}
+
+// requestChanges says what a decision changed on a request.
+func requestChanges(before Request, had bool, after Request) []string {
+	out := []string{}
+	if !had {
+		before = Request{}
+		out = append(out, change("title", "", text(after.Title))...)
+		out = append(out, change("requester", "", after.Requester)...)
+		out = append(out, change("repeats", "", after.Repeats)...)
+		if after.Comeback {
+			out = append(out, "comeback after rejection of "+after.Repeats)
+		}
+	}
+	out = append(out, change("status", string(before.Status), string(after.Status))...)
+	out = append(out, change("deferred until", before.DeferredUntil, after.DeferredUntil)...)
+	out = append(out, change("item", before.Item, after.Item)...)
+	return out
+}
+
+// productChanges says what a product decision changed and keeps pr up to
+// date with it.
+func productChanges(pr *product, p domain.Payload) []string {
+	out := []string{}
+	switch p := p.(type) {
+	case domain.ProductCreated:
+		out = append(out, change("name", text(pr.Name), text(p.Name))...)
+		out = append(out, change("pm", "", p.PM)...)
+		out = append(out, change("po", "", p.PO)...)
+		pr.Name = p.Name
+	case domain.RoleAssigned:
+		out = append(out, fmt.Sprintf("role %s assigned to %s", p.Role, p.Actor))
+	case domain.RoleRevoked:
+		out = append(out, fmt.Sprintf("role %s revoked from %s", p.Role, p.Actor))
+	case domain.VisionStated:
+		out = append(out, change("vision", text(pr.Vision), text(p.Vision))...)
+		old, cur := strings.Join(pr.Metrics, "; "), strings.Join(p.Metrics, "; ")
+		out = append(out, change("metrics", text(old), text(cur))...)
+		pr.Vision, pr.Metrics = p.Vision, cloneSlice(p.Metrics)
+	case domain.ProductGoalSet:
+		out = append(out, change("goal", text(pr.Goal), text(p.Goal))...)
+		pr.Goal = p.Goal
+	}
+	return out
+}

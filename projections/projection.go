@@ -1,0 +1,157 @@
+package projections
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Projection is a deterministic fold over the events of one product.
+type Projection interface {
+	// Apply folds one event. Events arrive in stream order (Seq
+	// increasing); an event whose Seq is not above Position is a
+	// redelivery and is ignored. Apply never panics and never fails: an
+	// unreadable payload is skipped and counted (see Skipped).
+	Apply(e domain.Event)
+	// Reset returns the projection to its empty state.
+	Reset()
+	// Position is the Seq of the last event applied, 0 if none.
+	Position() uint64
+}
+
+// ErrSnapshotVersion is wrapped by UnmarshalSnapshot when the snapshot was
+// written by a different fold version: the caller rebuilds from history.
+var ErrSnapshotVersion = errors.New("snapshot version mismatch")
+
+// DecisionRef is the short form of a decision as an item carries it: the
+// last decision about a backlog or roadmap item.
+type DecisionRef struct {
+	Seq   uint64      `json:"seq"`
+	Type  string      `json:"type"`
+	Actor string      `json:"actor"`
+	Role  domain.Role `json:"role"`
+	At    time.Time   `json:"at"`
+	Why   string      `json:"why"`
+	// Overrides lists the items a rank decision jumped over although their
+	// score, in the same framework, was higher.
+	Overrides []Override `json:"overrides,omitempty"`
+}
+
+// Override is an item that a rank decision put below the ranked item
+// although its latest score was higher.
+type Override struct {
+	ID        string  `json:"id"`
+	Framework string  `json:"framework"`
+	Score     float64 `json:"score"`
+}
+
+func refOf(e domain.Event) DecisionRef {
+	return DecisionRef{Seq: e.Seq, Type: e.Data.EventType(), Actor: e.Actor.ID,
+		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why}
+}
+
+func (d DecisionRef) clone() DecisionRef {
+	d.Overrides = cloneSlice(d.Overrides)
+	return d
+}
+
+// cursor is the bookkeeping every projection shares: where it stands in
+// the stream and what it could not read.
+type cursor struct {
+	Pos          uint64 `json:"position"`
+	Skipped      int    `json:"skipped,omitempty"`
+	FirstSkipped uint64 `json:"firstSkipped,omitempty"`
+}
+
+// admit advances the cursor over e and reports whether e should be folded:
+// not for a redelivered event (Seq not above the position) nor for a
+// payload this version cannot read, which is counted instead.
+func (c *cursor) admit(e domain.Event) bool {
+	if e.Seq != 0 && e.Seq <= c.Pos {
+		return false
+	}
+	if e.Seq > c.Pos {
+		c.Pos = e.Seq
+	}
+	if !known(e.Data) {
+		if c.Skipped == 0 {
+			c.FirstSkipped = e.Seq
+		}
+		c.Skipped++
+		return false
+	}
+	return true
+}
+
+// known reports whether p is one of the v1 payloads in the value form that
+// domain.Decode and the deciders produce. Anything else (domain.Unknown,
+// nil, a pointer form) is something this version cannot read.
+func known(p domain.Payload) bool {
+	switch p.(type) {
+	case domain.ProductCreated, domain.RoleAssigned, domain.RoleRevoked,
+		domain.VisionStated, domain.ProductGoalSet,
+		domain.RoadmapItemPlanned, domain.RoadmapItemRescheduled,
+		domain.RoadmapItemRanked, domain.RoadmapItemDropped,
+		domain.BacklogItemAdded, domain.BacklogItemRefined,
+		domain.BacklogItemRanked, domain.BacklogItemRemoved,
+		domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
+		domain.RequestDeferred, domain.RequestWithdrawn,
+		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered:
+		return true
+	}
+	return false
+}
+
+// snapshot is the envelope of every snapshot: the fold version and the
+// state it wrote.
+type snapshot struct {
+	Version string          `json:"version"`
+	State   json.RawMessage `json:"state"`
+}
+
+func marshalSnapshot(version string, state any) ([]byte, error) {
+	b, err := json.Marshal(state)
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s snapshot: %w", version, err)
+	}
+	out, err := json.Marshal(snapshot{Version: version, State: b})
+	if err != nil {
+		return nil, fmt.Errorf("marshal %s snapshot: %w", version, err)
+	}
+	return out, nil
+}
+
+func unmarshalSnapshot(version string, b []byte, state any) error {
+	var s snapshot
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("read %s snapshot: %w", version, err)
+	}
+	if s.Version != version {
+		return fmt.Errorf("snapshot written by %q, this fold is %q; rebuild from history: %w",
+			s.Version, version, ErrSnapshotVersion)
+	}
+	if err := json.Unmarshal(s.State, state); err != nil {
+		return fmt.Errorf("read %s snapshot state: %w", version, err)
+	}
+	return nil
+}
+
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+func timePtr(t time.Time) *time.Time { return &t }

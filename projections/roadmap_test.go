@@ -1,0 +1,154 @@
+package projections
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+func roadmapOrder(t *testing.T, r *Roadmap) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, p := range r.Periods() {
+		for i, it := range p.Items {
+			require.Equal(t, i+1, it.Rank, "rank of %s in %s", it.ID, p.Name)
+			require.Equal(t, p.Name, it.Period)
+			out[p.Name] = append(out[p.Name], it.ID)
+		}
+	}
+	return out
+}
+
+func TestRoadmapPeriodsAndRank(t *testing.T) {
+	b := newBuilder()
+	b.plan("R1", "2026-Q2")
+	b.plan("R2", "2026-Q1")
+	b.plan("R3", "2026-Q2")
+	b.plan("R4", "2026-Q2")
+	b.plan("R5", "2027")
+	b.plan("R6", "someday")
+	b.plan("R7", "2026-H1")
+	b.emit(pm, domain.KindRoadmap, "R4", domain.RoadmapItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, "urgent")
+	b.emit(pm, domain.KindRoadmap, "R1", domain.RoadmapItemRanked{Position: domain.Position{Place: domain.PlaceBelow, Ref: "R3"}}, "")
+	b.emit(pm, domain.KindRoadmap, "R3", domain.RoadmapItemRanked{Position: domain.Position{Place: domain.PlaceAbove, Ref: "R2"}}, "other period: no move")
+	b.emit(pm, domain.KindRoadmap, "R2", domain.RoadmapItemRescheduled{From: "2026-Q1", To: "2026-Q2"}, "slipped")
+	r := NewRoadmap()
+	applyAll(r, b.events)
+
+	names := []string{}
+	for _, p := range r.Periods() {
+		names = append(names, p.Name)
+	}
+	assert.Equal(t, []string{"2026-H1", "2026-Q2", "2027", "someday"}, names, "Q1 emptied; sorted by start, then length")
+	assert.Equal(t, map[string][]string{
+		"2026-H1": {"R7"}, "2026-Q2": {"R4", "R3", "R1", "R2"}, "2027": {"R5"}, "someday": {"R6"},
+	}, roadmapOrder(t, r))
+	r2, ok := r.Item("R2")
+	require.True(t, ok)
+	assert.Equal(t, "slipped", r2.LastDecision.Why)
+	assert.Equal(t, RoadmapPlanned, r2.Status)
+	assert.Equal(t, []string{}, r2.Items)
+}
+
+func TestPeriodLess(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b string
+	}{
+		{"Quarters", "2026-Q1", "2026-Q2"},
+		{"YearBoundary", "2026-Q4", "2027-Q1"},
+		{"MonthBeforeLaterQuarter", "2026-02", "2026-Q2"},
+		{"ShorterFirstAtSameStart", "2026-Q1", "2026-H1"},
+		{"HalfBeforeYear", "2026-H1", "2026"},
+		{"UnreadableLast", "2099", "later"},
+		{"UnreadableByName", "alpha", "beta"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.True(t, periodLess(tt.a, tt.b))
+			assert.False(t, periodLess(tt.b, tt.a))
+		})
+	}
+}
+
+func TestRoadmapStatus(t *testing.T) {
+	b := newBuilder()
+	b.plan("R1", "2026-Q1")
+	b.plan("R2", "2026-Q1")
+	b.plan("R3", "2026-Q1")
+	b.plan("R4", "2026-Q1")
+	b.itemFor("A", "R1")
+	b.itemFor("B", "R1")
+	b.itemFor("C", "R1")
+	b.itemFor("D", "R2")
+	b.itemFor("E", "R3")
+	b.item("F", "unplanned work")
+	b.start("A")
+	r := NewRoadmap()
+	applyAll(r, b.events)
+	r1, _ := r.Item("R1")
+	assert.Equal(t, RoadmapInProgress, r1.Status)
+	assert.Equal(t, Progress{Total: 3, InProgress: 1}, r1.Progress)
+	assert.Equal(t, []string{"A", "B", "C"}, r1.Items)
+	r4, _ := r.Item("R4")
+	assert.Equal(t, RoadmapPlanned, r4.Status, "no serving items: planned, never delivered")
+
+	b.deliver("A")
+	b.remove("B")
+	b.deliver("D")
+	b.emit(pm, domain.KindRoadmap, "R3", domain.RoadmapItemDropped{}, "market changed")
+	b.deliver("E")
+	applyAll(r, b.events[r.Position():])
+	r1, _ = r.Item("R1")
+	assert.Equal(t, RoadmapInProgress, r1.Status, "C is still open")
+	assert.Equal(t, Progress{Total: 2, Delivered: 1}, r1.Progress, "removed B is excluded")
+	r2, _ := r.Item("R2")
+	assert.Equal(t, RoadmapDelivered, r2.Status)
+	r3, _ := r.Item("R3")
+	assert.Equal(t, RoadmapDropped, r3.Status, "a dropped item stays dropped")
+	require.NotNil(t, r3.DroppedAt)
+	assert.Nil(t, r3.DeliveredAt)
+
+	// C is delivered after Q1 ended: R1 is delivered, late, at C's time.
+	b.setTime(time.Date(2026, 4, 2, 10, 0, 0, 0, time.UTC))
+	last := b.deliver("C")
+	applyAll(r, b.events[r.Position():])
+	r1, _ = r.Item("R1")
+	assert.Equal(t, RoadmapDelivered, r1.Status)
+	assert.Equal(t, last.OccurredAt, *r1.DeliveredAt)
+	assert.True(t, r1.Late)
+	r2, _ = r.Item("R2")
+	assert.False(t, r2.Late)
+
+	// New work on a delivered item reopens it; moving it away delivers it again.
+	b.itemFor("G", "R2")
+	applyAll(r, b.events[r.Position():])
+	r2, _ = r.Item("R2")
+	assert.Equal(t, RoadmapInProgress, r2.Status)
+	assert.Nil(t, r2.DeliveredAt)
+	b.emit(po, domain.KindItem, "G", domain.BacklogItemRefined{Roadmap: "R4"}, "belongs to R4")
+	applyAll(r, b.events[r.Position():])
+	r2, _ = r.Item("R2")
+	assert.Equal(t, RoadmapDelivered, r2.Status)
+	r4, _ = r.Item("R4")
+	assert.Equal(t, []string{"G"}, r4.Items)
+}
+
+func TestRoadmapIgnoresUnknown(t *testing.T) {
+	b := newBuilder()
+	b.emit(pm, domain.KindRoadmap, "R9", domain.RoadmapItemDropped{}, "")
+	b.emit(pm, domain.KindRoadmap, "R9", domain.RoadmapItemRescheduled{To: "2026-Q3"}, "")
+	b.emit(pm, domain.KindRoadmap, "R9", domain.RoadmapItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, "")
+	b.itemFor("A", "R9")
+	b.start("A")
+	b.deliver("Z")
+	r := NewRoadmap()
+	require.NotPanics(t, func() { applyAll(r, b.events) })
+	assert.Empty(t, r.Periods())
+	_, ok := r.Item("R9")
+	assert.False(t, ok)
+}

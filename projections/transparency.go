@@ -1,0 +1,363 @@
+package projections
+
+import (
+	"encoding/json"
+	"sort"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// LogVersion is the version of the transparency Log fold. It embeds the
+// versions of the folds the Log reuses, so a change to any of them
+// invalidates Log snapshots too.
+const LogVersion = "log/1+" + BacklogVersion + "+" + RoadmapVersion + "+" + RequestsVersion
+
+// Decision is one link in an item's chain of decisions: who decided, in
+// which role, when, what changed and why.
+type Decision struct {
+	Seq     uint64            `json:"seq"`
+	EventID string            `json:"eventId,omitempty"`
+	Type    string            `json:"type"`
+	Actor   string            `json:"actor"`
+	Role    domain.Role       `json:"role"`
+	At      time.Time         `json:"at"`
+	Why     string            `json:"why"`
+	Reason  domain.ReasonCode `json:"reason,omitempty"`
+	// Changes says what changed, in words: "rank 5 -> 2", "period
+	// 2026-Q2 -> 2026-Q3", "status new -> in-progress".
+	Changes []string `json:"changes"`
+	Links   *Links   `json:"links,omitempty"`
+	// OverridesScore lists, on a rank decision, the items it jumped over
+	// although their score in the same framework was higher.
+	OverridesScore []Override `json:"overridesScore,omitempty"`
+	// Via is set on a roadmap item's chain when the decision was about a
+	// backlog item serving it: the id of that backlog item.
+	Via string `json:"via,omitempty"`
+}
+
+// Links are the other aggregates a decision's subject is tied to.
+type Links struct {
+	// Request is the request a backlog item came from.
+	Request string `json:"request,omitempty"`
+	// Item is the backlog item a request became.
+	Item    string `json:"item,omitempty"`
+	Epic    string `json:"epic,omitempty"`
+	Roadmap string `json:"roadmap,omitempty"`
+	// Repeats is the earlier request a request submits again.
+	Repeats string `json:"repeats,omitempty"`
+}
+
+func (d Decision) clone() Decision {
+	d.Changes = cloneSlice(d.Changes)
+	d.Links = clonePtr(d.Links)
+	d.OverridesScore = cloneSlice(d.OverridesScore)
+	return d
+}
+
+// Log is the transparency log: for every backlog item, roadmap item,
+// request and product, the complete ordered chain of decisions. It keeps
+// its own Backlog, Roadmap and Requests to tell what each decision
+// changed. The zero value is empty and ready to use.
+type Log struct {
+	st       logState
+	backlog  Backlog
+	roadmap  Roadmap
+	requests Requests
+}
+
+type logState struct {
+	Cursor cursor `json:"cursor"`
+	// Chains are keyed by kind/id.
+	Chains   map[string]*chain   `json:"chains"`
+	Products map[string]*product `json:"products"`
+}
+
+type chain struct {
+	Kind      domain.AggregateKind `json:"kind"`
+	ID        string               `json:"id"`
+	Decisions []Decision           `json:"decisions"`
+	Churn     int                  `json:"churn,omitempty"`
+}
+
+// product is what the Log needs of a product to say what changed.
+type product struct {
+	Name    string   `json:"name,omitempty"`
+	Vision  string   `json:"vision,omitempty"`
+	Metrics []string `json:"metrics,omitempty"`
+	Goal    string   `json:"goal,omitempty"`
+}
+
+var _ Projection = (*Log)(nil)
+
+// NewLog returns an empty transparency log.
+func NewLog() *Log { return &Log{} }
+
+// Version returns LogVersion.
+func (l *Log) Version() string { return LogVersion }
+
+// Reset empties the log.
+func (l *Log) Reset() { *l = Log{} }
+
+// Position is the Seq of the last event applied, 0 if none.
+func (l *Log) Position() uint64 { return l.st.Cursor.Pos }
+
+// Skipped returns how many events had a payload this version cannot read,
+// and the Seq of the first of them.
+func (l *Log) Skipped() (count int, firstSeq uint64) {
+	return l.st.Cursor.Skipped, l.st.Cursor.FirstSkipped
+}
+
+// Apply folds one event into the log.
+func (l *Log) Apply(e domain.Event) {
+	if !l.st.Cursor.admit(e) {
+		return
+	}
+	id := e.Aggregate.ID
+	switch p := e.Data.(type) {
+	case domain.ProductCreated, domain.RoleAssigned, domain.RoleRevoked,
+		domain.VisionStated, domain.ProductGoalSet:
+		l.fold(e)
+		l.productDecision(e)
+	case domain.RoadmapItemPlanned, domain.RoadmapItemRescheduled,
+		domain.RoadmapItemRanked, domain.RoadmapItemDropped:
+		before, had := l.roadmap.Item(id)
+		l.fold(e)
+		after, ok := l.roadmap.Item(id)
+		if !ok {
+			return
+		}
+		_, ranked := p.(domain.RoadmapItemRanked)
+		d := decisionOf(e)
+		d.Changes = roadmapChanges(before, had, after, ranked || before.Period != after.Period)
+		l.record(domain.KindRoadmap, id, d, ranked)
+	case domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
+		domain.RequestDeferred, domain.RequestWithdrawn:
+		before, had := l.requests.Request(id)
+		l.fold(e)
+		after, ok := l.requests.Request(id)
+		if !ok {
+			return
+		}
+		d := decisionOf(e)
+		d.Changes = requestChanges(before, had, after)
+		d.Links = links(Links{Item: after.Item, Repeats: after.Repeats})
+		l.record(domain.KindRequest, id, d, false)
+	default:
+		l.itemDecision(e)
+	}
+}
+
+// itemDecision records a backlog or delivery decision on the item's chain
+// and, where it moved a roadmap item's status or progress, on that roadmap
+// item's chain too.
+func (l *Log) itemDecision(e domain.Event) {
+	id := e.Aggregate.ID
+	before, had := l.backlog.Item(id)
+	touched := []string{}
+	if had {
+		touched = append(touched, before.Roadmap)
+	}
+	switch p := e.Data.(type) {
+	case domain.BacklogItemAdded:
+		touched = append(touched, p.Roadmap)
+	case domain.BacklogItemRefined:
+		touched = append(touched, p.Roadmap)
+	}
+	sort.Strings(touched)
+	roadmapBefore := map[string]RoadmapItem{}
+	for _, rid := range touched {
+		if it, ok := l.roadmap.Item(rid); ok {
+			roadmapBefore[rid] = it
+		}
+	}
+	l.fold(e)
+	after, ok := l.backlog.Item(id)
+	if !ok {
+		return
+	}
+	_, ranked := e.Data.(domain.BacklogItemRanked)
+	d := decisionOf(e)
+	d.Changes = itemChanges(before, had, after, ranked)
+	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
+	if ranked {
+		d.OverridesScore = cloneSlice(after.LastDecision.Overrides)
+	}
+	l.record(domain.KindItem, id, d, ranked)
+	for i, rid := range touched {
+		rb, had := roadmapBefore[rid]
+		ra, ok := l.roadmap.Item(rid)
+		if !had || !ok || (i > 0 && touched[i-1] == rid) {
+			continue
+		}
+		if changes := roadmapChanges(rb, true, ra, false); len(changes) > 0 {
+			rd := decisionOf(e)
+			rd.Changes, rd.Via = changes, id
+			l.record(domain.KindRoadmap, rid, rd, false)
+		}
+	}
+}
+
+func (l *Log) productDecision(e domain.Event) {
+	id := e.Aggregate.ID
+	if id == "" {
+		id = e.Product
+	}
+	if l.st.Products == nil {
+		l.st.Products = map[string]*product{}
+	}
+	pr := l.st.Products[id]
+	if pr == nil {
+		pr = &product{}
+		l.st.Products[id] = pr
+	}
+	d := decisionOf(e)
+	d.Changes = productChanges(pr, e.Data)
+	l.record(domain.KindProduct, id, d, false)
+}
+
+func (l *Log) fold(e domain.Event) {
+	l.backlog.Apply(e)
+	l.roadmap.Apply(e)
+	l.requests.Apply(e)
+}
+
+func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bool) {
+	if l.st.Chains == nil {
+		l.st.Chains = map[string]*chain{}
+	}
+	key := chainKey(kind, id)
+	c := l.st.Chains[key]
+	if c == nil {
+		c = &chain{Kind: kind, ID: id}
+		l.st.Chains[key] = c
+	}
+	c.Decisions = append(c.Decisions, d)
+	if rerank {
+		c.Churn++
+	}
+}
+
+func decisionOf(e domain.Event) Decision {
+	return Decision{Seq: e.Seq, EventID: e.ID, Type: e.Data.EventType(), Actor: e.Actor.ID,
+		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why, Reason: e.Reason, Changes: []string{}}
+}
+
+func links(l Links) *Links {
+	if l == (Links{}) {
+		return nil
+	}
+	return &l
+}
+
+func chainKey(kind domain.AggregateKind, id string) string { return string(kind) + "/" + id }
+
+// lookupKinds is the order Chain and Churn try when only an id is given.
+var lookupKinds = []domain.AggregateKind{domain.KindItem, domain.KindRequest,
+	domain.KindRoadmap, domain.KindProduct}
+
+func (l *Log) find(id string) *chain {
+	for _, k := range lookupKinds {
+		if c := l.st.Chains[chainKey(k, id)]; c != nil {
+			return c
+		}
+	}
+	return nil
+}
+
+// Chain returns the decisions about id in order, the kind of aggregate id
+// names, and whether the log knows it. Ids are looked up as a backlog
+// item, then a request, a roadmap item and a product; use ChainOf when an
+// id may name more than one.
+func (l *Log) Chain(id string) ([]Decision, domain.AggregateKind, bool) {
+	c := l.find(id)
+	if c == nil {
+		return nil, "", false
+	}
+	return cloneDecisions(c.Decisions), c.Kind, true
+}
+
+// ChainOf returns the decisions about the aggregate of the given kind and
+// id, and whether the log knows it.
+func (l *Log) ChainOf(kind domain.AggregateKind, id string) ([]Decision, bool) {
+	c := l.st.Chains[chainKey(kind, id)]
+	if c == nil {
+		return nil, false
+	}
+	return cloneDecisions(c.Decisions), true
+}
+
+// Churn returns how often id was re-ranked (0 if unknown).
+func (l *Log) Churn(id string) int {
+	if c := l.find(id); c != nil {
+		return c.Churn
+	}
+	return 0
+}
+
+// IDs returns the ids of every aggregate of a kind that has a chain, sorted.
+func (l *Log) IDs(kind domain.AggregateKind) []string {
+	out := []string{}
+	for _, c := range l.st.Chains {
+		if c.Kind == kind {
+			out = append(out, c.ID)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func cloneDecisions(ds []Decision) []Decision {
+	out := make([]Decision, len(ds))
+	for i, d := range ds {
+		out[i] = d.clone()
+	}
+	return out
+}
+
+type logSnapshot struct {
+	State    logState        `json:"state"`
+	Backlog  json.RawMessage `json:"backlog"`
+	Roadmap  json.RawMessage `json:"roadmap"`
+	Requests json.RawMessage `json:"requests"`
+}
+
+// MarshalSnapshot writes the whole log state, with the folds it embeds,
+// deterministically.
+func (l *Log) MarshalSnapshot() ([]byte, error) {
+	s := logSnapshot{State: l.st}
+	var err error
+	if s.Backlog, err = l.backlog.MarshalSnapshot(); err != nil {
+		return nil, err
+	}
+	if s.Roadmap, err = l.roadmap.MarshalSnapshot(); err != nil {
+		return nil, err
+	}
+	if s.Requests, err = l.requests.MarshalSnapshot(); err != nil {
+		return nil, err
+	}
+	return marshalSnapshot(LogVersion, &s)
+}
+
+// UnmarshalSnapshot replaces the state with a snapshot's. A snapshot of
+// another fold version fails with ErrSnapshotVersion and leaves the log
+// unchanged.
+func (l *Log) UnmarshalSnapshot(data []byte) error {
+	var s logSnapshot
+	if err := unmarshalSnapshot(LogVersion, data, &s); err != nil {
+		return err
+	}
+	var n Log
+	if err := n.backlog.UnmarshalSnapshot(s.Backlog); err != nil {
+		return err
+	}
+	if err := n.roadmap.UnmarshalSnapshot(s.Roadmap); err != nil {
+		return err
+	}
+	if err := n.requests.UnmarshalSnapshot(s.Requests); err != nil {
+		return err
+	}
+	n.st = s.State
+	*l = n
+	return nil
+}
