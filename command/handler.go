@@ -1,0 +1,173 @@
+package command
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Store is the part of the event store the handler needs.
+type Store interface {
+	// Read calls fn for each event of product with sequence > after, in
+	// stream order, up to the end of the stream at the time of the call;
+	// it returns the last sequence delivered (after when none). Events
+	// this version cannot read arrive with a domain.Unknown payload.
+	Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error)
+	// Append stores events atomically if the product's last sequence is
+	// still expect, returning their sequences; otherwise it fails with a
+	// domain conflict error and stores nothing. Appending events whose
+	// ids were stored before returns the original sequences. Safe for
+	// concurrent use.
+	Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error)
+}
+
+// MaxAttempts bounds how often Execute re-decides a command when another
+// decision on the same product, about other aggregates, got in first.
+const MaxAttempts = 8
+
+// Handler executes commands. It keeps each product's write state in
+// memory and catches it up from the store before every decision, so a
+// long-running server does not re-read history. Safe for concurrent use.
+type Handler struct {
+	store Store
+	now   func() time.Time
+
+	mu       sync.Mutex
+	products map[string]*product
+}
+
+type product struct {
+	mu    sync.Mutex
+	state *domain.State
+}
+
+// New returns a Handler over store; now supplies the time of decisions
+// that name none (time.Now when nil).
+func New(store Store, now func() time.Time) *Handler {
+	if now == nil {
+		now = time.Now
+	}
+	return &Handler{store: store, now: now, products: map[string]*product{}}
+}
+
+// Result is what a recorded command wrote.
+type Result struct {
+	// Events are the command's events with their stream sequences.
+	Events []domain.Event
+	// Duplicate is true when the command id was already recorded: nothing
+	// new was written, Events is empty and FirstSeq names the original.
+	Duplicate bool
+	FirstSeq  uint64
+}
+
+// Execute decides c against the product's latest state and appends the
+// events. It returns once they are durable (acknowledged by JetStream).
+// Refusals are *domain.Error values; a concurrent change to one of the
+// aggregates the command touches is a domain conflict error.
+func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error) {
+	p := h.product(c.Product)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+
+	if err := domain.CheckID("product", c.Product); err != nil {
+		return Result{}, err
+	}
+	for attempt := 1; ; attempt++ {
+		if err := h.catchUp(ctx, c.Product, p); err != nil {
+			return Result{}, err
+		}
+		if seq, ok := p.state.Recorded(c.ID); ok {
+			return Result{Duplicate: true, FirstSeq: seq}, nil
+		}
+		evs, err := domain.Decide(p.state, c, h.now())
+		if err != nil {
+			return Result{}, err
+		}
+		read := p.state.LastSeq
+		seqs, err := h.store.Append(ctx, evs, read)
+		if err == nil {
+			for i := range evs {
+				evs[i].Seq = seqs[i]
+				p.state.Apply(evs[i])
+			}
+			return Result{Events: evs, FirstSeq: seqs[0]}, nil
+		}
+		if !errors.Is(err, domain.ErrConflict) {
+			return Result{}, err
+		}
+		// Someone else wrote to the product. If they touched what this
+		// command decides about, the user must look again; otherwise
+		// decide again on the fresh state.
+		changed, cerr := h.changedSince(ctx, c.Product, p, read, evs)
+		if cerr != nil {
+			return Result{}, cerr
+		}
+		if changed != nil {
+			return Result{}, domain.Conflict("%s %q was changed by %s (%s at sequence %d) while this decision was being recorded: look at it again and retry",
+				changed.Aggregate.Kind, changed.Aggregate.ID, changed.Actor.ID, changed.Type, changed.Seq)
+		}
+		if attempt == MaxAttempts {
+			return Result{}, fmt.Errorf("product %q is busy: %d attempts lost a race with other writers: %w", c.Product, attempt, err)
+		}
+	}
+}
+
+// State returns a copy-free view of the product's current write state,
+// caught up with the store. Callers must not modify it.
+func (h *Handler) State(ctx context.Context, productID string) (*domain.State, error) {
+	p := h.product(productID)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := h.catchUp(ctx, productID, p); err != nil {
+		return nil, err
+	}
+	return p.state, nil
+}
+
+func (h *Handler) product(id string) *product {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p, ok := h.products[id]
+	if !ok {
+		p = &product{state: domain.NewState(id)}
+		h.products[id] = p
+	}
+	return p
+}
+
+func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
+	_, err := h.store.Read(ctx, id, p.state.LastSeq, func(e domain.Event) error {
+		p.state.Apply(e)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read product %q: %w", id, err)
+	}
+	return nil
+}
+
+// changedSince catches the state up and returns the first new event that
+// touches one of the aggregates of evs, or nil.
+func (h *Handler) changedSince(ctx context.Context, id string, p *product, after uint64, evs []domain.Event) (*domain.Event, error) {
+	touched := map[domain.Aggregate]bool{}
+	for _, e := range evs {
+		touched[e.Aggregate] = true
+	}
+	var hit *domain.Event
+	_, err := h.store.Read(ctx, id, after, func(e domain.Event) error {
+		p.state.Apply(e)
+		if hit == nil && touched[e.Aggregate] {
+			e := e
+			hit = &e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read product %q: %w", id, err)
+	}
+	return hit, nil
+}
