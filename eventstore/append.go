@@ -1,0 +1,260 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Headers every stored event carries besides Nats-Msg-Id; they let the
+// audit code and tools read an event's type without decoding it.
+const (
+	HeaderType   = "Ledger-Type"
+	HeaderSchema = "Ledger-Schema"
+)
+
+// JetStream publish headers (server/stream.go).
+const (
+	hdrExpectedLastSubjSeq     = "Nats-Expected-Last-Subject-Sequence"
+	hdrExpectedLastSubjSeqSubj = "Nats-Expected-Last-Subject-Sequence-Subject"
+	hdrBatchID                 = "Nats-Batch-Id"
+	hdrBatchSeq                = "Nats-Batch-Sequence"
+	hdrBatchCommit             = "Nats-Batch-Commit"
+)
+
+// MaxBatch is the most events one Append stores: the server's default
+// limit on an atomic batch.
+const MaxBatch = 1000
+
+// JetStream error codes Append maps.
+const (
+	errCodeWrongLastSeq           = jetstream.JSErrCodeStreamWrongLastSequence         // 10071, single replica
+	errCodeWrongLastSeqReplicated = jetstream.JSErrCodeStreamWrongLastSequenceConstant // 10164, replicated
+	errCodeDuplicateInProcess     = 10158                                              // a message with this id is being stored
+	errCodeBatchDuplicate         = 10201                                              // an atomic batch holds an id already stored
+)
+
+// Append stores events (all of one product, each with its id) in order and
+// returns their stream sequences.
+//
+// expect is the product's last stream sequence the caller decided on, 0
+// when the product has no events yet: if any event of the product was
+// stored since, nothing is stored and the error is a domain conflict
+// (errors.Is(err, domain.ErrConflict)). One event is one publish; several
+// are one atomic batch, stored all or nothing. An append whose event ids are
+// already stored (a retried command) stores nothing again and returns the
+// original sequences with no error.
+func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	msgs, err := buildMsgs(events, expect)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	var seqs []uint64
+	if len(msgs) == 1 {
+		var ack *jetstream.PubAck
+		ack, err = s.js.PublishMsg(ctx, msgs[0])
+		if err == nil {
+			seqs = []uint64{ack.Sequence}
+		}
+	} else {
+		seqs, err = s.publishBatch(ctx, msgs)
+	}
+	if err == nil {
+		return seqs, nil
+	}
+	return s.appendFailed(ctx, events, expect, err)
+}
+
+// buildMsgs validates the events and turns them into messages; the first
+// carries the product's expected last sequence.
+func buildMsgs(events []domain.Event, expect uint64) ([]*nats.Msg, error) {
+	product := events[0].Product
+	if !validToken(product) {
+		return nil, invalidProduct(product)
+	}
+	if len(events) > MaxBatch {
+		return nil, &domain.Error{Kind: domain.KindInvalid, Msg: fmt.Sprintf("%d events in one append: at most %d can be stored atomically", len(events), MaxBatch)}
+	}
+	ids := make(map[string]bool, len(events))
+	msgs := make([]*nats.Msg, len(events))
+	for i, e := range events {
+		switch {
+		case e.Product != product:
+			return nil, &domain.Error{Kind: domain.KindInvalid, Field: "product", Msg: fmt.Sprintf("event %s is for product %q, not %q: one append holds one product", e.ID, e.Product, product)}
+		case e.ID == "":
+			return nil, &domain.Error{Kind: domain.KindInvalid, Field: "id", Msg: fmt.Sprintf("event %d (%s) has no id", i, e.Type)}
+		case ids[e.ID]:
+			return nil, &domain.Error{Kind: domain.KindInvalid, Field: "id", Msg: fmt.Sprintf("event id %s appears twice in one append", e.ID)}
+		case e.Aggregate.Kind == "" || !validToken(e.Aggregate.ID):
+			return nil, &domain.Error{Kind: domain.KindInvalid, Field: "aggregate", Msg: fmt.Sprintf("event %s has aggregate %s %q, which is not a subject token", e.ID, e.Aggregate.Kind, e.Aggregate.ID)}
+		}
+		ids[e.ID] = true
+		data, err := domain.Encode(e)
+		if err != nil {
+			return nil, fmt.Errorf("encoding event %s: %w", e.ID, err)
+		}
+		m := nats.NewMsg(e.Subject())
+		m.Data = data
+		m.Header.Set(jetstream.MsgIDHeader, e.ID)
+		m.Header.Set(HeaderType, e.Type)
+		m.Header.Set(HeaderSchema, strconv.Itoa(e.Schema))
+		msgs[i] = m
+	}
+	msgs[0].Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
+	msgs[0].Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(product))
+	return msgs, nil
+}
+
+// publishBatch stores msgs as one atomic batch (server/jetstream_batching.go):
+// every message carries the batch id and its position 1..n; the last also
+// carries the commit and is sent as a request, whose answer is the PubAck
+// for the whole batch. The server stages the earlier ones and checks every
+// message's headers only at the commit, so a failure stores nothing.
+func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg) ([]uint64, error) {
+	id := nuid.Next()
+	n := len(msgs)
+	for i, m := range msgs {
+		m.Header.Set(hdrBatchID, id)
+		m.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
+		if i < n-1 {
+			// Staged messages need no answer; a lost one makes the batch
+			// incomplete, which the commit reports.
+			if err := s.nc.PublishMsg(m); err != nil {
+				return nil, fmt.Errorf("sending batch message %d of %d: %w", i+1, n, err)
+			}
+		}
+	}
+	commit := msgs[n-1]
+	commit.Header.Set(hdrBatchCommit, "1")
+	resp, err := s.nc.RequestMsgWithContext(ctx, commit)
+	if errors.Is(err, nats.ErrNoResponders) {
+		return nil, fmt.Errorf("no JetStream stream stores %s: %w", commit.Subject, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("committing a batch of %d events: %w", n, err)
+	}
+	var ack struct {
+		Error  *jetstream.APIError `json:"error"`
+		Stream string              `json:"stream"`
+		Seq    uint64              `json:"seq"`
+		Count  int                 `json:"count"`
+	}
+	if err := json.Unmarshal(resp.Data, &ack); err != nil {
+		return nil, fmt.Errorf("committing a batch of %d events: bad answer from JetStream: %w", n, err)
+	}
+	if ack.Error != nil {
+		return nil, fmt.Errorf("atomic batch of %d events refused, none stored: %w", n, ack.Error)
+	}
+	if ack.Stream == "" || ack.Count != n || ack.Seq < uint64(n) {
+		return nil, fmt.Errorf("committing a batch of %d events: unexpected answer %s", n, resp.Data)
+	}
+	// A committed batch is stored contiguously, ending at ack.Seq.
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = ack.Seq - uint64(n-1-i)
+	}
+	return seqs, nil
+}
+
+// appendFailed turns a refused append into the ledger's answer. A retried
+// append whose events are already stored succeeds with their sequences: on
+// a replicated stream the server reports the duplicate ids, on a single
+// replica the sequence check fails first (a retry with the same expect
+// finds its events after expect), so both answers are checked against the
+// stream. Any other sequence failure is a domain conflict.
+func (s *Store) appendFailed(ctx context.Context, events []domain.Event, expect uint64, cause error) ([]uint64, error) {
+	var apiErr *jetstream.APIError
+	if !errors.As(cause, &apiErr) {
+		return nil, fmt.Errorf("appending %d events to product %q: %w", len(events), events[0].Product, cause)
+	}
+	product := events[0].Product
+	switch apiErr.ErrorCode {
+	case errCodeWrongLastSeq, errCodeWrongLastSeqReplicated:
+		// Had this append been stored already with the same expectation,
+		// its events would be the product's next ones after expect.
+		seqs, all, err := s.stored(ctx, events, position{after: expect}, len(events))
+		if err != nil {
+			return nil, err
+		}
+		if all {
+			return seqs, nil
+		}
+		now, err := s.LastSeq(ctx, product)
+		if err != nil {
+			return nil, domain.Conflict("product %q changed since it was read (expected last sequence %d): retry", product, expect)
+		}
+		return nil, domain.Conflict("product %q changed since it was read (expected last sequence %d, it is now %d): retry", product, expect, now)
+	case errCodeBatchDuplicate, errCodeDuplicateInProcess:
+		// JetStream forgets ids after the duplicate window, so the first
+		// write is recent. On a replicated stream it may still be on its
+		// way (in process): look for it a little.
+		since := position{since: time.Now().Add(-3 * duplicateWindow)}
+		deadline := time.Now().Add(2 * time.Second)
+		for {
+			seqs, all, err := s.stored(ctx, events, since, 0)
+			if err != nil {
+				return nil, err
+			}
+			if all {
+				return seqs, nil
+			}
+			if apiErr.ErrorCode != errCodeDuplicateInProcess || time.Now().After(deadline) {
+				return nil, fmt.Errorf("appending %d events to product %q: some of their ids are already stored, not all: %w", len(events), product, cause)
+			}
+			select {
+			case <-ctx.Done():
+				return nil, fmt.Errorf("appending %d events to product %q: %w", len(events), product, cause)
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}
+	return nil, fmt.Errorf("appending %d events to product %q: %w", len(events), product, cause)
+}
+
+// stored looks for the events by id among the product's messages stored
+// from start on, reading at most limit of them (0: all); all reports
+// whether every one was found.
+func (s *Store) stored(ctx context.Context, events []domain.Event, start position, limit int) (seqs []uint64, all bool, err error) {
+	want := make(map[string]int, len(events))
+	for i, e := range events {
+		want[e.ID] = i
+	}
+	filter := domain.ProductSubjects(events[0].Product)
+	end, err := s.lastSeq(ctx, filter)
+	if err != nil {
+		return nil, false, err
+	}
+	seqs = make([]uint64, len(events))
+	found, read := 0, 0
+	_, err = s.scan(ctx, filter, start, end, func(m jetstream.Msg, seq uint64) error {
+		if i, ok := want[m.Headers().Get(jetstream.MsgIDHeader)]; ok && seqs[i] == 0 {
+			seqs[i] = seq
+			found++
+		}
+		if read++; found == len(events) || read == limit {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, false, fmt.Errorf("looking for events already stored: %w", err)
+	}
+	return seqs, found == len(events), nil
+}
+
+// errStop ends a scan early.
+var errStop = errors.New("stop")

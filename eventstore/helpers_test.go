@@ -1,0 +1,158 @@
+package eventstore
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// at is the business time of the test events.
+var at = time.Date(2026, 3, 14, 9, 30, 0, 0, time.UTC)
+
+// testCtx is a context that ends with the test, bounded so that a hung
+// server fails the test instead of the whole run.
+func testCtx(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// itemAdded builds the i-th event of command cmd: a backlog item added to
+// product.
+func itemAdded(product, cmd string, i int) domain.Event {
+	item := fmt.Sprintf("ITEM-%d", i)
+	return domain.Event{
+		ID:         domain.EventID(cmd, at, i),
+		Type:       domain.TypeBacklogItemAdded,
+		Schema:     domain.SchemaV1,
+		Product:    product,
+		Aggregate:  domain.Aggregate{Kind: domain.KindItem, ID: item},
+		Actor:      domain.Actor{ID: "olga", Role: domain.RolePO},
+		OccurredAt: at,
+		Data:       domain.BacklogItemAdded{Title: "item " + item, Kind: domain.ItemStory},
+		CommandID:  cmd,
+	}
+}
+
+// itemsAdded builds n events of one command.
+func itemsAdded(product, cmd string, n int) []domain.Event {
+	es := make([]domain.Event, n)
+	for i := range es {
+		es[i] = itemAdded(product, cmd, i)
+	}
+	return es
+}
+
+// productCreated builds the event that starts product.
+func productCreated(product, cmd string) domain.Event {
+	return domain.Event{
+		ID:         domain.EventID(cmd, at, 0),
+		Type:       domain.TypeProductCreated,
+		Schema:     domain.SchemaV1,
+		Product:    product,
+		Aggregate:  domain.Aggregate{Kind: domain.KindProduct, ID: product},
+		Actor:      domain.Actor{ID: "paula"},
+		OccurredAt: at,
+		Data:       domain.ProductCreated{Name: "Product " + product, PM: "paula", PO: "olga"},
+		CommandID:  cmd,
+	}
+}
+
+// openTemp opens an in-process store on a new data directory.
+func openTemp(t testing.TB) *Store {
+	t.Helper()
+	s, err := Open(testCtx(t), Options{DataDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	return s
+}
+
+// readAll reads every event of product.
+func readAll(t testing.TB, s *Store, product string) []domain.Event {
+	t.Helper()
+	var es []domain.Event
+	_, err := s.Read(testCtx(t), product, 0, func(e domain.Event) error {
+		es = append(es, e)
+		return nil
+	})
+	require.NoError(t, err)
+	return es
+}
+
+// freePorts reserves n distinct TCP ports on 127.0.0.1. They are released
+// before use, so another process could take one; the window is short.
+func freePorts(t testing.TB, n int) []int {
+	t.Helper()
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
+	}
+	return ports
+}
+
+// startCluster starts a 3-node JetStream cluster of in-process servers,
+// each with its own store directory, and returns the client URLs joined by
+// commas once the cluster has a meta leader.
+func startCluster(t testing.TB) string {
+	t.Helper()
+	const size = 3
+	ports := freePorts(t, size)
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	servers := make([]*server.Server, size)
+	var urls []string
+	for i := range servers {
+		opts := &server.Options{
+			ServerName: fmt.Sprintf("n%d", i+1),
+			Host:       "127.0.0.1",
+			Port:       server.RANDOM_PORT,
+			JetStream:  true,
+			StoreDir:   t.TempDir(),
+			NoLog:      true,
+			NoSigs:     true,
+			Cluster:    server.ClusterOpts{Name: "ledger-test", Host: "127.0.0.1", Port: ports[i]},
+			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+		}
+		ns, err := server.NewServer(opts)
+		require.NoError(t, err)
+		go ns.Start()
+		t.Cleanup(func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		})
+		require.True(t, ns.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
+		servers[i] = ns
+		urls = append(urls, ns.ClientURL())
+	}
+	require.Eventually(t, func() bool {
+		for _, ns := range servers {
+			if ns.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 20*time.Millisecond, "the cluster elected no meta leader")
+	require.Eventually(t, func() bool {
+		for _, ns := range servers {
+			if !ns.JetStreamIsCurrent() {
+				return false
+			}
+		}
+		return true
+	}, 20*time.Second, 20*time.Millisecond, "the cluster's servers did not catch up")
+	return strings.Join(urls, ",")
+}

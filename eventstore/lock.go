@@ -1,0 +1,174 @@
+package eventstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+const (
+	lockFile  = "LOCK"
+	ownerFile = "owner.json"
+	// ownerWait is how long Open waits for a one-shot owner of the data
+	// directory to finish before giving up.
+	ownerWait = 5 * time.Second
+	// ownerPoll is the interval between attempts to take the lock.
+	ownerPoll = 100 * time.Millisecond
+)
+
+// ErrInUse matches (with errors.Is) the error Open returns when another
+// process owns the data directory and does not serve it.
+var ErrInUse = errors.New("data directory in use")
+
+// InUseError is Open's error when another process that does not serve the
+// data directory holds it.
+type InUseError struct {
+	Dir string
+	PID int // 0 when the owner has not written owner.json yet
+	// Err is why the owner's URL could not be used, when it has one.
+	Err error
+}
+
+// Error says who holds the directory and what to do.
+func (e *InUseError) Error() string {
+	owner := "another process"
+	if e.PID > 0 {
+		owner = fmt.Sprintf("process %d", e.PID)
+	}
+	if e.Err != nil {
+		return fmt.Sprintf("data directory %q is in use by %s, which serves it but cannot be reached: %v: wait for it to finish, or restart \"ledger serve\"", e.Dir, owner, e.Err)
+	}
+	return fmt.Sprintf("data directory %q is in use by %s (not serving): wait for it to finish, or run \"ledger serve\" to share it", e.Dir, owner)
+}
+
+// Is makes errors.Is(err, ErrInUse) true.
+func (e *InUseError) Is(target error) bool { return target == ErrInUse }
+
+// Unwrap returns why the owner's URL could not be used, if it has one.
+func (e *InUseError) Unwrap() error { return e.Err }
+
+// owner is the content of DataDir/owner.json: who owns the directory and
+// where it serves it.
+type owner struct {
+	PID     int       `json:"pid"`
+	URL     string    `json:"url"`
+	Started time.Time `json:"started"`
+}
+
+// dirLock is an exclusive lock on a data directory, held for the life of
+// the embedded server.
+type dirLock struct {
+	dir  string
+	file *os.File
+}
+
+// errLocked is lockDir's answer when another open file holds the lock.
+var errLocked = errors.New("locked")
+
+// lockDir takes the exclusive, non-blocking lock on dir/LOCK. The lock is
+// held by the open file: it is released when the file is closed or the
+// process dies, so a crashed owner never blocks the directory.
+func lockDir(dir string) (*dirLock, error) {
+	f, err := os.OpenFile(filepath.Join(dir, lockFile), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the lock of data directory %q: %w", dir, err)
+	}
+	if err := flock(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &dirLock{dir: dir, file: f}, nil
+}
+
+// writeOwner records this process as the owner, atomically.
+func (l *dirLock) writeOwner(url string) error {
+	b, err := json.Marshal(owner{PID: os.Getpid(), URL: url, Started: time.Now().UTC()})
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(l.dir, ownerFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return fmt.Errorf("cannot write %s: %w", ownerFile, err)
+	}
+	if err := os.Rename(tmp, filepath.Join(l.dir, ownerFile)); err != nil {
+		return fmt.Errorf("cannot write %s: %w", ownerFile, err)
+	}
+	return nil
+}
+
+// release removes owner.json and then drops the lock.
+func (l *dirLock) release() error {
+	var errs []error
+	if err := os.Remove(filepath.Join(l.dir, ownerFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("cannot remove %s: %w", ownerFile, err))
+	}
+	if err := funlock(l.file); err != nil {
+		errs = append(errs, fmt.Errorf("cannot unlock data directory %q: %w", l.dir, err))
+	}
+	if err := l.file.Close(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// readOwner reads dir/owner.json; a missing or half-written file reads as
+// the zero owner.
+func readOwner(dir string) owner {
+	var o owner
+	b, err := os.ReadFile(filepath.Join(dir, ownerFile))
+	if err == nil {
+		_ = json.Unmarshal(b, &o)
+	}
+	return o
+}
+
+// openDir opens the store on a data directory: as its owner with an
+// embedded server when the lock is free; as a client of the owner when the
+// owner serves it; otherwise it waits up to ownerWait for the owner to
+// finish.
+func openDir(ctx context.Context, opt Options) (*Store, error) {
+	if err := os.MkdirAll(opt.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create data directory %q: %w", opt.DataDir, err)
+	}
+	deadline := time.Now().Add(ownerWait)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	for {
+		l, err := lockDir(opt.DataDir)
+		if err == nil {
+			s, err := openEmbedded(ctx, opt, l)
+			if err != nil {
+				_ = l.release()
+				return nil, err
+			}
+			return s, nil
+		}
+		if !errors.Is(err, errLocked) {
+			return nil, err
+		}
+		o := readOwner(opt.DataDir)
+		var lastErr error
+		if o.URL != "" {
+			s, err := openURL(ctx, opt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir))
+			var unreachable *unreachableError
+			if !errors.As(err, &unreachable) {
+				return s, err // connected: the answer is final, good or bad
+			}
+			lastErr = err
+		}
+		wait := min(ownerPoll, time.Until(deadline))
+		if wait <= 0 {
+			return nil, &InUseError{Dir: opt.DataDir, PID: o.PID, Err: lastErr}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, &InUseError{Dir: opt.DataDir, PID: o.PID, Err: lastErr}
+		case <-time.After(wait):
+		}
+	}
+}

@@ -1,0 +1,232 @@
+package eventstore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// readBatch is how many messages the server sends ahead of the reader.
+const readBatch = 2000
+
+// readHeartbeat is how often an idle server tells the reader it is alive;
+// two missed heartbeats make the client recreate its consumer. The
+// default (5s for a 30s pull) turns a lost pull request into a 10s stall:
+// in a cluster a pull sent right after the consumer was created can reach
+// a server that does not know the consumer yet, and the client ignores
+// the "no responders" answer when iterating with Next.
+const readHeartbeat = time.Second
+
+// noEnd is the end of a scan that follows the stream.
+const noEnd = math.MaxUint64
+
+// position is where a scan starts: after a stream sequence, or, when since
+// is set, at the first message stored at or after that time.
+type position struct {
+	after uint64
+	since time.Time
+}
+
+// Read calls fn, in order, for every event of the product whose stream
+// sequence is greater than after, up to the product's last sequence when
+// Read was called, with Event.Seq set. A message that domain.Decode cannot
+// read is delivered too, with its Unknown payload: it never stops Read. If
+// fn returns an error Read stops and returns it. Read returns the last
+// sequence delivered without error, or after when there was none.
+func (s *Store) Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	if !validToken(product) {
+		return after, invalidProduct(product)
+	}
+	filter := domain.ProductSubjects(product)
+	end, err := s.lastSeq(ctx, filter)
+	if err != nil {
+		return after, fmt.Errorf("reading product %q: %w", product, err)
+	}
+	return s.scanEvents(ctx, filter, position{after: after}, end, decodeWorkers(), fn)
+}
+
+// ReadAll is Read over every message of the stream, whatever its subject.
+func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event) error) (uint64, error) {
+	end, err := s.streamLastSeq(ctx)
+	if err != nil {
+		return after, err
+	}
+	return s.scanEvents(ctx, "", position{after: after}, end, decodeWorkers(), fn)
+}
+
+// Follow is Read that does not stop at the end: it goes on delivering the
+// product's events as they are stored, until ctx is cancelled (it returns
+// nil then) or fn returns an error (it returns that error).
+func (s *Store) Follow(ctx context.Context, product string, after uint64, fn func(domain.Event) error) error {
+	if !validToken(product) {
+		return invalidProduct(product)
+	}
+	_, err := s.scan(ctx, domain.ProductSubjects(product), position{after: after}, noEnd, decodeTo(fn))
+	return err
+}
+
+// Raw is one stored message as JetStream holds it, for the audit code.
+type Raw struct {
+	Seq     uint64              // stream sequence
+	Subject string              // ledger.<product>.<kind>.<id> for an event
+	Header  map[string][]string // Nats-Msg-Id, Ledger-Type, Ledger-Schema and any JetStream headers
+	Data    []byte              // the envelope as stored
+	Time    time.Time           // when the server stored it
+}
+
+// ReadRaw calls fn, in order, for every message of the stream with a
+// sequence greater than after, up to the stream's last sequence when
+// ReadRaw was called. It stops when fn returns an error and returns it; it
+// returns the last sequence delivered without error, or after.
+func (s *Store) ReadRaw(ctx context.Context, after uint64, fn func(Raw) error) (uint64, error) {
+	end, err := s.streamLastSeq(ctx)
+	if err != nil {
+		return after, err
+	}
+	return s.scan(ctx, "", position{after: after}, end, func(m jetstream.Msg, seq uint64) error {
+		meta, err := m.Metadata()
+		if err != nil {
+			return fmt.Errorf("message %d: %w", seq, err)
+		}
+		return fn(Raw{Seq: seq, Subject: m.Subject(), Header: m.Headers(), Data: m.Data(), Time: meta.Timestamp})
+	})
+}
+
+func (s *Store) streamLastSeq(ctx context.Context) (uint64, error) {
+	info, err := s.info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return info.State.LastSeq, nil
+}
+
+// decodeTo adapts an event callback to a message callback.
+func decodeTo(fn func(domain.Event) error) func(jetstream.Msg, uint64) error {
+	return func(m jetstream.Msg, seq uint64) error {
+		e, _ := domain.Decode(m.Data()) // an unreadable event arrives with an Unknown payload
+		e.Seq = seq
+		return fn(e)
+	}
+}
+
+// scan delivers, in order, the messages matching filter ("" for all) from
+// start up to the stream sequence end (noEnd: until ctx is cancelled). It
+// uses an ordered consumer: an ephemeral, flow-controlled push of the
+// stream's messages that the client recreates from the last sequence it saw
+// if a message goes missing. It returns the last sequence fn accepted.
+//
+// A wildcard filter costs the server a walk over the block's matching
+// subjects for every message it delivers (filestore firstMatching), which
+// dominates when the filter matches most of a block with many distinct
+// subjects. So when the filtered messages are at least half of the range,
+// scan reads the range unfiltered and drops the others itself.
+func (s *Store) scan(ctx context.Context, filter string, start position, end uint64, fn func(jetstream.Msg, uint64) error) (uint64, error) {
+	last := start.after
+	if end != noEnd && end <= start.after {
+		return last, nil
+	}
+	c, err := s.consume(ctx, filter, start, end)
+	if err != nil {
+		return last, err
+	}
+	defer func() {
+		if c != nil {
+			c.close(ctx)
+		}
+	}()
+	var keep func(subject string) bool
+	if filter != "" && end != noEnd && start.since.IsZero() {
+		if info := c.cons.CachedInfo(); info != nil && info.NumPending*2 >= end-start.after {
+			c.close(ctx)
+			all, err := s.consume(ctx, "", start, end)
+			if err != nil {
+				c = nil
+				return last, err
+			}
+			c = all
+			prefix := strings.TrimSuffix(filter, ">")
+			keep = func(subject string) bool { return strings.HasPrefix(subject, prefix) }
+		}
+	}
+	for {
+		m, err := c.it.Next(jetstream.NextContext(ctx))
+		if err != nil {
+			if end == noEnd && ctx.Err() != nil {
+				return last, nil
+			}
+			return last, fmt.Errorf("reading stream %s after sequence %d: %w", StreamName, last, err)
+		}
+		meta, err := m.Metadata()
+		if err != nil {
+			return last, fmt.Errorf("message on %s has no stream metadata: %w", m.Subject(), err)
+		}
+		seq := meta.Sequence.Stream
+		if seq > end {
+			return last, nil
+		}
+		if keep == nil || keep(m.Subject()) {
+			if err := fn(m, seq); err != nil {
+				return last, err
+			}
+			last = seq
+		}
+		// Nothing pending also ends a bounded read, should the message at
+		// end have gone (a stream rewritten behind the ledger's back).
+		if seq == end || (end != noEnd && meta.NumPending == 0) {
+			return last, nil
+		}
+	}
+}
+
+// consumer is an ordered consumer being read.
+type consumer struct {
+	s    *Store
+	cons jetstream.Consumer
+	it   jetstream.MessagesContext
+}
+
+// consume starts an ordered consumer of the messages matching filter from
+// start on.
+func (s *Store) consume(ctx context.Context, filter string, start position, end uint64) (*consumer, error) {
+	cfg := jetstream.OrderedConsumerConfig{
+		DeliverPolicy:     jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:       start.after + 1,
+		InactiveThreshold: 30 * time.Second,
+	}
+	if !start.since.IsZero() {
+		cfg.DeliverPolicy, cfg.OptStartSeq, cfg.OptStartTime = jetstream.DeliverByStartTimePolicy, 0, &start.since
+	}
+	if filter != "" {
+		cfg.FilterSubjects = []string{filter}
+	}
+	if end != noEnd {
+		// A bounded read gives up rather than retrying for ever.
+		cfg.MaxResetAttempts = 5
+	}
+	cons, err := s.js.OrderedConsumer(ctx, StreamName, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(readBatch), jetstream.PullHeartbeat(readHeartbeat))
+	if err != nil {
+		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
+	}
+	return &consumer{s: s, cons: cons, it: it}, nil
+}
+
+// close stops the consumer and deletes it on the server, where it would
+// otherwise linger until InactiveThreshold.
+func (c *consumer) close(ctx context.Context) {
+	c.it.Stop()
+	if info := c.cons.CachedInfo(); info != nil {
+		dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		_ = c.s.js.DeleteConsumer(dctx, StreamName, info.Name)
+		cancel()
+	}
+}
