@@ -1,0 +1,26 @@
+package main
+
+import (
+	"context"
+
+	"github.com/spf13/cobra"
+
+	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/query"
+)
+
+// extraCommands are the read commands: projections, replay and audit.
+func (a *app) extraCommands() []*cobra.Command {
+	return []*cobra.Command{a.showCommand(), a.whyCommand()}
+}
+
+// asOfFunc answers "as of" questions over the store.
+func (a *app) asOfFunc(s *eventstore.Store) query.AsOfFunc {
+	return nil
+}
+
+// startBackground starts what serve runs beside the store (live
+// projections, checkpoints); stop ends it.
+func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
+	return func() {}, nil
+}

@@ -1,0 +1,206 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while a command writes to it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// cli runs the ledger against one data directory the way a user would.
+type cli struct {
+	t    *testing.T
+	data string
+}
+
+func newCLI(t *testing.T) *cli {
+	t.Helper()
+	return &cli{t: t, data: t.TempDir()}
+}
+
+type outcome struct {
+	code           int
+	stdout, stderr string
+	err            error
+}
+
+func (c *cli) run(args ...string) outcome {
+	c.t.Helper()
+	var out, errb syncBuffer
+	full := append([]string{"--data", c.data}, args...)
+	err := run(context.Background(), full, strings.NewReader(""), &out, &errb)
+	return outcome{code: exitCode(err), stdout: out.String(), stderr: errb.String(), err: err}
+}
+
+// ok runs a command that must succeed.
+func (c *cli) ok(args ...string) string {
+	c.t.Helper()
+	o := c.run(args...)
+	require.NoError(c.t, o.err, "ledger %s", strings.Join(args, " "))
+	return o.stdout
+}
+
+func (c *cli) setUp() {
+	c.t.Helper()
+	c.ok("product", "create", "checkout", "--name", "Checkout", "--pm", "pam", "--po", "olga", "--as", "pam", "--at", "2026-01-05")
+	c.ok("role", "assign", "tom", "team", "--why", "squad", "--as", "pam", "--at", "2026-01-05T10:00:00Z")
+	c.ok("role", "assign", "sally", "stakeholder", "--why", "sales", "--as", "pam", "--at", "2026-01-05T10:01:00Z")
+	c.ok("item", "add", "A", "--title", "Card form", "--as", "olga", "--at", "2026-01-06")
+	c.ok("item", "add", "B", "--title", "Save card", "--as", "olga", "--at", "2026-01-06")
+}
+
+func TestExitCodes(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	cases := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"OK", []string{"item", "rank", "B", "--top", "--why", "more value", "--as", "olga"}, exitOK, ""},
+		{"ErrUnknownCommand", []string{"item", "rnak"}, exitUsage, `did you mean "rank"`},
+		{"ErrUnknownFlag", []string{"item", "rank", "B", "--tpo"}, exitUsage, "did you mean --top"},
+		{"ErrMissingArg", []string{"item", "rank", "--top", "--why", "x", "--as", "olga"}, exitUsage, "missing ID"},
+		{"ErrNoActor", []string{"item", "rank", "B", "--top", "--why", "x"}, exitUsage, "--as"},
+		{"ErrBadTime", []string{"item", "start", "A", "--as", "tom", "--at", "yesterday"}, exitUsage, "not a time"},
+		{"ErrNotPO", []string{"item", "rank", "A", "--top", "--why", "x", "--as", "pam"}, exitRefused, "only the Product Owner (olga)"},
+		{"ErrNoWhy", []string{"item", "rank", "A", "--top", "--as", "olga"}, exitRefused, "--why"},
+		{"ErrBadID", []string{"item", "add", "a.b", "--title", "t", "--as", "olga"}, exitRefused, "not a valid id"},
+		{"ErrNotFound", []string{"item", "start", "NOPE", "--as", "tom"}, exitRefused, `item "NOPE" not found in product "checkout"`},
+		{"ErrBackdated", []string{"item", "start", "A", "--as", "tom", "--at", "2025-12-31"}, exitRefused, "earlier than the product's latest event"},
+		{"ErrRejectReason", []string{"request", "reject", "R", "--reason", "meh", "--why", "x", "--as", "olga"}, exitRefused, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			o := c.run(tc.args...)
+			assert.Equal(t, tc.code, o.code, "err: %v", o.err)
+			if tc.msg != "" {
+				require.Error(t, o.err)
+				assert.Contains(t, o.err.Error(), tc.msg)
+				assert.NotContains(t, oneLine(o.err.Error()), "\n")
+			}
+		})
+	}
+	assert.Equal(t, exitConflict, exitCode(domain.Conflict("x")))
+	assert.Equal(t, exitFailure, exitCode(assert.AnError))
+}
+
+func TestWriteThenLog(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	out := c.ok("request", "submit", "R1", "--title", "PayPal", "--why", "Lost deals", "--as", "sally")
+	assert.Contains(t, out, "RequestSubmitted request/R1 by sally (stakeholder)")
+	out = c.ok("request", "accept", "R1", "--item", "PP", "--why", "Fits the goal", "--as", "olga", "--json")
+	var res struct {
+		Events []struct {
+			Seq  uint64 `json:"seq"`
+			Type string `json:"type"`
+		} `json:"events"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &res))
+	require.Len(t, res.Events, 2, "accepting into a new item is one atomic decision of two events")
+	assert.Equal(t, "RequestAccepted", res.Events[0].Type)
+	assert.Equal(t, "BacklogItemAdded", res.Events[1].Type)
+	assert.Equal(t, res.Events[0].Seq+1, res.Events[1].Seq)
+
+	log := c.ok("log")
+	lines := strings.Split(strings.TrimSpace(log), "\n")
+	require.Len(t, lines, 1+8)
+	assert.Contains(t, lines[0], "SEQ")
+	assert.Contains(t, lines[8], "BacklogItemAdded")
+	assert.Contains(t, lines[8], "olga (po)")
+	for _, l := range lines {
+		assert.LessOrEqual(t, len([]rune(l)), 100, "log fits 100 columns: %q", l)
+	}
+
+	jl := c.ok("log", "--json")
+	var first map[string]any
+	require.NoError(t, json.Unmarshal([]byte(strings.Split(jl, "\n")[0]), &first))
+	assert.Equal(t, float64(1), first["seq"])
+	assert.Equal(t, "ProductCreated", first["type"])
+}
+
+func TestRetriedCommandRecordedOnce(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	args := []string{"item", "rank", "B", "--top", "--why", "x", "--as", "olga", "--command-id", "retry-1"}
+	c.ok(args...)
+	out := c.ok(args...)
+	assert.Contains(t, out, "already recorded")
+	log := c.ok("log", "--json")
+	assert.Equal(t, 1, strings.Count(log, `"commandId":"retry-1"`))
+}
+
+func TestDemoTwiceWritesOnce(t *testing.T) {
+	c := newCLI(t)
+	out := c.ok("demo")
+	assert.Contains(t, out, `demo product "checkout"`)
+	n1 := strings.Count(c.ok("log", "--json"), "\n")
+	assert.Greater(t, n1, 150)
+	out = c.ok("demo")
+	assert.Contains(t, out, "nothing written")
+	assert.Equal(t, n1, strings.Count(c.ok("log", "--json"), "\n"))
+}
+
+func TestSecondProcessUsesRunningServe(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errb syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--data", c.data, "serve", "--nats-listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), "NATS clients: nats://127.0.0.1:") },
+		10*time.Second, 20*time.Millisecond, "serve did not start: %s", errb.String())
+
+	// A second command on the same directory goes through serve's listener.
+	c.ok("item", "rank", "B", "--top", "--why", "while serving", "--as", "olga")
+	assert.Contains(t, c.ok("log"), "while serving")
+
+	cancel()
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+	// And the store is intact for the next owner.
+	assert.Contains(t, c.ok("log"), "while serving")
+}
+
+func TestHelpTeaches(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"--help"}, {"item", "rank", "--help"}, {"request", "accept", "--help"}, {"roadmap", "plan", "--help"}} {
+		out := c.ok(args...)
+		assert.Contains(t, out, "Example", "ledger %v --help shows an example", args)
+	}
+}

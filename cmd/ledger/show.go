@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/decisionledger/ledger/projections"
+	"github.com/decisionledger/ledger/query"
+)
+
+// queries opens the store and returns the query service over it.
+func (a *app) queries(ctx context.Context) (*query.Service, string, error) {
+	product, err := a.product(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return query.New(s, a.asOfFunc(s)), product, nil
+}
+
+// printMeta writes the position line and warnings of a view to stderr, so
+// that stdout stays a clean table.
+func (a *app) printMeta(m query.Meta) {
+	for _, w := range m.Warnings {
+		a.warnf("%s", w)
+	}
+	if m.AsOf != "" {
+		at := ""
+		if m.At != nil {
+			at = " (" + formatTime(*m.At) + ")"
+		}
+		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d%s\n", m.AsOf, m.Position, at)
+	}
+}
+
+func (a *app) showCommand() *cobra.Command {
+	var status, requester, asOf string
+	show := &cobra.Command{
+		Use:   "show backlog|roadmap|requests",
+		Short: "Show the backlog, the roadmap or the requests, now or as of a past date",
+		Example: `  ledger show backlog
+  ledger show backlog --status all --json
+  ledger show roadmap --as-of 2026-04-01
+  ledger show requests --status rejected --requester sally`,
+		Args:      cobra.ExactArgs(1),
+		ValidArgs: []string{"backlog", "roadmap", "requests"},
+	}
+	show.Flags().StringVar(&status, "status", "", "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn")
+	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
+	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+	show.RunE = func(cmd *cobra.Command, args []string) error {
+		q, product, err := a.queries(cmd.Context())
+		if err != nil {
+			return err
+		}
+		switch args[0] {
+		case "backlog":
+			if requester != "" {
+				return usagef("--requester applies to \"show requests\"")
+			}
+			v, err := q.Backlog(cmd.Context(), product, asOf, query.BacklogFilter{Status: status})
+			if err != nil {
+				return err
+			}
+			return a.printBacklog(v)
+		case "roadmap":
+			if status != "" || requester != "" {
+				return usagef("--status and --requester apply to backlog and requests")
+			}
+			v, err := q.Roadmap(cmd.Context(), product, asOf)
+			if err != nil {
+				return err
+			}
+			return a.printRoadmap(v)
+		case "requests":
+			v, err := q.Requests(cmd.Context(), product, asOf, status, requester)
+			if err != nil {
+				return err
+			}
+			return a.printRequests(v)
+		}
+		msg := fmt.Sprintf("unknown view %q: use backlog, roadmap or requests", args[0])
+		if s := show.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += fmt.Sprintf("; did you mean %q?", s[0])
+		}
+		return usagef("%s", msg)
+	}
+	return show
+}
+
+func (a *app) printBacklog(v query.Backlog) error {
+	if a.jsonOut {
+		return a.printJSON(v)
+	}
+	a.printMeta(v.Meta)
+	if len(v.Items) == 0 {
+		fmt.Fprintln(a.stdout, "no backlog items match")
+		return nil
+	}
+	t := &table{header: []string{"RANK", "ID", "STATUS", "SCORE", "ROADMAP", "TITLE", "LAST DECISION"}, limits: map[int]int{5: 30}}
+	for _, it := range v.Items {
+		rank := "-"
+		if it.Rank > 0 {
+			rank = strconv.Itoa(it.Rank)
+		}
+		t.add(rank, it.ID, string(it.Status), scoreText(it.Score), orDash(it.Roadmap), it.Title, decisionText(it.LastDecision))
+	}
+	return t.print(a.stdout, tableWidth(a.stdout))
+}
+
+func scoreText(s *projections.Score) string {
+	if s == nil || s.Value == nil {
+		return "-"
+	}
+	return s.Framework + " " + strconv.FormatFloat(*s.Value, 'f', -1, 64)
+}
+
+func decisionText(d projections.DecisionRef) string {
+	s := d.At.UTC().Format("2006-01-02") + " " + d.Actor + " " + shortType(d.Type)
+	if d.Why != "" {
+		s += ": " + d.Why
+	}
+	return s
+}
+
+// shortType turns BacklogItemRanked into "ranked" for narrow tables.
+func shortType(t string) string {
+	for _, p := range []string{"BacklogItem", "RoadmapItem", "Request", "Work", "Product", "Role"} {
+		if rest, ok := strings.CutPrefix(t, p); ok && rest != "" {
+			return strings.ToLower(rest)
+		}
+	}
+	return t
+}
+
+func (a *app) printRoadmap(v query.Roadmap) error {
+	if a.jsonOut {
+		return a.printJSON(v)
+	}
+	a.printMeta(v.Meta)
+	if len(v.Periods) == 0 {
+		fmt.Fprintln(a.stdout, "the roadmap is empty")
+		return nil
+	}
+	t := &table{header: []string{"PERIOD", "#", "ID", "STATUS", "PROGRESS", "DELIVERED", "TITLE"}}
+	for _, p := range v.Periods {
+		for _, it := range p.Items {
+			delivered := "-"
+			if it.DeliveredAt != nil {
+				delivered = it.DeliveredAt.UTC().Format("2006-01-02")
+				if it.Late {
+					delivered += " late"
+				}
+			}
+			progress := fmt.Sprintf("%d/%d", it.Progress.Delivered, it.Progress.Total)
+			t.add(p.Name, strconv.Itoa(it.Rank), it.ID, string(it.Status), progress, delivered, it.Title)
+		}
+	}
+	return t.print(a.stdout, tableWidth(a.stdout))
+}
+
+func (a *app) printRequests(v query.Requests) error {
+	if a.jsonOut {
+		return a.printJSON(v)
+	}
+	a.printMeta(v.Meta)
+	if len(v.Requests) == 0 {
+		fmt.Fprintln(a.stdout, "no requests match")
+		return nil
+	}
+	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "BY", "ITEM", "TITLE: WHY"}}
+	for _, r := range v.Requests {
+		text := r.Title
+		if r.Why != "" {
+			text += ": " + r.Why
+		}
+		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.DecidedBy), orDash(r.Item), text)
+	}
+	return t.print(a.stdout, tableWidth(a.stdout))
+}
+
+func (a *app) whyCommand() *cobra.Command {
+	var asOf string
+	c := &cobra.Command{
+		Use:   "why ID",
+		Short: "Explain an item, roadmap item or request: every decision about it, who took it and why",
+		Example: `  ledger why CARD-2
+  ledger why REQ-5 --json
+  ledger why R-INVOICE --as-of 2026-05-01`,
+		Args: positional("ID", 0, "why ID"),
+	}
+	c.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		q, product, err := a.queries(cmd.Context())
+		if err != nil {
+			return err
+		}
+		w, err := q.Why(cmd.Context(), product, asOf, args[0])
+		if err != nil {
+			return err
+		}
+		if a.jsonOut {
+			return a.printJSON(w)
+		}
+		a.printMeta(w.Meta)
+		head := fmt.Sprintf("%s %s", w.Kind, w.ID)
+		if w.Title != "" {
+			head += fmt.Sprintf(" %q", w.Title)
+		}
+		if w.Status != "" {
+			head += " — " + w.Status
+		}
+		if w.Churn > 0 {
+			head += fmt.Sprintf(", re-ranked %d time(s)", w.Churn)
+		}
+		fmt.Fprintln(a.stdout, head)
+		for _, d := range w.Decisions {
+			fmt.Fprintln(a.stdout, decisionLine(d))
+		}
+		return nil
+	}
+	return c
+}
+
+// decisionLine is one decision of a timeline: when, sequence, what, who,
+// what changed, and why.
+func decisionLine(d projections.Decision) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "  %s  #%-4d %-10s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, shortType(d.Type), d.Actor)
+	if d.Role != "" {
+		fmt.Fprintf(&b, " (%s)", d.Role)
+	}
+	if d.Via != "" {
+		fmt.Fprintf(&b, " via %s", d.Via)
+	}
+	if len(d.Changes) > 0 {
+		b.WriteString("  " + strings.Join(d.Changes, ", "))
+	}
+	if d.Links != nil {
+		if d.Links.Request != "" {
+			b.WriteString("  from request " + d.Links.Request)
+		}
+		if d.Links.Item != "" {
+			b.WriteString("  became item " + d.Links.Item)
+		}
+		if d.Links.Repeats != "" {
+			b.WriteString("  re-submits " + d.Links.Repeats)
+		}
+	}
+	if len(d.OverridesScore) > 0 {
+		var ids []string
+		for _, o := range d.OverridesScore {
+			ids = append(ids, fmt.Sprintf("%s (%s %s)", o.ID, o.Framework, strconv.FormatFloat(o.Score, 'f', -1, 64)))
+		}
+		b.WriteString("  OVERRIDES SCORE of " + strings.Join(ids, ", "))
+	}
+	if d.Reason != "" {
+		b.WriteString("  [" + string(d.Reason) + "]")
+	}
+	if d.Why != "" {
+		b.WriteString("  — " + d.Why)
+	}
+	return b.String()
+}

@@ -1,0 +1,262 @@
+package query
+
+import (
+	"context"
+	"fmt"
+	"math/rand"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/demo"
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/projections"
+)
+
+var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func openStore(t *testing.T) *eventstore.Store {
+	t.Helper()
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: t.TempDir()})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+func demoService(t *testing.T) (*Service, *eventstore.Store) {
+	t.Helper()
+	s := openStore(t)
+	_, err := demo.Seed(context.Background(), command.New(s, func() time.Time { return now }), demo.Product)
+	require.NoError(t, err)
+	return New(s, nil), s
+}
+
+// The expectations below are worked out by hand from demo/script.go.
+func TestDemoBacklog(t *testing.T) {
+	q, _ := demoService(t)
+	ctx := context.Background()
+	b, err := q.Backlog(ctx, "checkout", "", BacklogFilter{})
+	require.NoError(t, err)
+	var ids []string
+	for i, it := range b.Items {
+		ids = append(ids, it.ID)
+		assert.Equal(t, i+1, it.Rank)
+	}
+	// Everything ranked to the top was delivered; what is left keeps the
+	// order it was added in, BNPL's epic and stories after the OPS ones,
+	// then the items accepted from requests.
+	assert.Equal(t, []string{"OPS", "OPS-3", "OPS-4", "OPS-5", "BNPL", "BNPL-1", "BNPL-2", "BNPL-3", "CHK-1", "RECEIPT", "INV-8"}, ids)
+
+	inv8 := b.Items[10]
+	assert.Equal(t, "REQ-14", inv8.Request)
+	assert.Equal(t, "BacklogItemAdded", inv8.LastDecision.Type, "INV-8 was added by accepting REQ-14, with the acceptance's why")
+	assert.Equal(t, "nina", inv8.LastDecision.Actor)
+	assert.Equal(t, domain.RolePO, inv8.LastDecision.Role)
+	assert.Equal(t, "Invoice payment is live; finance needs the export", inv8.LastDecision.Why)
+
+	all, err := q.Backlog(ctx, "checkout", "", BacklogFilter{Status: "all"})
+	require.NoError(t, err)
+	assert.Len(t, all.Items, 44)
+	removed, err := q.Backlog(ctx, "checkout", "", BacklogFilter{Status: "removed"})
+	require.NoError(t, err)
+	assert.Len(t, removed.Items, 5) // CARD-7, FAX-1, FAX-2, FAX, WAL-5
+}
+
+func TestDemoScoreOverride(t *testing.T) {
+	q, _ := demoService(t)
+	w, err := q.Why(context.Background(), "checkout", "", "CARD-2")
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, len(w.Decisions), 2)
+	rank := w.Decisions[1]
+	assert.Equal(t, "BacklogItemRanked", rank.Type)
+	assert.Equal(t, "olga", rank.Actor)
+	// At 01-08 10:10 the order was CARD-1, CARD-5, CARDS, CARD-2: rank 4 to 1.
+	assert.Contains(t, rank.Changes, "rank 4 -> 1")
+	// CARD-2 scores RICE 9000*3*0.5/8 = 1687.5 but jumps CARD-1 (5400) and CARD-5 (6000).
+	require.Len(t, rank.OverridesScore, 2)
+	assert.Equal(t, projections.Override{ID: "CARD-1", Framework: "RICE", Score: 5400}, rank.OverridesScore[0])
+	assert.Equal(t, projections.Override{ID: "CARD-5", Framework: "RICE", Score: 6000}, rank.OverridesScore[1])
+	assert.Contains(t, rank.Why, "PSD2")
+	assert.Equal(t, 1, w.Churn)
+}
+
+func TestDemoRequests(t *testing.T) {
+	q, _ := demoService(t)
+	ctx := context.Background()
+	all, err := q.Requests(ctx, "checkout", "", "", "")
+	require.NoError(t, err)
+	assert.Len(t, all.Requests, 16)
+
+	rej, err := q.Requests(ctx, "checkout", "", "rejected", "")
+	require.NoError(t, err)
+	reasons := map[string]domain.ReasonCode{}
+	for _, r := range rej.Requests {
+		reasons[r.ID] = r.Reason
+	}
+	assert.Equal(t, map[string]domain.ReasonCode{
+		"REQ-3": "conflicts-with-vision", "REQ-4": "out-of-scope", "REQ-5": "low-value",
+		"REQ-6": "duplicate", "REQ-8": "not-feasible", "REQ-15": "other", "REQ-16": "duplicate",
+	}, reasons)
+
+	sally, err := q.Requests(ctx, "checkout", "", "", "sally")
+	require.NoError(t, err)
+	byID := map[string]Request{}
+	for _, r := range sally.Requests {
+		byID[r.ID] = r
+	}
+	require.Contains(t, byID, "REQ-5")
+	r5 := byID["REQ-5"]
+	assert.Equal(t, "olga", r5.DecidedBy)
+	assert.Equal(t, domain.RolePO, r5.DecidedRole)
+	assert.Contains(t, r5.Why, "under 1% of revenue")
+	r12 := byID["REQ-12"]
+	assert.Equal(t, "REQ-5", r12.Repeats)
+	assert.True(t, r12.Comeback)
+	assert.Equal(t, "LOC-1", r12.Item)
+	assert.Equal(t, "nina", r12.DecidedBy, "decided after the PO handover")
+	// REQ-1: submitted 01-14 11:00, accepted 01-16 10:00: 47 hours.
+	r1 := byID["REQ-1"]
+	require.NotNil(t, r1.WaitSeconds)
+	assert.Equal(t, float64(47*3600), *r1.WaitSeconds)
+	assert.Equal(t, "1d 23h", r1.Wait)
+}
+
+func TestDemoRoadmap(t *testing.T) {
+	q, _ := demoService(t)
+	r, err := q.Roadmap(context.Background(), "checkout", "")
+	require.NoError(t, err)
+	got := map[string]projections.RoadmapItem{}
+	var periods []string
+	for _, p := range r.Periods {
+		periods = append(periods, p.Name)
+		for _, it := range p.Items {
+			got[it.ID] = it
+		}
+	}
+	assert.Equal(t, []string{"2026-Q1", "2026-Q2", "2026-Q3"}, periods)
+	wallets := got["R-WALLETS"]
+	assert.Equal(t, projections.RoadmapStatus("delivered"), wallets.Status)
+	require.NotNil(t, wallets.DeliveredAt)
+	assert.Equal(t, time.Date(2026, 7, 8, 16, 0, 0, 0, time.UTC), *wallets.DeliveredAt, "WAL-4 was the last to ship")
+	assert.True(t, wallets.Late, "planned for Q2, delivered in Q3")
+	assert.Equal(t, projections.Progress{Total: 4, Delivered: 4}, wallets.Progress, "WAL-5 was removed")
+
+	cards := got["R-CARDS"]
+	assert.Equal(t, time.Date(2026, 3, 20, 17, 0, 0, 0, time.UTC), *cards.DeliveredAt)
+	assert.False(t, cards.Late)
+	assert.Equal(t, "2026-Q3", got["R-INVOICE"].Period, "rescheduled from Q2")
+	assert.Equal(t, projections.RoadmapStatus("dropped"), got["R-FAX"].Status)
+	assert.Equal(t, projections.RoadmapStatus("in-progress"), got["R-BNPL"].Status)
+}
+
+func TestDeterministicRebuild(t *testing.T) {
+	q, _ := demoService(t)
+	ctx := context.Background()
+	a, _, err := q.Set(ctx, "checkout", "")
+	require.NoError(t, err)
+	b, _, err := q.Set(ctx, "checkout", "")
+	require.NoError(t, err)
+	sa, err := a.MarshalSnapshot()
+	require.NoError(t, err)
+	sb, err := b.MarshalSnapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(sa), string(sb))
+}
+
+// TestLiveEqualsRebuilt follows the stream while random valid decisions are
+// recorded, then compares the live projections with a rebuild.
+func TestLiveEqualsRebuilt(t *testing.T) {
+	s := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	h := command.New(s, func() time.Time { clock = clock.Add(time.Minute); return clock })
+	rec := func(actor, why string, a domain.Action) error {
+		_, err := h.Execute(ctx, domain.Command{ID: fmt.Sprintf("c-%d", clock.UnixNano()), Product: "p", Actor: actor, Why: why, Action: a})
+		return err
+	}
+	require.NoError(t, rec("pam", "", domain.CreateProduct{Name: "P", PM: "pam", PO: "olga"}))
+	require.NoError(t, rec("pam", "w", domain.AssignRole{Actor: "tom", Role: domain.RoleTeam}))
+	require.NoError(t, rec("pam", "w", domain.AssignRole{Actor: "sue", Role: domain.RoleStakeholder}))
+	require.NoError(t, rec("pam", "w", domain.PlanRoadmapItem{ID: "R1", Title: "r1", Period: "2026-Q1"}))
+
+	live := projections.NewSet()
+	followed := make(chan error, 1)
+	go func() {
+		followed <- s.Follow(ctx, "p", 0, func(e domain.Event) error { live.Apply(e); return nil })
+	}()
+
+	rng := rand.New(rand.NewSource(7))
+	items := []string{}
+	reqs := []string{}
+	for i := 0; i < 150; i++ {
+		pick := func(xs []string) string {
+			if len(xs) == 0 {
+				return "none"
+			}
+			return xs[rng.Intn(len(xs))]
+		}
+		var err error
+		switch rng.Intn(8) {
+		case 0, 1:
+			id := fmt.Sprintf("I%d", i)
+			err = rec("olga", "", domain.AddItem{ID: id, Title: id, Roadmap: "R1"})
+			if err == nil {
+				items = append(items, id)
+			}
+		case 2:
+			err = rec("olga", "w", domain.RankItem{ID: pick(items), Position: domain.Position{Place: domain.PlaceAbove, Ref: pick(items)},
+				Score: &domain.Score{Framework: "RICE", Inputs: map[string]float64{"reach": float64(rng.Intn(100)), "impact": 1, "confidence": 1, "effort": 1}}})
+		case 3:
+			err = rec("olga", "w", domain.RankItem{ID: pick(items), Position: domain.Position{Place: domain.PlaceTop}})
+		case 4:
+			err = rec("tom", "", domain.StartWork{ID: pick(items)})
+		case 5:
+			err = rec("tom", "", domain.DeliverWork{ID: pick(items)})
+		case 6:
+			id := fmt.Sprintf("Q%d", i)
+			err = rec("sue", "", domain.SubmitRequest{ID: id, Title: id})
+			if err == nil {
+				reqs = append(reqs, id)
+			}
+		case 7:
+			err = rec("olga", "w", domain.RejectRequest{ID: pick(reqs), Reason: domain.ReasonLowValue})
+		}
+		if err != nil {
+			require.Contains(t, []domain.Kind{domain.KindInvalid, domain.KindNotFound, domain.KindState}, domain.KindOf(err), err.Error())
+		}
+	}
+	last, err := s.LastSeq(ctx, "p")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return live.Position() == last }, 10*time.Second, 10*time.Millisecond)
+	cancel()
+	require.NoError(t, <-followed)
+
+	rebuilt, _, err := New(s, nil).Set(context.Background(), "p", "")
+	require.NoError(t, err)
+	a, err := live.MarshalSnapshot()
+	require.NoError(t, err)
+	b, err := rebuilt.MarshalSnapshot()
+	require.NoError(t, err)
+	assert.JSONEq(t, string(b), string(a))
+}
+
+func TestUnknownEventsSkippedAndCounted(t *testing.T) {
+	q, s := demoService(t)
+	ctx := context.Background()
+	_, err := s.JetStream().Publish(ctx, "ledger.checkout.item.ALIEN", []byte(`{"type":"BacklogItemSplit","schema":3}`))
+	require.NoError(t, err)
+	_, err = s.JetStream().Publish(ctx, "ledger.checkout.item.NOISE", []byte(`not json`))
+	require.NoError(t, err)
+	b, err := q.Backlog(ctx, "checkout", "", BacklogFilter{})
+	require.NoError(t, err)
+	assert.Equal(t, 2, b.Skipped)
+	assert.Equal(t, uint64(164), b.FirstSkipped)
+	require.Len(t, b.Warnings, 1)
+	assert.Contains(t, b.Warnings[0], "skipped 2 event(s)")
+	assert.Len(t, b.Items, 11, "the rest of the backlog is unaffected")
+}
