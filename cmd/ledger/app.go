@@ -35,6 +35,9 @@ type app struct {
 	handler *command.Handler
 	now     func() time.Time
 	listen  string // set by serve before the store opens
+
+	checkpointEvery    int           // serve: sign a checkpoint every N events
+	checkpointInterval time.Duration // serve: or at this interval
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -11,7 +11,9 @@ import (
 
 // extraCommands are the read commands: projections, replay and audit.
 func (a *app) extraCommands() []*cobra.Command {
-	return []*cobra.Command{a.showCommand(), a.whyCommand()}
+	audit := a.auditCommand()
+	audit.GroupID = "run"
+	return []*cobra.Command{a.showCommand(), a.whyCommand(), audit}
 }
 
 // asOfFunc answers "as of" questions over the store.
@@ -22,5 +24,8 @@ func (a *app) asOfFunc(s *eventstore.Store) query.AsOfFunc {
 // startBackground starts what serve runs beside the store (live
 // projections, checkpoints); stop ends it.
 func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
-	return func() {}, nil
+	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
+		return func() {}, nil
+	}
+	return a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
 }
