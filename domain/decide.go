@@ -121,7 +121,7 @@ type decision struct {
 // event builds the next event of the decision.
 func (d *decision) event(kind AggregateKind, id string, role Role, data Payload) Event {
 	e := Event{
-		ID:         EventID(d.c.ID, d.at, d.n),
+		ID:         EventID(d.c.Product, d.c.ID, d.at, d.n),
 		Type:       data.EventType(),
 		Schema:     SchemaV1,
 		Product:    d.c.Product,

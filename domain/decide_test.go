@@ -365,10 +365,11 @@ func TestAcceptIntoNewItemIsOneDecision(t *testing.T) {
 }
 
 func TestEventIDsDeterministic(t *testing.T) {
-	a := EventID("cmd-1", t0, 0)
-	assert.Equal(t, a, EventID("cmd-1", t0, 0))
-	assert.NotEqual(t, a, EventID("cmd-1", t0, 1))
-	assert.NotEqual(t, a, EventID("cmd-2", t0, 0))
+	a := EventID("checkout", "cmd-1", t0, 0)
+	assert.Equal(t, a, EventID("checkout", "cmd-1", t0, 0))
+	assert.NotEqual(t, a, EventID("checkout", "cmd-1", t0, 1))
+	assert.NotEqual(t, a, EventID("checkout", "cmd-2", t0, 0))
+	assert.NotEqual(t, a, EventID("shop", "cmd-1", t0, 0), "the same command id in another product is another command")
 	assert.Len(t, a, 26)
 }
 

@@ -156,11 +156,13 @@ func Encode(e Event) ([]byte, error) {
 }
 
 // EventID derives the id of the i-th event of a command: a ULID whose time
-// is the event's business time and whose entropy is a hash of the command
-// id. A retried command therefore yields the same ids, which JetStream's
-// duplicate window and the ledger's command index both recognise.
-func EventID(commandID string, at time.Time, i int) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%d", commandID, i)))
+// is the event's business time and whose entropy is a hash of the product
+// and command id. A retried command therefore yields the same ids, which
+// JetStream's duplicate window and the ledger's command index both
+// recognise, while the same command id in another product (the demo's,
+// say) yields other ids: event ids are unique across the stream.
+func EventID(product, commandID string, at time.Time, i int) string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s\x00%s\x00%d", product, commandID, i)))
 	var id ulid.ULID
 	ms := at.UnixMilli()
 	if ms < 0 {

@@ -21,7 +21,7 @@ func samples() []Event {
 	at := time.Date(2026, 4, 1, 10, 30, 0, 0, time.UTC)
 	mk := func(kind AggregateKind, id string, role Role, why string, data Payload) Event {
 		return Event{
-			ID: EventID("golden-"+data.EventType(), at, 0), Type: data.EventType(), Schema: SchemaV1,
+			ID: EventID("checkout", "golden-"+data.EventType(), at, 0), Type: data.EventType(), Schema: SchemaV1,
 			Product: "checkout", Aggregate: Aggregate{Kind: kind, ID: id},
 			Actor: Actor{ID: "olga", Role: role}, OccurredAt: at, Why: why,
 			Data: data, CommandID: "golden-" + data.EventType(),

@@ -67,6 +67,9 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	if len(msgs) == 1 {
 		var ack *jetstream.PubAck
 		ack, err = s.js.PublishMsg(ctx, msgs[0])
+		if err == nil && ack.Duplicate {
+			err = s.checkDuplicate(ctx, events[0], ack.Sequence)
+		}
 		if err == nil {
 			seqs = []uint64{ack.Sequence}
 		}
@@ -77,6 +80,24 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 		return seqs, nil
 	}
 	return s.appendFailed(ctx, events, expect, err)
+}
+
+// checkDuplicate makes sure that the message JetStream took e for, by its
+// id, is e's own earlier copy and not another event that happens to share
+// the id: a duplicate is only success when it is the same event.
+func (s *Store) checkDuplicate(ctx context.Context, e domain.Event, seq uint64) error {
+	st, err := s.js.Stream(ctx, StreamName)
+	if err != nil {
+		return fmt.Errorf("checking duplicate of event %s: %w", e.ID, err)
+	}
+	m, err := st.GetMsg(ctx, seq)
+	if err != nil {
+		return fmt.Errorf("checking duplicate of event %s at sequence %d: %w", e.ID, seq, err)
+	}
+	if m.Subject != e.Subject() {
+		return fmt.Errorf("event id %s is already used at sequence %d by another event (%s, not %s)", e.ID, seq, m.Subject, e.Subject())
+	}
+	return nil
 }
 
 // buildMsgs validates the events and turns them into messages; the first

@@ -55,7 +55,7 @@ func runConformance(t *testing.T, open func(t *testing.T) (*Store, error)) {
 		const p = "conf-read"
 		created := productCreated(p, "c1")
 		ranked := domain.Event{
-			ID: domain.EventID("c3", at, 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
+			ID: domain.EventID(p, "c3", at, 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
 			Product: p, Aggregate: domain.Aggregate{Kind: domain.KindItem, ID: "ITEM-0"},
 			Actor: domain.Actor{ID: "olga", Role: domain.RolePO}, OccurredAt: at.Add(time.Hour), Why: "customers asked",
 			Data: domain.BacklogItemRanked{

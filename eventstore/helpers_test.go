@@ -31,7 +31,7 @@ func testCtx(t testing.TB) context.Context {
 func itemAdded(product, cmd string, i int) domain.Event {
 	item := fmt.Sprintf("ITEM-%d", i)
 	return domain.Event{
-		ID:         domain.EventID(cmd, at, i),
+		ID:         domain.EventID(product, cmd, at, i),
 		Type:       domain.TypeBacklogItemAdded,
 		Schema:     domain.SchemaV1,
 		Product:    product,
@@ -55,7 +55,7 @@ func itemsAdded(product, cmd string, n int) []domain.Event {
 // productCreated builds the event that starts product.
 func productCreated(product, cmd string) domain.Event {
 	return domain.Event{
-		ID:         domain.EventID(cmd, at, 0),
+		ID:         domain.EventID(product, cmd, at, 0),
 		Type:       domain.TypeProductCreated,
 		Schema:     domain.SchemaV1,
 		Product:    product,

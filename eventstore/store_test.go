@@ -297,3 +297,16 @@ func TestLastMsgForSubject_Wildcard(t *testing.T) {
 	require.NoError(t, err)
 	assert.Zero(t, last)
 }
+
+func TestDuplicateIDOfAnotherEventRefused(t *testing.T) {
+	s := openTemp(t)
+	ctx := testCtx(t)
+	a := productCreated("dup-a", "same")
+	_, err := s.Append(ctx, []domain.Event{a}, 0)
+	require.NoError(t, err)
+	b := productCreated("dup-b", "same")
+	b.ID = a.ID // a hand-made id clash across products
+	_, err = s.Append(ctx, []domain.Event{b}, 0)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "already used at sequence 1 by another event")
+}
