@@ -1,0 +1,205 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
+)
+
+// Result says where an as-of answer stands and how it was built.
+type Result struct {
+	Product string `json:"product"`
+	// AsOf is the position asked for.
+	AsOf Position `json:"asOf"`
+	// Seq is the sequence of the last event in the answer, 0 when none.
+	Seq uint64 `json:"seq"`
+	// At is that event's business time.
+	At *time.Time `json:"at,omitempty"`
+	// Events is how many of the product's events the answer folds in.
+	Events uint64 `json:"events"`
+	// Replayed is how many of them were read from the stream now; the
+	// others came from Snapshot.
+	Replayed uint64 `json:"replayed"`
+	// Snapshot is the snapshot the answer started from, nil when none.
+	Snapshot *SnapshotInfo `json:"snapshot,omitempty"`
+	// Warnings name the snapshots that were ignored, and why.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+func (r *Result) warnf(format string, args ...any) {
+	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// maxSnapshotTries bounds how many snapshots an answer downloads and
+// rejects before it rebuilds from events.
+const maxSnapshotTries = 3
+
+// maxVersionWarnings bounds the warnings about snapshots of another
+// version; the rest are counted in one line.
+const maxVersionWarnings = 3
+
+// AsOf builds every projection of the product (projections.Set) as it
+// stood at pos, starting from the nearest usable Set snapshot (snaps may
+// be nil). The Set's transparency log holds every decision, so this costs
+// in proportion to the history before pos; AsOfViews answers backlog,
+// roadmap and requests questions at a cost that stays flat.
+func AsOf(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*projections.Set, Result, error) {
+	set := projections.NewSet()
+	res, err := AsOfInto(ctx, src, snaps, product, pos, set)
+	if err != nil {
+		return nil, res, err
+	}
+	return set, res, nil
+}
+
+// AsOfViews builds the backlog, roadmap and requests of the product as
+// they stood at pos, starting from the nearest usable Views snapshot
+// (snaps may be nil).
+func AsOfViews(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*Views, Result, error) {
+	v := NewViews()
+	res, err := AsOfInto(ctx, src, snaps, product, pos, v)
+	if err != nil {
+		return nil, res, err
+	}
+	return v, res, nil
+}
+
+// AsOfInto resets p and folds into it the product's events up to pos:
+// from the nearest usable snapshot of p's kind at or before pos (snaps may
+// be nil), then the events after it. A snapshot of another version, one
+// that fails to decode or one that disagrees with the stream is ignored
+// and named in Result.Warnings; the answer never depends on snapshots.
+func AsOfInto(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection) (Result, error) {
+	res := Result{Product: product, AsOf: pos}
+	p.Reset()
+	var from *SnapshotInfo
+	if snaps != nil {
+		from = restore(ctx, snaps, product, pos, p, &res)
+	}
+	if from != nil {
+		err := replay(ctx, src, product, pos, p, from, &res)
+		if !errors.Is(err, errDisagrees) {
+			return res, err
+		}
+		res.warnf("snapshot %s ignored: %v; rebuilt from events", from.Name(), err)
+		p.Reset()
+		res.Seq, res.At, res.Events, res.Replayed, res.Snapshot = 0, nil, 0, 0, nil
+	}
+	return res, replay(ctx, src, product, pos, p, nil, &res)
+}
+
+// restore loads into p the newest usable snapshot at or before pos and
+// returns its info, or nil (p left empty) when there is none.
+func restore(ctx context.Context, snaps SnapshotReader, product string, pos Position, p Projection, res *Result) *SnapshotInfo {
+	kind := KindOf(p)
+	list, err := snaps.List(ctx, product, kind)
+	if err != nil {
+		res.warnf("snapshots of %s/%s ignored: %v; rebuilt from events", product, kind, err)
+		return nil
+	}
+	tries, otherVersion := 0, 0
+	for i := len(list) - 1; i >= 0 && tries < maxSnapshotTries; i-- {
+		s := list[i]
+		switch {
+		case !pos.covers(s):
+			continue // after the position asked for: not part of the answer
+		case s.Version != p.Version():
+			otherVersion++
+			if otherVersion <= maxVersionWarnings {
+				res.warnf("snapshot %s ignored: projection version %s != %s", s.Name(), s.Version, p.Version())
+			}
+			continue
+		}
+		tries++
+		data, err := snaps.Get(ctx, s)
+		if err != nil {
+			res.warnf("snapshot %s ignored: cannot read it: %v", s.Name(), err)
+			continue
+		}
+		if err := p.UnmarshalSnapshot(data); err != nil {
+			p.Reset()
+			if errors.Is(err, projections.ErrSnapshotVersion) {
+				res.warnf("snapshot %s ignored: projection version: %v", s.Name(), err)
+			} else {
+				res.warnf("snapshot %s ignored: failed to decode: %v", s.Name(), err)
+			}
+			continue
+		}
+		if held := p.Position(); held != s.Seq {
+			p.Reset()
+			res.warnf("snapshot %s ignored: it holds sequence %d, not %d", s.Name(), held, s.Seq)
+			continue
+		}
+		return &s
+	}
+	if n := otherVersion - maxVersionWarnings; n > 0 {
+		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version", n, product, kind)
+	}
+	return nil
+}
+
+// errStop ends a read at the position asked for.
+var errStop = errors.New("stop")
+
+// errDisagrees marks a snapshot that does not match the stream.
+var errDisagrees = errors.New("snapshot disagrees with the stream")
+
+// replay folds the product's events up to pos into p, after the snapshot
+// from when there is one. The event at the snapshot's sequence is read
+// again and must be the one the snapshot says it folded last: a snapshot
+// from another stream (recreated, restored from elsewhere) is caught here.
+func replay(ctx context.Context, src Source, product string, pos Position, p Projection, from *SnapshotInfo, res *Result) error {
+	var after uint64
+	verified := true
+	if from != nil {
+		after, verified = from.Seq-1, false
+		at := from.LastAt
+		res.Snapshot, res.Events, res.Seq, res.At = from, from.Events, from.Seq, &at
+	}
+	_, err := src.Read(ctx, product, after, func(e domain.Event) error {
+		if !verified {
+			if e.Seq != from.Seq || !e.OccurredAt.Equal(from.LastAt) {
+				return fmt.Errorf("%w: the stream has %s at sequence %d (%s), the snapshot ends with sequence %d at %s",
+					errDisagrees, orUnknown(e.Type), e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), from.Seq, from.LastAt.UTC().Format(time.RFC3339))
+			}
+			verified = true
+			return nil
+		}
+		if pos.Past(e) {
+			return errStop
+		}
+		p.Apply(e)
+		res.Seq = e.Seq
+		if !e.OccurredAt.IsZero() {
+			at := e.OccurredAt
+			res.At = &at
+		}
+		res.Events++
+		res.Replayed++
+		if pos.Seq != 0 && e.Seq >= pos.Seq {
+			return errStop
+		}
+		return nil
+	})
+	if errors.Is(err, errStop) {
+		err = nil
+	}
+	if err == nil && !verified {
+		err = fmt.Errorf("%w: the stream has no event of product %q at sequence %d", errDisagrees, product, from.Seq)
+	}
+	if err != nil && !errors.Is(err, errDisagrees) {
+		return fmt.Errorf("replaying product %q up to %s: %w", product, pos, err)
+	}
+	return err
+}
+
+func orUnknown(t string) string {
+	if t == "" {
+		return "an unreadable event"
+	}
+	return t
+}

@@ -1,0 +1,371 @@
+package replay
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
+)
+
+// Level is what Compare compares: roadmap items or backlog items.
+type Level string
+
+// The levels of a comparison.
+const (
+	LevelRoadmap Level = "roadmap"
+	LevelItem    Level = "item"
+)
+
+// Outcome is what became of a planned item by the later date.
+type Outcome string
+
+// The outcomes of a comparison.
+const (
+	// OnTime: delivered before the end of the period planned at T0.
+	OnTime Outcome = "on-time"
+	// Late: delivered after the end of that period.
+	Late Outcome = "late"
+	// Dropped: dropped (roadmap) or removed (item) between T0 and T1.
+	Dropped Outcome = "dropped"
+	// Open: not delivered by T1; Overdue when its period ended by then.
+	Open Outcome = "open"
+	// Unplanned: delivered between T0 and T1 without being planned at T0.
+	Unplanned Outcome = "unplanned"
+)
+
+// CompareOptions says what to compare.
+type CompareOptions struct {
+	// Planned is T0, the date the plan is taken from.
+	Planned Position
+	// Delivered is T1, the date deliveries are counted up to; Latest
+	// means Now.
+	Delivered Position
+	// Now is the current time, the default T1; the package reads no
+	// clock. Zero with a Latest Delivered means the whole history.
+	Now time.Time
+	// Level is LevelRoadmap (the default) or LevelItem.
+	Level Level
+	// Period, when set, keeps only that period (as planned at T0, or for
+	// unplanned items the period they were delivered in).
+	Period string
+}
+
+// Comparison is the roadmap as planned at T0 against what was delivered
+// by T1.
+type Comparison struct {
+	Product string `json:"product"`
+	Level   Level  `json:"level"`
+	// Planned and Delivered say where T0 and T1 stand in the history.
+	Planned   Result          `json:"planned"`
+	Delivered Result          `json:"delivered"`
+	Periods   []PeriodOutcome `json:"periods"`
+}
+
+// PeriodOutcome counts the outcomes of one period.
+type PeriodOutcome struct {
+	Period    string `json:"period"`
+	Planned   int    `json:"planned"`
+	OnTime    int    `json:"onTime"`
+	Late      int    `json:"late"`
+	Dropped   int    `json:"dropped"`
+	Open      int    `json:"open"`
+	Overdue   int    `json:"overdue"`
+	Unplanned int    `json:"unplanned"`
+	// SayDo is OnTime / Planned; null when nothing was planned.
+	SayDo *float64      `json:"sayDo"`
+	Items []ItemOutcome `json:"items"`
+}
+
+// ItemOutcome is what became of one roadmap or backlog item.
+type ItemOutcome struct {
+	ID      string  `json:"id"`
+	Title   string  `json:"title"`
+	Outcome Outcome `json:"outcome"`
+	Overdue bool    `json:"overdue,omitempty"`
+	// Period is the period planned at T0 (for unplanned items, the one
+	// they were delivered in); PeriodNow the roadmap period at T1.
+	Period    string `json:"period"`
+	PeriodNow string `json:"periodNow,omitempty"`
+	// Roadmap is, for a backlog item, the roadmap item it served (at T0,
+	// or at T1 for an unplanned one).
+	Roadmap     string     `json:"roadmap,omitempty"`
+	DeliveredAt *time.Time `json:"deliveredAt,omitempty"`
+	DroppedAt   *time.Time `json:"droppedAt,omitempty"`
+	// Causes are the decisions between T0 and the outcome that moved the
+	// item away from its plan, in order; for an unplanned item, those that
+	// put it on the plan. Empty for an on-time item.
+	Causes []Decision `json:"causes"`
+}
+
+// Compare works out, for every roadmap item on the roadmap at T0 (or, at
+// LevelItem, every backlog item serving one), its outcome by T1, the
+// decisions behind every deviation, and per period the counts and the
+// say/do ratio. See the Outcome constants and the cause rules in
+// roadmapCauses and itemCauses.
+func Compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions) (*Comparison, error) {
+	if opt.Level == "" {
+		opt.Level = LevelRoadmap
+	}
+	if opt.Level != LevelRoadmap && opt.Level != LevelItem {
+		return nil, &domain.Error{Kind: domain.KindInvalid, Field: "level",
+			Msg: fmt.Sprintf("level %q is not known: use roadmap or item", opt.Level)}
+	}
+	t1 := opt.Delivered
+	if t1.IsLatest() && !opt.Now.IsZero() {
+		t1 = AtTime(opt.Now)
+	}
+	sp, err := walk(ctx, src, snaps, product, opt.Planned, t1)
+	if err != nil {
+		return nil, err
+	}
+	end := t1.At
+	if end.IsZero() && sp.to.At != nil {
+		end = *sp.to.At
+	}
+	var outs []ItemOutcome
+	if opt.Level == LevelRoadmap {
+		outs = compareRoadmap(sp, end)
+	} else {
+		outs = compareItems(sp, end)
+	}
+	c := &Comparison{Product: product, Level: opt.Level, Planned: sp.from, Delivered: sp.to, Periods: []PeriodOutcome{}}
+	byPeriod := map[string]*PeriodOutcome{}
+	for _, o := range outs {
+		if opt.Period != "" && o.Period != opt.Period {
+			continue
+		}
+		p := byPeriod[o.Period]
+		if p == nil {
+			p = &PeriodOutcome{Period: o.Period, Items: []ItemOutcome{}}
+			byPeriod[o.Period] = p
+		}
+		p.Items = append(p.Items, o)
+		switch o.Outcome {
+		case OnTime:
+			p.OnTime++
+		case Late:
+			p.Late++
+		case Dropped:
+			p.Dropped++
+		case Open:
+			p.Open++
+			if o.Overdue {
+				p.Overdue++
+			}
+		case Unplanned:
+			p.Unplanned++
+		}
+		if o.Outcome != Unplanned {
+			p.Planned++
+		}
+	}
+	for _, p := range byPeriod {
+		if p.Planned > 0 {
+			r := float64(p.OnTime) / float64(p.Planned)
+			p.SayDo = &r
+		}
+		c.Periods = append(c.Periods, *p)
+	}
+	sort.Slice(c.Periods, func(i, j int) bool { return periodLess(c.Periods[i].Period, c.Periods[j].Period) })
+	return c, nil
+}
+
+// judge gives a planned item's outcome from its state at T1.
+func judge(o *ItemOutcome, delivered, dropped *time.Time, end time.Time) {
+	pend, known := periodEnd(o.Period)
+	switch {
+	case dropped != nil:
+		o.Outcome, o.DroppedAt = Dropped, dropped
+	case delivered != nil:
+		o.Outcome, o.DeliveredAt = OnTime, delivered
+		if known && !delivered.Before(pend) {
+			o.Outcome = Late
+		}
+	default:
+		o.Outcome = Open
+		o.Overdue = known && !end.Before(pend)
+	}
+}
+
+// compareRoadmap judges the roadmap items on the roadmap at T0.
+func compareRoadmap(sp *span, end time.Time) []ItemOutcome {
+	var outs []ItemOutcome
+	planned := map[string]bool{}
+	for _, p := range sp.before.Roadmap.Periods() {
+		for _, r := range p.Items {
+			if r.Status == projections.RoadmapDropped {
+				continue
+			}
+			planned[r.ID] = true
+			now, _ := sp.after.Roadmap.Item(r.ID)
+			o := ItemOutcome{ID: r.ID, Title: now.Title, Period: r.Period, PeriodNow: now.Period, Causes: []Decision{}}
+			var delivered, dropped *time.Time
+			if now.Status == projections.RoadmapDropped {
+				dropped = now.DroppedAt
+			} else if now.Status == projections.RoadmapDelivered {
+				delivered = now.DeliveredAt
+			}
+			judge(&o, delivered, dropped, end)
+			if o.Outcome != OnTime {
+				o.Causes = roadmapCauses(sp, r.ID, sp.settled(r.ID))
+			}
+			outs = append(outs, o)
+		}
+	}
+	var extra []ItemOutcome
+	for _, p := range sp.after.Roadmap.Periods() {
+		for _, r := range p.Items {
+			if planned[r.ID] || r.Status != projections.RoadmapDelivered {
+				continue
+			}
+			if _, existed := sp.before.Roadmap.Item(r.ID); existed {
+				continue // dropped at T0: it cannot have been delivered since
+			}
+			o := ItemOutcome{ID: r.ID, Title: r.Title, Outcome: Unplanned, Period: r.Period, PeriodNow: r.Period,
+				DeliveredAt: r.DeliveredAt, Causes: []Decision{}}
+			for _, s := range sp.steps {
+				if _, ok := s.e.Data.(domain.RoadmapItemPlanned); ok && s.e.Aggregate.ID == r.ID {
+					o.Causes = append(o.Causes, decisionOf(s.e, "planned for "+r.Period))
+				}
+			}
+			extra = append(extra, o)
+		}
+	}
+	sortUnplanned(extra)
+	return append(outs, extra...)
+}
+
+func sortUnplanned(outs []ItemOutcome) {
+	slices.SortStableFunc(outs, func(a, b ItemOutcome) int {
+		if c := a.DeliveredAt.Compare(*b.DeliveredAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// settled is the sequence of the step after which a roadmap item was last
+// delivered or dropped, or the end of the span: causes come from before.
+func (sp *span) settled(roadmap string) uint64 {
+	last := sp.to.Seq
+	for _, s := range sp.steps {
+		st, ok := s.status[roadmap]
+		if !ok {
+			continue
+		}
+		switch st[1] {
+		case projections.RoadmapDelivered, projections.RoadmapDropped:
+			last = s.e.Seq
+		default:
+			last = sp.to.Seq
+		}
+	}
+	return last
+}
+
+// roadmapCauses are the decisions between T0 and until that moved roadmap
+// item r away from its plan:
+//
+//   - rescheduling or dropping it;
+//   - a roadmap rank decision that put it lower in its period;
+//   - scope changes: a backlog item added to it, moved to or from it
+//     (refined), or removed while serving it;
+//   - a backlog rank decision that put one of its open items lower:
+//     the item itself moved down, or another item (not serving r) moved
+//     above it. Moving one of r's own items up is not held against r,
+//     although it pushes r's other items down.
+func roadmapCauses(sp *span, r string, until uint64) []Decision {
+	out := []Decision{}
+	for _, s := range sp.steps {
+		e := s.e
+		if e.Seq > until {
+			break
+		}
+		id := e.Aggregate.ID
+		switch p := e.Data.(type) {
+		case domain.RoadmapItemRescheduled:
+			if id == r {
+				out = append(out, decisionOf(e, "rescheduled "+p.From+" -> "+p.To))
+			}
+		case domain.RoadmapItemDropped:
+			if id == r {
+				out = append(out, decisionOf(e, "dropped"))
+			}
+		case domain.RoadmapItemRanked:
+			if c, ok := s.ranks[r]; ok && c.New > c.Old {
+				out = append(out, decisionOf(e, fmt.Sprintf("%s: %s %d -> %d in %s", placement(id, p.Position), r, c.Old, c.New, c.Period)))
+			}
+		case domain.BacklogItemAdded:
+			if p.Roadmap == r {
+				out = append(out, decisionOf(e, "added "+id))
+			}
+		case domain.BacklogItemRefined:
+			switch {
+			case s.roadmap[1] == r && s.roadmap[0] != r:
+				out = append(out, decisionOf(e, "moved "+id+" here"+fromTo(" from ", s.roadmap[0])))
+			case s.roadmap[0] == r && s.roadmap[1] != r:
+				out = append(out, decisionOf(e, "moved "+id+" away to "+s.roadmap[1]))
+			}
+		case domain.BacklogItemRemoved:
+			if s.roadmap[0] == r {
+				out = append(out, decisionOf(e, "removed "+id))
+			}
+		case domain.BacklogItemRanked:
+			if d, ok := rankCause(s, id, p.Position, func(x string, c rankChange) bool { return c.Roadmap == r }, s.roadmap[0] == r); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+// rankCause cites a backlog rank decision when it put items that belong
+// (mine) lower: the ranked item itself when it belongs and moved down, or
+// items it moved above when it does not belong (own says whether it does).
+func rankCause(s step, id string, pos domain.Position, mine func(string, rankChange) bool, own bool) (Decision, bool) {
+	if own {
+		if c, ok := s.ranks[id]; ok && c.New > c.Old {
+			return decisionOf(s.e, fmt.Sprintf("%s: %d -> %d", placement(id, pos), c.Old, c.New)), true
+		}
+		return Decision{}, false
+	}
+	var pushed []string
+	for x, c := range s.ranks {
+		if x != id && c.New > c.Old && mine(x, c) {
+			pushed = append(pushed, x)
+		}
+	}
+	if len(pushed) == 0 {
+		return Decision{}, false
+	}
+	sort.Slice(pushed, func(i, j int) bool { return s.ranks[pushed[i]].Old < s.ranks[pushed[j]].Old })
+	effect := placement(id, pos) + ": pushed down"
+	for i, x := range pushed {
+		if i > 0 {
+			effect += ","
+		}
+		effect += fmt.Sprintf(" %s %d -> %d", x, s.ranks[x].Old, s.ranks[x].New)
+	}
+	return decisionOf(s.e, effect), true
+}
+
+func fromTo(prefix, id string) string {
+	if id == "" {
+		return ""
+	}
+	return prefix + id
+}

@@ -1,0 +1,129 @@
+package replay
+
+import (
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
+)
+
+// compareItems judges the backlog items that served a live roadmap item at
+// T0, in their T0 backlog order, with the period of that roadmap item;
+// items serving none are not planned, and are unplanned when delivered
+// between T0 and T1.
+func compareItems(sp *span, end time.Time) []ItemOutcome {
+	var outs []ItemOutcome
+	planned := map[string]bool{}
+	for _, it := range sp.before.Backlog.Items() {
+		if it.Status == projections.StatusRemoved || it.Roadmap == "" {
+			continue
+		}
+		r, ok := sp.before.Roadmap.Item(it.Roadmap)
+		if !ok || r.Status == projections.RoadmapDropped {
+			continue
+		}
+		planned[it.ID] = true
+		now, _ := sp.after.Backlog.Item(it.ID)
+		o := ItemOutcome{ID: it.ID, Title: now.Title, Period: r.Period, Roadmap: it.Roadmap, Causes: []Decision{}}
+		if rn, ok := sp.after.Roadmap.Item(now.Roadmap); ok {
+			o.PeriodNow = rn.Period
+		}
+		var delivered, dropped *time.Time
+		switch now.Status {
+		case projections.StatusDelivered:
+			delivered = now.DeliveredAt
+		case projections.StatusRemoved:
+			dropped = now.RemovedAt
+		}
+		judge(&o, delivered, dropped, end)
+		if o.Outcome != OnTime {
+			o.Causes = itemCauses(sp, it.ID, it.Roadmap, sp.closed(it.ID))
+		}
+		outs = append(outs, o)
+	}
+	var extra []ItemOutcome
+	for _, it := range sp.after.Backlog.Items() {
+		if planned[it.ID] || it.Status != projections.StatusDelivered || it.DeliveredAt == nil {
+			continue
+		}
+		if was, ok := sp.before.Backlog.Item(it.ID); ok && was.Status == projections.StatusDelivered {
+			continue // delivered before T0
+		}
+		o := ItemOutcome{ID: it.ID, Title: it.Title, Outcome: Unplanned, Roadmap: it.Roadmap,
+			Period: domain.PeriodOf(*it.DeliveredAt), DeliveredAt: it.DeliveredAt, Causes: []Decision{}}
+		if r, ok := sp.after.Roadmap.Item(it.Roadmap); ok {
+			o.Period, o.PeriodNow = r.Period, r.Period
+		}
+		for _, s := range sp.steps {
+			if s.e.Aggregate.ID != it.ID || s.e.Aggregate.Kind != domain.KindItem {
+				continue
+			}
+			switch p := s.e.Data.(type) {
+			case domain.BacklogItemAdded:
+				o.Causes = append(o.Causes, decisionOf(s.e, "added"+fromTo(" to ", p.Roadmap)))
+			case domain.BacklogItemRefined:
+				if p.Roadmap != "" && s.roadmap[0] != s.roadmap[1] {
+					o.Causes = append(o.Causes, decisionOf(s.e, "moved to "+p.Roadmap))
+				}
+			}
+		}
+		extra = append(extra, o)
+	}
+	sortUnplanned(extra)
+	return append(outs, extra...)
+}
+
+// closed is the sequence of the step that last delivered or removed a
+// backlog item, or the end of the span.
+func (sp *span) closed(id string) uint64 {
+	last := sp.to.Seq
+	for _, s := range sp.steps {
+		if s.e.Aggregate.Kind != domain.KindItem || s.e.Aggregate.ID != id {
+			continue
+		}
+		switch s.e.Data.(type) {
+		case domain.WorkDelivered, domain.BacklogItemRemoved:
+			last = s.e.Seq
+		}
+	}
+	return last
+}
+
+// itemCauses are the decisions between T0 and until that moved backlog
+// item id away from its plan (r is the roadmap item it served at T0):
+// rescheduling or dropping r, moving the item to another roadmap item,
+// removing it, and rank decisions that put it lower (its own move down,
+// or another item moved above it).
+func itemCauses(sp *span, id, r string, until uint64) []Decision {
+	out := []Decision{}
+	for _, s := range sp.steps {
+		e := s.e
+		if e.Seq > until {
+			break
+		}
+		subject := e.Aggregate.ID
+		switch p := e.Data.(type) {
+		case domain.RoadmapItemRescheduled:
+			if subject == r {
+				out = append(out, decisionOf(e, r+" rescheduled "+p.From+" -> "+p.To))
+			}
+		case domain.RoadmapItemDropped:
+			if subject == r {
+				out = append(out, decisionOf(e, r+" dropped"))
+			}
+		case domain.BacklogItemRefined:
+			if subject == id && s.roadmap[0] != s.roadmap[1] {
+				out = append(out, decisionOf(e, "moved"+fromTo(" from ", s.roadmap[0])+" to "+s.roadmap[1]))
+			}
+		case domain.BacklogItemRemoved:
+			if subject == id {
+				out = append(out, decisionOf(e, "removed"))
+			}
+		case domain.BacklogItemRanked:
+			if d, ok := rankCause(s, subject, p.Position, func(x string, _ rankChange) bool { return x == id }, subject == id); ok {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,109 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
+)
+
+// RebuildOptions configures Rebuild; the zero value rebuilds without
+// writing snapshots or reporting progress.
+type RebuildOptions struct {
+	// Snapshots, when set, receives a Views snapshot every Every events
+	// and, at the end, one of the Views and one of the whole Set (of
+	// which the newest SetKeep are kept).
+	Snapshots SnapshotStore
+	// Every is the number of events between snapshots; DefaultEvery when
+	// 0 or less.
+	Every int
+	// Progress, when set, is called now and then with the sequence
+	// reached and the sequence the rebuild goes to (0 when unknown), and
+	// once more at the end.
+	Progress func(done, total uint64)
+}
+
+// SetKeep is how many Set snapshots Rebuild keeps per product: the Set
+// grows with history, so old ones are not worth their space.
+const SetKeep = 2
+
+// progressEvery is how many events lie between two progress calls.
+const progressEvery = 256
+
+// Rebuilt is what Rebuild did.
+type Rebuilt struct {
+	Result
+	// Snapshots counts the snapshots written.
+	Snapshots int `json:"snapshots"`
+}
+
+// Rebuild builds every projection of the product from its first event up
+// to pos, reading every event (no snapshot is read: this is the rebuild
+// that snapshots are checked against), and writes snapshots on the way
+// when asked. A snapshot that cannot be written is a warning, not a
+// failure.
+func Rebuild(ctx context.Context, src Source, product string, pos Position, opt RebuildOptions) (*projections.Set, Rebuilt, error) {
+	set := projections.NewSet()
+	out := Rebuilt{Result: Result{Product: product, AsOf: pos}}
+	total := pos.Seq
+	if t, ok := src.(tail); ok {
+		if last, err := t.LastSeq(ctx, product); err == nil && (total == 0 || last < total) {
+			total = last
+		}
+	}
+	var sn *Snapshotter
+	if opt.Snapshots != nil {
+		sn = NewSnapshotter(opt.Snapshots, product, opt.Every, View{Projection: ViewsOf(set)})
+	}
+	var snapErrs []error
+	write := func(ws []SnapshotInfo, err error) {
+		out.Snapshots += len(ws)
+		if err != nil {
+			snapErrs = append(snapErrs, err)
+		}
+	}
+	_, err := src.Read(ctx, product, 0, func(e domain.Event) error {
+		if pos.Past(e) {
+			return errStop
+		}
+		set.Apply(e)
+		out.Seq = e.Seq
+		if !e.OccurredAt.IsZero() {
+			at := e.OccurredAt
+			out.At = &at
+		}
+		out.Events++
+		out.Replayed++
+		if sn != nil {
+			write(sn.MaybeSnapshot(ctx, e))
+		}
+		if opt.Progress != nil && out.Events%progressEvery == 0 {
+			opt.Progress(e.Seq, total)
+		}
+		if pos.Seq != 0 && e.Seq >= pos.Seq {
+			return errStop
+		}
+		return ctx.Err()
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, out, fmt.Errorf("rebuilding product %q: %w", product, err)
+	}
+	if opt.Progress != nil {
+		opt.Progress(out.Seq, max(total, out.Seq))
+	}
+	if sn != nil && out.Events > 0 {
+		last := View{Projection: set, Keep: SetKeep}
+		if out.Events%sn.every != 0 {
+			write(sn.Snapshot(ctx)) // the Views at the end, unless just written
+		}
+		end := NewSnapshotter(opt.Snapshots, product, opt.Every, last)
+		end.Start(out.Result)
+		write(end.Snapshot(ctx))
+	}
+	for _, e := range snapErrs {
+		out.warnf("%v", e)
+	}
+	return set, out, nil
+}

@@ -1,0 +1,116 @@
+package replay
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Source reads a product's history; *eventstore.Store is one.
+type Source interface {
+	// Read calls fn, in stream order, for every event of product whose
+	// sequence is greater than after, up to the product's last event when
+	// Read was called, with Event.Seq set. An event this version cannot
+	// read arrives with a domain.Unknown payload. Read stops at fn's first
+	// error and returns it; it returns the last sequence delivered without
+	// error (after when none). A product without events is not an error.
+	// Safe for concurrent use.
+	Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error)
+}
+
+// Follower delivers a product's events as they are stored;
+// *eventstore.Store is one.
+type Follower interface {
+	// Follow is Read that does not stop at the end: it goes on delivering
+	// events as they are stored until ctx is cancelled (then it returns
+	// nil) or fn returns an error (then it returns that error).
+	Follow(ctx context.Context, product string, after uint64, fn func(domain.Event) error) error
+}
+
+// tail is what Rebuild uses, when the source offers it, to know how far
+// the product's history goes; *eventstore.Store has it.
+type tail interface {
+	LastSeq(ctx context.Context, product string) (uint64, error)
+}
+
+// Projection is a fold replay can rebuild and snapshot. Every projection
+// of package projections satisfies it, projections.Set and Views too.
+type Projection interface {
+	// Apply folds one event; an event whose Seq is not above Position is
+	// ignored. It never fails.
+	Apply(e domain.Event)
+	// Reset empties the projection.
+	Reset()
+	// Position is the Seq of the last event applied, 0 if none.
+	Position() uint64
+	// Version names the fold; its first segment, up to "/", names the
+	// projection ("views", "set", "backlog") and is the snapshot's kind.
+	Version() string
+	// MarshalSnapshot writes the state; UnmarshalSnapshot replaces it
+	// with a snapshot's, leaving it unchanged on any error (a snapshot of
+	// another version among them).
+	MarshalSnapshot() ([]byte, error)
+	UnmarshalSnapshot(data []byte) error
+}
+
+// KindOf is the snapshot kind of a projection: the first segment of its
+// version ("views/1+backlog/1+..." is "views").
+func KindOf(p Projection) string {
+	kind, _, _ := strings.Cut(p.Version(), "/")
+	return strings.ToLower(kind)
+}
+
+// SnapshotInfo describes a stored snapshot. Its fields match
+// eventstore.SnapshotInfo, so one converts to the other.
+type SnapshotInfo struct {
+	Product string `json:"product"`
+	// Kind names what was snapshotted (KindOf).
+	Kind string `json:"kind"`
+	// Version is the version of the fold that wrote it.
+	Version string `json:"version"`
+	// Seq is the stream sequence of the last event folded in.
+	Seq uint64 `json:"seq"`
+	// LastAt is the business time of that event.
+	LastAt time.Time `json:"lastAt"`
+	// Events is how many of the product's events were folded in.
+	Events uint64 `json:"events"`
+	// Size is the snapshot's length in bytes.
+	Size uint64 `json:"size"`
+}
+
+// Name is how warnings and the CLI name a snapshot:
+// <product>/<kind>/<seq, 20 digits>.
+func (i SnapshotInfo) Name() string {
+	return i.Product + "/" + i.Kind + "/" + pad20(i.Seq)
+}
+
+func pad20(n uint64) string {
+	s := []byte("00000000000000000000")
+	for i := len(s) - 1; n > 0 && i >= 0; i-- {
+		s[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(s)
+}
+
+// SnapshotReader finds and reads snapshots.
+type SnapshotReader interface {
+	// List returns the product's snapshots of a kind by Seq ascending;
+	// none is an empty list and no error. Safe for concurrent use.
+	List(ctx context.Context, product, kind string) ([]SnapshotInfo, error)
+	// Get returns a listed snapshot's bytes, or an error when it cannot
+	// be read (deleted since it was listed, for one).
+	Get(ctx context.Context, info SnapshotInfo) ([]byte, error)
+}
+
+// SnapshotStore is a SnapshotReader that also writes and deletes.
+type SnapshotStore interface {
+	SnapshotReader
+	// Put stores a snapshot, replacing one of the same product, kind and
+	// Seq, and returns its info with Size set.
+	Put(ctx context.Context, info SnapshotInfo, data []byte) (SnapshotInfo, error)
+	// Delete removes a snapshot.
+	Delete(ctx context.Context, info SnapshotInfo) error
+}
