@@ -7,16 +7,8 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
+	"github.com/decisionledger/ledger/replay"
 )
-
-// Source is read access to a product's events.
-type Source interface {
-	// Read calls fn for each event of product with sequence > after, in
-	// stream order, up to the end of the stream at the time of the call,
-	// and returns the last sequence delivered. Events this version cannot
-	// read arrive with a domain.Unknown payload.
-	Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error)
-}
 
 // Meta says what a view was built from, so that a reader can tell "now"
 // from "as of" and see what was skipped.
@@ -26,8 +18,13 @@ type Meta struct {
 	Position uint64 `json:"position"`
 	// At is the business time of that event.
 	At *time.Time `json:"at,omitempty"`
-	// AsOf is the position asked for, as given; empty for "now".
+	// AsOf is the position asked for (a time or seq:N); empty for now.
 	AsOf string `json:"asOf,omitempty"`
+	// Events is how many of the product's events the view folds in, and
+	// Replayed how many of them were read from the stream for this answer
+	// (the rest came from a snapshot).
+	Events   uint64 `json:"events"`
+	Replayed uint64 `json:"replayed"`
 	// Skipped counts events this version cannot read; FirstSkipped is the
 	// sequence of the first.
 	Skipped      int      `json:"skipped"`
@@ -35,60 +32,60 @@ type Meta struct {
 	Warnings     []string `json:"warnings,omitempty"`
 }
 
-// AsOfFunc builds the projections of product as of a position written as
-// a date, an RFC 3339 time or seq:N.
-type AsOfFunc func(ctx context.Context, product, position string) (*projections.Set, Meta, error)
-
-// Service builds views. It holds no state between calls: every view is
-// built from the stream (and, as of a past position, from snapshots), so
-// a view read right after a write reflects it.
+// Service builds views from the stream, starting from the nearest usable
+// snapshot when there is one. It holds no state between calls, so a view
+// read right after a write reflects it (read your writes).
 type Service struct {
-	src  Source
-	asOf AsOfFunc
+	src   replay.Source
+	snaps replay.SnapshotReader
 }
 
-// New returns a Service over src; asOf answers "as of" questions (nil:
-// they are refused).
-func New(src Source, asOf AsOfFunc) *Service {
-	return &Service{src: src, asOf: asOf}
+// New returns a Service over src; snaps may be nil (no snapshots).
+func New(src replay.Source, snaps replay.SnapshotReader) *Service {
+	return &Service{src: src, snaps: snaps}
 }
 
-// Set builds the product's projections now, or as of position when it is
-// not empty.
-func (s *Service) Set(ctx context.Context, product, position string) (*projections.Set, Meta, error) {
-	if position != "" {
-		if s.asOf == nil {
-			return nil, Meta{}, fmt.Errorf("as-of questions are not available here")
-		}
-		return s.asOf(ctx, product, position)
-	}
-	set := projections.NewSet()
-	var last domain.Event
-	n := 0
-	if _, err := s.src.Read(ctx, product, 0, func(e domain.Event) error {
-		set.Apply(e)
-		last = e
-		n++
-		return nil
-	}); err != nil {
+// Set builds every projection of the product, the transparency log
+// included, as of pos (replay.Latest for now).
+func (s *Service) Set(ctx context.Context, product string, pos replay.Position) (*projections.Set, Meta, error) {
+	set, res, err := replay.AsOf(ctx, s.src, s.snaps, product, pos)
+	if err != nil {
 		return nil, Meta{}, fmt.Errorf("read product %q: %w", product, err)
 	}
-	if n == 0 {
-		return nil, Meta{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("product %q has no events: create it with \"ledger product create %s ...\" or run \"ledger demo\"", product, product)}
-	}
-	return set, MetaOf(product, set, last), nil
+	n, first := set.Skipped()
+	m, err := s.meta(res, n, first, pos)
+	return set, m, err
 }
 
-// MetaOf describes a set built up to the event last.
-func MetaOf(product string, set *projections.Set, last domain.Event) Meta {
-	m := Meta{Product: product, Position: set.Position()}
-	if !last.OccurredAt.IsZero() {
-		at := last.OccurredAt
-		m.At = &at
+// views builds the backlog, roadmap and requests as of pos; with
+// snapshots its cost stays flat as history grows.
+func (s *Service) views(ctx context.Context, product string, pos replay.Position) (*replay.Views, Meta, error) {
+	v, res, err := replay.AsOfViews(ctx, s.src, s.snaps, product, pos)
+	if err != nil {
+		return nil, Meta{}, fmt.Errorf("read product %q: %w", product, err)
 	}
-	m.Skipped, m.FirstSkipped = set.Skipped()
-	if m.Skipped > 0 {
-		m.Warnings = append(m.Warnings, fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", m.Skipped, m.FirstSkipped))
+	n, first := v.Backlog.Skipped()
+	if rn, rf := v.Requests.Skipped(); rn > n {
+		n, first = rn, rf
 	}
-	return m
+	m, err := s.meta(res, n, first, pos)
+	return v, m, err
+}
+
+func (s *Service) meta(res replay.Result, skipped int, first uint64, pos replay.Position) (Meta, error) {
+	if res.Events == 0 {
+		if pos.IsLatest() {
+			return Meta{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("product %q has no events: create it with \"ledger product create %s ...\" or run \"ledger demo\"", res.Product, res.Product)}
+		}
+		return Meta{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("product %q had no events yet as of %s", res.Product, pos)}
+	}
+	m := Meta{Product: res.Product, Position: res.Seq, At: res.At, Events: res.Events, Replayed: res.Replayed,
+		Skipped: skipped, FirstSkipped: first, Warnings: res.Warnings}
+	if !pos.IsLatest() {
+		m.AsOf = pos.String()
+	}
+	if skipped > 0 {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", skipped, first))
+	}
+	return m, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/projections"
+	"github.com/decisionledger/ledger/replay"
 )
 
 var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
@@ -39,7 +40,7 @@ func demoService(t *testing.T) (*Service, *eventstore.Store) {
 func TestDemoBacklog(t *testing.T) {
 	q, _ := demoService(t)
 	ctx := context.Background()
-	b, err := q.Backlog(ctx, "checkout", "", BacklogFilter{})
+	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{})
 	require.NoError(t, err)
 	var ids []string
 	for i, it := range b.Items {
@@ -58,17 +59,17 @@ func TestDemoBacklog(t *testing.T) {
 	assert.Equal(t, domain.RolePO, inv8.LastDecision.Role)
 	assert.Equal(t, "Invoice payment is live; finance needs the export", inv8.LastDecision.Why)
 
-	all, err := q.Backlog(ctx, "checkout", "", BacklogFilter{Status: "all"})
+	all, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "all"})
 	require.NoError(t, err)
 	assert.Len(t, all.Items, 44)
-	removed, err := q.Backlog(ctx, "checkout", "", BacklogFilter{Status: "removed"})
+	removed, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "removed"})
 	require.NoError(t, err)
 	assert.Len(t, removed.Items, 5) // CARD-7, FAX-1, FAX-2, FAX, WAL-5
 }
 
 func TestDemoScoreOverride(t *testing.T) {
 	q, _ := demoService(t)
-	w, err := q.Why(context.Background(), "checkout", "", "CARD-2")
+	w, err := q.Why(context.Background(), "checkout", replay.Latest, "CARD-2")
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(w.Decisions), 2)
 	rank := w.Decisions[1]
@@ -87,11 +88,11 @@ func TestDemoScoreOverride(t *testing.T) {
 func TestDemoRequests(t *testing.T) {
 	q, _ := demoService(t)
 	ctx := context.Background()
-	all, err := q.Requests(ctx, "checkout", "", "", "")
+	all, err := q.Requests(ctx, "checkout", replay.Latest, "", "")
 	require.NoError(t, err)
 	assert.Len(t, all.Requests, 16)
 
-	rej, err := q.Requests(ctx, "checkout", "", "rejected", "")
+	rej, err := q.Requests(ctx, "checkout", replay.Latest, "rejected", "")
 	require.NoError(t, err)
 	reasons := map[string]domain.ReasonCode{}
 	for _, r := range rej.Requests {
@@ -102,7 +103,7 @@ func TestDemoRequests(t *testing.T) {
 		"REQ-6": "duplicate", "REQ-8": "not-feasible", "REQ-15": "other", "REQ-16": "duplicate",
 	}, reasons)
 
-	sally, err := q.Requests(ctx, "checkout", "", "", "sally")
+	sally, err := q.Requests(ctx, "checkout", replay.Latest, "", "sally")
 	require.NoError(t, err)
 	byID := map[string]Request{}
 	for _, r := range sally.Requests {
@@ -127,7 +128,7 @@ func TestDemoRequests(t *testing.T) {
 
 func TestDemoRoadmap(t *testing.T) {
 	q, _ := demoService(t)
-	r, err := q.Roadmap(context.Background(), "checkout", "")
+	r, err := q.Roadmap(context.Background(), "checkout", replay.Latest)
 	require.NoError(t, err)
 	got := map[string]projections.RoadmapItem{}
 	var periods []string
@@ -156,9 +157,9 @@ func TestDemoRoadmap(t *testing.T) {
 func TestDeterministicRebuild(t *testing.T) {
 	q, _ := demoService(t)
 	ctx := context.Background()
-	a, _, err := q.Set(ctx, "checkout", "")
+	a, _, err := q.Set(ctx, "checkout", replay.Latest)
 	require.NoError(t, err)
-	b, _, err := q.Set(ctx, "checkout", "")
+	b, _, err := q.Set(ctx, "checkout", replay.Latest)
 	require.NoError(t, err)
 	sa, err := a.MarshalSnapshot()
 	require.NoError(t, err)
@@ -236,7 +237,7 @@ func TestLiveEqualsRebuilt(t *testing.T) {
 	cancel()
 	require.NoError(t, <-followed)
 
-	rebuilt, _, err := New(s, nil).Set(context.Background(), "p", "")
+	rebuilt, _, err := New(s, nil).Set(context.Background(), "p", replay.Latest)
 	require.NoError(t, err)
 	a, err := live.MarshalSnapshot()
 	require.NoError(t, err)
@@ -252,11 +253,83 @@ func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.JetStream().Publish(ctx, "ledger.checkout.item.NOISE", []byte(`not json`))
 	require.NoError(t, err)
-	b, err := q.Backlog(ctx, "checkout", "", BacklogFilter{})
+	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{})
 	require.NoError(t, err)
 	assert.Equal(t, 2, b.Skipped)
 	assert.Equal(t, uint64(164), b.FirstSkipped)
 	require.Len(t, b.Warnings, 1)
 	assert.Contains(t, b.Warnings[0], "skipped 2 event(s)")
 	assert.Len(t, b.Items, 11, "the rest of the backlog is unaffected")
+}
+
+func TestLiveFollowsEveryProduct(t *testing.T) {
+	s := openStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h := command.New(s, func() time.Time { return now })
+	_, err := demo.Seed(ctx, h, "checkout")
+	require.NoError(t, err)
+
+	snaps := eventstoreSnapshots{s.Snapshots()}
+	live := NewLive(s, snaps, 4, t.Logf)
+	done := make(chan error, 1)
+	go func() { done <- live.Run(ctx) }()
+	require.Eventually(t, func() bool { return live.Position("checkout") == 163 }, 10*time.Second, 10*time.Millisecond)
+
+	// A product created while Live runs is picked up; writes are followed.
+	_, err = demo.Seed(ctx, h, "shop")
+	require.NoError(t, err)
+	_, err = h.Execute(ctx, domain.Command{ID: "late", Product: "checkout", Actor: "nina", Why: "w",
+		Action: domain.RankItem{ID: "BNPL-3", Position: domain.Position{Place: domain.PlaceTop}}})
+	require.NoError(t, err)
+	last, err := s.LastSeq(ctx, "checkout")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return live.Position("checkout") == last }, 10*time.Second, 10*time.Millisecond)
+	shopLast, err := s.LastSeq(ctx, "shop")
+	require.NoError(t, err)
+	require.Eventually(t, func() bool { return live.Position("shop") == shopLast }, 3*ProductPoll+5*time.Second, 20*time.Millisecond)
+
+	for _, p := range []string{"checkout", "shop"} {
+		rebuilt, _, err := New(s, nil).Set(ctx, p, replay.Latest)
+		require.NoError(t, err)
+		want, err := rebuilt.MarshalSnapshot()
+		require.NoError(t, err)
+		var got []byte
+		require.True(t, live.Read(p, func(set *projections.Set) { got, err = set.MarshalSnapshot() }))
+		require.NoError(t, err)
+		assert.JSONEq(t, string(want), string(got), "live %s equals rebuilt", p)
+	}
+	// Snapshots were written as the live projections went: event 164 of
+	// checkout is a multiple of 4.
+	list, err := snaps.List(ctx, "checkout", "views")
+	require.NoError(t, err)
+	assert.NotEmpty(t, list)
+
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// eventstoreSnapshots adapts the store's snapshots to replay's interface.
+type eventstoreSnapshots struct{ ss *eventstore.SnapshotStore }
+
+func (r eventstoreSnapshots) List(ctx context.Context, product, kind string) ([]replay.SnapshotInfo, error) {
+	l, err := r.ss.List(ctx, product, kind)
+	out := make([]replay.SnapshotInfo, len(l))
+	for i, x := range l {
+		out[i] = replay.SnapshotInfo(x)
+	}
+	return out, err
+}
+
+func (r eventstoreSnapshots) Get(ctx context.Context, info replay.SnapshotInfo) ([]byte, error) {
+	return r.ss.Get(ctx, eventstore.SnapshotInfo(info))
+}
+
+func (r eventstoreSnapshots) Put(ctx context.Context, info replay.SnapshotInfo, data []byte) (replay.SnapshotInfo, error) {
+	got, err := r.ss.Put(ctx, eventstore.SnapshotInfo(info), data)
+	return replay.SnapshotInfo(got), err
+}
+
+func (r eventstoreSnapshots) Delete(ctx context.Context, info replay.SnapshotInfo) error {
+	return r.ss.Delete(ctx, eventstore.SnapshotInfo(info))
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
+	"github.com/decisionledger/ledger/replay"
 )
 
 // Backlog is the backlog view: items in rank order.
@@ -26,16 +27,16 @@ type BacklogFilter struct {
 var ItemStatuses = []string{"open", "all", "new", "in-progress", "delivered", "removed"}
 
 // Backlog returns the backlog view.
-func (s *Service) Backlog(ctx context.Context, product, position string, f BacklogFilter) (Backlog, error) {
+func (s *Service) Backlog(ctx context.Context, product string, pos replay.Position, f BacklogFilter) (Backlog, error) {
 	if !oneOf(f.Status, ItemStatuses) && f.Status != "" {
 		return Backlog{}, invalidFilter("status", f.Status, ItemStatuses)
 	}
-	set, meta, err := s.Set(ctx, product, position)
+	v, meta, err := s.views(ctx, product, pos)
 	if err != nil {
 		return Backlog{}, err
 	}
 	out := Backlog{Meta: meta, Items: []projections.Item{}}
-	for _, it := range set.Backlog.Items() {
+	for _, it := range v.Backlog.Items() {
 		if matchItem(it, f.Status) {
 			out.Items = append(out.Items, it)
 		}
@@ -60,12 +61,12 @@ type Roadmap struct {
 }
 
 // Roadmap returns the roadmap view.
-func (s *Service) Roadmap(ctx context.Context, product, position string) (Roadmap, error) {
-	set, meta, err := s.Set(ctx, product, position)
+func (s *Service) Roadmap(ctx context.Context, product string, pos replay.Position) (Roadmap, error) {
+	v, meta, err := s.views(ctx, product, pos)
 	if err != nil {
 		return Roadmap{}, err
 	}
-	out := Roadmap{Meta: meta, Periods: set.Roadmap.Periods()}
+	out := Roadmap{Meta: meta, Periods: v.Roadmap.Periods()}
 	if out.Periods == nil {
 		out.Periods = []projections.Period{}
 	}
@@ -91,16 +92,16 @@ type Requests struct {
 var RequestStatuses = []string{"pending", "accepted", "rejected", "deferred", "withdrawn"}
 
 // Requests returns every request matching the filter, oldest first.
-func (s *Service) Requests(ctx context.Context, product, position, status, requester string) (Requests, error) {
+func (s *Service) Requests(ctx context.Context, product string, pos replay.Position, status, requester string) (Requests, error) {
 	if status != "" && !oneOf(status, RequestStatuses) {
 		return Requests{}, invalidFilter("status", status, RequestStatuses)
 	}
-	set, meta, err := s.Set(ctx, product, position)
+	v, meta, err := s.views(ctx, product, pos)
 	if err != nil {
 		return Requests{}, err
 	}
 	out := Requests{Meta: meta, Requests: []Request{}}
-	for _, r := range set.Requests.Requests(projections.RequestFilter{Status: projections.RequestStatus(status), Requester: requester}) {
+	for _, r := range v.Requests.Requests(projections.RequestFilter{Status: projections.RequestStatus(status), Requester: requester}) {
 		v := Request{Request: r}
 		if r.Wait != nil {
 			secs := r.Wait.Seconds()
@@ -124,17 +125,17 @@ type Why struct {
 }
 
 // Why returns the chain of decisions about id.
-func (s *Service) Why(ctx context.Context, product, position, id string) (Why, error) {
+func (s *Service) Why(ctx context.Context, product string, pos replay.Position, id string) (Why, error) {
 	if err := domain.CheckID("id", id); err != nil {
 		return Why{}, err
 	}
-	set, meta, err := s.Set(ctx, product, position)
+	set, meta, err := s.Set(ctx, product, pos)
 	if err != nil {
 		return Why{}, err
 	}
 	ds, kind, ok := set.Log.Chain(id)
 	if !ok {
-		return Why{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(position))}
+		return Why{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))}
 	}
 	w := Why{Meta: meta, ID: id, Kind: kind, Churn: set.Log.Churn(id), Decisions: ds}
 	switch kind {
@@ -154,11 +155,11 @@ func (s *Service) Why(ctx context.Context, product, position, id string) (Why, e
 	return w, nil
 }
 
-func asOfSuffix(position string) string {
-	if position == "" {
+func asOfSuffix(pos replay.Position) string {
+	if pos.IsLatest() {
 		return ""
 	}
-	return " as of " + position
+	return " as of " + pos.String()
 }
 
 // Span prints a duration as days and hours, the way a person says it.

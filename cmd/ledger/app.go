@@ -16,6 +16,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/query"
 )
 
 // app holds the global flags and the store, opened on first use so that
@@ -35,6 +36,9 @@ type app struct {
 	handler *command.Handler
 	now     func() time.Time
 	listen  string // set by serve before the store opens
+
+	live          *query.Live // serve: projections kept current
+	snapshotEvery int         // serve: snapshot the views every N events
 
 	checkpointEvery    int           // serve: sign a checkpoint every N events
 	checkpointInterval time.Duration // serve: or at this interval

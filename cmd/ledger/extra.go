@@ -5,7 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
 )
 
@@ -13,19 +12,33 @@ import (
 func (a *app) extraCommands() []*cobra.Command {
 	audit := a.auditCommand()
 	audit.GroupID = "run"
-	return []*cobra.Command{a.showCommand(), a.whyCommand(), audit}
-}
-
-// asOfFunc answers "as of" questions over the store.
-func (a *app) asOfFunc(s *eventstore.Store) query.AsOfFunc {
-	return nil
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store (live
 // projections, checkpoints); stop ends it.
 func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
-	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
-		return func() {}, nil
+	snaps, err := a.snapshotStore(ctx)
+	if err != nil {
+		return nil, err
 	}
-	return a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
+	ctx, cancel := context.WithCancel(ctx)
+	a.live = query.NewLive(a.store, snaps, a.snapshotEvery, func(format string, args ...any) {
+		a.warnf(format, args...)
+	})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = a.live.Run(ctx)
+	}()
+	stopLive := func() { cancel(); <-done }
+	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
+		return stopLive, nil
+	}
+	stopCheckpoints, err := a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
+	if err != nil {
+		stopLive()
+		return nil, err
+	}
+	return func() { stopCheckpoints(); stopLive() }, nil
 }

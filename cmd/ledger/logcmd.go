@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,11 +17,18 @@ func (a *app) logCommand() *cobra.Command {
 		Use:   "log",
 		Short: "List the product's events in order: who decided what, in which role, and why",
 		Example: `  ledger log -p checkout
+  ledger log --as-of 2026-04-01
   ledger log -p checkout --json | jq 'select(.type=="RequestRejected")'`,
 		Args: cobra.NoArgs,
 	}
+	var asOf string
+	c.Flags().StringVar(&asOf, "as-of", "", "only events up to a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		pos, err := parsePosition("as-of", asOf)
+		if err != nil {
+			return err
+		}
 		product, err := a.product(ctx)
 		if err != nil {
 			return err
@@ -37,8 +45,13 @@ func (a *app) logCommand() *cobra.Command {
 		var unknown int
 		var firstUnknown uint64
 		var n int
+		var last domain.Event
 		_, err = s.Read(ctx, product, 0, func(e domain.Event) error {
+			if pos.Past(e) {
+				return errStop
+			}
 			n++
+			last = e
 			if _, ok := e.Data.(domain.Unknown); ok {
 				unknown++
 				if firstUnknown == 0 {
@@ -51,8 +64,11 @@ func (a *app) logCommand() *cobra.Command {
 			tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), whyWithReason(e))
 			return nil
 		})
-		if err != nil {
+		if err != nil && !errors.Is(err, errStop) {
 			return err
+		}
+		if !pos.IsLatest() && enc == nil {
+			fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", pos, last.Seq, formatTime(last.OccurredAt))
 		}
 		if enc == nil {
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
@@ -69,6 +85,9 @@ func (a *app) logCommand() *cobra.Command {
 	}
 	return c
 }
+
+// errStop ends a read early.
+var errStop = errors.New("stop")
 
 func actorRole(a domain.Actor) string {
 	if a.Role == "" {

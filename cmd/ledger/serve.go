@@ -26,6 +26,7 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it shuts down cleanly.`,
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&a.listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only)")
+	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
 	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
 	c.Flags().BoolVar(&seed, "demo", false, "first write the demo history (product \"checkout\") if it is not there")

@@ -18,11 +18,11 @@ func (a *app) queries(ctx context.Context) (*query.Service, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	s, err := a.open(ctx)
+	snaps, err := a.snapshotStore(ctx)
 	if err != nil {
 		return nil, "", err
 	}
-	return query.New(s, a.asOfFunc(s)), product, nil
+	return query.New(a.store, snaps), product, nil
 }
 
 // printMeta writes the position line and warnings of a view to stderr, so
@@ -36,7 +36,7 @@ func (a *app) printMeta(m query.Meta) {
 		if m.At != nil {
 			at = " (" + formatTime(*m.At) + ")"
 		}
-		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d%s\n", m.AsOf, m.Position, at)
+		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d%s, event %d of the product\n", m.AsOf, m.Position, at, m.Events)
 	}
 }
 
@@ -56,6 +56,10 @@ func (a *app) showCommand() *cobra.Command {
 	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
 	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	show.RunE = func(cmd *cobra.Command, args []string) error {
+		pos, err := parsePosition("as-of", asOf)
+		if err != nil {
+			return err
+		}
 		q, product, err := a.queries(cmd.Context())
 		if err != nil {
 			return err
@@ -65,7 +69,7 @@ func (a *app) showCommand() *cobra.Command {
 			if requester != "" {
 				return usagef("--requester applies to \"show requests\"")
 			}
-			v, err := q.Backlog(cmd.Context(), product, asOf, query.BacklogFilter{Status: status})
+			v, err := q.Backlog(cmd.Context(), product, pos, query.BacklogFilter{Status: status})
 			if err != nil {
 				return err
 			}
@@ -74,13 +78,13 @@ func (a *app) showCommand() *cobra.Command {
 			if status != "" || requester != "" {
 				return usagef("--status and --requester apply to backlog and requests")
 			}
-			v, err := q.Roadmap(cmd.Context(), product, asOf)
+			v, err := q.Roadmap(cmd.Context(), product, pos)
 			if err != nil {
 				return err
 			}
 			return a.printRoadmap(v)
 		case "requests":
-			v, err := q.Requests(cmd.Context(), product, asOf, status, requester)
+			v, err := q.Requests(cmd.Context(), product, pos, status, requester)
 			if err != nil {
 				return err
 			}
@@ -198,11 +202,15 @@ func (a *app) whyCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
+		pos, err := parsePosition("as-of", asOf)
+		if err != nil {
+			return err
+		}
 		q, product, err := a.queries(cmd.Context())
 		if err != nil {
 			return err
 		}
-		w, err := q.Why(cmd.Context(), product, asOf, args[0])
+		w, err := q.Why(cmd.Context(), product, pos, args[0])
 		if err != nil {
 			return err
 		}
@@ -233,7 +241,7 @@ func (a *app) whyCommand() *cobra.Command {
 // what changed, and why.
 func decisionLine(d projections.Decision) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s  #%-4d %-10s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, shortType(d.Type), d.Actor)
+	fmt.Fprintf(&b, "  %s  #%-4d %-11s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, shortType(d.Type), d.Actor)
 	if d.Role != "" {
 		fmt.Fprintf(&b, " (%s)", d.Role)
 	}
