@@ -85,10 +85,20 @@ func startServer(ctx context.Context, opt Options) (*server.Server, error) {
 			// The server only logs a failure to listen; find out first.
 			ln, err := net.Listen("tcp", opt.Listen)
 			if err != nil {
-				return nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --listen)", opt.Listen, err)
+				return nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --nats-listen)", opt.Listen, err)
 			}
 			ln.Close()
 		}
+	}
+	if opt.Listen != "" && opt.Protect {
+		// Clients of the listener (other ledger commands, the nats CLI) may
+		// read and append, but not delete, purge or reconfigure the ledger's
+		// streams: the deny settings of a stream do not cover deleting the
+		// whole stream or updating its settings.
+		so.Users = []*server.User{{Username: listenerUser, Permissions: &server.Permissions{
+			Publish: &server.SubjectPermission{Allow: []string{">"}, Deny: protectedAPI()},
+		}}}
+		so.NoAuthUser = listenerUser
 	}
 	ns, err := server.NewServer(so)
 	if err != nil {
@@ -114,6 +124,21 @@ func startServer(ctx context.Context, opt Options) (*server.Server, error) {
 		return nil, fmt.Errorf("JetStream did not start on data directory %q: %w", opt.DataDir, lg.lastError())
 	}
 	return ns, nil
+}
+
+// listenerUser is the identity of every client of a served store.
+const listenerUser = "ledger"
+
+// protectedAPI lists the JetStream API subjects no client of a served
+// store may use: they would remove or weaken recorded history.
+func protectedAPI() []string {
+	var out []string
+	for _, stream := range []string{StreamName, CheckpointStreamName} {
+		for _, op := range []string{"DELETE", "UPDATE", "PURGE", "MSG.DELETE"} {
+			out = append(out, "$JS.API.STREAM."+op+"."+stream)
+		}
+	}
+	return out
 }
 
 // splitListen parses "host:port"; port 0 asks for a free port.

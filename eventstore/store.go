@@ -50,6 +50,11 @@ type Options struct {
 	Name string
 	// Debug writes the embedded server's log to stderr.
 	Debug bool
+	// Protect, with Listen, denies clients of the listener (other ledger
+	// commands, the nats CLI) the JetStream API calls that delete, purge or
+	// reconfigure the ledger's streams; they may still read and append.
+	// The stream's own deny settings do not cover deleting it whole.
+	Protect bool
 }
 
 // Store is the ledger's event store on one NATS connection. It is safe for

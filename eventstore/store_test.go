@@ -310,3 +310,31 @@ func TestDuplicateIDOfAnotherEventRefused(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "already used at sequence 1 by another event")
 }
+
+func TestServedStoreProtectsHistory(t *testing.T) {
+	ctx := testCtx(t)
+	dir := t.TempDir()
+	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	require.NoError(t, err)
+	defer owner.Close()
+	_, err = owner.Append(ctx, []domain.Event{productCreated("prot", "c1")}, 0)
+	require.NoError(t, err)
+
+	client, err := Open(ctx, Options{DataDir: dir})
+	require.NoError(t, err)
+	defer client.Close()
+	require.False(t, client.Embedded(), "the second store talks to the owner")
+
+	short, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	require.Error(t, client.JetStream().DeleteStream(short, StreamName), "a client of serve cannot delete the stream")
+	info, err := owner.StreamInfo(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), info.Messages)
+	assert.True(t, info.DenyDelete)
+
+	// Reading and appending still work for clients.
+	_, err = client.Append(ctx, []domain.Event{itemAdded("prot", "c2", 0)}, 1)
+	require.NoError(t, err)
+	assert.Len(t, readAll(t, client, "prot"), 2)
+}

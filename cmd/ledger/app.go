@@ -121,6 +121,7 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 		URL:      a.natsURL,
 		Replicas: a.replicas,
 		Listen:   a.listen,
+		Protect:  a.listen != "",
 		Name:     "ledger",
 	})
 	if err != nil {
