@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while a command writes to it.
@@ -203,4 +204,25 @@ func TestHelpTeaches(t *testing.T) {
 		out := c.ok(args...)
 		assert.Contains(t, out, "Example", "ledger %v --help shows an example", args)
 	}
+}
+
+func TestShowWarnsAboutEventsItCannotRead(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	// A newer schema and a foreign message land in the stream.
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	_, err = s.JetStream().Publish(context.Background(), "ledger.checkout.item.Z", []byte(`{"type":"BacklogItemSplit","schema":2,"product":"checkout"}`))
+	require.NoError(t, err)
+	_, err = s.JetStream().Publish(context.Background(), "ledger.checkout.item.Z", []byte(`not json`))
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	o := c.run("show", "backlog")
+	require.NoError(t, o.err)
+	assert.Contains(t, o.stdout, "Card form", "the rest of the backlog is shown")
+	assert.Contains(t, o.stderr, "warning: skipped 2 event(s) this version cannot read (first at sequence 6)")
+	o = c.run("log")
+	require.NoError(t, o.err)
+	assert.Contains(t, o.stderr, "2 event(s) this version cannot read (first at sequence 6)")
 }
