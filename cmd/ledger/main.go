@@ -1,6 +1,3 @@
-// Command ledger records product decisions as immutable events on a NATS
-// JetStream stream and answers questions about them. It only parses flags,
-// wires the packages together and maps errors to exit codes.
 package main
 
 import (

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -225,4 +226,43 @@ func TestShowWarnsAboutEventsItCannotRead(t *testing.T) {
 	o = c.run("log")
 	require.NoError(t, o.err)
 	assert.Contains(t, o.stderr, "2 event(s) this version cannot read (first at sequence 6)")
+}
+
+// TestEveryCommandTeaches walks the whole command tree: every command says
+// in one line what it is for, and every runnable one shows an example.
+func TestEveryCommandTeaches(t *testing.T) {
+	a := newApp(strings.NewReader(""), &syncBuffer{}, &syncBuffer{})
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Hidden || c.Name() == "help" || c.Name() == "completion" {
+			return
+		}
+		t.Run(c.CommandPath(), func(t *testing.T) {
+			assert.NotEmpty(t, c.Short, "one-line description")
+			assert.NotContains(t, c.Short, "\n")
+			if c.Runnable() && !c.HasAvailableSubCommands() {
+				assert.NotEmpty(t, c.Example, "an example in --help")
+			}
+		})
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(a.rootCommand())
+}
+
+func TestReadYourWritesAndNarrowTables(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	c.ok("request", "submit", "R1", "--title", "A request with a rather long title that needs clipping", "--why", "business", "--as", "sally")
+	c.ok("item", "rank", "B", "--top", "--score", "RICE:reach=100,impact=2,confidence=0.5,effort=4", "--why", "a long rationale that goes on and on so the table must clip it to fit", "--as", "olga")
+	out := c.ok("show", "backlog")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.GreaterOrEqual(t, len(lines), 3)
+	assert.Regexp(t, `^1\s+B\s+new\s+RICE 25`, lines[1], "the rank just recorded is shown at once")
+	for _, view := range []string{"backlog", "roadmap", "requests"} {
+		for _, l := range strings.Split(c.ok("show", view), "\n") {
+			assert.LessOrEqual(t, len([]rune(l)), 100, "show %s fits 100 columns: %q", view, l)
+		}
+	}
 }
