@@ -10,7 +10,7 @@ import (
 // compareItems judges the backlog items that served a live roadmap item at
 // T0, in their T0 backlog order, with the period of that roadmap item;
 // items serving none are not planned, and are unplanned when delivered
-// between T0 and T1.
+// between T0 and T1 (epics excepted: they group work, they are not work).
 func compareItems(sp *span, end time.Time) []ItemOutcome {
 	var outs []ItemOutcome
 	planned := map[string]bool{}
@@ -45,6 +45,9 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 	for _, it := range sp.after.Backlog.Items() {
 		if planned[it.ID] || it.Status != projections.StatusDelivered || it.DeliveredAt == nil {
 			continue
+		}
+		if it.Kind == domain.ItemEpic {
+			continue // an epic groups stories; delivering it is not unplanned work
 		}
 		if was, ok := sp.before.Backlog.Item(it.ID); ok && was.Status == projections.StatusDelivered {
 			continue // delivered before T0
