@@ -37,6 +37,8 @@ type app struct {
 	now     func() time.Time
 	listen  string // set by serve before the store opens
 
+	asOfText string // the --as-of position as the user wrote it, for headers
+
 	live          *query.Live // serve: projections kept current
 	snapshotEvery int         // serve: snapshot the views every N events
 

@@ -68,7 +68,7 @@ func (a *app) logCommand() *cobra.Command {
 			return err
 		}
 		if !pos.IsLatest() && enc == nil {
-			fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", pos, last.Seq, formatTime(last.OccurredAt))
+			fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(asOf), last.Seq, formatTime(last.OccurredAt))
 		}
 		if enc == nil {
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {

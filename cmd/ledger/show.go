@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -25,8 +26,9 @@ func (a *app) queries(ctx context.Context) (*query.Service, string, error) {
 	return query.New(a.store, snaps), product, nil
 }
 
-// printMeta writes the position line and warnings of a view to stderr, so
-// that stdout stays a clean table.
+// printMeta writes the warnings of a view to stderr, so that stdout stays
+// a clean table, and for an as-of view the position it stopped at, naming
+// the position as the user wrote it.
 func (a *app) printMeta(m query.Meta) {
 	for _, w := range m.Warnings {
 		a.warnf("%s", w)
@@ -36,7 +38,7 @@ func (a *app) printMeta(m query.Meta) {
 		if m.At != nil {
 			at = " (" + formatTime(*m.At) + ")"
 		}
-		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d%s, event %d of the product\n", m.AsOf, m.Position, at, m.Events)
+		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d%s, event %d of the product\n", a.asOfText, m.Position, at, m.Events)
 	}
 }
 
@@ -56,6 +58,7 @@ func (a *app) showCommand() *cobra.Command {
 	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
 	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	show.RunE = func(cmd *cobra.Command, args []string) error {
+		a.asOfText = asOfLabel(asOf)
 		pos, err := parsePosition("as-of", asOf)
 		if err != nil {
 			return err
@@ -202,6 +205,7 @@ func (a *app) whyCommand() *cobra.Command {
 	}
 	c.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
+		a.asOfText = asOfLabel(asOf)
 		pos, err := parsePosition("as-of", asOf)
 		if err != nil {
 			return err
@@ -276,4 +280,13 @@ func decisionLine(d projections.Decision) string {
 		b.WriteString("  — " + d.Why)
 	}
 	return b.String()
+}
+
+// asOfLabel names an --as-of position as the user wrote it; a bare date
+// means the end of that day.
+func asOfLabel(s string) string {
+	if _, err := time.Parse(time.DateOnly, s); err == nil {
+		return s + " (end of day, UTC)"
+	}
+	return s
 }
