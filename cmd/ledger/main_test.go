@@ -266,3 +266,25 @@ func TestReadYourWritesAndNarrowTables(t *testing.T) {
 		}
 	}
 }
+
+// TestExistingNATSServer drives the CLI against a NATS server it does not
+// own, the way users who outgrow one machine run it.
+func TestExistingNATSServer(t *testing.T) {
+	srv, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	require.NoError(t, err)
+	defer srv.Close()
+	url := srv.ClientURL()
+	require.NotEmpty(t, url)
+
+	c := newCLI(t) // its --data is never created in URL mode
+	c.ok("--nats", url, "product", "create", "shop", "--name", "Shop", "--pm", "pam", "--po", "olga", "--as", "pam")
+	c.ok("--nats", url, "item", "add", "S-1", "--title", "Card form", "--as", "olga")
+	out := c.ok("--nats", url, "show", "backlog")
+	assert.Contains(t, out, "Card form")
+	assert.NoDirExists(t, c.data+"/jetstream", "no embedded store was opened")
+
+	o := c.run("--nats", "nats://127.0.0.1:1", "log")
+	require.Error(t, o.err)
+	assert.Equal(t, exitFailure, o.code)
+	assert.Contains(t, o.err.Error(), "nats://127.0.0.1:1")
+}
