@@ -128,7 +128,20 @@ func (l *Live) follow(ctx context.Context, id string, lp *liveProduct) {
 		lp.mu.RLock()
 		sn := replay.NewSnapshotter(l.snaps, id, l.every, replay.View{Projection: replay.ViewsOf(lp.set)})
 		sn.Start(lp.restored)
+		var pending []replay.Pending
+		var err error
+		if lp.restored.Replayed >= uint64(sn.Every()) {
+			// Restored from a long stretch of events: snapshot the restore
+			// point now rather than after the next N events.
+			pending, err = sn.Capture()
+		}
 		lp.mu.RUnlock()
+		if err == nil && len(pending) > 0 {
+			_, err = sn.Write(ctx, pending)
+		}
+		if err != nil {
+			l.logf("live projections: snapshot of %q: %v", id, err)
+		}
 		opt.Snapshots = sn
 	}
 	if err := replay.Follow(ctx, l.src, id, lp.set, opt); err != nil && ctx.Err() == nil {
