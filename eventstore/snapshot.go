@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/decisionledger/ledger/snapshot"
 )
 
 // Snapshot storage lives next to the LEDGER stream, in two buckets created
@@ -48,29 +50,11 @@ var ErrSnapshotNotFound = errors.New("snapshot not found")
 // object name and of the index key.
 var kindPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,31}$`)
 
-// SnapshotInfo describes one stored snapshot.
-type SnapshotInfo struct {
-	Product string `json:"product"`
-	// Kind names what was snapshotted (a projection, such as "views").
-	Kind string `json:"kind"`
-	// Version is the version of the fold that wrote the snapshot.
-	Version string `json:"version"`
-	// Seq is the stream sequence of the last event folded in.
-	Seq uint64 `json:"seq"`
-	// LastAt is the business time of that event.
-	LastAt time.Time `json:"lastAt"`
-	// Events is how many of the product's events were folded in.
-	Events uint64 `json:"events"`
-	// Size is the snapshot's length in bytes, set by Put.
-	Size uint64 `json:"size"`
-}
+// SnapshotInfo describes a stored snapshot (shared with replay).
+type SnapshotInfo = snapshot.Info
 
-// Name is the snapshot's object name: <product>/<kind>/<seq, 20 digits>.
-func (i SnapshotInfo) Name() string {
-	return fmt.Sprintf("%s/%s/%020d", i.Product, i.Kind, i.Seq)
-}
-
-func (i SnapshotInfo) indexKey() string { return i.Product + "." + i.Kind }
+// indexKey is the key of the index entry listing a product's snapshots of a kind.
+func indexKey(i SnapshotInfo) string { return i.Product + "." + i.Kind }
 
 // SnapshotStore keeps projection snapshots next to the stream. It is safe
 // for concurrent use; the buckets are created on first use.
@@ -176,7 +160,7 @@ func (ss *SnapshotStore) Put(ctx context.Context, info SnapshotInfo, data []byte
 		return info, fmt.Errorf("storing snapshot %s: %w", info.Name(), err)
 	}
 	var evicted []SnapshotInfo
-	err = ss.updateIndex(ctx, kv, info.indexKey(), func(list []SnapshotInfo) []SnapshotInfo {
+	err = ss.updateIndex(ctx, kv, indexKey(info), func(list []SnapshotInfo) []SnapshotInfo {
 		evicted = nil
 		i, found := slices.BinarySearchFunc(list, info.Seq, func(x SnapshotInfo, seq uint64) int {
 			return cmpUint(x.Seq, seq)
@@ -270,7 +254,7 @@ func (ss *SnapshotStore) Delete(ctx context.Context, info SnapshotInfo) error {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	listed := false
-	err = ss.updateIndex(ctx, kv, info.indexKey(), func(list []SnapshotInfo) []SnapshotInfo {
+	err = ss.updateIndex(ctx, kv, indexKey(info), func(list []SnapshotInfo) []SnapshotInfo {
 		listed = false
 		return slices.DeleteFunc(list, func(x SnapshotInfo) bool {
 			if x.Seq == info.Seq {

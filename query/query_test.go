@@ -270,7 +270,7 @@ func TestLiveFollowsEveryProduct(t *testing.T) {
 	_, err := demo.Seed(ctx, h, "checkout")
 	require.NoError(t, err)
 
-	snaps := eventstoreSnapshots{s.Snapshots()}
+	snaps := s.Snapshots()
 	live := NewLive(s, snaps, 4, t.Logf)
 	done := make(chan error, 1)
 	go func() { done <- live.Run(ctx) }()
@@ -312,29 +312,4 @@ func TestLiveFollowsEveryProduct(t *testing.T) {
 
 	cancel()
 	require.NoError(t, <-done)
-}
-
-// eventstoreSnapshots adapts the store's snapshots to replay's interface.
-type eventstoreSnapshots struct{ ss *eventstore.SnapshotStore }
-
-func (r eventstoreSnapshots) List(ctx context.Context, product, kind string) ([]replay.SnapshotInfo, error) {
-	l, err := r.ss.List(ctx, product, kind)
-	out := make([]replay.SnapshotInfo, len(l))
-	for i, x := range l {
-		out[i] = replay.SnapshotInfo(x)
-	}
-	return out, err
-}
-
-func (r eventstoreSnapshots) Get(ctx context.Context, info replay.SnapshotInfo) ([]byte, error) {
-	return r.ss.Get(ctx, eventstore.SnapshotInfo(info))
-}
-
-func (r eventstoreSnapshots) Put(ctx context.Context, info replay.SnapshotInfo, data []byte) (replay.SnapshotInfo, error) {
-	got, err := r.ss.Put(ctx, eventstore.SnapshotInfo(info), data)
-	return replay.SnapshotInfo(got), err
-}
-
-func (r eventstoreSnapshots) Delete(ctx context.Context, info replay.SnapshotInfo) error {
-	return r.ss.Delete(ctx, eventstore.SnapshotInfo(info))
 }

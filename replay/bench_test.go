@@ -59,7 +59,7 @@ func BenchmarkAsOf(b *testing.B) {
 type benchData struct {
 	ctx     context.Context
 	store   *eventstore.Store
-	snaps   snapStore
+	snaps   *eventstore.SnapshotStore
 	product string
 	pos     replay.Position
 	wantSeq uint64

@@ -32,33 +32,8 @@ func openStore(t testing.TB) *eventstore.Store {
 	return s
 }
 
-// snapStore adapts the event store's snapshot storage to replay's
-// interface, as the CLI does.
-type snapStore struct{ ss *eventstore.SnapshotStore }
-
-func snapshotsOf(s *eventstore.Store) snapStore { return snapStore{s.Snapshots()} }
-
-func (s snapStore) List(ctx context.Context, product, kind string) ([]replay.SnapshotInfo, error) {
-	l, err := s.ss.List(ctx, product, kind)
-	out := make([]replay.SnapshotInfo, len(l))
-	for i, x := range l {
-		out[i] = replay.SnapshotInfo(x)
-	}
-	return out, err
-}
-
-func (s snapStore) Get(ctx context.Context, info replay.SnapshotInfo) ([]byte, error) {
-	return s.ss.Get(ctx, eventstore.SnapshotInfo(info))
-}
-
-func (s snapStore) Put(ctx context.Context, info replay.SnapshotInfo, data []byte) (replay.SnapshotInfo, error) {
-	got, err := s.ss.Put(ctx, eventstore.SnapshotInfo(info), data)
-	return replay.SnapshotInfo(got), err
-}
-
-func (s snapStore) Delete(ctx context.Context, info replay.SnapshotInfo) error {
-	return s.ss.Delete(ctx, eventstore.SnapshotInfo(info))
-}
+// snapshotsOf is the store's snapshot storage, which replay uses as it is.
+func snapshotsOf(s *eventstore.Store) *eventstore.SnapshotStore { return s.Snapshots() }
 
 // seedNow is the fixed "now" of the demo's handler: after its last
 // decision, so that no --at is in the future.

@@ -3,9 +3,9 @@ package replay
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/snapshot"
 )
 
 // Source reads a product's history; *eventstore.Store is one.
@@ -62,38 +62,9 @@ func KindOf(p Projection) string {
 	return strings.ToLower(kind)
 }
 
-// SnapshotInfo describes a stored snapshot. Its fields match
-// eventstore.SnapshotInfo, so one converts to the other.
-type SnapshotInfo struct {
-	Product string `json:"product"`
-	// Kind names what was snapshotted (KindOf).
-	Kind string `json:"kind"`
-	// Version is the version of the fold that wrote it.
-	Version string `json:"version"`
-	// Seq is the stream sequence of the last event folded in.
-	Seq uint64 `json:"seq"`
-	// LastAt is the business time of that event.
-	LastAt time.Time `json:"lastAt"`
-	// Events is how many of the product's events were folded in.
-	Events uint64 `json:"events"`
-	// Size is the snapshot's length in bytes.
-	Size uint64 `json:"size"`
-}
-
-// Name is how warnings and the CLI name a snapshot:
-// <product>/<kind>/<seq, 20 digits>.
-func (i SnapshotInfo) Name() string {
-	return i.Product + "/" + i.Kind + "/" + pad20(i.Seq)
-}
-
-func pad20(n uint64) string {
-	s := []byte("00000000000000000000")
-	for i := len(s) - 1; n > 0 && i >= 0; i-- {
-		s[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return string(s)
-}
+// SnapshotInfo describes a stored snapshot; the store and replay share
+// the type, so *eventstore.SnapshotStore is a SnapshotStore as it is.
+type SnapshotInfo = snapshot.Info
 
 // SnapshotReader finds and reads snapshots.
 type SnapshotReader interface {

@@ -68,7 +68,7 @@ roadmap item at T0.`,
 		if err != nil {
 			return err
 		}
-		cmp, err := replay.Compare(ctx, s, replaySnapshots{s.Snapshots()}, product, replay.CompareOptions{
+		cmp, err := replay.Compare(ctx, s, s.Snapshots(), product, replay.CompareOptions{
 			Planned: t0, Delivered: t1, Now: a.now(), Level: lv, Period: period})
 		if err != nil {
 			return err
@@ -230,7 +230,7 @@ time, who decided in which role, and why.`,
 		if err != nil {
 			return err
 		}
-		d, err := replay.Diff(ctx, s, replaySnapshots{s.Snapshots()}, product, t0, t1)
+		d, err := replay.Diff(ctx, s, s.Snapshots(), product, t0, t1)
 		if err != nil {
 			return err
 		}

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -27,7 +26,7 @@ func (a *app) snapshotStore(ctx context.Context) (replay.SnapshotStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	return replaySnapshots{s.Snapshots()}, nil
+	return s.Snapshots(), nil
 }
 
 // asOfSet builds every projection of product as of a position written as
@@ -41,33 +40,7 @@ func (a *app) asOfSet(ctx context.Context, product, position string) (*projectio
 	if err != nil {
 		return nil, replay.Result{}, err
 	}
-	return replay.AsOf(ctx, s, replaySnapshots{s.Snapshots()}, product, pos)
-}
-
-// replaySnapshots adapts eventstore's snapshot storage to replay's
-// interface: the two describe a snapshot with the same fields.
-type replaySnapshots struct{ ss *eventstore.SnapshotStore }
-
-func (r replaySnapshots) List(ctx context.Context, product, kind string) ([]replay.SnapshotInfo, error) {
-	l, err := r.ss.List(ctx, product, kind)
-	out := make([]replay.SnapshotInfo, len(l))
-	for i, x := range l {
-		out[i] = replay.SnapshotInfo(x)
-	}
-	return out, err
-}
-
-func (r replaySnapshots) Get(ctx context.Context, info replay.SnapshotInfo) ([]byte, error) {
-	return r.ss.Get(ctx, eventstore.SnapshotInfo(info))
-}
-
-func (r replaySnapshots) Put(ctx context.Context, info replay.SnapshotInfo, data []byte) (replay.SnapshotInfo, error) {
-	got, err := r.ss.Put(ctx, eventstore.SnapshotInfo(info), data)
-	return replay.SnapshotInfo(got), err
-}
-
-func (r replaySnapshots) Delete(ctx context.Context, info replay.SnapshotInfo) error {
-	return r.ss.Delete(ctx, eventstore.SnapshotInfo(info))
+	return replay.AsOf(ctx, s, s.Snapshots(), product, pos)
 }
 
 // parsePosition reads a position flag; "" is the latest.
@@ -123,7 +96,7 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		}
 		opt := replay.RebuildOptions{Every: every}
 		if every > 0 {
-			opt.Snapshots = replaySnapshots{s.Snapshots()}
+			opt.Snapshots = s.Snapshots()
 		}
 		prog := a.newProgress(product)
 		opt.Progress = prog.update

@@ -1,0 +1,29 @@
+package snapshot
+
+import (
+	"fmt"
+	"time"
+)
+
+// Info describes a stored snapshot.
+type Info struct {
+	Product string `json:"product"`
+	// Kind names what was snapshotted (a projection, such as "views").
+	Kind string `json:"kind"`
+	// Version is the version of the fold that wrote the snapshot.
+	Version string `json:"version"`
+	// Seq is the stream sequence of the last event folded in.
+	Seq uint64 `json:"seq"`
+	// LastAt is the business time of that event.
+	LastAt time.Time `json:"lastAt"`
+	// Events is how many of the product's events were folded in.
+	Events uint64 `json:"events"`
+	// Size is the snapshot's length in bytes, set when it is stored.
+	Size uint64 `json:"size"`
+}
+
+// Name is how the store, warnings and the CLI name a snapshot:
+// <product>/<kind>/<seq, 20 digits>.
+func (i Info) Name() string {
+	return fmt.Sprintf("%s/%s/%020d", i.Product, i.Kind, i.Seq)
+}
