@@ -74,7 +74,7 @@ func (d *decision) newItem(id, title string, kind ItemKind, detail, epic, roadma
 
 func (d *decision) refineItem(a RefineItem) ([]Event, error) {
 	if a.Title == "" && a.Detail == "" && a.Roadmap == "" {
-		return nil, invalid("refine", "nothing to refine: give --title, --detail or --roadmap")
+		return nil, invalid("title", "nothing to refine: give a new title, detail or roadmap")
 	}
 	if a.Title != "" {
 		if err := checkTitle("title", a.Title); err != nil {

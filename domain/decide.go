@@ -23,10 +23,10 @@ func Decide(s *State, c Command, now time.Time) ([]Event, error) {
 		return nil, err
 	}
 	if err := CheckID("actor", c.Actor); err != nil {
-		return nil, fmt.Errorf("who decides? set --as or LEDGER_ACTOR: %w", err)
+		return nil, fmt.Errorf("who decides? name the actor: %w", err)
 	}
 	if c.ID == "" {
-		return nil, invalid("command id", "command id is required")
+		return nil, invalid("commandId", "commandId is required")
 	}
 	if err := checkText("why", c.Why, false, MaxTextLen); err != nil {
 		return nil, err
@@ -101,10 +101,10 @@ func decisionTime(s *State, at, now time.Time) (time.Time, error) {
 	}
 	at = at.UTC().Truncate(time.Millisecond)
 	if at.After(now.Add(MaxClockSkew)) {
-		return time.Time{}, invalid("at", "--at %s is in the future (now is %s): decisions are recorded when they are taken", at.Format(time.RFC3339), now.Format(time.RFC3339))
+		return time.Time{}, invalid("at", "at %s is in the future (now is %s): decisions are recorded when they are taken", at.Format(time.RFC3339), now.Format(time.RFC3339))
 	}
 	if at.Before(s.LastAt) {
-		return time.Time{}, invalid("at", "--at %s is earlier than the product's latest event (%s): within a product, decisions are recorded in time order", at.Format(time.RFC3339), s.LastAt.Format(time.RFC3339))
+		return time.Time{}, invalid("at", "at %s is earlier than the product's latest event (%s): within a product, decisions are recorded in time order", at.Format(time.RFC3339), s.LastAt.Format(time.RFC3339))
 	}
 	return at, nil
 }
@@ -177,7 +177,7 @@ func checkPosition(p Position, self string) error {
 	switch p.Place {
 	case PlaceTop, PlaceBottom:
 		if p.Ref != "" {
-			return invalid("position", "--%s takes no item", p.Place)
+			return invalid("position", "%s takes no item", p.Place)
 		}
 		return nil
 	case PlaceAbove, PlaceBelow:
@@ -189,7 +189,7 @@ func checkPosition(p Position, self string) error {
 		}
 		return nil
 	case "":
-		return invalid("position", "say where to: --top, --bottom, --above ID or --below ID")
+		return invalid("position", "position is required: say where to (top, bottom, above an item or below an item)")
 	}
 	return invalid("position", "unknown placement %q: use top, bottom, above or below", p.Place)
 }

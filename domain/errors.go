@@ -23,6 +23,9 @@ const (
 	KindState
 	// KindConflict is a concurrent change: the aggregate moved on since it was read.
 	KindConflict
+	// KindMalformed is a request that cannot be read at all: bad JSON, an
+	// unknown action or field, a value of the wrong type.
+	KindMalformed
 )
 
 func (k Kind) String() string {
@@ -37,6 +40,8 @@ func (k Kind) String() string {
 		return "wrong state"
 	case KindConflict:
 		return "conflict"
+	case KindMalformed:
+		return "malformed"
 	}
 	return "error"
 }
@@ -45,7 +50,10 @@ func (k Kind) String() string {
 // and, where it helps, what to do.
 type Error struct {
 	Kind  Kind
-	Field string // the input field at fault, for KindInvalid
+	// Field is the input field at fault, as a machine key that names the
+	// JSON field of a command's args or a view's options ("why", "reason",
+	// "title"); "" when no one field is.
+	Field string
 	Msg   string
 	Err   error // optional cause
 }
@@ -72,6 +80,7 @@ var (
 	ErrNotFound     = &Error{Kind: KindNotFound}
 	ErrState        = &Error{Kind: KindState}
 	ErrConflict     = &Error{Kind: KindConflict}
+	ErrMalformed    = &Error{Kind: KindMalformed}
 )
 
 // KindOf returns the kind of the first *Error in err's chain, or KindOther.
@@ -97,6 +106,26 @@ func notFound(format string, args ...any) error {
 
 func wrongState(format string, args ...any) error {
 	return &Error{Kind: KindState, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns a KindInvalid error about field.
+func Invalid(field, format string, args ...any) error {
+	return invalid(field, format, args...)
+}
+
+// Malformed returns a KindMalformed error about field ("" when the whole
+// request is unreadable).
+func Malformed(field, format string, args ...any) error {
+	return &Error{Kind: KindMalformed, Field: field, Msg: fmt.Sprintf(format, args...)}
+}
+
+// FieldOf returns the field of the first *Error in err's chain, or "".
+func FieldOf(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // Conflict returns a KindConflict error; the event store uses it for

@@ -83,7 +83,7 @@ func (d *decision) acceptRequest(a AcceptRequest) ([]Event, error) {
 	accepted := d.event(KindRequest, a.ID, RolePO, RequestAccepted{Item: a.Item})
 	if it, ok := d.s.Items[a.Item]; ok {
 		if a.Title != "" || a.Roadmap != "" {
-			return nil, invalid("item", "item %q exists already: --title and --roadmap apply only when accepting into a new item", a.Item)
+			return nil, invalid("item", "item %q exists already: title and roadmap apply only when accepting into a new item", a.Item)
 		}
 		if !it.Status.Open() {
 			return nil, wrongState("cannot accept request %q into item %q: the item is %s", a.ID, a.Item, it.Status)
@@ -103,7 +103,7 @@ func (d *decision) acceptRequest(a AcceptRequest) ([]Event, error) {
 
 func (d *decision) rejectRequest(a RejectRequest) ([]Event, error) {
 	if a.Reason == "" {
-		return nil, invalid("reason", "rejecting needs a reason code: --reason one of %s", listOf(ReasonCodes))
+		return nil, invalid("reason", "reason is required to reject a request: one of %s", listOf(ReasonCodes))
 	}
 	if !ValidReason(a.Reason) {
 		return nil, invalid("reason", "unknown reason code %q: use one of %s", a.Reason, listOf(ReasonCodes))
@@ -125,10 +125,10 @@ func (d *decision) rejectRequest(a RejectRequest) ([]Event, error) {
 func (d *decision) deferRequest(a DeferRequest) ([]Event, error) {
 	until, err := time.Parse(time.DateOnly, a.Until)
 	if err != nil {
-		return nil, invalid("until", "--until %q is not a date: write it like 2027-01-31", a.Until)
+		return nil, invalid("until", "until %q is not a date: write it like 2027-01-31", a.Until)
 	}
 	if !until.After(d.at) {
-		return nil, invalid("until", "--until %s is not after the decision's date %s", a.Until, d.at.Format(time.DateOnly))
+		return nil, invalid("until", "until %s is not after the decision's date %s", a.Until, d.at.Format(time.DateOnly))
 	}
 	if err := checkWhy(d.c.Why, "deferring a request"); err != nil {
 		return nil, err

@@ -64,7 +64,7 @@ func checkTitle(field, s string) error { return checkText(field, s, true, MaxTit
 // scope or a request's fate says why.
 func checkWhy(why, decision string) error {
 	if strings.TrimSpace(why) == "" {
-		return invalid("why", "%s needs a rationale: say why with --why", decision)
+		return invalid("why", "why is required for %s: say why the decision was taken", decision)
 	}
 	return checkText("why", why, true, MaxTextLen)
 }
