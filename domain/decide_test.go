@@ -195,7 +195,7 @@ func TestRationaleRequired(t *testing.T) {
 				var de *Error
 				require.ErrorAs(t, err, &de)
 				assert.Equal(t, "why", de.Field)
-				assert.Contains(t, err.Error(), "--why")
+				assert.Contains(t, err.Error(), "why is required")
 			})
 		}
 	}
@@ -248,7 +248,7 @@ func TestInvalidInput(t *testing.T) {
 		{"ScoreUnknownFramework", "olga", RankItem{ID: "A", Position: Position{Place: PlaceTop}, Score: &Score{Framework: "MOSCOW"}}, "score"},
 		{"ScoreMissingInput", "olga", RankItem{ID: "A", Position: Position{Place: PlaceTop}, Score: &Score{Framework: "rice", Inputs: map[string]float64{"reach": 1}}}, "score"},
 		{"ScoreNegative", "olga", RankItem{ID: "A", Position: Position{Place: PlaceTop}, Score: &Score{Framework: "WSJF", Inputs: map[string]float64{"bv": -1, "tc": 1, "rr": 1, "size": 1}}}, "score"},
-		{"RefineNothing", "olga", RefineItem{ID: "A"}, "refine"},
+		{"RefineNothing", "olga", RefineItem{ID: "A"}, "title"},
 		{"VisionEmpty", "pam", StateVision{}, "vision"},
 		{"MetricTooLong", "pam", StateVision{Vision: "v", Metrics: []string{long}}, "metric"},
 		{"AcceptItemExistsWithTitle", "olga", AcceptRequest{ID: "REQ1", Item: "B", Title: "x"}, "item"},

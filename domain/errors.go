@@ -49,7 +49,7 @@ func (k Kind) String() string {
 // Error is a domain error: a kind and a message that says what was wrong
 // and, where it helps, what to do.
 type Error struct {
-	Kind  Kind
+	Kind Kind
 	// Field is the input field at fault, as a machine key that names the
 	// JSON field of a command's args or a view's options ("why", "reason",
 	// "title"); "" when no one field is.
