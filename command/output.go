@@ -2,36 +2,12 @@ package command
 
 import (
 	"context"
-	"encoding/json"
-	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
 )
 
-// Recorded is a stored event as every edge shows it: its stream sequence
-// and its envelope.
-type Recorded struct {
-	Seq uint64 `json:"seq"`
-	domain.Event
-}
-
-// UnmarshalJSON reads what MarshalJSON wrote: the sequence and the
-// envelope, whose payload is decoded by its type.
-func (r *Recorded) UnmarshalJSON(b []byte) error {
-	var s struct {
-		Seq uint64 `json:"seq"`
-	}
-	if err := json.Unmarshal(b, &s); err != nil {
-		return err
-	}
-	e, err := domain.Decode(b)
-	if err != nil {
-		return fmt.Errorf("recorded event at sequence %d: %w", s.Seq, err)
-	}
-	e.Seq = s.Seq
-	r.Seq, r.Event = s.Seq, e
-	return nil
-}
+// Recorded is a stored event with its sequence (domain.Recorded).
+type Recorded = domain.Recorded
 
 // Output is what a write answers on every edge (the CLI's --json, the
 // NATS service, the HTTP API): {"duplicate":false,"events":[...]}, or for

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -34,12 +35,16 @@ type Live struct {
 
 	mu       sync.Mutex
 	products map[string]*liveProduct
+	wake     chan struct{} // asks Run to look for new products now
 }
 
 type liveProduct struct {
 	mu       sync.RWMutex
 	set      *projections.Set
 	restored replay.Result // where the restore stopped, for the snapshotter
+	events   uint64        // events folded in, restored ones included
+	at       *time.Time    // business time of the last event applied
+	changed  chan struct{} // closed and replaced after each event
 }
 
 // NewLive returns a Live over src; snaps may be nil (no snapshots), every
@@ -49,7 +54,8 @@ func NewLive(src LiveSource, snaps replay.SnapshotStore, every int, logf func(st
 	if logf == nil {
 		logf = func(string, ...any) {}
 	}
-	return &Live{src: src, snaps: snaps, every: every, logf: logf, products: map[string]*liveProduct{}}
+	return &Live{src: src, snaps: snaps, every: every, logf: logf, products: map[string]*liveProduct{},
+		wake: make(chan struct{}, 1)}
 }
 
 // ProductPoll is how often Run looks for new products.
@@ -88,6 +94,7 @@ func (l *Live) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-tick.C:
+		case <-l.wake:
 		}
 	}
 }
@@ -112,7 +119,7 @@ func (l *Live) start(ctx context.Context, id string) (*liveProduct, error) {
 	for _, w := range res.Warnings {
 		l.logf("live projections: %s", w)
 	}
-	lp := &liveProduct{set: set, restored: res}
+	lp := &liveProduct{set: set, restored: res, events: res.Events, at: res.At, changed: make(chan struct{})}
 	l.mu.Lock()
 	l.products[id] = lp
 	l.mu.Unlock()
@@ -123,6 +130,15 @@ func (l *Live) follow(ctx context.Context, id string, lp *liveProduct) {
 	opt := replay.FollowOptions{
 		Lock:            &lp.mu,
 		OnSnapshotError: func(err error) { l.logf("live projections: snapshot of %q: %v", id, err) },
+		OnApply: func(e domain.Event) {
+			lp.mu.Lock()
+			lp.events++
+			at := e.OccurredAt.UTC()
+			lp.at = &at
+			close(lp.changed)
+			lp.changed = make(chan struct{})
+			lp.mu.Unlock()
+		},
 	}
 	if l.snaps != nil {
 		lp.mu.RLock()
@@ -165,6 +181,58 @@ func (l *Live) Read(product string, fn func(*projections.Set)) bool {
 	defer lp.mu.RUnlock()
 	fn(lp.set)
 	return true
+}
+
+// readAtLeast runs fn on the product's projections, with the Meta of a
+// view built from them, once they have applied seq; it waits at most wait
+// (asking Run to pick a new product up at once) and reports whether fn ran.
+func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait time.Duration, fn func(*projections.Set, Meta)) bool {
+	deadline := time.NewTimer(wait)
+	defer deadline.Stop()
+	for {
+		l.mu.Lock()
+		lp, ok := l.products[product]
+		l.mu.Unlock()
+		var changed <-chan struct{}
+		if ok {
+			lp.mu.RLock()
+			if lp.set.Position() >= seq && lp.events > 0 {
+				n, first := lp.set.Skipped()
+				m := Meta{Product: product, Position: lp.set.Position(), At: lp.at, Events: lp.events,
+					Skipped: n, FirstSkipped: first}
+				if n > 0 {
+					m.Warnings = []string{fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", n, first)}
+				}
+				fn(lp.set, m)
+				lp.mu.RUnlock()
+				return true
+			}
+			changed = lp.changed
+			lp.mu.RUnlock()
+		} else {
+			if seq == 0 {
+				// Nothing written here to wait for: a product Run has not
+				// picked up (or none at all) is answered from the stream.
+				return false
+			}
+			select {
+			case l.wake <- struct{}{}:
+			default:
+			}
+		}
+		var poll <-chan time.Time
+		if changed == nil {
+			poll = time.After(20 * time.Millisecond)
+		}
+		select {
+		case <-changed:
+		case <-poll:
+		case <-deadline.C:
+			return false
+		case <-ctx.Done():
+			return false
+		}
+	}
 }
 
 // Position returns the last sequence applied for product, 0 if not followed.

@@ -32,17 +32,61 @@ type Meta struct {
 	Warnings     []string `json:"warnings,omitempty"`
 }
 
-// Service builds views from the stream, starting from the nearest usable
-// snapshot when there is one. It holds no state between calls, so a view
-// read right after a write reflects it (read your writes).
+// Source is what a Service reads: a product's history and the list of
+// products; *eventstore.Store is one.
+type Source interface {
+	replay.Source
+	// Products lists the ids of the products that have events, in any
+	// order; an empty ledger gives an empty list.
+	Products(ctx context.Context) ([]string, error)
+}
+
+// Service is the one read facade: every view of every edge. Without live
+// projections it builds each view from the stream, starting from the
+// nearest usable snapshot, so a view read right after a write reflects it.
+// With live projections (UseLive) it answers "now" from them, after
+// waiting, bounded, until they have applied the sequence the caller needs.
 type Service struct {
-	src   replay.Source
+	src   Source
 	snaps replay.SnapshotReader
+	now   func() time.Time
+	live  *Live
+	// seen, when set, gives the last sequence this process knows was
+	// written for a product (its own writes), so that a view asked for
+	// after a write waits for it.
+	seen func(product string) uint64
 }
 
 // New returns a Service over src; snaps may be nil (no snapshots).
-func New(src replay.Source, snaps replay.SnapshotReader) *Service {
-	return &Service{src: src, snaps: snaps}
+func New(src Source, snaps replay.SnapshotReader) *Service {
+	return &Service{src: src, snaps: snaps, now: time.Now}
+}
+
+// UseLive makes the service answer "now" from live projections; seen, when
+// not nil, reports the last sequence written for a product by this
+// process, which such an answer waits for (read your writes).
+func (s *Service) UseLive(l *Live, seen func(product string) uint64) {
+	s.live, s.seen = l, seen
+}
+
+// SetClock replaces the clock compare uses to tell overdue work.
+func (s *Service) SetClock(now func() time.Time) { s.now = now }
+
+// LiveWait bounds how long a view waits for live projections to reach the
+// sequence it must reflect before it is built from the stream instead.
+const LiveWait = 2 * time.Second
+
+// fromLive runs fn on the product's live projections once they reflect
+// minSeq and this process's own writes; it reports false (fn not run) when
+// there are none or they do not get there within LiveWait.
+func (s *Service) fromLive(ctx context.Context, product string, pos replay.Position, minSeq uint64, fn func(set *projections.Set, m Meta)) bool {
+	if s.live == nil || !pos.IsLatest() {
+		return false
+	}
+	if s.seen != nil {
+		minSeq = max(minSeq, s.seen(product))
+	}
+	return s.live.readAtLeast(ctx, product, minSeq, LiveWait, fn)
 }
 
 // Set builds every projection of the product, the transparency log
@@ -57,8 +101,27 @@ func (s *Service) Set(ctx context.Context, product string, pos replay.Position) 
 	return set, m, err
 }
 
-// views builds the backlog, roadmap and requests as of pos; with
-// snapshots its cost stays flat as history grows.
+// withViews runs fn on the backlog, roadmap and requests as of pos: the
+// live ones for now, else built from the nearest snapshot, so that the
+// cost stays flat as history grows.
+func (s *Service) withViews(ctx context.Context, product string, pos replay.Position, minSeq uint64, fn func(v *replay.Views)) (Meta, error) {
+	var meta Meta
+	if s.fromLive(ctx, product, pos, minSeq, func(set *projections.Set, m Meta) {
+		meta = m
+		fn(replay.ViewsOf(set))
+	}) {
+		return meta, nil
+	}
+	v, meta, err := s.views(ctx, product, pos)
+	if err != nil {
+		return Meta{}, err
+	}
+	fn(v)
+	return meta, nil
+}
+
+// views builds the backlog, roadmap and requests as of pos from the
+// stream and the nearest snapshot.
 func (s *Service) views(ctx context.Context, product string, pos replay.Position) (*replay.Views, Meta, error) {
 	v, res, err := replay.AsOfViews(ctx, s.src, s.snaps, product, pos)
 	if err != nil {

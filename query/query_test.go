@@ -40,7 +40,7 @@ func demoService(t *testing.T) (*Service, *eventstore.Store) {
 func TestDemoBacklog(t *testing.T) {
 	q, _ := demoService(t)
 	ctx := context.Background()
-	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{})
+	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{}, 0)
 	require.NoError(t, err)
 	var ids []string
 	for i, it := range b.Items {
@@ -59,17 +59,17 @@ func TestDemoBacklog(t *testing.T) {
 	assert.Equal(t, domain.RolePO, inv8.LastDecision.Role)
 	assert.Equal(t, "Invoice payment is live; finance needs the export", inv8.LastDecision.Why)
 
-	all, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "all"})
+	all, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "all"}, 0)
 	require.NoError(t, err)
 	assert.Len(t, all.Items, 44)
-	removed, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "removed"})
+	removed, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "removed"}, 0)
 	require.NoError(t, err)
 	assert.Len(t, removed.Items, 5) // CARD-7, FAX-1, FAX-2, FAX, WAL-5
 }
 
 func TestDemoScoreOverride(t *testing.T) {
 	q, _ := demoService(t)
-	w, err := q.Why(context.Background(), "checkout", replay.Latest, "CARD-2")
+	w, err := q.Why(context.Background(), "checkout", replay.Latest, "CARD-2", 0)
 	require.NoError(t, err)
 	require.GreaterOrEqual(t, len(w.Decisions), 2)
 	rank := w.Decisions[1]
@@ -88,11 +88,11 @@ func TestDemoScoreOverride(t *testing.T) {
 func TestDemoRequests(t *testing.T) {
 	q, _ := demoService(t)
 	ctx := context.Background()
-	all, err := q.Requests(ctx, "checkout", replay.Latest, "", "")
+	all, err := q.Requests(ctx, "checkout", replay.Latest, "", "", 0)
 	require.NoError(t, err)
 	assert.Len(t, all.Requests, 16)
 
-	rej, err := q.Requests(ctx, "checkout", replay.Latest, "rejected", "")
+	rej, err := q.Requests(ctx, "checkout", replay.Latest, "rejected", "", 0)
 	require.NoError(t, err)
 	reasons := map[string]domain.ReasonCode{}
 	for _, r := range rej.Requests {
@@ -103,7 +103,7 @@ func TestDemoRequests(t *testing.T) {
 		"REQ-6": "duplicate", "REQ-8": "not-feasible", "REQ-15": "other", "REQ-16": "duplicate",
 	}, reasons)
 
-	sally, err := q.Requests(ctx, "checkout", replay.Latest, "", "sally")
+	sally, err := q.Requests(ctx, "checkout", replay.Latest, "", "sally", 0)
 	require.NoError(t, err)
 	byID := map[string]Request{}
 	for _, r := range sally.Requests {
@@ -128,7 +128,7 @@ func TestDemoRequests(t *testing.T) {
 
 func TestDemoRoadmap(t *testing.T) {
 	q, _ := demoService(t)
-	r, err := q.Roadmap(context.Background(), "checkout", replay.Latest)
+	r, err := q.Roadmap(context.Background(), "checkout", replay.Latest, 0)
 	require.NoError(t, err)
 	got := map[string]projections.RoadmapItem{}
 	var periods []string
@@ -253,7 +253,7 @@ func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.JetStream().Publish(ctx, "ledger.checkout.item.NOISE", []byte(`not json`))
 	require.NoError(t, err)
-	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{})
+	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{}, 0)
 	require.NoError(t, err)
 	assert.Equal(t, 2, b.Skipped)
 	assert.Equal(t, uint64(164), b.FirstSkipped)

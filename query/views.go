@@ -27,20 +27,24 @@ type BacklogFilter struct {
 var ItemStatuses = []string{"open", "all", "new", "in-progress", "delivered", "removed"}
 
 // Backlog returns the backlog view.
-func (s *Service) Backlog(ctx context.Context, product string, pos replay.Position, f BacklogFilter) (Backlog, error) {
+//
+// minSeq, when not 0, is a sequence the answer must reflect (see Options).
+func (s *Service) Backlog(ctx context.Context, product string, pos replay.Position, f BacklogFilter, minSeq uint64) (Backlog, error) {
 	if !oneOf(f.Status, ItemStatuses) && f.Status != "" {
 		return Backlog{}, invalidFilter("status", f.Status, ItemStatuses)
 	}
-	v, meta, err := s.views(ctx, product, pos)
+	out := Backlog{Items: []projections.Item{}}
+	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) {
+		for _, it := range v.Backlog.Items() {
+			if matchItem(it, f.Status) {
+				out.Items = append(out.Items, it)
+			}
+		}
+	})
 	if err != nil {
 		return Backlog{}, err
 	}
-	out := Backlog{Meta: meta, Items: []projections.Item{}}
-	for _, it := range v.Backlog.Items() {
-		if matchItem(it, f.Status) {
-			out.Items = append(out.Items, it)
-		}
-	}
+	out.Meta = meta
 	return out, nil
 }
 
@@ -61,12 +65,13 @@ type Roadmap struct {
 }
 
 // Roadmap returns the roadmap view.
-func (s *Service) Roadmap(ctx context.Context, product string, pos replay.Position) (Roadmap, error) {
-	v, meta, err := s.views(ctx, product, pos)
+func (s *Service) Roadmap(ctx context.Context, product string, pos replay.Position, minSeq uint64) (Roadmap, error) {
+	var out Roadmap
+	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) { out.Periods = v.Roadmap.Periods() })
 	if err != nil {
 		return Roadmap{}, err
 	}
-	out := Roadmap{Meta: meta, Periods: v.Roadmap.Periods()}
+	out.Meta = meta
 	if out.Periods == nil {
 		out.Periods = []projections.Period{}
 	}
@@ -92,24 +97,26 @@ type Requests struct {
 var RequestStatuses = []string{"pending", "accepted", "rejected", "deferred", "withdrawn"}
 
 // Requests returns every request matching the filter, oldest first.
-func (s *Service) Requests(ctx context.Context, product string, pos replay.Position, status, requester string) (Requests, error) {
+func (s *Service) Requests(ctx context.Context, product string, pos replay.Position, status, requester string, minSeq uint64) (Requests, error) {
 	if status != "" && !oneOf(status, RequestStatuses) {
 		return Requests{}, invalidFilter("status", status, RequestStatuses)
 	}
-	v, meta, err := s.views(ctx, product, pos)
+	out := Requests{Requests: []Request{}}
+	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) {
+		for _, r := range v.Requests.Requests(projections.RequestFilter{Status: projections.RequestStatus(status), Requester: requester}) {
+			v := Request{Request: r}
+			if r.Wait != nil {
+				secs := r.Wait.Seconds()
+				v.WaitSeconds = &secs
+				v.Wait = Span(*r.Wait)
+			}
+			out.Requests = append(out.Requests, v)
+		}
+	})
 	if err != nil {
 		return Requests{}, err
 	}
-	out := Requests{Meta: meta, Requests: []Request{}}
-	for _, r := range v.Requests.Requests(projections.RequestFilter{Status: projections.RequestStatus(status), Requester: requester}) {
-		v := Request{Request: r}
-		if r.Wait != nil {
-			secs := r.Wait.Seconds()
-			v.WaitSeconds = &secs
-			v.Wait = Span(*r.Wait)
-		}
-		out.Requests = append(out.Requests, v)
-	}
+	out.Meta = meta
 	return out, nil
 }
 
@@ -124,10 +131,19 @@ type Why struct {
 	Decisions []projections.Decision `json:"decisions"`
 }
 
-// Why returns the chain of decisions about id.
-func (s *Service) Why(ctx context.Context, product string, pos replay.Position, id string) (Why, error) {
+// Why returns the chain of decisions about id. With live projections it
+// costs what the item's own decisions cost, now and as of any position: a
+// chain only grows, so the chain as of a position is the live chain up to
+// that position's sequence, and the title and status come from the as-of
+// views, which snapshots keep flat.
+func (s *Service) Why(ctx context.Context, product string, pos replay.Position, id string, minSeq uint64) (Why, error) {
 	if err := domain.CheckID("id", id); err != nil {
 		return Why{}, err
+	}
+	if s.live != nil {
+		if w, ok, err := s.liveWhy(ctx, product, pos, id, minSeq); ok || err != nil {
+			return w, err
+		}
 	}
 	set, meta, err := s.Set(ctx, product, pos)
 	if err != nil {
@@ -135,24 +151,83 @@ func (s *Service) Why(ctx context.Context, product string, pos replay.Position, 
 	}
 	ds, kind, ok := set.Log.Chain(id)
 	if !ok {
-		return Why{}, &domain.Error{Kind: domain.KindNotFound, Msg: fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))}
+		return Why{}, whyNotFound(product, pos, id)
 	}
 	w := Why{Meta: meta, ID: id, Kind: kind, Churn: set.Log.Churn(id), Decisions: ds}
-	switch kind {
-	case domain.KindItem:
-		if it, ok := set.Backlog.Item(id); ok {
-			w.Title, w.Status = it.Title, string(it.Status)
+	w.Title, w.Status = describe(replay.ViewsOf(set), kind, id)
+	return w, nil
+}
+
+// liveWhy answers why from the live transparency log; ok is false when the
+// live projections cannot answer (then the caller rebuilds).
+func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Position, id string, minSeq uint64) (w Why, ok bool, err error) {
+	var found bool
+	var liveMeta Meta
+	ok = s.fromLive(ctx, product, replay.Latest, minSeq, func(set *projections.Set, m Meta) {
+		liveMeta = m
+		w.Decisions, w.Kind, found = set.Log.Chain(id)
+		if found && pos.IsLatest() {
+			w.Churn = set.Log.Churn(id)
+			w.Title, w.Status = describe(replay.ViewsOf(set), w.Kind, id)
 		}
-	case domain.KindRoadmap:
-		if it, ok := set.Roadmap.Item(id); ok {
-			w.Title, w.Status = it.Title, string(it.Status)
+	})
+	if !ok {
+		return Why{}, false, nil
+	}
+	if pos.IsLatest() {
+		if !found {
+			return Why{}, true, whyNotFound(product, pos, id)
 		}
-	case domain.KindRequest:
-		if r, ok := set.Requests.Request(id); ok {
-			w.Title, w.Status = r.Title, string(r.Status)
+		w.Meta, w.ID = liveMeta, id
+		return w, true, nil
+	}
+	// As of a position: the views there say where the answer stops.
+	var title, status string
+	meta, err := s.withViews(ctx, product, pos, 0, func(v *replay.Views) {
+		if found {
+			title, status = describe(v, w.Kind, id)
+		}
+	})
+	if err != nil {
+		return Why{}, true, err
+	}
+	var ds []projections.Decision
+	churn := 0
+	for _, d := range w.Decisions {
+		if d.Seq > meta.Position {
+			break
+		}
+		ds = append(ds, d)
+		if d.Via == "" && (d.Type == "BacklogItemRanked" || d.Type == "RoadmapItemRanked") {
+			churn++
 		}
 	}
-	return w, nil
+	if len(ds) == 0 {
+		return Why{}, true, whyNotFound(product, pos, id)
+	}
+	return Why{Meta: meta, ID: id, Kind: w.Kind, Title: title, Status: status, Churn: churn, Decisions: ds}, true, nil
+}
+
+func describe(v *replay.Views, kind domain.AggregateKind, id string) (title, status string) {
+	switch kind {
+	case domain.KindItem:
+		if it, ok := v.Backlog.Item(id); ok {
+			return it.Title, string(it.Status)
+		}
+	case domain.KindRoadmap:
+		if it, ok := v.Roadmap.Item(id); ok {
+			return it.Title, string(it.Status)
+		}
+	case domain.KindRequest:
+		if r, ok := v.Requests.Request(id); ok {
+			return r.Title, string(r.Status)
+		}
+	}
+	return "", ""
+}
+
+func whyNotFound(product string, pos replay.Position, id string) error {
+	return &domain.Error{Kind: domain.KindNotFound, Field: "id", Msg: fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))}
 }
 
 func asOfSuffix(pos replay.Position) string {
@@ -189,5 +264,5 @@ func oneOf(s string, set []string) bool {
 
 func invalidFilter(field, value string, allowed []string) error {
 	return &domain.Error{Kind: domain.KindInvalid, Field: field,
-		Msg: fmt.Sprintf("--%s %q is not one of %s", field, value, strings.Join(allowed, ", "))}
+		Msg: fmt.Sprintf("%s %q is not one of %s", field, value, strings.Join(allowed, ", "))}
 }

@@ -34,8 +34,9 @@ type app struct {
 
 	store   *eventstore.Store
 	handler *command.Handler
+	theCore core // the core commands call, chosen on first use
 	now     func() time.Time
-	listen  string // set by serve before the store opens
+	listen  string // set by serve's RunE before the store opens: only serve listens
 
 	asOfText string // the --as-of position as the user wrote it, for headers
 
@@ -150,10 +151,16 @@ func (a *app) product(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	ps, err := s.Products(ctx)
+	_ = s
+	c, err := a.core(ctx)
 	if err != nil {
 		return "", err
 	}
+	var list query.Products
+	if err := c.View(ctx, query.ViewProducts, query.Options{}, &list); err != nil {
+		return "", err
+	}
+	ps := list.Products
 	switch len(ps) {
 	case 0:
 		return "", usagef("the ledger has no product yet: create one with \"ledger product create ID --name N --pm ACTOR --po ACTOR --as ACTOR\", or run \"ledger demo\"")
@@ -179,17 +186,6 @@ func (a *app) printf(format string, args ...any) {
 // warnf writes a warning line to stderr.
 func (a *app) warnf(format string, args ...any) {
 	fmt.Fprintf(a.stderr, "warning: "+format+"\n", args...)
-}
-
-// parseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
-func parseTime(flag, s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
-	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
-	}
-	return time.Time{}, usagef("--%s %q is not a time: write 2026-04-01 or 2026-04-01T14:30:00Z", flag, s)
 }
 
 // flagError turns pflag's errors into usage errors with a suggestion.
@@ -276,4 +272,14 @@ func suggestFix(root *cobra.Command, args []string, err error) string {
 		return fmt.Sprintf("%s (see \"%s --help\")", msg, cmd.CommandPath())
 	}
 	return msg
+}
+
+// parseTime reads a time flag of a command that does not go through the
+// core (audit export): RFC 3339 or YYYY-MM-DD.
+func parseTime(flag, s string) (time.Time, error) {
+	t, err := command.ParseTime(flag, s)
+	if err != nil {
+		return t, usagef("--%s %q is not a time: write 2026-04-01 or 2026-04-01T14:30:00Z", flag, s)
+	}
+	return t, nil
 }

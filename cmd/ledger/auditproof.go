@@ -29,7 +29,7 @@ the signing key (and published). "ledger audit check" verifies the file with
 only the verifier key.`,
 		Example: `  ledger audit prove 42 --out proof-42.json
   ledger audit prove 42 --checkpoint ~/kept/2026-07-01.txt --out proof-42.json`,
-		Args: positional("SEQ", 0, "prove SEQ"),
+		Args: positional(1, "prove SEQ"),
 	}
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "prove against this checkpoint file (default: sign one now)")
 	c.Flags().StringVar(&keyFile, "key", "", "signing key file, when no --checkpoint (default $"+envAuditKey+", else <data>/audit.key)")
@@ -134,7 +134,7 @@ was left out. Use a verifier key you obtained from the ledger's operator
 beforehand, and compare the checkpoint with the ones you keep.`,
 		Example: `  ledger audit check proof-42.json --key audit.pub
   ledger audit check ./q2-bundle --key "decisionledger/LEDGER+1a2b3c4d+AXyz..."`,
-		Args: positional("PROOF.json|BUNDLE-DIR", 0, "check PROOF.json|BUNDLE-DIR"),
+		Args: positional(1, "check PROOF.json|BUNDLE-DIR"),
 	}
 	c.Flags().StringArrayVar(&keys, "key", nil, "verifier key, a file or the key text (repeatable; default $"+envAuditPub+")")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
@@ -183,7 +183,7 @@ beforehand, and compare the checkpoint with the ones you keep.`,
 // checkedJSON is the JSON form of a checked event.
 func checkedJSON(c *audit.Checked) map[string]any {
 	m := map[string]any{"ok": true, "seq": c.Leaf.Seq, "origin": c.Checkpoint.Origin, "treeSize": c.Checkpoint.Size,
-		"root": c.Checkpoint.Root.String(), "event": recordedEvent{Seq: c.Leaf.Seq, Event: c.Event}}
+		"root": c.Checkpoint.Root.String(), "event": domain.Recorded{Seq: c.Leaf.Seq, Event: c.Event}}
 	if c.Warning != "" {
 		m["warning"] = c.Warning
 	}

@@ -9,8 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/decisionledger/ledger/domain"
-	"github.com/decisionledger/ledger/projections"
-	"github.com/decisionledger/ledger/replay"
+	"github.com/decisionledger/ledger/query"
 )
 
 // The compare and diff commands, and how they print: a table per period
@@ -39,38 +38,14 @@ roadmap item at T0.`,
 	c.Flags().StringVar(&planned, "planned-as-of", "", "T0: take the plan as it stood then (date, RFC 3339 time or seq:N)")
 	c.Flags().StringVar(&delivered, "delivered-as-of", "", "T1: count deliveries up to then (default now)")
 	c.Flags().StringVar(&period, "period", "", "only this period, such as 2026-Q2")
-	c.Flags().StringVar(&level, "level", string(replay.LevelRoadmap), "roadmap or item")
+	c.Flags().StringVar(&level, "level", query.LevelRoadmap, "roadmap or item")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if planned == "" {
 			return usagef("compare needs --planned-as-of, the date the plan is taken from (for example 2026-04-01)")
 		}
-		t0, err := parsePosition("planned-as-of", planned)
-		if err != nil {
-			return err
-		}
-		t1, err := parsePosition("delivered-as-of", delivered)
-		if err != nil {
-			return err
-		}
-		if period != "" && !domain.ValidPeriod(period) {
-			return usagef("--period %q is not a quarter: write it like 2026-Q2", period)
-		}
-		lv := replay.Level(level)
-		if lv != replay.LevelRoadmap && lv != replay.LevelItem {
-			return usagef("--level %q is not known: use roadmap or item", level)
-		}
-		product, err := a.product(ctx)
-		if err != nil {
-			return err
-		}
-		s, err := a.open(ctx)
-		if err != nil {
-			return err
-		}
-		cmp, err := replay.Compare(ctx, s, s.Snapshots(), product, replay.CompareOptions{
-			Planned: t0, Delivered: t1, Now: a.now(), Level: lv, Period: period})
-		if err != nil {
+		var cmp *query.Comparison
+		if err := a.view(ctx, query.ViewCompare, query.Options{PlannedAsOf: planned, DeliveredAsOf: delivered, Period: period, Level: level}, &cmp); err != nil {
 			return err
 		}
 		if a.jsonOut {
@@ -82,10 +57,10 @@ roadmap item at T0.`,
 	return c
 }
 
-func (a *app) printComparison(c *replay.Comparison, t0, t1 string) error {
+func (a *app) printComparison(c *query.Comparison, t0, t1 string) error {
 	width := tableWidth(a.stdout)
 	what := "Roadmap items"
-	if c.Level == replay.LevelItem {
+	if string(c.Level) == query.LevelItem {
 		what = "Backlog items"
 	}
 	a.printf("%s of %q as planned against delivered\n", what, c.Product)
@@ -102,7 +77,7 @@ func (a *app) printComparison(c *replay.Comparison, t0, t1 string) error {
 		a.printf("\n%s · say/do %s\n  planned %d, on time %d, late %d, dropped %d, open %s, unplanned %d\n",
 			p.Period, sayDo(p), p.Planned, p.OnTime, p.Late, p.Dropped, open, p.Unplanned)
 		header := []string{"ID", "OUTCOME", "PLANNED", "NOW", "DATE", "TITLE"}
-		if c.Level == replay.LevelItem {
+		if string(c.Level) == query.LevelItem {
 			header[3] = "ROADMAP"
 		}
 		rows := make([][]string, len(p.Items))
@@ -117,11 +92,11 @@ func (a *app) printComparison(c *replay.Comparison, t0, t1 string) error {
 			case it.DroppedAt != nil:
 				date = it.DroppedAt.UTC().Format(time.DateOnly)
 			}
-			if c.Level == replay.LevelItem {
+			if string(c.Level) == query.LevelItem {
 				now = orDash(it.Roadmap)
 			}
 			planned := it.Period
-			if it.Outcome == replay.Unplanned {
+			if it.Outcome == query.Unplanned {
 				planned = "-"
 			}
 			rows[i] = []string{it.ID, outcome, planned, now, date, it.Title}
@@ -138,7 +113,7 @@ func (a *app) printComparison(c *replay.Comparison, t0, t1 string) error {
 	return nil
 }
 
-func sayDo(p replay.PeriodOutcome) string {
+func sayDo(p query.PeriodOutcome) string {
 	if p.SayDo == nil {
 		return "- (nothing planned)"
 	}
@@ -147,7 +122,7 @@ func sayDo(p replay.PeriodOutcome) string {
 
 // citeLines writes a cited decision in at most two lines that fit width:
 // "#80 2026-04-02 pam (pm) RoadmapItemRanked: effect", then the why.
-func citeLines(indent string, d replay.Decision, width int) string {
+func citeLines(indent string, d query.Cause, width int) string {
 	room := max(width-utf8.RuneCountInString(indent), 20)
 	s := indent + clip(fmt.Sprintf("#%d %s %s %s: %s", d.Seq, d.At.UTC().Format(time.DateOnly),
 		actorRole(domain.Actor{ID: d.Actor, Role: d.Role}), d.Type, d.Effect), room)
@@ -214,24 +189,8 @@ time, who decided in which role, and why.`,
 		if from == "" {
 			return usagef("diff needs --from, the earlier date (for example 2026-05-01)")
 		}
-		t0, err := parsePosition("from", from)
-		if err != nil {
-			return err
-		}
-		t1, err := parsePosition("to", to)
-		if err != nil {
-			return err
-		}
-		product, err := a.product(ctx)
-		if err != nil {
-			return err
-		}
-		s, err := a.open(ctx)
-		if err != nil {
-			return err
-		}
-		d, err := replay.Diff(ctx, s, s.Snapshots(), product, t0, t1)
-		if err != nil {
+		var d *query.Changes
+		if err := a.view(ctx, query.ViewDiff, query.Options{From: from, To: to}, &d); err != nil {
 			return err
 		}
 		if a.jsonOut {
@@ -244,7 +203,7 @@ time, who decided in which role, and why.`,
 	return c
 }
 
-func (a *app) printChanges(d *replay.Changes, t0, t1 string) {
+func (a *app) printChanges(d *query.Changes, t0, t1 string) {
 	width := tableWidth(a.stdout)
 	a.printf("Changes in %q\n", d.Product)
 	a.printf("  from  %s (%s)\n", t0, stoppedAt(d.From))
@@ -253,7 +212,7 @@ func (a *app) printChanges(d *replay.Changes, t0, t1 string) {
 		a.printf("\nnothing changed\n")
 		return
 	}
-	section := func(title string, items []replay.ItemChange, what func(replay.ItemChange) string) {
+	section := func(title string, items []query.ItemChange, what func(query.ItemChange) string) {
 		if len(items) == 0 {
 			return
 		}
@@ -270,22 +229,22 @@ func (a *app) printChanges(d *replay.Changes, t0, t1 string) {
 			}
 		}
 	}
-	section("Added", d.Added, func(it replay.ItemChange) string {
+	section("Added", d.Added, func(it query.ItemChange) string {
 		if it.ToRank == 0 {
 			return string(it.ToStatus)
 		}
 		return fmt.Sprintf("rank %d, %s", it.ToRank, it.ToStatus)
 	})
-	section("Removed", d.Removed, func(it replay.ItemChange) string {
+	section("Removed", d.Removed, func(it query.ItemChange) string {
 		if it.FromRank == 0 {
 			return "removed"
 		}
 		return fmt.Sprintf("was rank %d", it.FromRank)
 	})
-	section("Moved", d.Moved, func(it replay.ItemChange) string {
+	section("Moved", d.Moved, func(it query.ItemChange) string {
 		return fmt.Sprintf("%s %d -> %d", it.Direction, it.FromRank, it.ToRank)
 	})
-	section("Status changed", d.StatusChanged, func(it replay.ItemChange) string {
+	section("Status changed", d.StatusChanged, func(it query.ItemChange) string {
 		return fmt.Sprintf("%s -> %s", it.FromStatus, it.ToStatus)
 	})
 	if len(d.RequestsDecided) == 0 {
@@ -295,7 +254,7 @@ func (a *app) printChanges(d *replay.Changes, t0, t1 string) {
 	rows := make([][]string, len(d.RequestsDecided))
 	for i, r := range d.RequestsDecided {
 		fate := string(r.ToStatus)
-		if r.Item != "" && r.ToStatus == projections.RequestAccepted {
+		if r.Item != "" && string(r.ToStatus) == string(domain.StatusAccepted) {
 			fate += " as " + r.Item
 		}
 		rows[i] = []string{r.ID, fate, r.Title + " (" + r.Requester + ")"}

@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/decisionledger/ledger/query"
+	"github.com/decisionledger/ledger/service"
 )
 
 // extraCommands are the read commands: projections, replay and audit.
@@ -15,15 +16,13 @@ func (a *app) extraCommands() []*cobra.Command {
 	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit}, a.replayCommands()...)
 }
 
-// startBackground starts what serve runs beside the store (live
-// projections, checkpoints); stop ends it.
+// startBackground starts what serve runs beside the store: the live
+// projections, the ledger service over them and the command handler, and
+// the checkpoints; stop ends them, the service first.
 func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
-	snaps, err := a.snapshotStore(ctx)
-	if err != nil {
-		return nil, err
-	}
+	s := a.store
 	ctx, cancel := context.WithCancel(ctx)
-	a.live = query.NewLive(a.store, snaps, a.snapshotEvery, func(format string, args ...any) {
+	a.live = query.NewLive(s, s.Snapshots(), a.snapshotEvery, func(format string, args ...any) {
 		a.warnf(format, args...)
 	})
 	done := make(chan struct{})
@@ -32,13 +31,22 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 		_ = a.live.Run(ctx)
 	}()
 	stopLive := func() { cancel(); <-done }
-	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
-		return stopLive, nil
-	}
-	stopCheckpoints, err := a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
+	q := query.New(s, s.Snapshots())
+	q.SetClock(a.now)
+	q.UseLive(a.live, a.handler.LastSeq)
+	svc, err := service.Start(s.Conn(), a.handler, q, service.Options{Logf: a.warnf})
 	if err != nil {
 		stopLive()
 		return nil, err
 	}
-	return func() { stopCheckpoints(); stopLive() }, nil
+	stopAll := func() { svc.Stop(); stopLive() }
+	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
+		return stopAll, nil
+	}
+	stopCheckpoints, err := a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
+	if err != nil {
+		stopAll()
+		return nil, err
+	}
+	return func() { svc.Stop(); stopCheckpoints(); stopLive() }, nil
 }

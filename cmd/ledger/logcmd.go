@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/query"
 )
 
 func (a *app) logCommand() *cobra.Command {
@@ -24,70 +24,45 @@ func (a *app) logCommand() *cobra.Command {
 	var asOf string
 	c.Flags().StringVar(&asOf, "as-of", "", "only events up to a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx := cmd.Context()
-		pos, err := parsePosition("as-of", asOf)
-		if err != nil {
+		var log query.Log
+		if err := a.view(cmd.Context(), query.ViewLog, query.Options{AsOf: asOf}, &log); err != nil {
 			return err
 		}
-		product, err := a.product(ctx)
-		if err != nil {
-			return err
-		}
-		s, err := a.open(ctx)
-		if err != nil {
-			return err
-		}
-		var enc *json.Encoder
 		if a.jsonOut {
-			enc = json.NewEncoder(a.stdout)
-		}
-		tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "WHY"}}
-		var unknown int
-		var firstUnknown uint64
-		var n int
-		var last domain.Event
-		_, err = s.Read(ctx, product, 0, func(e domain.Event) error {
-			if pos.Past(e) {
-				return errStop
-			}
-			n++
-			last = e
-			if _, ok := e.Data.(domain.Unknown); ok {
-				unknown++
-				if firstUnknown == 0 {
-					firstUnknown = e.Seq
+			enc := json.NewEncoder(a.stdout)
+			for _, e := range log.Entries {
+				if err := enc.Encode(e); err != nil {
+					return err
 				}
 			}
-			if enc != nil {
-				return enc.Encode(recordedEvent{Seq: e.Seq, Event: e})
+		} else {
+			if log.AsOf != "" {
+				fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(asOf), log.Position, formatAt(log.At))
 			}
-			tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), whyWithReason(e))
-			return nil
-		})
-		if err != nil && !errors.Is(err, errStop) {
-			return err
-		}
-		if !pos.IsLatest() && enc == nil {
-			fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(asOf), last.Seq, formatTime(last.OccurredAt))
-		}
-		if enc == nil {
+			tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "WHY"}}
+			for _, e := range log.Entries {
+				tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), whyWithReason(e.Event))
+			}
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
 				return err
 			}
-			if n == 0 {
-				fmt.Fprintf(a.stderr, "product %q has no events yet\n", product)
+			if len(log.Entries) == 0 {
+				fmt.Fprintf(a.stderr, "product %q has no events yet\n", log.Product)
 			}
 		}
-		if unknown > 0 {
-			a.warnf("%d event(s) this version cannot read (first at sequence %d): shown as they are, skipped by the projections", unknown, firstUnknown)
-		}
+		a.printWarnings(log.Warnings)
 		return nil
 	}
 	return c
 }
 
-// errStop ends a read early.
-var errStop = errors.New("stop")
+// formatAt prints an optional time as people read it in a table.
+func formatAt(t *time.Time) string {
+	if t == nil {
+		return "-"
+	}
+	return formatTime(*t)
+}
 
 func actorRole(a domain.Actor) string {
 	if a.Role == "" {

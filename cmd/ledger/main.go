@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spf13/cobra"
+
 	"github.com/decisionledger/ledger/domain"
 )
 
@@ -79,5 +81,46 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if err != nil && !errors.As(err, &u) && isCobraUsage(err) {
 		return &usageError{msg: suggestFix(root, args, err)}
 	}
-	return err
+	return withFlag(root, args, err)
+}
+
+// withFlag points an error about a field at the flag that gave it: the
+// core names fields ("plannedAsOf"), the user typed flags
+// ("--planned-as-of").
+func withFlag(root *cobra.Command, args []string, err error) error {
+	field := domain.FieldOf(err)
+	if field == "" {
+		return err
+	}
+	cmd, _, ferr := root.Find(args)
+	if ferr != nil || cmd == nil {
+		return err
+	}
+	flag := kebab(field)
+	if cmd.Flags().Lookup(flag) == nil {
+		return err
+	}
+	return &flagHint{err: err, flag: flag}
+}
+
+// flagHint is an error with the flag it is about.
+type flagHint struct {
+	err  error
+	flag string
+}
+
+func (e *flagHint) Error() string { return e.err.Error() + " (--" + e.flag + ")" }
+func (e *flagHint) Unwrap() error { return e.err }
+
+// kebab writes a field name as a flag: plannedAsOf is planned-as-of.
+func kebab(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('-')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

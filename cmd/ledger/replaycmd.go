@@ -1,18 +1,17 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
-	"github.com/decisionledger/ledger/projections"
-	"github.com/decisionledger/ledger/replay"
+	"github.com/decisionledger/ledger/query"
 )
 
 // replayCommands are the history commands: replay, compare and diff.
@@ -20,37 +19,12 @@ func (a *app) replayCommands() []*cobra.Command {
 	return []*cobra.Command{a.replayCommand(), a.compareCommand(), a.diffCommand()}
 }
 
-// snapshotStore is the store's snapshot storage as replay uses it.
-func (a *app) snapshotStore(ctx context.Context) (replay.SnapshotStore, error) {
-	s, err := a.open(ctx)
+// parsePosition reads a position flag of a command that does not go
+// through a view (replay); "" is the latest.
+func parsePosition(flag, s string) (query.Position, error) {
+	p, err := query.Pos(flag, s)
 	if err != nil {
-		return nil, err
-	}
-	return s.Snapshots(), nil
-}
-
-// asOfSet builds every projection of product as of a position written as
-// a date, an RFC 3339 time or seq:N, from the nearest snapshot; "" is now.
-func (a *app) asOfSet(ctx context.Context, product, position string) (*projections.Set, replay.Result, error) {
-	pos, err := parsePosition("as-of", position)
-	if err != nil {
-		return nil, replay.Result{}, err
-	}
-	s, err := a.open(ctx)
-	if err != nil {
-		return nil, replay.Result{}, err
-	}
-	return replay.AsOf(ctx, s, s.Snapshots(), product, pos)
-}
-
-// parsePosition reads a position flag; "" is the latest.
-func parsePosition(flag, s string) (replay.Position, error) {
-	if s == "" {
-		return replay.Latest, nil
-	}
-	p, err := replay.ParsePosition(s)
-	if err != nil {
-		return p, usagef("--%s: %s", flag, err.Error())
+		return p, usagef("--%s: %s", flag, strings.TrimPrefix(err.Error(), flag+": "))
 	}
 	return p, nil
 }
@@ -76,7 +50,7 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&asOf, "as-of", "", "stop at a date (2026-04-01, end of day UTC), an RFC 3339 time or seq:N")
-	c.Flags().IntVar(&every, "snapshot-every", replay.DefaultEvery, "write a snapshot every N events (0: write none)")
+	c.Flags().IntVar(&every, "snapshot-every", query.DefaultSnapshotEvery, "write a snapshot every N events (0: write none)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		pos, err := parsePosition("as-of", asOf)
@@ -94,14 +68,9 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		if err != nil {
 			return err
 		}
-		opt := replay.RebuildOptions{Every: every}
-		if every > 0 {
-			opt.Snapshots = s.Snapshots()
-		}
 		prog := a.newProgress(product)
-		opt.Progress = prog.update
 		start := time.Now()
-		_, res, err := replay.Rebuild(ctx, s, product, pos, opt)
+		res, err := query.Rebuild(ctx, s, s.Snapshots(), product, pos, every, prog.update)
 		prog.finish()
 		if err != nil {
 			return err
@@ -110,7 +79,7 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		rate := float64(res.Events) / max(secs, 1e-9)
 		if a.jsonOut {
 			return a.printJSON(struct {
-				replay.Rebuilt
+				query.Rebuilt
 				Seconds      float64 `json:"seconds"`
 				EventsPerSec float64 `json:"eventsPerSecond"`
 			}{res, secs, rate})
@@ -188,7 +157,7 @@ func (a *app) printWarnings(ws []string) {
 }
 
 // stoppedAt names where an answer stopped: "seq 79, 2026-03-30 10:00".
-func stoppedAt(r replay.Result) string {
+func stoppedAt(r query.Result) string {
 	if r.Seq == 0 {
 		return "the start (no events)"
 	}

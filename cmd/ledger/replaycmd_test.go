@@ -156,10 +156,12 @@ func TestHistoryCommandErrors(t *testing.T) {
 		msg  string
 	}{
 		{"ErrNoPlanned", []string{"compare"}, exitUsage, "compare needs --planned-as-of"},
-		{"ErrBadPosition", []string{"compare", "--planned-as-of", "April"}, exitUsage, `--planned-as-of: position "April" is not valid`},
-		{"ErrBadSeq", []string{"diff", "--from", "seq:0"}, exitUsage, "seq:42"},
-		{"ErrLevel", []string{"compare", "--planned-as-of", "2026-04-01", "--level", "epic"}, exitUsage, "use roadmap or item"},
-		{"ErrPeriod", []string{"compare", "--planned-as-of", "2026-04-01", "--period", "2026-5"}, exitUsage, "write it like 2026-Q2"},
+		// A value the core refuses is refused (exit 3) wherever it comes
+		// from, and named by its field.
+		{"ErrBadPosition", []string{"compare", "--planned-as-of", "April"}, exitRefused, `plannedAsOf: position "April" is not valid`},
+		{"ErrBadSeq", []string{"diff", "--from", "seq:0"}, exitRefused, "seq:42"},
+		{"ErrLevel", []string{"compare", "--planned-as-of", "2026-04-01", "--level", "epic"}, exitRefused, "use roadmap or item"},
+		{"ErrPeriod", []string{"compare", "--planned-as-of", "2026-04-01", "--period", "2026-5"}, exitRefused, "write it like 2026-Q2"},
 		{"ErrNoFrom", []string{"diff"}, exitUsage, "diff needs --from"},
 		{"ErrToBeforeFrom", []string{"diff", "--from", "2026-05-31", "--to", "2026-05-01"}, exitRefused, "is before the earlier one"},
 		{"ErrSnapshotEvery", []string{"replay", "--snapshot-every", "-1"}, exitUsage, "--snapshot-every must be 0 or more"},

@@ -7,10 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/decisionledger/ledger/demo"
+	"github.com/decisionledger/ledger/service"
 )
 
 func (a *app) serveCommand() *cobra.Command {
 	var seed bool
+	var listen string
 	c := &cobra.Command{
 		Use:   "serve [--nats-listen 127.0.0.1:4222] [--demo]",
 		Short: "Keep the store open and accept NATS clients, so other ledger commands and the nats CLI can share it",
@@ -25,16 +27,22 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it shuts down cleanly.`,
   ledger serve --data /var/lib/ledger --nats-listen 127.0.0.1:4333`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&a.listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only)")
+	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only)")
 	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
 	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
 	c.Flags().BoolVar(&seed, "demo", false, "first write the demo history (product \"checkout\") if it is not there")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		if a.natsURL == "" {
+			a.listen = listen
+		}
 		s, err := a.open(ctx)
 		if err != nil {
 			return err
+		}
+		if a.natsURL == "" && !s.Embedded() {
+			return fmt.Errorf("data directory %q is already served by another \"ledger serve\" at %s: use that one, or stop it first", a.dataDir, s.ClientURL())
 		}
 		if seed {
 			product := a.productID
@@ -55,11 +63,12 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it shuts down cleanly.`,
 		if u := s.ClientURL(); u != "" && s.Embedded() {
 			fmt.Fprintf(a.stdout, "NATS clients: %s   (try: nats --server %s stream info LEDGER)\n", u, u)
 		}
-		fmt.Fprintln(a.stdout, "in another terminal: ledger log   |   stop with Ctrl-C")
 		stop, err := a.startBackground(ctx)
 		if err != nil {
 			return err
 		}
+		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ViewPrefix, service.Name)
+		fmt.Fprintln(a.stdout, "in another terminal: ledger log   |   stop with Ctrl-C")
 		<-ctx.Done()
 		stop()
 		fmt.Fprintln(a.stdout, "ledger: shutting down")
@@ -82,14 +91,15 @@ writes nothing twice.`,
 	}
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		if _, err := a.open(ctx); err != nil {
-			return err
-		}
 		product := a.productID
 		if product == "" {
 			product = demo.Product
 		}
-		sum, err := demo.Seed(ctx, a.handler, product)
+		c, err := a.core(ctx)
+		if err != nil {
+			return err
+		}
+		sum, err := demo.Seed(ctx, executor{c}, product)
 		if err != nil {
 			return err
 		}

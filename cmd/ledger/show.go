@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,22 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/query"
 )
-
-// queries opens the store and returns the query service over it.
-func (a *app) queries(ctx context.Context) (*query.Service, string, error) {
-	product, err := a.product(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	snaps, err := a.snapshotStore(ctx)
-	if err != nil {
-		return nil, "", err
-	}
-	return query.New(a.store, snaps), product, nil
-}
 
 // printMeta writes the warnings of a view to stderr, so that stdout stays
 // a clean table, and for an as-of view the position it stopped at, naming
@@ -58,22 +43,16 @@ func (a *app) showCommand() *cobra.Command {
 	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
 	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	show.RunE = func(cmd *cobra.Command, args []string) error {
+		ctx := cmd.Context()
 		a.asOfText = asOfLabel(asOf)
-		pos, err := parsePosition("as-of", asOf)
-		if err != nil {
-			return err
-		}
-		q, product, err := a.queries(cmd.Context())
-		if err != nil {
-			return err
-		}
+		o := query.Options{AsOf: asOf, Status: status, Requester: requester}
 		switch args[0] {
 		case "backlog":
 			if requester != "" {
 				return usagef("--requester applies to \"show requests\"")
 			}
-			v, err := q.Backlog(cmd.Context(), product, pos, query.BacklogFilter{Status: status})
-			if err != nil {
+			var v query.Backlog
+			if err := a.view(ctx, query.ViewBacklog, o, &v); err != nil {
 				return err
 			}
 			return a.printBacklog(v)
@@ -81,14 +60,14 @@ func (a *app) showCommand() *cobra.Command {
 			if status != "" || requester != "" {
 				return usagef("--status and --requester apply to backlog and requests")
 			}
-			v, err := q.Roadmap(cmd.Context(), product, pos)
-			if err != nil {
+			var v query.Roadmap
+			if err := a.view(ctx, query.ViewRoadmap, o, &v); err != nil {
 				return err
 			}
 			return a.printRoadmap(v)
 		case "requests":
-			v, err := q.Requests(cmd.Context(), product, pos, status, requester)
-			if err != nil {
+			var v query.Requests
+			if err := a.view(ctx, query.ViewRequests, o, &v); err != nil {
 				return err
 			}
 			return a.printRequests(v)
@@ -122,14 +101,14 @@ func (a *app) printBacklog(v query.Backlog) error {
 	return t.print(a.stdout, tableWidth(a.stdout))
 }
 
-func scoreText(s *projections.Score) string {
+func scoreText(s *query.Score) string {
 	if s == nil || s.Value == nil {
 		return "-"
 	}
 	return s.Framework + " " + strconv.FormatFloat(*s.Value, 'f', -1, 64)
 }
 
-func decisionText(d projections.DecisionRef) string {
+func decisionText(d query.DecisionRef) string {
 	s := d.At.UTC().Format("2006-01-02") + " " + d.Actor + " " + shortType(d.Type)
 	if d.Why != "" {
 		s += ": " + d.Why
@@ -201,21 +180,13 @@ func (a *app) whyCommand() *cobra.Command {
 		Example: `  ledger why CARD-2
   ledger why REQ-5 --json
   ledger why R-INVOICE --as-of 2026-05-01`,
-		Args: positional("ID", 0, "why ID"),
+		Args: positional(1, "why ID"),
 	}
 	c.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 	c.RunE = func(cmd *cobra.Command, args []string) error {
 		a.asOfText = asOfLabel(asOf)
-		pos, err := parsePosition("as-of", asOf)
-		if err != nil {
-			return err
-		}
-		q, product, err := a.queries(cmd.Context())
-		if err != nil {
-			return err
-		}
-		w, err := q.Why(cmd.Context(), product, pos, args[0])
-		if err != nil {
+		var w query.Why
+		if err := a.view(cmd.Context(), query.ViewWhy, query.Options{AsOf: asOf, ID: args[0]}, &w); err != nil {
 			return err
 		}
 		if a.jsonOut {
@@ -243,7 +214,7 @@ func (a *app) whyCommand() *cobra.Command {
 
 // decisionLine is one decision of a timeline: when, sequence, what, who,
 // what changed, and why.
-func decisionLine(d projections.Decision) string {
+func decisionLine(d query.Decision) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  %s  #%-4d %-11s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, shortType(d.Type), d.Actor)
 	if d.Role != "" {

@@ -1,15 +1,14 @@
 package main
 
 import (
-	"fmt"
+	"encoding/json"
 	"strings"
 	"time"
 
-	"github.com/oklog/ulid/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/domain"
 )
 
 // whyRule says whether a write command needs a rationale.
@@ -20,26 +19,27 @@ const (
 	whyOptional
 )
 
-// writeSpec describes one write command.
+// writeSpec describes one write command. Its action is the command's
+// path with a dot ("item rank" is item.rank), and its args are the
+// positional arguments (named by args) and every flag the user set, under
+// the flag's long name: the CLI sends the same request as any other edge.
 type writeSpec struct {
 	use, short, example string
-	arg                 string // name of the single positional argument ("ID"), or "" for none
-	extraArgs           int    // further positional arguments (role assign ACTOR ROLE)
+	args                []string // JSON names of the positional arguments ("id"; "actor", "role")
 	why                 whyRule
 	whyHelp             string
 	flags               func(c *cobra.Command)
-	build               func(args []string) (domain.Action, error)
 }
 
 // writeCommand builds a command that records one decision. Every write
 // command takes --at, --why and --command-id.
 func (a *app) writeCommand(s writeSpec) *cobra.Command {
-	var at, why, cmdID string
+	var at, cmdID string
 	c := &cobra.Command{
 		Use:     s.use,
 		Short:   s.short,
 		Example: s.example,
-		Args:    positional(s.arg, s.extraArgs, s.use),
+		Args:    positional(len(s.args), s.use),
 	}
 	whyHelp := s.whyHelp
 	if whyHelp == "" {
@@ -48,110 +48,117 @@ func (a *app) writeCommand(s writeSpec) *cobra.Command {
 	if s.why == whyRequired {
 		whyHelp += " (required)"
 	}
-	c.Flags().StringVar(&why, "why", "", whyHelp)
+	c.Flags().String("why", "", whyHelp)
 	c.Flags().StringVar(&at, "at", "", "when the decision was taken: RFC 3339 or YYYY-MM-DD (default now; never before the product's latest event)")
 	c.Flags().StringVar(&cmdID, "command-id", "", "idempotency key: a retry with the same id is recorded once (default a fresh id)")
 	if s.flags != nil {
 		s.flags(c)
 	}
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		action, err := s.build(args)
+	c.RunE = func(cmd *cobra.Command, pos []string) error {
+		args, err := argsOf(cmd, s.args, pos)
 		if err != nil {
 			return err
 		}
-		var when time.Time
-		if at != "" {
-			if when, err = parseTime("at", at); err != nil {
-				return err
-			}
-		}
-		return a.record(cmd, action, when, why, cmdID)
+		return a.record(cmd, command.Request{
+			Action:    cmd.Parent().Name() + "." + cmd.Name(),
+			At:        at,
+			CommandID: cmdID,
+			Args:      args,
+		})
 	}
 	return c
 }
 
+// argsOf builds a request's args: the positional arguments under their
+// names and every flag the user set (but --at and --command-id, which are
+// the request's own) under its long name, typed as the flag is.
+func argsOf(cmd *cobra.Command, names, pos []string) (json.RawMessage, error) {
+	args := map[string]any{}
+	for i, name := range names {
+		args[name] = pos[i]
+	}
+	var err error
+	local := cmd.LocalNonPersistentFlags()
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if f.Name == "at" || f.Name == "command-id" || local.Lookup(f.Name) == nil || err != nil {
+			return
+		}
+		switch f.Value.Type() {
+		case "bool":
+			args[f.Name], err = cmd.Flags().GetBool(f.Name)
+		case "float64":
+			args[f.Name], err = cmd.Flags().GetFloat64(f.Name)
+		case "stringArray":
+			args[f.Name], err = cmd.Flags().GetStringArray(f.Name)
+		default:
+			args[f.Name] = f.Value.String()
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(args)
+}
+
 // positional checks the positional arguments with a message that shows
 // the expected form.
-func positional(arg string, extra int, use string) cobra.PositionalArgs {
-	want := extra
-	if arg != "" {
-		want++
-	}
+func positional(want int, use string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
 		if len(args) == want {
 			return nil
 		}
 		if len(args) < want {
-			return usagef("missing %s: usage is \"%s %s\" (see \"%s --help\")", missingWhat(arg, extra, len(args), use), cmd.Parent().CommandPath(), use, cmd.CommandPath())
+			return usagef("missing %s: usage is \"%s %s\" (see \"%s --help\")", missingWhat(len(args), use), cmd.Parent().CommandPath(), use, cmd.CommandPath())
 		}
 		return usagef("%s takes %d argument(s), got %d: %s (quote text that has spaces)", cmd.CommandPath(), want, len(args), strings.Join(args, " "))
 	}
 }
 
 // missingWhat names the first missing positional argument from the usage line.
-func missingWhat(arg string, extra, got int, use string) string {
+func missingWhat(got int, use string) string {
 	fields := strings.Fields(use)
 	if 1+got < len(fields) {
 		return fields[1+got]
 	}
-	return arg
+	return "argument"
 }
 
-// record executes one command and prints what it wrote.
-func (a *app) record(cmd *cobra.Command, action domain.Action, at time.Time, why, cmdID string) error {
+// record sends one decision to the core and prints what it wrote.
+func (a *app) record(cmd *cobra.Command, r command.Request) error {
 	ctx := cmd.Context()
 	if a.actor == "" {
 		return usagef("who is deciding? pass --as ACTOR or set LEDGER_ACTOR")
 	}
-	if cmdID == "" {
-		cmdID = ulid.Make().String()
+	r.Actor = a.actor
+	if r.CommandID == "" {
+		r.CommandID = command.NewID()
 	}
-	var product string
-	if cp, ok := action.(domain.CreateProduct); ok {
-		_ = cp
-		if a.productID == "" {
-			return usagef("product create needs the product id as its argument")
-		}
-		product = a.productID
-	} else {
+	if r.Action != "product.create" {
 		var err error
-		if product, err = a.product(ctx); err != nil {
+		if r.Product, err = a.product(ctx); err != nil {
 			return err
 		}
+	} else {
+		r.Product = a.productID
 	}
-	if _, err := a.open(ctx); err != nil {
-		return err
-	}
-	res, err := a.handler.Execute(ctx, domain.Command{
-		ID: cmdID, Product: product, Actor: a.actor, At: at, Why: why, Action: action,
-	})
+	c, err := a.core(ctx)
 	if err != nil {
 		return err
 	}
-	return a.printResult(res)
+	out, err := c.Do(ctx, r)
+	if err != nil {
+		return err
+	}
+	return a.printResult(out)
 }
 
-// recordedEvent is the JSON form of a recorded event: its envelope and its
-// stream sequence.
-type recordedEvent struct {
-	Seq uint64 `json:"seq"`
-	domain.Event
-}
-
-func (a *app) printResult(res command.Result) error {
+func (a *app) printResult(res command.Output) error {
+	if a.jsonOut {
+		return a.printJSON(res)
+	}
 	if res.Duplicate {
-		if a.jsonOut {
-			return a.printJSON(map[string]any{"duplicate": true, "firstSeq": res.FirstSeq, "events": []recordedEvent{}})
-		}
 		a.printf("already recorded (command first written at sequence %d): nothing new written\n", res.FirstSeq)
 		return nil
-	}
-	if a.jsonOut {
-		out := make([]recordedEvent, len(res.Events))
-		for i, e := range res.Events {
-			out[i] = recordedEvent{Seq: e.Seq, Event: e}
-		}
-		return a.printJSON(map[string]any{"duplicate": false, "events": out})
 	}
 	for _, e := range res.Events {
 		role := ""
@@ -171,49 +178,12 @@ func group(use, short string, subs ...*cobra.Command) *cobra.Command {
 	return c
 }
 
-// placement reads the mutually exclusive --top/--bottom/--above/--below.
-type placement struct {
-	top, bottom  bool
-	above, below string
-}
-
-func (p *placement) flags(c *cobra.Command, what string) {
-	c.Flags().BoolVar(&p.top, "top", false, "move to the top")
-	c.Flags().BoolVar(&p.bottom, "bottom", false, "move to the bottom")
-	c.Flags().StringVar(&p.above, "above", "", "move directly above this "+what)
-	c.Flags().StringVar(&p.below, "below", "", "move directly below this "+what)
+// placementFlags adds the mutually exclusive --top/--bottom/--above/--below.
+func placementFlags(c *cobra.Command, what string) {
+	c.Flags().Bool("top", false, "move to the top")
+	c.Flags().Bool("bottom", false, "move to the bottom")
+	c.Flags().String("above", "", "move directly above this "+what)
+	c.Flags().String("below", "", "move directly below this "+what)
 	c.MarkFlagsMutuallyExclusive("top", "bottom", "above", "below")
 	c.MarkFlagsOneRequired("top", "bottom", "above", "below")
-}
-
-func (p *placement) position() domain.Position {
-	switch {
-	case p.top:
-		return domain.Position{Place: domain.PlaceTop}
-	case p.bottom:
-		return domain.Position{Place: domain.PlaceBottom}
-	case p.above != "":
-		return domain.Position{Place: domain.PlaceAbove, Ref: p.above}
-	case p.below != "":
-		return domain.Position{Place: domain.PlaceBelow, Ref: p.below}
-	}
-	return domain.Position{}
-}
-
-// parseScore reads FRAMEWORK:k=v,... such as RICE:reach=500,impact=2,confidence=0.8,effort=3.
-func parseScore(s string) (*domain.Score, error) {
-	fw, rest, ok := strings.Cut(s, ":")
-	if !ok || fw == "" || rest == "" {
-		return nil, usagef("--score %q: write FRAMEWORK:key=value,... such as RICE:reach=500,impact=2,confidence=0.8,effort=3 or WSJF:bv=8,tc=5,rr=3,size=5", s)
-	}
-	in := map[string]float64{}
-	for _, kv := range strings.Split(rest, ",") {
-		k, v, ok := strings.Cut(kv, "=")
-		var f float64
-		if _, err := fmt.Sscanf(v, "%g", &f); !ok || err != nil {
-			return nil, usagef("--score: %q is not key=number", kv)
-		}
-		in[strings.TrimSpace(k)] = f
-	}
-	return &domain.Score{Framework: fw, Inputs: in}, nil
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"time"
+
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/query"
+	"github.com/decisionledger/ledger/service"
+)
+
+// core is the ledger as a command sees it: the one way to record a
+// decision and the one way to read a view. It is the local handler and
+// query facade over the store this process opened, or the ledger service
+// of the `ledger serve` that owns the data directory (or runs on the NATS
+// given with --nats): commands never read the stream or decide themselves.
+type core interface {
+	// Do records one decision.
+	Do(ctx context.Context, r command.Request) (command.Output, error)
+	// View answers the named view into out, a pointer to its type.
+	View(ctx context.Context, name string, o query.Options, out any) error
+}
+
+// localCore runs the core in this process.
+type localCore struct {
+	h *command.Handler
+	q *query.Service
+}
+
+func (c localCore) Do(ctx context.Context, r command.Request) (command.Output, error) {
+	return c.h.Do(ctx, r)
+}
+
+func (c localCore) View(ctx context.Context, name string, o query.Options, out any) error {
+	v, err := c.q.View(ctx, name, o)
+	if err != nil {
+		return err
+	}
+	dst := reflect.ValueOf(out).Elem()
+	src := reflect.ValueOf(v)
+	if src.Type() != dst.Type() && src.Kind() == reflect.Pointer {
+		src = src.Elem()
+	}
+	if src.Type() != dst.Type() {
+		return fmt.Errorf("view %s answers %s, not %s", name, src.Type(), dst.Type())
+	}
+	dst.Set(src)
+	return nil
+}
+
+// serviceProbe bounds the wait for a ledger service to answer a ping.
+const serviceProbe = 500 * time.Millisecond
+
+// core returns the ledger's core: the service of the serve process that
+// owns the data directory or runs on --nats, when one answers; else the
+// handler and queries over the store opened here.
+func (a *app) core(ctx context.Context) (core, error) {
+	if a.theCore != nil {
+		return a.theCore, nil
+	}
+	s, err := a.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !s.Embedded() && service.Available(ctx, s.Conn(), serviceProbe) {
+		a.theCore = remoteCore{service.NewClient(s.Conn())}
+		return a.theCore, nil
+	}
+	q := query.New(s, s.Snapshots())
+	q.SetClock(a.now)
+	a.theCore = localCore{h: a.handler, q: q}
+	return a.theCore, nil
+}
+
+// remoteCore is the ledger service of another process.
+type remoteCore struct{ c *service.Client }
+
+func (c remoteCore) Do(ctx context.Context, r command.Request) (command.Output, error) {
+	return c.c.Do(ctx, r)
+}
+
+func (c remoteCore) View(ctx context.Context, name string, o query.Options, out any) error {
+	return c.c.View(ctx, name, o, out)
+}
+
+// executor records domain commands through a core (the demo's script).
+type executor struct{ c core }
+
+func (e executor) Execute(ctx context.Context, c domain.Command) (command.Result, error) {
+	r, err := command.Encode(c)
+	if err != nil {
+		return command.Result{}, err
+	}
+	out, err := e.c.Do(ctx, r)
+	if err != nil {
+		return command.Result{}, err
+	}
+	return out.Result(), nil
+}
+
+// view asks the core for a view of the current product.
+func (a *app) view(ctx context.Context, name string, o query.Options, out any) error {
+	c, err := a.core(ctx)
+	if err != nil {
+		return err
+	}
+	if name != query.ViewProducts && o.Product == "" {
+		if o.Product, err = a.product(ctx); err != nil {
+			return err
+		}
+	}
+	return c.View(ctx, name, o, out)
+}

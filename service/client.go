@@ -1,0 +1,116 @@
+package service
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/query"
+)
+
+// Client calls a ledger service over NATS. Safe for concurrent use.
+type Client struct {
+	nc *nats.Conn
+}
+
+// NewClient returns a client on nc.
+func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
+
+// ErrNoService is returned when no ledger service listens on the NATS
+// system: nothing was sent to anyone, so nothing was recorded.
+var ErrNoService = errors.New("no ledger service answers on this NATS system")
+
+// UnknownOutcomeError is returned when a command was sent but no answer
+// came in time (the service died or is cut off mid-write): it may or may
+// not have been recorded. Retrying with the same command id records it
+// once.
+type UnknownOutcomeError struct {
+	CommandID string
+	Waited    time.Duration
+	Err       error
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return fmt.Sprintf("the ledger service did not answer within %s: the outcome of command %s is unknown (it may or may not be recorded); retry with --command-id %s, which records it once", e.Waited.Round(time.Millisecond), e.CommandID, e.CommandID)
+}
+
+func (e *UnknownOutcomeError) Unwrap() error { return e.Err }
+
+// Available reports whether a ledger service answers a discovery ping
+// within wait.
+func Available(ctx context.Context, nc *nats.Conn, wait time.Duration) bool {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	msg, err := nc.RequestWithContext(ctx, "$SRV.PING."+Name, nil)
+	if err != nil {
+		return false
+	}
+	var ping micro.Ping
+	return json.Unmarshal(msg.Data, &ping) == nil && ping.Name == Name
+}
+
+// Do sends a command and returns what it recorded. A command without an
+// id gets one first, so that an unknown outcome can name it.
+func (c *Client) Do(ctx context.Context, r command.Request) (command.Output, error) {
+	if r.CommandID == "" {
+		r.CommandID = command.NewID()
+	}
+	var out command.Output
+	start := time.Now()
+	err := c.call(ctx, CommandSubject, r, &out)
+	var timeout *timeoutError
+	if errors.As(err, &timeout) {
+		return out, &UnknownOutcomeError{CommandID: r.CommandID, Waited: time.Since(start), Err: timeout.err}
+	}
+	return out, err
+}
+
+// View asks for a view and decodes it into out, a pointer to the view's
+// type (query.Backlog, *query.Comparison, ...).
+func (c *Client) View(ctx context.Context, name string, o query.Options, out any) error {
+	err := c.call(ctx, ViewPrefix+name, o, out)
+	var timeout *timeoutError
+	if errors.As(err, &timeout) {
+		return fmt.Errorf("the ledger service did not answer the %s view in time: %w", name, timeout.err)
+	}
+	return err
+}
+
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string { return e.err.Error() }
+
+func (c *Client) call(ctx context.Context, subject string, in, out any) error {
+	b, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+	}
+	msg, err := c.nc.RequestWithContext(ctx, subject, b)
+	switch {
+	case errors.Is(err, nats.ErrNoResponders):
+		return ErrNoService
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, nats.ErrTimeout), errors.Is(err, context.Canceled),
+		errors.Is(err, nats.ErrConnectionClosed):
+		return &timeoutError{err: err}
+	case err != nil:
+		return fmt.Errorf("ledger service: %w", err)
+	}
+	if code := msg.Header.Get(micro.ErrorCodeHeader); code != "" {
+		return decodeError(code, msg.Header.Get(micro.ErrorHeader), msg.Data)
+	}
+	if err := json.Unmarshal(msg.Data, out); err != nil {
+		return fmt.Errorf("ledger service: unreadable reply on %s: %w", subject, err)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/micro"
+
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/query"
+)
+
+// Name is the micro service's name: `nats micro info ledger`.
+const Name = "ledger"
+
+// Version is the service's API version.
+const Version = "1.0.0"
+
+// The subjects of the API.
+const (
+	Prefix         = "ledgerapi.v1"
+	CommandSubject = Prefix + ".command"
+	ViewPrefix     = Prefix + ".view."
+)
+
+// Commander records decisions; *command.Handler is one.
+type Commander interface {
+	// Do decodes and executes one request, returning once it is durable.
+	// Errors are *domain.Error values where the user is at fault. Safe for
+	// concurrent use.
+	Do(ctx context.Context, r command.Request) (command.Output, error)
+}
+
+// Viewer answers views; *query.Service is one.
+type Viewer interface {
+	// View answers the named view with its options; an unknown view or
+	// option is a KindMalformed error. Safe for concurrent use.
+	View(ctx context.Context, name string, o query.Options) (any, error)
+}
+
+// Options tune a running service; the zero value is usable.
+type Options struct {
+	// Timeout bounds the work on one request (default 30 s).
+	Timeout time.Duration
+	// Concurrency bounds the requests worked on at once (default 64).
+	Concurrency int
+	// Logf hears of failures to reply.
+	Logf func(format string, args ...any)
+}
+
+// Service is a running ledger service.
+type Service struct {
+	svc    micro.Service
+	cmd    Commander
+	views  Viewer
+	opt    Options
+	sem    chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// Start registers the ledger service on nc. Several processes may start
+// it on one NATS system: requests are spread over them (one queue group).
+func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, error) {
+	if opt.Timeout <= 0 {
+		opt.Timeout = 30 * time.Second
+	}
+	if opt.Concurrency <= 0 {
+		opt.Concurrency = 64
+	}
+	if opt.Logf == nil {
+		opt.Logf = func(string, ...any) {}
+	}
+	s := &Service{cmd: cmd, views: views, opt: opt, sem: make(chan struct{}, opt.Concurrency)}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	svc, err := micro.AddService(nc, micro.Config{
+		Name:        Name,
+		Version:     Version,
+		Description: "Decision Ledger: record product decisions (command) and read the backlog, roadmap, requests, why, log, compare and diff (view.<name>)",
+		QueueGroup:  "ledger",
+	})
+	if err != nil {
+		s.cancel()
+		return nil, fmt.Errorf("cannot register the ledger service: %w", err)
+	}
+	s.svc = svc
+	g := svc.AddGroup(Prefix)
+	if err := g.AddEndpoint("command", s.handler(s.command), micro.WithEndpointMetadata(map[string]string{
+		"description": "record a decision: {\"action\",\"product\",\"actor\",\"commandId\",\"at\",\"args\"}; actions: " + strings.Join(command.Actions(), ", "),
+	})); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("cannot add the command endpoint: %w", err)
+	}
+	for _, name := range query.Views {
+		name := name
+		if err := g.AddEndpoint("view-"+name, s.handler(func(ctx context.Context, data []byte) (any, error) {
+			return s.view(ctx, name, data)
+		}), micro.WithEndpointSubject("view."+name), micro.WithEndpointMetadata(map[string]string{
+			"description": "the " + name + " view; the body is its options as JSON",
+		})); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("cannot add the %s view endpoint: %w", name, err)
+		}
+	}
+	return s, nil
+}
+
+// Stop unregisters the service and waits for the requests in flight.
+func (s *Service) Stop() {
+	if s.svc != nil {
+		_ = s.svc.Stop()
+	}
+	s.wg.Wait()
+	s.cancel()
+}
+
+// handler runs fn on its own goroutine, bounded by the concurrency limit,
+// and replies with its JSON or its error.
+func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)) micro.Handler {
+	return micro.HandlerFunc(func(req micro.Request) {
+		s.sem <- struct{}{}
+		s.wg.Add(1)
+		go func() {
+			defer func() { <-s.sem; s.wg.Done() }()
+			ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
+			defer cancel()
+			v, err := fn(ctx, req.Data())
+			if err == nil {
+				var b []byte
+				if b, err = json.Marshal(v); err == nil {
+					if rerr := req.Respond(b); rerr != nil {
+						s.opt.Logf("ledger service: reply to %s: %v", req.Subject(), rerr)
+					}
+					return
+				}
+			}
+			code, b := body(err)
+			if rerr := req.Error(strconv.Itoa(code), oneLine(err.Error()), b); rerr != nil {
+				s.opt.Logf("ledger service: error reply to %s: %v", req.Subject(), rerr)
+			}
+		}()
+	})
+}
+
+func (s *Service) command(ctx context.Context, data []byte) (any, error) {
+	r, err := DecodeRequest(data)
+	if err != nil {
+		return nil, err
+	}
+	return s.cmd.Do(ctx, r)
+}
+
+func (s *Service) view(ctx context.Context, name string, data []byte) (any, error) {
+	o, err := query.DecodeOptions(data)
+	if err != nil {
+		return nil, err
+	}
+	return s.views.View(ctx, name, o)
+}
+
+// DecodeRequest reads a command request strictly: unknown fields, values
+// of the wrong type and trailing data are KindMalformed errors naming the
+// field.
+func DecodeRequest(data []byte) (command.Request, error) {
+	var r command.Request
+	if len(bytes.TrimSpace(data)) == 0 {
+		return r, domain.Malformed("", "the request is empty: send {\"action\",\"product\",\"actor\",\"commandId\",\"at\",\"args\"}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "":
+			return r, domain.Malformed(typeErr.Field, "%s must be a %s, not %s", typeErr.Field, typeErr.Type.Kind(), typeErr.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field "):
+			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
+			return r, domain.Malformed(name, "unknown field %q: a request has action, product, actor, commandId, at and args", name)
+		}
+		return r, domain.Malformed("", "the request is not a JSON object: %s", err.Error())
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return r, domain.Malformed("", "the request must be one JSON object, with nothing after it")
+	}
+	return r, nil
+}
+
+// oneLine folds a message into one header-safe line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
