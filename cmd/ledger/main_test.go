@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -184,9 +186,31 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "NATS clients: nats://127.0.0.1:") },
 		10*time.Second, 20*time.Millisecond, "serve did not start: %s", errb.String())
 
-	// A second command on the same directory goes through serve's listener.
+	assert.Contains(t, out.String(), `NATS service "ledger": ledgerapi.v1.command`)
+
+	// A second command on the same directory goes to serve's service: the
+	// write is decided there and the view comes from its live projections.
 	c.ok("item", "rank", "B", "--top", "--why", "while serving", "--as", "olga")
 	assert.Contains(t, c.ok("log"), "while serving")
+	var b struct {
+		Replayed uint64 `json:"replayed"`
+		Items    []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "backlog", "--json")), &b))
+	require.NotEmpty(t, b.Items)
+	assert.Equal(t, "B", b.Items[0].ID, "read your writes")
+	assert.Zero(t, b.Replayed, "answered by serve's live projections")
+	o := c.run("item", "rank", "B", "--top", "--as", "olga")
+	assert.Equal(t, exitRefused, o.code, "refusals keep their exit code through the service")
+	assert.Contains(t, o.err.Error(), "why is required")
+
+	// A second serve on the same directory says so and stops.
+	o = c.run("serve", "--nats-listen", "127.0.0.1:0")
+	require.Error(t, o.err)
+	assert.Equal(t, exitFailure, o.code)
+	assert.Contains(t, o.err.Error(), "already served")
 
 	cancel()
 	select {
@@ -197,6 +221,20 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	}
 	// And the store is intact for the next owner.
 	assert.Contains(t, c.ok("log"), "while serving")
+}
+
+// TestOneShotOpensNoListener runs a one-shot command while another
+// program holds the NATS default port: it must neither need nor take it.
+func TestOneShotOpensNoListener(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:4222")
+	if err != nil {
+		t.Skipf("127.0.0.1:4222 is taken by another program already (%v): the test needs to hold it itself", err)
+	}
+	defer ln.Close()
+	c := newCLI(t)
+	c.setUp()
+	assert.Contains(t, c.ok("show", "backlog"), "Card form")
+	assert.NoFileExists(t, filepath.Join(c.data, "owner.json"), "a one-shot command leaves no listener URL for others")
 }
 
 func TestHelpTeaches(t *testing.T) {
@@ -282,6 +320,20 @@ func TestExistingNATSServer(t *testing.T) {
 	out := c.ok("--nats", url, "show", "backlog")
 	assert.Contains(t, out, "Card form")
 	assert.NoDirExists(t, c.data+"/jetstream", "no embedded store was opened")
+
+	// With a serve on that NATS, the CLI uses its service.
+	ctx, cancel := context.WithCancel(context.Background())
+	var sout, serr syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--nats", url, "serve"}, strings.NewReader(""), &sout, &serr)
+	}()
+	require.Eventually(t, func() bool { return strings.Contains(sout.String(), `NATS service "ledger"`) },
+		10*time.Second, 20*time.Millisecond, "serve did not start: %s", serr.String())
+	c.ok("--nats", url, "item", "rank", "S-1", "--top", "--why", "through the service", "--as", "olga")
+	assert.Contains(t, c.ok("--nats", url, "why", "S-1"), "through the service")
+	cancel()
+	require.NoError(t, <-done)
 
 	o := c.run("--nats", "nats://127.0.0.1:1", "log")
 	require.Error(t, o.err)
