@@ -87,7 +87,7 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	svc, err := micro.AddService(nc, micro.Config{
 		Name:        Name,
 		Version:     Version,
-		Description: "Decision Ledger: record product decisions (command) and read the backlog, roadmap, requests, why, log, compare and diff (view.<name>)",
+		Description: "Decision Ledger: record decisions (command), read views (view.<name>)",
 		QueueGroup:  "ledger",
 	})
 	if err != nil {

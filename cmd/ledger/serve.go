@@ -15,16 +15,25 @@ func (a *app) serveCommand() *cobra.Command {
 	var listen string
 	c := &cobra.Command{
 		Use:   "serve [--nats-listen 127.0.0.1:4222] [--demo]",
-		Short: "Keep the store open and accept NATS clients, so other ledger commands and the nats CLI can share it",
-		Long: `serve keeps the embedded store open and listens for NATS clients on loopback.
-While it runs, other ledger commands on the same --data directory talk to it
-through that listener, and the nats CLI can inspect the stream:
+		Short: "Run the ledger as a NATS service: the only writer, with live views for every client",
+		Long: `serve keeps the store open and runs the ledger as the NATS micro service
+"ledger": it decides and records every command (ledgerapi.v1.command) and
+answers every view from projections it keeps current (ledgerapi.v1.view.<name>).
+While it runs, other ledger commands on the same --data directory (or on the
+same --nats) send their commands and views to it; any NATS client can too:
 
-  nats --server nats://127.0.0.1:4222 stream info LEDGER
+  nats --server nats://127.0.0.1:4222 micro info ledger
+  nats --server nats://127.0.0.1:4222 req ledgerapi.v1.view.backlog '{"product":"checkout"}'
 
-Stop it with Ctrl-C (SIGINT) or SIGTERM; it shuts down cleanly.`,
+Clients of its listener may call the service and read the streams, never
+write them. Only serve listens: other commands open no port. With --nats it
+joins that NATS system and listens on nothing itself; several serve processes
+there are instances of one service.
+
+Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		Example: `  ledger serve --demo
-  ledger serve --data /var/lib/ledger --nats-listen 127.0.0.1:4333`,
+  ledger serve --data /var/lib/ledger --nats-listen 127.0.0.1:4333
+  ledger serve --nats nats://nats-1:4222,nats://nats-2:4222`,
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only)")
