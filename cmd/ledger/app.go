@@ -31,6 +31,7 @@ type app struct {
 	productID string
 	actor     string
 	jsonOut   bool
+	timeout   time.Duration
 
 	store   *eventstore.Store
 	handler *command.Handler
@@ -86,6 +87,7 @@ Start with:  ledger serve --demo   (then, in another terminal, ledger log)`,
 	f.StringVarP(&a.productID, "product", "p", os.Getenv("LEDGER_PRODUCT"), "product id; optional when the ledger holds one product (env LEDGER_PRODUCT)")
 	f.StringVar(&a.actor, "as", os.Getenv("LEDGER_ACTOR"), "who is deciding, for write commands (env LEDGER_ACTOR)")
 	f.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
+	f.DurationVar(&a.timeout, "timeout", 10*time.Second, "how long to wait for a running \"ledger serve\" to answer; a write it does not confirm in time has an unknown outcome, retried safely with --command-id")
 	root.SetFlagErrorFunc(flagError)
 
 	root.AddGroup(

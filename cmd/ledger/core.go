@@ -66,7 +66,7 @@ func (a *app) core(ctx context.Context) (core, error) {
 		return nil, err
 	}
 	if !s.Embedded() && service.Available(ctx, s.Conn(), serviceProbe) {
-		a.theCore = remoteCore{service.NewClient(s.Conn())}
+		a.theCore = remoteCore{c: service.NewClient(s.Conn()), timeout: a.timeout}
 		return a.theCore, nil
 	}
 	q := query.New(s, s.Snapshots())
@@ -75,14 +75,22 @@ func (a *app) core(ctx context.Context) (core, error) {
 	return a.theCore, nil
 }
 
-// remoteCore is the ledger service of another process.
-type remoteCore struct{ c *service.Client }
+// remoteCore is the ledger service of another process; each call waits
+// at most timeout for its answer.
+type remoteCore struct {
+	c       *service.Client
+	timeout time.Duration
+}
 
 func (c remoteCore) Do(ctx context.Context, r command.Request) (command.Output, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	return c.c.Do(ctx, r)
 }
 
 func (c remoteCore) View(ctx context.Context, name string, o query.Options, out any) error {
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
 	return c.c.View(ctx, name, o, out)
 }
 

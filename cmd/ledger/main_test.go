@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go/micro"
 	"github.com/spf13/cobra"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -339,4 +340,26 @@ func TestExistingNATSServer(t *testing.T) {
 	require.Error(t, o.err)
 	assert.Equal(t, exitFailure, o.code)
 	assert.Contains(t, o.err.Error(), "nats://127.0.0.1:1")
+}
+
+// TestUnknownOutcomeNamesTheCommandID plays a serve that takes a write and
+// dies before it answers: the CLI must say, within --timeout, that the
+// outcome is unknown and which command id to retry with.
+func TestUnknownOutcomeNamesTheCommandID(t *testing.T) {
+	c := newCLI(t)
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data, Listen: "127.0.0.1:0", Protect: true})
+	require.NoError(t, err)
+	defer s.Close()
+	svc, err := micro.AddService(s.Conn(), micro.Config{Name: "ledger", Version: "1.0.0"})
+	require.NoError(t, err)
+	defer svc.Stop()
+	require.NoError(t, svc.AddGroup("ledgerapi.v1").AddEndpoint("command", micro.HandlerFunc(func(micro.Request) {})))
+
+	start := time.Now()
+	o := c.run("-p", "checkout", "--timeout", "300ms", "item", "start", "A", "--as", "tom", "--command-id", "cmd-42")
+	require.Error(t, o.err)
+	assert.Less(t, time.Since(start), 5*time.Second)
+	assert.Equal(t, exitFailure, o.code)
+	assert.Contains(t, o.err.Error(), "the outcome of command cmd-42 is unknown")
+	assert.Contains(t, o.err.Error(), "retry with --command-id cmd-42")
 }
