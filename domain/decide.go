@@ -31,6 +31,9 @@ func Decide(s *State, c Command, now time.Time) ([]Event, error) {
 	if err := checkText("why", c.Why, false, MaxTextLen); err != nil {
 		return nil, err
 	}
+	if !c.At.IsZero() && (c.At.Year() < MinYear || c.At.Year() > MaxYear) {
+		return nil, invalid("at", "at %s is not a plausible time for a decision: give a year from %d to %d", c.At.UTC().Format(time.RFC3339), MinYear, MaxYear)
+	}
 	at, err := decisionTime(s, c.At, now)
 	if err != nil {
 		return nil, err
@@ -38,8 +41,19 @@ func Decide(s *State, c Command, now time.Time) ([]Event, error) {
 	if _, ok := c.Action.(CreateProduct); !ok && !s.Product.Exists {
 		return nil, notFound("product %q does not exist: create it with \"ledger product create %s --name ... --pm ... --po ...\"", c.Product, c.Product)
 	}
-	d := decision{s: s, c: c, at: at}
-	switch a := c.Action.(type) {
+	evs, err := (&decision{s: s, c: c, at: at}).decide()
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(evs); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// decide dispatches on the action.
+func (d *decision) decide() ([]Event, error) {
+	switch a := d.c.Action.(type) {
 	case CreateProduct:
 		return d.createProduct(a)
 	case AssignRole:
@@ -83,7 +97,7 @@ func Decide(s *State, c Command, now time.Time) ([]Event, error) {
 	case WithdrawRequest:
 		return d.withdrawRequest(a)
 	}
-	return nil, invalid("action", "unknown decision %T", c.Action)
+	return nil, invalid("action", "unknown decision %T", d.c.Action)
 }
 
 // decisionTime applies the business-time rules: default now, not in the

@@ -73,6 +73,9 @@ func (d *decision) stateVision(a StateVision) ([]Event, error) {
 	if err := checkText("vision", a.Vision, true, MaxTextLen); err != nil {
 		return nil, err
 	}
+	if len(a.Metrics) > MaxMetrics {
+		return nil, invalid("metric", "a vision has at most %d success metrics, not %d", MaxMetrics, len(a.Metrics))
+	}
 	for _, m := range a.Metrics {
 		if err := checkTitle("metric", m); err != nil {
 			return nil, err

@@ -14,6 +14,9 @@ var Frameworks = map[string][]string{
 	"WSJF": {"bv", "tc", "rr", "size"},
 }
 
+// divisors are the inputs each framework's formula divides by.
+var divisors = map[string][]string{"RICE": {"effort"}, "WSJF": {"size"}}
+
 // inputAliases maps the long names people write to canonical input names.
 var inputAliases = map[string]string{
 	"business-value":   "bv",
@@ -53,6 +56,16 @@ func NormalizeScore(sc Score) (Score, error) {
 	if len(missing) > 0 {
 		sort.Strings(missing)
 		return sc, invalid("score", "%s score is missing %s", fw, strings.Join(missing, ", "))
+	}
+	// A formula must have a value: the divisor is not zero, and a
+	// confidence is a share from 0 to 1 (0.8 for 80%).
+	for _, k := range divisors[fw] {
+		if in[k] == 0 {
+			return sc, invalid("score", "%s %s must be more than 0: the score divides by it", fw, k)
+		}
+	}
+	if c, ok := in["confidence"]; ok && fw == "RICE" && c > 1 {
+		return sc, invalid("score", "RICE confidence %v is more than 100%%: write it as a share from 0 to 1 (0.8 for 80%%)", c)
 	}
 	return Score{Framework: fw, Inputs: in}, nil
 }

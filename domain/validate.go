@@ -13,6 +13,16 @@ const (
 	MaxIDLen    = 64
 	MaxTitleLen = 200
 	MaxTextLen  = 4000
+	// MaxMetrics bounds the success metrics of a vision.
+	MaxMetrics = 20
+	// MaxEventBytes bounds one stored event: every text within its limit
+	// fits with room to spare, and the stream (1 MiB messages) never
+	// refuses what the rules accepted.
+	MaxEventBytes = 64 << 10
+	// MinYear and MaxYear bound a decision's business time: the zero time
+	// or year 9999 are typing mistakes, not decisions.
+	MinYear = 1970
+	MaxYear = 2999
 )
 
 var (
@@ -43,8 +53,21 @@ func checkOptionalID(field, s string) error {
 }
 
 func checkText(field, s string, required bool, max int) error {
+	return checkChars(field, s, required, max, true)
+}
+
+// checkChars validates text: valid UTF-8, within max runes, and free of
+// control characters (a terminal escape in a title would rewrite the
+// screen of whoever reads the backlog); multiline text may keep newlines
+// and tabs.
+func checkChars(field, s string, required bool, max int, multiline bool) error {
 	if !utf8.ValidString(s) {
 		return invalid(field, "%s is not valid UTF-8", field)
+	}
+	for _, r := range s {
+		if IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
+			return invalid(field, "%s contains the control character %U: remove it", field, r)
+		}
 	}
 	if strings.TrimSpace(s) == "" {
 		if required {
@@ -58,7 +81,34 @@ func checkText(field, s string, required bool, max int) error {
 	return nil
 }
 
-func checkTitle(field, s string) error { return checkText(field, s, true, MaxTitleLen) }
+func checkTitle(field, s string) error { return checkChars(field, s, true, MaxTitleLen, false) }
+
+// IsControl reports whether r is a C0 or C1 control character, DEL, or a
+// Unicode bidirectional override or isolate: characters that change how
+// text is shown rather than being shown.
+func IsControl(r rune) bool {
+	switch {
+	case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200b, r == 0xfeff:
+		return true
+	}
+	return false
+}
+
+// checkSize refuses a decision whose events would not fit the limit.
+func checkSize(evs []Event) error {
+	for _, e := range evs {
+		b, err := Encode(e)
+		if err != nil {
+			return err
+		}
+		if len(b) > MaxEventBytes {
+			return invalid("", "the decision's %s event is %d bytes: the limit is %d bytes (%d KiB); shorten its texts", e.Type, len(b), MaxEventBytes, MaxEventBytes>>10)
+		}
+	}
+	return nil
+}
 
 // checkWhy enforces the rationale rule: a decision that changes priority,
 // scope or a request's fate says why.

@@ -49,7 +49,9 @@ type app struct {
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
-	return &app{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	a := &app{stdin: stdin, stderr: &textWriter{w: stderr, raw: new(bool)}, now: time.Now}
+	a.stdout = &textWriter{w: stdout, raw: &a.jsonOut}
+	return a
 }
 
 func envOr(name, def string) string {

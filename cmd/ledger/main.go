@@ -29,7 +29,7 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ledger: "+oneLine(err.Error()))
+		fmt.Fprintln(os.Stderr, "ledger: "+escapeControls(oneLine(err.Error())))
 	}
 	os.Exit(exitCode(err))
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"time"
 
@@ -104,7 +103,7 @@ type rebuildProgress struct {
 
 func (a *app) newProgress(product string) *rebuildProgress {
 	p := &rebuildProgress{product: product, start: time.Now()}
-	if f, ok := a.stdout.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := file(a.stdout); ok && term.IsTerminal(int(f.Fd())) {
 		p.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(f),
 			progressbar.OptionSetDescription("replaying "+product),

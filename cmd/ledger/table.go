@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -14,7 +13,7 @@ import (
 // wider, and 100 columns otherwise.
 func tableWidth(w io.Writer) int {
 	width := 100
-	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+	if f, ok := file(w); ok && term.IsTerminal(int(f.Fd())) {
 		if tw, _, err := term.GetSize(int(f.Fd())); err == nil && tw > width {
 			width = tw
 		}
