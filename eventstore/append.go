@@ -57,6 +57,9 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	if len(events) == 0 {
 		return nil, nil
 	}
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
 	msgs, err := buildMsgs(events, expect)
 	if err != nil {
 		return nil, err
