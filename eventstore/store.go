@@ -72,6 +72,9 @@ type Store struct {
 	lock      *dirLock       // the data directory's lock, nil when connected by URL
 	clientURL string
 
+	// servicePass is the service user's password on a protected embedded
+	// server; it never leaves the process.
+	servicePass string
 	// readOnly, when set, refuses writes: the store is a client of a
 	// protected serve, whose listener would refuse them anyway.
 	readOnly *ReadOnlyError
