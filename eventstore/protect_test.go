@@ -348,7 +348,7 @@ func TestServedListener_NatsCLI(t *testing.T) {
 	nats := func(args ...string) (string, error) {
 		ctx, cancel := context.WithTimeout(testCtx(t), 20*time.Second)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, bin, append([]string{"--server", url, "--no-context"}, args...)...)
+		cmd := exec.CommandContext(ctx, bin, append([]string{"--server", url, "--no-context", "--timeout", "1s"}, args...)...)
 		cmd.Env = append(os.Environ(), "HOME="+t.TempDir()) // no user contexts
 		out, err := cmd.CombinedOutput()
 		return string(out), err
