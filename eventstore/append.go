@@ -57,6 +57,9 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	if len(events) == 0 {
 		return nil, nil
 	}
+	if err := s.writable(); err != nil {
+		return nil, err
+	}
 	msgs, err := buildMsgs(events, expect)
 	if err != nil {
 		return nil, err
@@ -64,9 +67,13 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	var seqs []uint64
+	last := events[len(events)-1].ID
 	if len(msgs) == 1 {
 		var ack *jetstream.PubAck
 		ack, err = s.js.PublishMsg(ctx, msgs[0])
+		if err == nil {
+			err = s.checkAck(ctx, ack.Stream, ack.Sequence, expect, ack.Duplicate, last)
+		}
 		if err == nil && ack.Duplicate {
 			err = s.checkDuplicate(ctx, events[0], ack.Sequence)
 		}
@@ -74,10 +81,13 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 			seqs = []uint64{ack.Sequence}
 		}
 	} else {
-		seqs, err = s.publishBatch(ctx, msgs)
+		seqs, err = s.publishBatch(ctx, msgs, expect, last)
 	}
 	if err == nil {
 		return seqs, nil
+	}
+	if errors.Is(err, errForgedAck) {
+		return s.confirm(ctx, events, expect, err)
 	}
 	return s.appendFailed(ctx, events, expect, err)
 }
@@ -145,7 +155,7 @@ func buildMsgs(events []domain.Event, expect uint64) ([]*nats.Msg, error) {
 // carries the commit and is sent as a request, whose answer is the PubAck
 // for the whole batch. The server stages the earlier ones and checks every
 // message's headers only at the commit, so a failure stores nothing.
-func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg) ([]uint64, error) {
+func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, expect uint64, lastID string) ([]uint64, error) {
 	id := nuid.Next()
 	n := len(msgs)
 	for i, m := range msgs {
@@ -181,7 +191,10 @@ func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg) ([]uint64, e
 		return nil, fmt.Errorf("atomic batch of %d events refused, none stored: %w", n, ack.Error)
 	}
 	if ack.Stream == "" || ack.Count != n || ack.Seq < uint64(n) {
-		return nil, fmt.Errorf("committing a batch of %d events: unexpected answer %s", n, resp.Data)
+		return nil, fmt.Errorf("committing a batch of %d events: %w: unexpected answer %s", n, errForgedAck, resp.Data)
+	}
+	if err := s.checkAck(ctx, ack.Stream, ack.Seq, expect+uint64(n-1), false, lastID); err != nil {
+		return nil, fmt.Errorf("committing a batch of %d events: %w", n, err)
 	}
 	// A committed batch is stored contiguously, ending at ack.Seq.
 	seqs := make([]uint64, n)

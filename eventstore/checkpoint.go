@@ -77,6 +77,9 @@ func (s *Store) PublishLeaves(ctx context.Context, data []byte) (uint64, error) 
 }
 
 func (s *Store) publishAudit(ctx context.Context, kind string, data []byte) (uint64, error) {
+	if err := s.writable(); err != nil {
+		return 0, err
+	}
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
 	if err := s.ensureCheckpointStream(ctx); err != nil {

@@ -21,8 +21,12 @@ func TestConformance(t *testing.T) {
 	t.Run("Embedded", func(t *testing.T) {
 		dir := t.TempDir()
 		// The first Open of a subtest owns the directory and serves it;
-		// later ones connect to it, as `ledger` commands do to `ledger serve`.
+		// later ones connect to it, as `ledger` commands do to `ledger serve`
+		// (a second serving Open would be refused).
 		runConformance(t, func(t *testing.T) (*Store, error) {
+			if readOwner(dir).URL != "" {
+				return Open(testCtx(t), Options{DataDir: dir})
+			}
 			return Open(testCtx(t), Options{DataDir: dir, Listen: "127.0.0.1:0"})
 		})
 	})

@@ -14,7 +14,16 @@
 // one process owns at a time, see Options.DataDir and Options.Listen) or
 // connects to an existing server or cluster (Options.URL). A second process
 // opening a data directory that a serving process owns connects to it
-// through the URL that process published in DataDir/owner.json.
+// through the URL that process published in DataDir/owner.json. With
+// Options.Protect the serving process is the only writer: its own
+// in-process connection logs in as a privileged user, and clients of the
+// listener may read and call the ledger's service but not write, answer
+// requests or change any stream (see listenerPermissions); a store opened
+// as such a client refuses writes with ReadOnlyError.
+//
+// An acknowledgement is a core NATS reply that anyone subscribed to
+// ledger.> could forge, so Append reads the acknowledged message back
+// before it reports an event stored.
 //
 // eventstore imports domain and the NATS libraries; it must not import
 // projections, replay, command or cmd. It decodes events with domain.Decode

@@ -2,6 +2,8 @@ package eventstore
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log"
@@ -23,16 +25,28 @@ const startTimeout = 60 * time.Second
 // openEmbedded starts a nats-server on the locked data directory, connects
 // to it in-process, verifies the stream and records the owner.
 func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) {
-	ns, err := startServer(ctx, opt)
+	var servicePass string
+	if opt.Listen != "" && opt.Protect {
+		var err error
+		if servicePass, err = randomPassword(); err != nil {
+			return nil, err
+		}
+	}
+	ns, err := startServer(ctx, opt, servicePass)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ns: ns, lock: l, connClosed: make(chan struct{})}
+	s := &Store{ns: ns, lock: l, servicePass: servicePass, connClosed: make(chan struct{})}
 	if opt.Listen != "" {
 		s.clientURL = ns.ClientURL()
 	}
+	login := nats.UserInfo("", "")
+	if servicePass != "" {
+		login = nats.UserInfo(serviceUser, servicePass)
+	}
 	nc, err := nats.Connect("",
 		nats.InProcessServer(ns),
+		login,
 		nats.Name(opt.Name),
 		nats.DrainTimeout(drainTimeout),
 		nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }),
@@ -49,7 +63,7 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 		ns.WaitForShutdown()
 		return nil, err
 	}
-	if err := l.writeOwner(s.clientURL); err != nil {
+	if err := l.writeOwner(s.clientURL, servicePass != ""); err != nil {
 		nc.Close()
 		ns.Shutdown()
 		ns.WaitForShutdown()
@@ -60,7 +74,7 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 
 // startServer starts the embedded server and waits until it accepts
 // connections with JetStream enabled.
-func startServer(ctx context.Context, opt Options) (*server.Server, error) {
+func startServer(ctx context.Context, opt Options, servicePass string) (*server.Server, error) {
 	dir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
@@ -90,14 +104,17 @@ func startServer(ctx context.Context, opt Options) (*server.Server, error) {
 			ln.Close()
 		}
 	}
-	if opt.Listen != "" && opt.Protect {
-		// Clients of the listener (other ledger commands, the nats CLI) may
-		// read and append, but not delete, purge or reconfigure the ledger's
-		// streams: the deny settings of a stream do not cover deleting the
-		// whole stream or updating its settings.
-		so.Users = []*server.User{{Username: listenerUser, Permissions: &server.Permissions{
-			Publish: &server.SubjectPermission{Allow: []string{">"}, Deny: protectedAPI()},
-		}}}
+	if servicePass != "" {
+		// Only the store's own in-process connection (and the service on
+		// it) writes; clients of the listener (other ledger commands, the
+		// nats CLI) read and call the service. In-process connections are
+		// authenticated like any other, so the store logs in as a second
+		// user whose password is made up here and never leaves the process,
+		// and which the server accepts on in-process connections only.
+		so.Users = []*server.User{
+			{Username: serviceUser, Password: servicePass, AllowedConnectionTypes: map[string]struct{}{connTypeInProcess: {}}},
+			{Username: listenerUser, Permissions: listenerPermissions()},
+		}
 		so.NoAuthUser = listenerUser
 	}
 	ns, err := server.NewServer(so)
@@ -126,19 +143,129 @@ func startServer(ctx context.Context, opt Options) (*server.Server, error) {
 	return ns, nil
 }
 
-// listenerUser is the identity of every client of a served store.
+// listenerUser is the identity of every client of a served store: the
+// server's no-auth user, so clients need no credentials.
 const listenerUser = "ledger"
 
-// protectedAPI lists the JetStream API subjects no client of a served
-// store may use: they would remove or weaken recorded history.
-func protectedAPI() []string {
-	var out []string
-	for _, stream := range []string{StreamName, CheckpointStreamName} {
+// serviceUser is the identity of the store's own in-process connection
+// when the listener is protected: the only one that writes.
+const serviceUser = "ledger-service"
+
+// connTypeInProcess is the server's name for in-process connections
+// (jwt.ConnectionTypeInProcess): the service user is refused on any other,
+// so its password would be of no use on the listener even if it leaked.
+const connTypeInProcess = "IN_PROCESS"
+
+// randomPassword makes the service user's password, new for every start of
+// the server.
+func randomPassword() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("cannot make a password for the embedded NATS server: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Subjects of the JetStream API and of the buckets, as the server names
+// them (server/jetstream_api.go, nats.go's kv.go and object.go).
+const (
+	snapshotStream      = "OBJ_" + SnapshotBucket
+	snapshotIndexStream = "KV_" + SnapshotIndexBucket
+	serviceSubjects     = "ledgerapi.>"
+)
+
+// listenerPermissions is what a client of a protected listener may do:
+// read everything the ledger stores and call its service, nothing else.
+// The allow lists name what reading needs; the deny lists repeat what must
+// never be allowed, so that widening an allow rule later cannot open it.
+func listenerPermissions() *server.Permissions {
+	return &server.Permissions{
+		Publish: &server.SubjectPermission{
+			Allow: []string{
+				// Requests to the ledger's service: the one way to write.
+				serviceSubjects,
+				// Service discovery (nats micro ls/info/stats); answering
+				// discovery is the service's, so subscribing is denied.
+				"$SRV.>",
+				// Read-only JetStream API: account and stream info, stream
+				// and consumer listings, message get and direct get (what
+				// LastSeq and key-value reads use).
+				"$JS.API.INFO",
+				"$JS.API.STREAM.NAMES",
+				"$JS.API.STREAM.LIST",
+				"$JS.API.STREAM.INFO.*",
+				"$JS.API.STREAM.MSG.GET.*",
+				"$JS.API.DIRECT.GET.>",
+				// Consumers, for ordered reads (Read, Follow, object
+				// gets) and nats stream view: a consumer reads a stream
+				// and cannot change it. Deleting one ends a read early
+				// at worst; the store deletes its own when done.
+				"$JS.API.CONSUMER.CREATE.>",
+				"$JS.API.CONSUMER.INFO.>",
+				"$JS.API.CONSUMER.NAMES.*",
+				"$JS.API.CONSUMER.LIST.*",
+				"$JS.API.CONSUMER.MSG.NEXT.>",
+				"$JS.API.CONSUMER.DELETE.>",
+				// Acknowledgements and flow control of those consumers.
+				"$JS.ACK.>",
+				"$JS.FC.>",
+			},
+			Deny: protectedPublish(),
+		},
+		Subscribe: &server.SubjectPermission{
+			// Replies to the client's own requests, and push consumers'
+			// deliveries (object store gets use one), arrive on inboxes.
+			Allow: []string{"_INBOX.>"},
+			Deny: []string{
+				// Seeing a publish to ledger.> is enough to answer it
+				// first with a forged acknowledgement.
+				streamSubjects, checkpointSubjects,
+				// Whoever subscribes here can answer other clients'
+				// requests to the service, or its discovery, as if it
+				// were the ledger.
+				serviceSubjects, "$SRV.>",
+				// Likewise the JetStream API: a subscriber could answer
+				// stream info or acks in the server's place.
+				"$JS.API.>",
+			},
+		},
+	}
+}
+
+// protectedPublish lists the subjects no client of a protected listener
+// may publish to, with the reason for each.
+func protectedPublish() []string {
+	out := []string{
+		// Events and audit records are written by the ledger alone: a
+		// publish here would be stored as history.
+		streamSubjects, checkpointSubjects,
+		// Replies travel to inboxes: a client that may publish there can
+		// forge anyone's reply, an acknowledgement or a service answer.
+		"_INBOX.>",
+		// The snapshot buckets are written with plain publishes to these
+		// subjects: a forged snapshot would be served as state.
+		"$O." + SnapshotBucket + ".>",
+		"$KV." + SnapshotIndexBucket + ".>",
+		// A stream made by a client that captured ledgerapi.> or ledger.>
+		// would acknowledge publishes meant for the ledger.
+		"$JS.API.STREAM.CREATE.>",
+		// Durable consumers outlive the reader; ordered reads need none.
+		"$JS.API.CONSUMER.DURABLE.CREATE.>",
+	}
+	// The stream's deny settings do not cover deleting it whole, updating
+	// its settings or, for buckets, purging and deleting messages.
+	for _, stream := range []string{StreamName, CheckpointStreamName, snapshotStream, snapshotIndexStream} {
 		for _, op := range []string{"DELETE", "UPDATE", "PURGE", "MSG.DELETE"} {
 			out = append(out, "$JS.API.STREAM."+op+"."+stream)
 		}
 	}
-	return out
+	return append(out,
+		// Snapshots and restores rewrite a stream wholesale; moving or
+		// stepping down leaders is the operator's.
+		"$JS.API.STREAM.SNAPSHOT.>", "$JS.API.STREAM.RESTORE.>",
+		"$JS.API.STREAM.LEADER.>", "$JS.API.STREAM.PEER.>",
+		"$JS.API.META.>", "$JS.API.ACCOUNT.>",
+	)
 }
 
 // splitListen parses "host:port"; port 0 asks for a free port.

@@ -51,12 +51,57 @@ func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 // Unwrap returns why the owner's URL could not be used, if it has one.
 func (e *InUseError) Unwrap() error { return e.Err }
 
+// ErrServed matches (with errors.Is) the error a serving Open returns when
+// another process already serves the data directory.
+var ErrServed = errors.New("data directory already served")
+
+// ServedError is a serving Open's error when another process serves the
+// data directory: two servers cannot share it, and the first one is
+// reachable at URL.
+type ServedError struct {
+	Dir string
+	PID int
+	URL string
+}
+
+// Error names the serving process and where it listens.
+func (e *ServedError) Error() string {
+	return fmt.Sprintf("data directory %q is already served by process %d at %s: use that one, or stop it first", e.Dir, e.PID, e.URL)
+}
+
+// Is makes errors.Is(err, ErrServed) true.
+func (e *ServedError) Is(target error) bool { return target == ErrServed }
+
+// ErrReadOnly matches (with errors.Is) the error of a write through a
+// store that is a client of a protected "ledger serve": only the serving
+// process writes, and other processes send it commands through its service.
+var ErrReadOnly = errors.New("writes go through the serving process")
+
+// ReadOnlyError is the error of Append, PublishCheckpoint, PublishLeaves
+// and snapshot writes on a store opened as a client of a protected serve.
+type ReadOnlyError struct {
+	Dir string
+	PID int
+}
+
+// Error says who writes and how to reach it.
+func (e *ReadOnlyError) Error() string {
+	return fmt.Sprintf("the data directory %q is served by \"ledger serve\" (pid %d): writes go through its service", e.Dir, e.PID)
+}
+
+// Is makes errors.Is(err, ErrReadOnly) true.
+func (e *ReadOnlyError) Is(target error) bool { return target == ErrReadOnly }
+
 // owner is the content of DataDir/owner.json: who owns the directory and
 // where it serves it.
 type owner struct {
-	PID     int       `json:"pid"`
-	URL     string    `json:"url"`
-	Started time.Time `json:"started"`
+	PID int `json:"pid"`
+	// URL is the listener, set only by a serving owner.
+	URL string `json:"url"`
+	// Protected says that only the owner writes: clients of URL may read
+	// and call the ledger's service.
+	Protected bool      `json:"protected,omitempty"`
+	Started   time.Time `json:"started"`
 }
 
 // dirLock is an exclusive lock on a data directory, held for the life of
@@ -84,9 +129,10 @@ func lockDir(dir string) (*dirLock, error) {
 	return &dirLock{dir: dir, file: f}, nil
 }
 
-// writeOwner records this process as the owner, atomically.
-func (l *dirLock) writeOwner(url string) error {
-	b, err := json.Marshal(owner{PID: os.Getpid(), URL: url, Started: time.Now().UTC()})
+// writeOwner records this process as the owner, atomically: url is the
+// listener ("" when not serving), protected whether only the owner writes.
+func (l *dirLock) writeOwner(url string, protected bool) error {
+	b, err := json.Marshal(owner{PID: os.Getpid(), URL: url, Protected: protected, Started: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
@@ -128,7 +174,8 @@ func readOwner(dir string) owner {
 
 // openDir opens the store on a data directory: as its owner with an
 // embedded server when the lock is free; as a client of the owner when the
-// owner serves it; otherwise it waits up to ownerWait for the owner to
+// owner serves it (a serving Open fails at once instead: one process
+// serves a directory); otherwise it waits up to ownerWait for the owner to
 // finish.
 func openDir(ctx context.Context, opt Options) (*Store, error) {
 	if err := os.MkdirAll(opt.DataDir, 0o750); err != nil {
@@ -152,14 +199,21 @@ func openDir(ctx context.Context, opt Options) (*Store, error) {
 			return nil, err
 		}
 		o := readOwner(opt.DataDir)
+		if o.URL != "" && opt.Listen != "" {
+			return nil, &ServedError{Dir: opt.DataDir, PID: o.PID, URL: o.URL}
+		}
 		var lastErr error
 		if o.URL != "" {
 			s, err := openURL(ctx, opt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir))
 			var unreachable *unreachableError
-			if !errors.As(err, &unreachable) {
+			if errors.As(err, &unreachable) {
+				lastErr = err
+			} else {
+				if err == nil && o.Protected {
+					s.readOnly = &ReadOnlyError{Dir: opt.DataDir, PID: o.PID}
+				}
 				return s, err // connected: the answer is final, good or bad
 			}
-			lastErr = err
 		}
 		wait := min(ownerPoll, time.Until(deadline))
 		if wait <= 0 {

@@ -60,6 +60,9 @@ func indexKey(i SnapshotInfo) string { return i.Product + "." + i.Kind }
 // for concurrent use; the buckets are created on first use.
 type SnapshotStore struct {
 	js jetstream.JetStream
+	// readOnly refuses Put and Delete, and makes missing buckets read as
+	// empty rather than be created: see Store.writable.
+	readOnly error
 
 	mu  sync.Mutex
 	obs jetstream.ObjectStore
@@ -67,9 +70,16 @@ type SnapshotStore struct {
 }
 
 // Snapshots returns the store's snapshot storage.
-func (s *Store) Snapshots() *SnapshotStore { return &SnapshotStore{js: s.js} }
+func (s *Store) Snapshots() *SnapshotStore {
+	return &SnapshotStore{js: s.js, readOnly: s.writable()}
+}
 
-// buckets binds the two buckets, creating them when missing. A failure is
+// errNoBuckets is buckets' answer to a read-only store when the serving
+// process has stored no snapshot yet: there is nothing to read.
+var errNoBuckets = errors.New("no snapshot stored yet")
+
+// buckets binds the two buckets, creating them when missing (a read-only
+// store gets errNoBuckets instead). A failure is
 // not remembered: the next call tries again.
 func (ss *SnapshotStore) buckets(ctx context.Context) (jetstream.ObjectStore, jetstream.KeyValue, error) {
 	ss.mu.Lock()
@@ -85,6 +95,9 @@ func (ss *SnapshotStore) buckets(ctx context.Context) (jetstream.ObjectStore, je
 	}
 	replicas := max(st.CachedInfo().Config.Replicas, 1)
 	obs, err := ss.js.ObjectStore(ctx, SnapshotBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) && ss.readOnly != nil {
+		return nil, nil, errNoBuckets
+	}
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		obs, err = ss.js.CreateObjectStore(ctx, jetstream.ObjectStoreConfig{
 			Bucket:      SnapshotBucket,
@@ -100,6 +113,9 @@ func (ss *SnapshotStore) buckets(ctx context.Context) (jetstream.ObjectStore, je
 		return nil, nil, fmt.Errorf("snapshots: object store %s: %w", SnapshotBucket, err)
 	}
 	kv, err := ss.js.KeyValue(ctx, SnapshotIndexBucket)
+	if errors.Is(err, jetstream.ErrBucketNotFound) && ss.readOnly != nil {
+		return nil, nil, errNoBuckets
+	}
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		kv, err = ss.js.CreateKeyValue(ctx, jetstream.KeyValueConfig{
 			Bucket:      SnapshotIndexBucket,
@@ -142,6 +158,9 @@ func (ss *SnapshotStore) Put(ctx context.Context, info SnapshotInfo, data []byte
 	}
 	if info.Seq == 0 || info.Version == "" {
 		return info, fmt.Errorf("snapshot %s needs a sequence and a version", info.Name())
+	}
+	if ss.readOnly != nil {
+		return info, fmt.Errorf("storing snapshot %s: %w", info.Name(), ss.readOnly)
 	}
 	obs, kv, err := ss.buckets(ctx)
 	if err != nil {
@@ -192,6 +211,9 @@ func (ss *SnapshotStore) Get(ctx context.Context, info SnapshotInfo) ([]byte, er
 		return nil, err
 	}
 	obs, _, err := ss.buckets(ctx)
+	if errors.Is(err, errNoBuckets) {
+		return nil, fmt.Errorf("snapshot %s: %w", info.Name(), ErrSnapshotNotFound)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -215,6 +237,9 @@ func (ss *SnapshotStore) List(ctx context.Context, product, kind string) ([]Snap
 		return nil, err
 	}
 	_, kv, err := ss.buckets(ctx)
+	if errors.Is(err, errNoBuckets) {
+		return []SnapshotInfo{}, nil
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +271,9 @@ func (ss *SnapshotStore) LatestAtOrBefore(ctx context.Context, product, kind str
 func (ss *SnapshotStore) Delete(ctx context.Context, info SnapshotInfo) error {
 	if err := checkSnapshot(info); err != nil {
 		return err
+	}
+	if ss.readOnly != nil {
+		return fmt.Errorf("deleting snapshot %s: %w", info.Name(), ss.readOnly)
 	}
 	obs, kv, err := ss.buckets(ctx)
 	if err != nil {

@@ -50,10 +50,15 @@ type Options struct {
 	Name string
 	// Debug writes the embedded server's log to stderr.
 	Debug bool
-	// Protect, with Listen, denies clients of the listener (other ledger
-	// commands, the nats CLI) the JetStream API calls that delete, purge or
-	// reconfigure the ledger's streams; they may still read and append.
-	// The stream's own deny settings do not cover deleting it whole.
+	// Protect, with Listen, makes the serving process the only writer:
+	// clients of the listener (other ledger commands, the nats CLI) may
+	// read the streams and buckets and call the ledger's service
+	// (ledgerapi.>), but not publish events or audit records, write
+	// snapshots, answer requests, or delete, purge or reconfigure any of
+	// the ledger's streams (their deny settings do not cover deleting them
+	// whole). The store's own in-process connection, Conn, keeps every
+	// right. A store that opens the directory as a client of a protected
+	// serve refuses writes with a ReadOnlyError.
 	Protect bool
 }
 
@@ -66,6 +71,13 @@ type Store struct {
 	ns        *server.Server // the embedded server, nil when connected by URL
 	lock      *dirLock       // the data directory's lock, nil when connected by URL
 	clientURL string
+
+	// servicePass is the service user's password on a protected embedded
+	// server; it never leaves the process.
+	servicePass string
+	// readOnly, when set, refuses writes: the store is a client of a
+	// protected serve, whose listener would refuse them anyway.
+	readOnly *ReadOnlyError
 
 	connClosed chan struct{} // closed when nc is closed
 	closeOnce  sync.Once
@@ -177,6 +189,19 @@ func (s *Store) ClientURL() string { return s.clientURL }
 
 // Embedded reports whether this store runs its own nats-server in-process.
 func (s *Store) Embedded() bool { return s.ns != nil }
+
+// Conn returns the store's NATS connection: for a served store, the
+// privileged in-process one, on which the ledger's NATS service is
+// registered. Callers must not close it; Close does.
+func (s *Store) Conn() *nats.Conn { return s.nc }
+
+// writable returns the error for a write the store must refuse, or nil.
+func (s *Store) writable() error {
+	if s.readOnly != nil {
+		return s.readOnly
+	}
+	return nil
+}
 
 // JetStream returns the store's JetStream client: an escape hatch for
 // sibling concerns that must live next to the LEDGER stream on the same

@@ -333,8 +333,14 @@ func TestServedStoreProtectsHistory(t *testing.T) {
 	assert.Equal(t, uint64(1), info.Messages)
 	assert.True(t, info.DenyDelete)
 
-	// Reading and appending still work for clients.
+	// Clients read; they write through the service, not the stream.
+	assert.Len(t, readAll(t, client, "prot"), 1)
+	start := time.Now()
 	_, err = client.Append(ctx, []domain.Event{itemAdded("prot", "c2", 0)}, 1)
-	require.NoError(t, err)
+	require.ErrorIs(t, err, ErrReadOnly)
+	assert.Less(t, time.Since(start), time.Second, "refused at once, not timed out")
+	assert.Equal(t, fmt.Sprintf(`the data directory %q is served by "ledger serve" (pid %d): writes go through its service`, dir, os.Getpid()), err.Error())
+	_, err = owner.Append(ctx, []domain.Event{itemAdded("prot", "c2", 0)}, 1)
+	require.NoError(t, err, "the owner writes on its in-process connection")
 	assert.Len(t, readAll(t, client, "prot"), 2)
 }
