@@ -224,8 +224,3 @@ func withTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
 func validToken(s string) bool {
 	return s != "" && !strings.ContainsAny(s, ".*> \t\r\n")
 }
-
-// Conn returns the store's NATS connection, for the ledger service that
-// runs beside the store (serve) or calls it (the CLI); events still go
-// through Append.
-func (s *Store) Conn() *nats.Conn { return s.nc }

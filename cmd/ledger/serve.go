@@ -50,9 +50,6 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		if err != nil {
 			return err
 		}
-		if a.natsURL == "" && !s.Embedded() {
-			return fmt.Errorf("data directory %q is already served by another \"ledger serve\" at %s: use that one, or stop it first", a.dataDir, s.ClientURL())
-		}
 		if seed {
 			product := a.productID
 			if product == "" {
