@@ -194,3 +194,25 @@ func BenchmarkWriteStateMemory(b *testing.B) {
 		runtime.KeepAlive(small)
 	}
 }
+
+// BenchmarkRestoreState decodes the write-state snapshot of a product
+// after a generated history of 100k events (100k command ids), the part
+// of a one-shot write that grows with the retry memory. Run it with
+//
+//	go test ./command -run '^$' -bench RestoreState
+func BenchmarkRestoreState(b *testing.B) {
+	h := newHistory(1, "bench")
+	s := domain.NewState("bench")
+	for i := range 100_000 {
+		e := h.next()
+		e.Seq = uint64(i + 1)
+		s.Apply(e)
+	}
+	data, err := s.MarshalSnapshot()
+	require.NoError(b, err)
+	for b.Loop() {
+		_, err := domain.RestoreState("bench", data, 0)
+		require.NoError(b, err)
+	}
+	b.ReportMetric(float64(len(data)), "snapshot-B")
+}
