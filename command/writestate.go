@@ -59,7 +59,9 @@ func WithWarnings(warn func(error)) Option {
 }
 
 // Wait returns once the write-state snapshots being stored in the
-// background are stored or have failed. Call it before closing the store.
+// background are stored or have failed. Call it after the last Execute
+// and before closing the store (not concurrently with Execute): a
+// one-shot process that skips it may lose the snapshot, never a decision.
 func (h *Handler) Wait() { h.storing.Wait() }
 
 // restore loads the product's newest write-state snapshot into p, once.
