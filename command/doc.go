@@ -3,6 +3,13 @@
 // with optimistic concurrency, retrying when only an unrelated part of the
 // product moved on. The CLI and the HTTP API share it.
 //
-// command imports domain and declares the small Store interface it needs;
-// it must not import the NATS client, projections or any presentation code.
+// A Handler keeps each product's write model (domain.State) in memory.
+// Given a Snapshots store (WithSnapshots) it starts a product from its
+// newest write-state snapshot instead of its first event and stores a new
+// one every DefaultSnapshotEvery events, so that a one-shot write costs
+// about the same on a long history as on a short one.
+//
+// command imports domain and snapshot and declares the small Store and
+// Snapshots interfaces it needs; it must not import the NATS client,
+// projections or any presentation code.
 package command

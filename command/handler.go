@@ -31,11 +31,19 @@ const MaxAttempts = 8
 
 // Handler executes commands. It keeps each product's write state in
 // memory and catches it up from the store before every decision, so a
-// long-running server does not re-read history. Safe for concurrent use.
+// long-running server does not re-read history; with WithSnapshots a new
+// Handler (a one-shot CLI write) starts from the product's newest
+// write-state snapshot rather than its first event. Safe for concurrent
+// use.
 type Handler struct {
-	store Store
-	now   func() time.Time
+	store        Store
+	now          func() time.Time
+	snaps        Snapshots
+	every        uint64
+	commandLimit int
+	warn         func(error)
 
+	storing  sync.WaitGroup // snapshots being stored in the background
 	mu       sync.Mutex
 	products map[string]*product
 }
@@ -43,15 +51,25 @@ type Handler struct {
 type product struct {
 	mu    sync.Mutex
 	state *domain.State
+
+	restored     bool   // the snapshot store was asked for a snapshot
+	fromSnapshot bool   // state started from a snapshot, not the first event
+	events       uint64 // product events folded into state
+	unsaved      uint64 // of which since the last snapshot
+	saving       bool   // a snapshot is being stored
 }
 
 // New returns a Handler over store; now supplies the time of decisions
 // that name none (time.Now when nil).
-func New(store Store, now func() time.Time) *Handler {
+func New(store Store, now func() time.Time, opts ...Option) *Handler {
 	if now == nil {
 		now = time.Now
 	}
-	return &Handler{store: store, now: now, products: map[string]*product{}}
+	h := &Handler{store: store, now: now, products: map[string]*product{}}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Result is what a recorded command wrote.
@@ -69,13 +87,18 @@ type Result struct {
 // Refusals are *domain.Error values; a concurrent change to one of the
 // aggregates the command touches is a domain conflict error.
 func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error) {
-	p := h.product(c.Product)
-	p.mu.Lock()
-	defer p.mu.Unlock()
-
 	if err := domain.CheckID("product", c.Product); err != nil {
 		return Result{}, err
 	}
+	p := h.product(c.Product)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	res, err := h.execute(ctx, c, p)
+	h.maybeSnapshot(ctx, c.Product, p)
+	return res, err
+}
+
+func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Result, error) {
 	for attempt := 1; ; attempt++ {
 		if err := h.catchUp(ctx, c.Product, p); err != nil {
 			return Result{}, err
@@ -92,7 +115,7 @@ func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error)
 		if err == nil {
 			for i := range evs {
 				evs[i].Seq = seqs[i]
-				p.state.Apply(evs[i])
+				p.apply(evs[i])
 			}
 			return Result{Events: evs, FirstSeq: seqs[0]}, nil
 		}
@@ -105,6 +128,12 @@ func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error)
 		changed, cerr := h.changedSince(ctx, c.Product, p, read, evs)
 		if cerr != nil {
 			return Result{}, cerr
+		}
+		if p.state.LastSeq == read && p.fromSnapshot {
+			// The product did not move on, yet the append expected
+			// another last sequence: the snapshot is not of this stream.
+			h.forget(c.Product, p)
+			continue
 		}
 		if changed != nil {
 			return Result{}, domain.Conflict("%s %q was changed by %s (%s at sequence %d) while this decision was being recorded: look at it again and retry",
@@ -125,6 +154,7 @@ func (h *Handler) State(ctx context.Context, productID string) (*domain.State, e
 	if err := h.catchUp(ctx, productID, p); err != nil {
 		return nil, err
 	}
+	h.maybeSnapshot(ctx, productID, p)
 	return p.state, nil
 }
 
@@ -133,15 +163,23 @@ func (h *Handler) product(id string) *product {
 	defer h.mu.Unlock()
 	p, ok := h.products[id]
 	if !ok {
-		p = &product{state: domain.NewState(id)}
+		p = &product{state: h.newState(id)}
 		h.products[id] = p
 	}
 	return p
 }
 
+// apply folds a stored event of the product into p's state.
+func (p *product) apply(e domain.Event) {
+	p.state.Apply(e)
+	p.events++
+	p.unsaved++
+}
+
 func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
+	h.restore(ctx, id, p)
 	_, err := h.store.Read(ctx, id, p.state.LastSeq, func(e domain.Event) error {
-		p.state.Apply(e)
+		p.apply(e)
 		return nil
 	})
 	if err != nil {
@@ -159,7 +197,7 @@ func (h *Handler) changedSince(ctx context.Context, id string, p *product, after
 	}
 	var hit *domain.Event
 	_, err := h.store.Read(ctx, id, after, func(e domain.Event) error {
-		p.state.Apply(e)
+		p.apply(e)
 		if hit == nil && touched[e.Aggregate] {
 			e := e
 			hit = &e

@@ -104,9 +104,9 @@ type State struct {
 	Roadmap  map[string]RoadmapItem
 	Items    map[string]Item
 	Requests map[string]Request
-	// Commands maps each recorded command id to the stream sequence of
-	// its first event, so that a retried command is recorded once.
-	Commands map[string]uint64
+	// commands remembers the ids of the product's last commands (see
+	// Recorded), so that a retried command is recorded once.
+	commands commandLog
 	// LastSeq and LastAt are the sequence and business time of the
 	// product's latest event: the expected version of the next append and
 	// the earliest time it may carry.
@@ -115,22 +115,34 @@ type State struct {
 }
 
 // NewState returns the empty state of a product that has no events yet.
+// It remembers the ids of the product's last DefaultCommandLimit
+// commands; SetCommandLimit changes that.
 func NewState(product string) *State {
 	return &State{
 		Product:  Product{ID: product, Roles: map[string]map[Role]bool{}},
 		Roadmap:  map[string]RoadmapItem{},
 		Items:    map[string]Item{},
 		Requests: map[string]Request{},
-		Commands: map[string]uint64{},
+		commands: newCommandLog(DefaultCommandLimit),
 	}
 }
 
-// Recorded reports whether a command with this id is already in the
-// ledger, and the sequence of its first event.
+// Recorded reports whether a command with this id is among the product's
+// last CommandLimit commands, and the sequence of its first event. An
+// older command is forgotten: a retry of it is decided again.
 func (s *State) Recorded(commandID string) (uint64, bool) {
-	seq, ok := s.Commands[commandID]
+	seq, ok := s.commands.seqs[commandID]
 	return seq, ok
 }
+
+// CommandLimit is how many of the product's last command ids Recorded
+// remembers.
+func (s *State) CommandLimit() int { return s.commands.limit }
+
+// SetCommandLimit makes Recorded remember the product's last n command
+// ids (DefaultCommandLimit when n <= 0), forgetting the oldest that no
+// longer fit.
+func (s *State) SetCommandLimit(n int) { s.commands.setLimit(n) }
 
 // Apply folds one stored event into the state. Events of another product
 // and events this version cannot read only advance the position.
@@ -148,9 +160,7 @@ func (s *State) Apply(e Event) {
 		s.LastAt = e.OccurredAt
 	}
 	if e.CommandID != "" {
-		if _, ok := s.Commands[e.CommandID]; !ok {
-			s.Commands[e.CommandID] = e.Seq
-		}
+		s.commands.add(e.CommandID, e.Seq)
 	}
 	id := e.Aggregate.ID
 	switch e.Aggregate.Kind {
