@@ -135,11 +135,21 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 		return nil, err
 	}
 	a.store = s
-	a.handler = command.New(s, a.now)
+	every := command.DefaultSnapshotEvery
+	if a.snapshotEvery > 0 {
+		every = a.snapshotEvery // serve's --snapshot-every
+	}
+	a.handler = command.New(s, a.now,
+		command.WithSnapshots(s.WriteStates(), every),
+		command.WithWarnings(func(err error) { a.warnf("%s", err) }),
+	)
 	return s, nil
 }
 
 func (a *app) close() {
+	if a.handler != nil {
+		a.handler.Wait() // write-state snapshots still being stored
+	}
 	if a.store != nil {
 		_ = a.store.Close()
 		a.store = nil
