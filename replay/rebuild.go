@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
@@ -64,30 +63,17 @@ func Rebuild(ctx context.Context, src Source, product string, pos Position, opt 
 			snapErrs = append(snapErrs, err)
 		}
 	}
-	_, err := src.Read(ctx, product, 0, func(e domain.Event) error {
-		if pos.Past(e) {
-			return errStop
-		}
+	err := foldUpTo(ctx, src, product, 0, pos, &out.Result, nil, func(e domain.Event) error {
 		set.Apply(e)
-		out.Seq = e.Seq
-		if !e.OccurredAt.IsZero() {
-			at := e.OccurredAt
-			out.At = &at
-		}
-		out.Events++
-		out.Replayed++
 		if sn != nil {
 			write(sn.MaybeSnapshot(ctx, e))
 		}
 		if opt.Progress != nil && out.Events%progressEvery == 0 {
 			opt.Progress(e.Seq, total)
 		}
-		if pos.Seq != 0 && e.Seq >= pos.Seq {
-			return errStop
-		}
 		return ctx.Err()
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, out, fmt.Errorf("rebuilding product %q: %w", product, err)
 	}
 	if opt.Progress != nil {

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -60,24 +59,11 @@ func walk(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	to := from
 	to.AsOf = t1
 	to.Warnings = append([]string(nil), from.Warnings...)
-	_, err = src.Read(ctx, product, v.Position(), func(e domain.Event) error {
-		if t1.Past(e) {
-			return errStop
-		}
+	err = foldUpTo(ctx, src, product, v.Position(), t1, &to, nil, func(e domain.Event) error {
 		sp.steps = append(sp.steps, fold(v, e))
-		to.Seq = e.Seq
-		if !e.OccurredAt.IsZero() {
-			at := e.OccurredAt
-			to.At = &at
-		}
-		to.Events++
-		to.Replayed++
-		if t1.Seq != 0 && e.Seq >= t1.Seq {
-			return errStop
-		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, fmt.Errorf("reading product %q from %s to %s: %w", product, t0, t1, err)
 	}
 	sp.to = to
