@@ -96,8 +96,8 @@ func TestBacklogClosedOrderAndFields(t *testing.T) {
 	assert.Equal(t, started.OccurredAt, *a.StartedAt)
 	assert.Equal(t, delivered.OccurredAt, *a.DeliveredAt)
 	assert.Equal(t, "r-A", a.Release)
-	assert.Equal(t, DecisionRef{Seq: delivered.Seq, Type: domain.TypeWorkDelivered, Actor: "tina",
-		Role: domain.RoleTeam, At: delivered.OccurredAt}, a.LastDecision)
+	assert.Equal(t, DecisionRef{Citation: Citation{Seq: delivered.Seq, Type: domain.TypeWorkDelivered, Actor: "tina",
+		Role: domain.RoleTeam, At: delivered.OccurredAt}}, a.LastDecision)
 
 	c, _ := bl.Item("C")
 	assert.Equal(t, domain.StatusRemoved, c.Status)

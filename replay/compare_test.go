@@ -9,6 +9,7 @@ import (
 
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
 
@@ -37,8 +38,8 @@ func (h decisions) cite(t *testing.T, typ, subject, at, actor string, role domai
 		}
 	}
 	require.Len(t, found, 1, "%s %s at %s", typ, subject, at)
-	return replay.Decision{Seq: found[0].Seq, Type: typ, Subject: subject, Actor: actor, Role: role,
-		At: when(at), Why: why, Effect: effect}
+	return replay.Decision{Citation: projections.Citation{Seq: found[0].Seq, Type: typ, Actor: actor, Role: role,
+		At: when(at), Why: why}, Subject: subject, Effect: effect}
 }
 
 func ratio(f float64) *float64 { return &f }

@@ -162,13 +162,8 @@ func roadmapRanks(r *projections.Roadmap) map[string]rankChange {
 // decided what, in which role, when and why, and what it did to the
 // item it is cited for.
 type Decision struct {
-	Seq     uint64            `json:"seq"`
-	Type    string            `json:"type"`
+	projections.Citation
 	Subject string            `json:"subject"`
-	Actor   string            `json:"actor"`
-	Role    domain.Role       `json:"role"`
-	At      time.Time         `json:"at"`
-	Why     string            `json:"why"`
 	Reason  domain.ReasonCode `json:"reason,omitempty"`
 	// Effect says in words what the decision did to the item it is cited
 	// for: "rescheduled 2026-Q2 -> 2026-Q3", "pushed down BNPL-1 11 -> 12".
@@ -176,8 +171,7 @@ type Decision struct {
 }
 
 func decisionOf(e domain.Event, effect string) Decision {
-	return Decision{Seq: e.Seq, Type: e.Type, Subject: e.Aggregate.ID, Actor: e.Actor.ID,
-		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why, Reason: e.Reason, Effect: effect}
+	return Decision{Citation: projections.CitationOf(e), Subject: e.Aggregate.ID, Reason: e.Reason, Effect: effect}
 }
 
 // placement says where a rank decision put its item: "WAL-4 to the
