@@ -10,6 +10,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // demoEvents is the size of the demo history.
@@ -44,10 +45,10 @@ func demoStore(t testing.TB) *eventstore.Store {
 }
 
 // readRaws reads every stored message.
-func readRaws(t testing.TB, s *eventstore.Store) []eventstore.Raw {
+func readRaws(t testing.TB, s *eventstore.Store) []stored.Raw {
 	t.Helper()
-	var rs []eventstore.Raw
-	_, err := s.ReadRaw(testCtx(t), 0, func(r eventstore.Raw) error {
+	var rs []stored.Raw
+	_, err := s.ReadRaw(testCtx(t), 0, func(r stored.Raw) error {
 		rs = append(rs, r)
 		return nil
 	})
@@ -56,10 +57,10 @@ func readRaws(t testing.TB, s *eventstore.Store) []eventstore.Raw {
 }
 
 // readRecordsOf reads the checkpoint stream.
-func readRecordsOf(t testing.TB, s *eventstore.Store) []eventstore.CheckpointRecord {
+func readRecordsOf(t testing.TB, s *eventstore.Store) []stored.CheckpointRecord {
 	t.Helper()
-	var rs []eventstore.CheckpointRecord
-	require.NoError(t, s.ReadCheckpoints(testCtx(t), func(r eventstore.CheckpointRecord) error {
+	var rs []stored.CheckpointRecord
+	require.NoError(t, s.ReadCheckpoints(testCtx(t), func(r stored.CheckpointRecord) error {
 		rs = append(rs, r)
 		return nil
 	}))
@@ -68,7 +69,7 @@ func readRecordsOf(t testing.TB, s *eventstore.Store) []eventstore.CheckpointRec
 
 // treeOf builds the tree of messages as the ledger would hold them,
 // renumbered from 1.
-func treeOf(rs []eventstore.Raw) *Tree {
+func treeOf(rs []stored.Raw) *Tree {
 	t := &Tree{}
 	for i, r := range rs {
 		r.Seq = uint64(i) + 1
@@ -88,7 +89,7 @@ func signTree(t testing.TB, key *Signer, tree *Tree, n int64) []byte {
 }
 
 // withHeader returns a copy of r with header k set to v.
-func withHeader(r eventstore.Raw, k, v string) eventstore.Raw {
+func withHeader(r stored.Raw, k, v string) stored.Raw {
 	h := make(map[string][]string, len(r.Header))
 	for hk, hv := range r.Header {
 		h[hk] = hv

@@ -16,6 +16,7 @@ import (
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // fastPolls makes the checkpointer look for new events every few
@@ -43,7 +44,7 @@ func checkpointSizes(t *testing.T, s *eventstore.Store, v note.Verifier) []int64
 	t.Helper()
 	var sizes []int64
 	for _, r := range readRecordsOf(t, s) {
-		if r.Kind == eventstore.KindCheckpoint {
+		if r.Kind == stored.KindCheckpoint {
 			c, err := OpenCheckpoint(r.Data, v)
 			require.NoError(t, err)
 			sizes = append(sizes, c.Size)
@@ -173,7 +174,7 @@ func TestSignNow(t *testing.T) {
 	// only its note.
 	var leaves int
 	for _, r := range readRecordsOf(t, s) {
-		if r.Kind == eventstore.KindLeaves {
+		if r.Kind == stored.KindLeaves {
 			leaves++
 		}
 	}
@@ -195,8 +196,8 @@ func TestCheckpointerRefusesGaps(t *testing.T) {
 	_, _, err = p.publish(ctx)
 	require.NoError(t, err)
 
-	a := withHeader(orig[0], eventstore.HeaderMsgID, "extra-a")
-	b := withHeader(orig[0], eventstore.HeaderMsgID, "extra-b")
+	a := withHeader(orig[0], stored.HeaderMsgID, "extra-a")
+	b := withHeader(orig[0], stored.HeaderMsgID, "extra-b")
 	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, append(slices.Clone(orig), a, b), demoEvents+1))
 
 	// The running checkpointer, catching up.

@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // TestTamperDetected writes the demo history, signs a checkpoint of it
@@ -32,8 +32,8 @@ func TestTamperDetected(t *testing.T) {
 	kept := CheckpointFile{Source: "kept.txt", Signed: signed}
 
 	// A message an intruder adds: a valid-looking event with a new id.
-	extra := withHeader(orig[118], eventstore.HeaderMsgID, "01KINSERTEDEVENTXXXXXXXXXX")
-	extra.Data = bytes.Replace(extra.Data, []byte(orig[118].Header[eventstore.HeaderMsgID][0]), []byte("01KINSERTEDEVENTXXXXXXXXXX"), 1)
+	extra := withHeader(orig[118], stored.HeaderMsgID, "01KINSERTEDEVENTXXXXXXXXXX")
+	extra.Data = bytes.Replace(extra.Data, []byte(orig[118].Header[stored.HeaderMsgID][0]), []byte("01KINSERTEDEVENTXXXXXXXXXX"), 1)
 
 	edited := slices.Clone(orig)
 	// Backdate decision 42, the kind of edit an auditor fears.
@@ -41,14 +41,14 @@ func TestTamperDetected(t *testing.T) {
 	require.NotEqual(t, orig[41].Data, edited[41].Data, "the edit changes event 42")
 
 	retyped := slices.Clone(orig)
-	retyped[9] = withHeader(orig[9], eventstore.HeaderType, "RequestAccepted")
+	retyped[9] = withHeader(orig[9], stored.HeaderType, "RequestAccepted")
 
 	swapped := slices.Clone(orig)
 	swapped[49], swapped[50] = orig[50], orig[49]
 
 	cases := []struct {
 		name     string
-		msgs     []eventstore.Raw
+		msgs     []stored.Raw
 		remove   []uint64
 		wipe     bool // the intruder also deletes the published leaf hashes
 		files    []CheckpointFile
@@ -212,8 +212,8 @@ func TestVerifyWarnsAboutNonEvents(t *testing.T) {
 	s := demoStore(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
-	junk := eventstore.Raw{Subject: "ledger.checkout.item.JUNK", Data: []byte("not json"),
-		Header: map[string][]string{eventstore.HeaderMsgID: {"junk-1"}}}
+	junk := stored.Raw{Subject: "ledger.checkout.item.JUNK", Data: []byte("not json"),
+		Header: map[string][]string{stored.HeaderMsgID: {"junk-1"}}}
 	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, append(slices.Clone(orig), junk)))
 	_, _, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
