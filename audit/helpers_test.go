@@ -1,54 +1,20 @@
 package audit
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/stored"
 )
-
-// demoEvents is the size of the demo history.
-const demoEvents = 163
-
-// testCtx ends with the test, bounded so that a hung server fails the
-// test instead of the run.
-func testCtx(t testing.TB) context.Context {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
-	t.Cleanup(cancel)
-	return ctx
-}
-
-// openStore opens an embedded store on a new data directory.
-func openStore(t testing.TB) *eventstore.Store {
-	t.Helper()
-	s, err := eventstore.Open(testCtx(t), eventstore.Options{DataDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(func() { require.NoError(t, s.Close()) })
-	return s
-}
-
-// demoStore opens a store holding the demo history.
-func demoStore(t testing.TB) *eventstore.Store {
-	t.Helper()
-	s := openStore(t)
-	sum, err := demo.Seed(testCtx(t), command.New(s, nil), demo.Product)
-	require.NoError(t, err)
-	require.Equal(t, demoEvents, sum.Events)
-	return s
-}
 
 // readRaws reads every stored message.
 func readRaws(t testing.TB, s *eventstore.Store) []stored.Raw {
 	t.Helper()
 	var rs []stored.Raw
-	_, err := s.ReadRaw(testCtx(t), 0, func(r stored.Raw) error {
+	_, err := s.ReadRaw(eventstoretest.Context(t), 0, func(r stored.Raw) error {
 		rs = append(rs, r)
 		return nil
 	})
@@ -60,7 +26,7 @@ func readRaws(t testing.TB, s *eventstore.Store) []stored.Raw {
 func readRecordsOf(t testing.TB, s *eventstore.Store) []stored.CheckpointRecord {
 	t.Helper()
 	var rs []stored.CheckpointRecord
-	require.NoError(t, s.ReadCheckpoints(testCtx(t), func(r stored.CheckpointRecord) error {
+	require.NoError(t, s.ReadCheckpoints(eventstoretest.Context(t), func(r stored.CheckpointRecord) error {
 		rs = append(rs, r)
 		return nil
 	}))

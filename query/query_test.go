@@ -11,28 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
 
-var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-
-func openStore(t *testing.T) *eventstore.Store {
-	t.Helper()
-	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
+// demoService is a Service over a store holding the demo history.
 func demoService(t *testing.T) (*Service, *eventstore.Store) {
 	t.Helper()
-	s := openStore(t)
-	_, err := demo.Seed(context.Background(), command.New(s, func() time.Time { return now }), demo.Product)
-	require.NoError(t, err)
+	s := eventstoretest.Demo(t)
 	return New(s, nil), s
 }
 
@@ -171,7 +160,7 @@ func TestDeterministicRebuild(t *testing.T) {
 // TestLiveEqualsRebuilt follows the stream while random valid decisions are
 // recorded, then compares the live projections with a rebuild.
 func TestLiveEqualsRebuilt(t *testing.T) {
-	s := openStore(t)
+	s := eventstoretest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	clock := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
@@ -263,12 +252,11 @@ func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 }
 
 func TestLiveFollowsEveryProduct(t *testing.T) {
-	s := openStore(t)
+	s := eventstoretest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h := command.New(s, func() time.Time { return now })
-	_, err := demo.Seed(ctx, h, "checkout")
-	require.NoError(t, err)
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
+	eventstoretest.SeedDemo(t, s, "checkout")
 
 	snaps := s.Snapshots()
 	live := NewLive(s, snaps, 4, t.Logf)
@@ -277,9 +265,8 @@ func TestLiveFollowsEveryProduct(t *testing.T) {
 	require.Eventually(t, func() bool { return live.Position("checkout") == 163 }, 10*time.Second, 10*time.Millisecond)
 
 	// A product created while Live runs is picked up; writes are followed.
-	_, err = demo.Seed(ctx, h, "shop")
-	require.NoError(t, err)
-	_, err = h.Execute(ctx, domain.Command{ID: "late", Product: "checkout", Actor: "nina", Why: "w",
+	eventstoretest.SeedDemo(t, s, "shop")
+	_, err := h.Execute(ctx, domain.Command{ID: "late", Product: "checkout", Actor: "nina", Why: "w",
 		Action: domain.RankItem{ID: "BNPL-3", Position: domain.Position{Place: domain.PlaceTop}}})
 	require.NoError(t, err)
 	last, err := s.LastSeq(ctx, "checkout")

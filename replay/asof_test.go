@@ -13,6 +13,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -40,12 +41,12 @@ func show(t *testing.T, set *projections.Set) shown {
 // views are what "show" printed then; replaying to the checkpoint later,
 // with or without snapshots, gives the same views.
 func TestAsOf_EqualsWhatShowPrintedThen(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
 	checkpoints := []string{"2026-01-07", "2026-04-01", "2026-05-15", "2026-06-30", "2026-09-30"}
 	then := map[string]shown{}
 	live := projections.NewSet()
-	h := command.New(s, func() time.Time { return seedNow })
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
 	next := 0
 	for _, c := range demo.Commands(demo.Product) {
 		for next < len(checkpoints) && c.At.After(replay.EndOfDay(day(checkpoints[next])).At) {
@@ -60,7 +61,7 @@ func TestAsOf_EqualsWhatShowPrintedThen(t *testing.T) {
 	}
 	require.Len(t, then, len(checkpoints), "every checkpoint lies inside the history")
 
-	snaps := snapshotsOf(s)
+	snaps := s.Snapshots()
 	_, rebuilt, err := replay.Rebuild(ctx, s, demo.Product, replay.Latest, replay.RebuildOptions{Snapshots: snaps, Every: 7})
 	require.NoError(t, err)
 	require.Empty(t, rebuilt.Warnings)
@@ -118,8 +119,8 @@ func mustJSON(t *testing.T, v any) string {
 // both equal the views folded in memory; deleting the snapshots changes
 // no answer.
 func TestAsOf_SnapshotsChangeNoAnswer(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
 	const product, n = "random", 300
 	rng := rand.New(rand.NewPCG(7, 11))
 	h, noise := newHistory(42, product), newHistory(43, "noise")
@@ -158,7 +159,7 @@ func TestAsOf_SnapshotsChangeNoAnswer(t *testing.T) {
 		return ref[seqs[i]]
 	}
 
-	snaps := snapshotsOf(s)
+	snaps := s.Snapshots()
 	_, rebuilt, err := replay.Rebuild(ctx, s, product, replay.Latest, replay.RebuildOptions{Snapshots: snaps, Every: 10})
 	require.NoError(t, err)
 	assert.Equal(t, n/10+1, rebuilt.Snapshots, "one Views snapshot every 10 events and a Set snapshot at the end")
@@ -216,10 +217,10 @@ func TestAsOf_SnapshotsChangeNoAnswer(t *testing.T) {
 // A snapshot that cannot be trusted is ignored and reported; the answer
 // is the one rebuilt from events.
 func TestAsOf_UnusableSnapshotIgnored(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	all := events(t, s, demo.Product)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	all := eventstoretest.Events(t, s, demo.Product)
 	at := all[99] // the snapshot claims to end here
 	pos := replay.AtSeq(at.Seq + 5)
 	want, _, err := replay.AsOfViews(ctx, s, nil, demo.Product, pos)
@@ -248,7 +249,7 @@ func TestAsOf_UnusableSnapshotIgnored(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			snaps := snapshotsOf(s)
+			snaps := s.Snapshots()
 			bad := info
 			if tc.info != nil {
 				bad = tc.info(bad)
@@ -268,7 +269,7 @@ func TestAsOf_UnusableSnapshotIgnored(t *testing.T) {
 	}
 
 	t.Run("FallsBackToAnOlderGoodOne", func(t *testing.T) {
-		snaps := snapshotsOf(s)
+		snaps := s.Snapshots()
 		older := replay.SnapshotInfo{Product: demo.Product, Kind: "views", Version: replay.ViewsVersion,
 			Seq: all[49].Seq, LastAt: all[49].OccurredAt, Events: 50}
 		_, err := snaps.Put(ctx, older, []byte(marshal(t, earlier)))

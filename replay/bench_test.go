@@ -77,7 +77,7 @@ func loadBench(b *testing.B, n int) benchData {
 	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: b.TempDir()})
 	require.NoError(b, err)
 	b.Cleanup(func() { require.NoError(b, s.Close()) })
-	f := benchData{ctx: ctx, store: s, snaps: snapshotsOf(s), product: "bench"}
+	f := benchData{ctx: ctx, store: s, snaps: s.Snapshots(), product: "bench"}
 	h := newHistory(1, f.product)
 	views := replay.NewViews()
 	sn := replay.NewSnapshotter(f.snaps, f.product, replay.DefaultEvery, replay.View{Projection: views})

@@ -8,6 +8,7 @@ import (
 
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/replay"
 )
 
@@ -20,15 +21,15 @@ import (
 // items with WAL-2 first and WAL-4 last. Every other open item moved up
 // only because items above it closed or WAL-4 moved below it: not a move.
 func TestDiff_DemoMay(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	h := decisions(events(t, s, demo.Product))
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	h := decisions(eventstoretest.Events(t, s, demo.Product))
 	from, err := replay.ParsePosition("2026-05-01")
 	require.NoError(t, err)
 	to, err := replay.ParsePosition("2026-05-31")
 	require.NoError(t, err)
-	d, err := replay.Diff(ctx, s, snapshotsOf(s), demo.Product, from, to)
+	d, err := replay.Diff(ctx, s, s.Snapshots(), demo.Product, from, to)
 	require.NoError(t, err)
 
 	po, team := domain.RolePO, domain.RoleTeam

@@ -12,6 +12,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -19,10 +20,10 @@ import (
 // A live Set restored from snapshots follows what is written after it,
 // snapshotting its Views every N events on the same grid a rebuild uses.
 func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	snaps := snapshotsOf(s)
-	h := command.New(s, func() time.Time { return seedNow })
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	snaps := s.Snapshots()
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
 	cmds := demo.Commands(demo.Product)
 	for _, c := range cmds[:40] {
 		_, err := h.Execute(ctx, c)
@@ -91,11 +92,11 @@ func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
 }
 
 func TestRebuild_ProgressAndSnapshots(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	all := events(t, s, demo.Product)
-	snaps := snapshotsOf(s)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	all := eventstoretest.Events(t, s, demo.Product)
+	snaps := s.Snapshots()
 
 	var calls [][2]uint64
 	set, res, err := replay.Rebuild(ctx, s, demo.Product, replay.Latest, replay.RebuildOptions{
@@ -135,12 +136,12 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 // A Snapshotter refuses views that are not where the events it observed
 // say they are: their snapshot would be misdescribed.
 func TestSnapshotter_RefusesViewsOutOfStep(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	all := events(t, s, demo.Product)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	all := eventstoretest.Events(t, s, demo.Product)
 	v := replay.NewViews()
-	sn := replay.NewSnapshotter(snapshotsOf(s), demo.Product, 2, replay.View{Projection: v})
+	sn := replay.NewSnapshotter(s.Snapshots(), demo.Product, 2, replay.View{Projection: v})
 	v.Apply(all[0])
 	_, err := sn.MaybeSnapshot(ctx, all[0])
 	require.NoError(t, err)
