@@ -43,10 +43,13 @@ const maxSnapshotTries = 3
 const maxVersionWarnings = 3
 
 // AsOf builds every projection of the product (projections.Set) as it
-// stood at pos, starting from the nearest usable Set snapshot (snaps may
-// be nil). The Set's transparency log holds every decision, so this costs
-// in proportion to the history before pos; AsOfViews answers backlog,
-// roadmap and requests questions at a cost that stays flat.
+// stood at pos. The Set's transparency log holds every decision, so its
+// snapshots would grow with history and soon outweigh the stream: none is
+// written, and AsOf folds every event before pos, at a cost in proportion
+// to that history (it still starts from a Set snapshot that an older
+// version left in snaps, which may be nil; Rebuild deletes those).
+// AsOfViews answers backlog, roadmap and requests questions from
+// snapshots, at a cost that stays flat.
 func AsOf(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*projections.Set, Result, error) {
 	set := projections.NewSet()
 	res, err := AsOfInto(ctx, src, snaps, product, pos, set)

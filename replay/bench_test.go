@@ -106,5 +106,7 @@ func loadBench(b *testing.B, n int) benchData {
 	state, err := views.MarshalSnapshot()
 	require.NoError(b, err)
 	b.Logf("loaded %d events in %s; %d items, %d bytes of Views state", n, time.Since(start).Round(time.Second), h.items, len(state))
+	sz := storeSizes(b, ctx, s)
+	b.Logf("%d events: stream %d bytes, snapshots %d bytes in %d objects", n, sz.stream, sz.snapshots, sz.objects)
 	return f
 }

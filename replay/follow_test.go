@@ -77,10 +77,15 @@ func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
 		got = append(got, info.Events)
 	}
 	// The rebuild wrote 10..40 and one at its end (event 40 + the extra
-	// events of multi-event commands, if any); following wrote the rest.
-	for n := uint64(every); n <= last; n += every {
-		assert.Contains(t, got, n, "a Views snapshot after event %d", n)
+	// events of multi-event commands, if any); following wrote the rest
+	// on the same grid, and older ones were thinned out (Thin): the first
+	// and the newest few are left.
+	assert.Contains(t, got, uint64(every), "the first snapshot")
+	newest := last / every * every
+	for i := uint64(0); i < replay.KeepRecent; i++ {
+		assert.Contains(t, got, newest-i*every, "a Views snapshot after event %d", newest-i*every)
 	}
+	assert.Less(t, len(got), int(last/every), "older snapshots are thinned out")
 	for _, info := range list {
 		v := replay.NewViews()
 		_, err := replay.AsOfInto(ctx, s, nil, demo.Product, replay.AtSeq(info.Seq), v)
@@ -106,15 +111,20 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 	assert.Equal(t, n, res.Events)
 	assert.Equal(t, all[n-1].Seq, res.Seq)
 	assert.Empty(t, res.Warnings)
-	assert.Equal(t, int(n/50)+2, res.Snapshots, "every 50 events, the Views at the end and the Set")
+	assert.Equal(t, int(n/50)+1, res.Snapshots, "every 50 events and the Views at the end; no Set")
 	require.NotEmpty(t, calls)
 	assert.Equal(t, [2]uint64{all[n-1].Seq, all[n-1].Seq}, calls[len(calls)-1], "the last call says it is done")
 	want, _, err := replay.AsOf(ctx, s, nil, demo.Product, replay.Latest)
 	require.NoError(t, err)
 	assert.Equal(t, marshal(t, want), marshal(t, set))
 
-	// Rebuilding again writes the same snapshots, not new ones; the Set
-	// keeps only the newest few.
+	// Rebuilding again writes the same snapshots, not new ones, and
+	// deletes the Set snapshots older versions wrote.
+	oldSet, err := set.MarshalSnapshot()
+	require.NoError(t, err)
+	_, err = snaps.Put(ctx, replay.SnapshotInfo{Product: demo.Product, Kind: "set", Version: set.Version(),
+		Seq: set.Position(), LastAt: all[n-1].OccurredAt, Events: n}, oldSet)
+	require.NoError(t, err)
 	_, _, err = replay.Rebuild(ctx, s, demo.Product, replay.AtSeq(all[120].Seq), replay.RebuildOptions{Snapshots: snaps, Every: 50})
 	require.NoError(t, err)
 	views, err := snaps.List(ctx, demo.Product, "views")
@@ -122,7 +132,7 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 	assert.Len(t, views, int(n/50)+2, "every 50, the end of the first rebuild and the end of the second")
 	sets, err := snaps.List(ctx, demo.Product, "set")
 	require.NoError(t, err)
-	assert.Len(t, sets, replay.SetKeep)
+	assert.Empty(t, sets)
 
 	t.Run("AsOf", func(t *testing.T) {
 		set, res, err := replay.Rebuild(ctx, s, demo.Product, replay.AtSeq(all[9].Seq), replay.RebuildOptions{})
