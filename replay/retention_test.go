@@ -20,7 +20,7 @@ import (
 // As-of answers with the thinned snapshots equal those without.
 func TestSnapshotsSmallerThanStream(t *testing.T) {
 	n := 20_000
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		n = 10_000
 	}
 	ctx := eventstoretest.Context(t)
@@ -45,7 +45,7 @@ func TestSnapshotsSmallerThanStream(t *testing.T) {
 			views.Apply(e)
 			_, err := sn.MaybeSnapshot(ctx, e)
 			require.NoError(t, err)
-			if (i+j+1)%(n/7) == 0 {
+			if (i+j+1)%(n/4) == n/8 {
 				probes = append(probes, e)
 			}
 		}
