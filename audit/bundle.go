@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 
 	"github.com/decisionledger/ledger/domain"
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // BundleFormat names the layout of an export bundle's manifest.
@@ -58,7 +58,7 @@ type BundleEntry struct {
 // time it was stored. From is inclusive and To exclusive.
 type Period struct {
 	From, To time.Time
-	raws     []eventstore.Raw
+	raws     []stored.Raw
 	in       []bool
 	lastIn   int // index in raws of the last message in the period, -1 if none
 }
@@ -69,7 +69,7 @@ func NewPeriod(from, to time.Time) *Period {
 }
 
 // Visit keeps r if it is in the period or follows a message that is.
-func (p *Period) Visit(r eventstore.Raw) error {
+func (p *Period) Visit(r stored.Raw) error {
 	in := p.contains(eventTime(r.Data, r.Time))
 	if !in && len(p.raws) == 0 {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/sumdb/note"
@@ -18,8 +19,8 @@ import (
 // again exports it once more into the same directory.
 func exportQ2(t *testing.T) (dir string, m *Manifest, verifier note.Verifier, again func() error) {
 	t.Helper()
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	period := NewPeriod(time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC))
 	l, err := Scan(ctx, s, ScanOptions{Visit: period.Visit})

@@ -14,12 +14,12 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // DefaultOrigin is the origin of a ledger's checkpoints, and the name of
 // its signing key, when keygen is given none.
-const DefaultOrigin = "decisionledger/" + eventstore.StreamName
+const DefaultOrigin = "decisionledger/" + stored.StreamName
 
 // maxCheckpoint bounds the size of a checkpoint note the parsers accept.
 const maxCheckpoint = 64 << 10

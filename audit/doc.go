@@ -47,7 +47,11 @@
 // # Dependencies
 //
 // audit imports domain (to decode events and report the invalid ones),
-// eventstore (for its Raw and record types; the NATS client stays behind
-// the Source and Store interfaces) and golang.org/x/mod. It must not
-// import the NATS client, projections, replay, command or cmd.
+// stored (for the Raw, Info and CheckpointRecord types and the stream and
+// header names) and golang.org/x/mod. It reads and writes a store only
+// through the Source and Store interfaces, which *eventstore.Store
+// implements, so an auditor's offline check (proofs, bundles) builds
+// without eventstore, the NATS client or nats-server: TestOfflineImports
+// holds it to that. It must not import eventstore, the NATS client,
+// projections, replay, command or cmd.
 package audit

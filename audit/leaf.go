@@ -6,7 +6,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // leafTag opens every leaf's canonical bytes: it names the layout, so that
@@ -25,9 +25,9 @@ type Leaf struct {
 }
 
 // LeafOf reads the leaf of a stored message.
-func LeafOf(r eventstore.Raw) Leaf {
-	return Leaf{Seq: r.Seq, Subject: r.Subject, MsgID: first(r.Header, eventstore.HeaderMsgID),
-		Type: first(r.Header, eventstore.HeaderType), Data: r.Data}
+func LeafOf(r stored.Raw) Leaf {
+	return Leaf{Seq: r.Seq, Subject: r.Subject, MsgID: first(r.Header, stored.HeaderMsgID),
+		Type: first(r.Header, stored.HeaderType), Data: r.Data}
 }
 
 func first(h map[string][]string, key string) string {

@@ -7,7 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // TestLeafKnownAnswers pins the leaf layout documented in doc.go. The
@@ -62,8 +62,8 @@ func TestLeafCoversEveryField(t *testing.T) {
 }
 
 func TestLeafOfRaw(t *testing.T) {
-	r := eventstore.Raw{Seq: 3, Subject: "ledger.p.item.A", Data: []byte("x"), Time: time.Now(),
-		Header: map[string][]string{eventstore.HeaderMsgID: {"ID", "ignored"}, eventstore.HeaderType: {"T"}, "Other": {"not in the leaf"}}}
+	r := stored.Raw{Seq: 3, Subject: "ledger.p.item.A", Data: []byte("x"), Time: time.Now(),
+		Header: map[string][]string{stored.HeaderMsgID: {"ID", "ignored"}, stored.HeaderType: {"T"}, "Other": {"not in the leaf"}}}
 	assert.Equal(t, Leaf{Seq: 3, Subject: "ledger.p.item.A", MsgID: "ID", Type: "T", Data: []byte("x")}, LeafOf(r))
 	r.Header = nil
 	assert.Equal(t, Leaf{Seq: 3, Subject: "ledger.p.item.A", Data: []byte("x")}, LeafOf(r))

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // leavesTag opens a leaf-hash record of the checkpoint stream.
@@ -64,11 +64,11 @@ type records struct {
 
 func readRecords(ctx context.Context, src Source) (*records, error) {
 	rs := &records{}
-	err := src.ReadCheckpoints(ctx, func(r eventstore.CheckpointRecord) error {
+	err := src.ReadCheckpoints(ctx, func(r stored.CheckpointRecord) error {
 		switch r.Kind {
-		case eventstore.KindCheckpoint:
+		case stored.KindCheckpoint:
 			rs.checkpoints = append(rs.checkpoints, storedCheckpoint{seq: r.Seq, signed: r.Data})
-		case eventstore.KindLeaves:
+		case stored.KindLeaves:
 			first, hs, err := decodeLeaves(r.Data)
 			if err != nil || first > int64(len(rs.leaves)) {
 				return nil // unusable or not contiguous: the hashes are only a locating aid
@@ -80,7 +80,7 @@ func readRecords(ctx context.Context, src Source) (*records, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", eventstore.CheckpointStreamName, err)
+		return nil, fmt.Errorf("reading %s: %w", stored.CheckpointStreamName, err)
 	}
 	return rs, nil
 }

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/decisionledger/ledger/domain"
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // ProofFormat names the proof file layout; ParseProof accepts no other.
@@ -190,7 +190,7 @@ func (p *Proof) Check(verifiers ...note.Verifier) (*Checked, error) {
 // Prove builds the proof of the stored message r, which the scan of l
 // read, against the signed checkpoint. The checkpoint must cover r and
 // match the stream; its signature is not checked here (Check does that).
-func (l *Ledger) Prove(r eventstore.Raw, signed []byte) (*Proof, error) {
+func (l *Ledger) Prove(r stored.Raw, signed []byte) (*Proof, error) {
 	cp, err := ParseSigned(signed)
 	if err != nil {
 		return nil, err
@@ -226,8 +226,8 @@ func (l *Ledger) Prove(r eventstore.Raw, signed []byte) (*Proof, error) {
 // Prove scans the ledger and builds the proof of the message at seq
 // against the signed checkpoint, as Ledger.Prove does.
 func Prove(ctx context.Context, src Source, seq uint64, signed []byte) (*Proof, error) {
-	var raw *eventstore.Raw
-	l, err := Scan(ctx, src, ScanOptions{Visit: func(r eventstore.Raw) error {
+	var raw *stored.Raw
+	l, err := Scan(ctx, src, ScanOptions{Visit: func(r stored.Raw) error {
 		if r.Seq == seq {
 			raw = &r
 		}

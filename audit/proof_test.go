@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/sumdb/note"
@@ -13,8 +14,8 @@ import (
 // TestProveThenCheck proves events of the demo history and checks the
 // proofs as an auditor would: from the file bytes, with the verifier key.
 func TestProveThenCheck(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	signed, _, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
@@ -30,7 +31,7 @@ func TestProveThenCheck(t *testing.T) {
 		require.NoError(t, err)
 		c, err := parsed.Check(verifier)
 		require.NoError(t, err, "check %d", seq)
-		assert.Equal(t, int64(demoEvents), c.Checkpoint.Size)
+		assert.Equal(t, int64(eventstoretest.DemoEvents), c.Checkpoint.Size)
 		assert.Equal(t, seq, c.Event.Seq)
 		assert.Empty(t, c.Warning)
 		assert.Equal(t, raws[seq-1].Data, c.Leaf.Data, "the proof carries the stored bytes")
@@ -42,8 +43,8 @@ func TestProveThenCheck(t *testing.T) {
 // check must fail, unless the change left the proof's meaning intact
 // (JSON field names match case-insensitively, for one).
 func TestCheckFailsOnChangedByte(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	signed, _, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
@@ -115,8 +116,8 @@ func TestCheckFailsOnChangedByte(t *testing.T) {
 }
 
 func TestCheckRefuses(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	_, otherV := testKey(t, DefaultOrigin)
 	signed, _, err := SignNow(ctx, s, key)
@@ -161,8 +162,8 @@ func TestCheckRefuses(t *testing.T) {
 }
 
 func TestProveRefuses(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, _ := testKey(t, DefaultOrigin)
 	tree := treeOf(readRaws(t, s))
 	at100 := signTree(t, key, tree, 100)

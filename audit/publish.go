@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // Store is the part of the event store that signing checkpoints needs.
@@ -61,11 +61,11 @@ func newPublisher(ctx context.Context, st Store, key *Signer, l *Ledger) (*publi
 		}
 		if c.Size > l.Tree.Size() {
 			return nil, fmt.Errorf("%w: checkpoint %d of %s covers %d events, the stream has %d: run \"ledger audit verify\"",
-				ErrDiverged, sc.seq, eventstore.CheckpointStreamName, c.Size, l.Tree.Size())
+				ErrDiverged, sc.seq, stored.CheckpointStreamName, c.Size, l.Tree.Size())
 		}
 		if root, _ := l.Tree.RootAt(c.Size); root != c.Root {
 			return nil, fmt.Errorf("%w: the stream's first %d events do not match checkpoint %d of %s: run \"ledger audit verify\"",
-				ErrDiverged, c.Size, sc.seq, eventstore.CheckpointStreamName)
+				ErrDiverged, c.Size, sc.seq, stored.CheckpointStreamName)
 		}
 		if c.Size >= p.last.Size {
 			p.last, p.lastSigned = c, sc.signed
@@ -143,7 +143,7 @@ func SignNow(ctx context.Context, st Store, key *Signer) ([]byte, Checkpoint, er
 // catchUp appends the messages stored since the tree was last read.
 func (p *publisher) catchUp(ctx context.Context) error {
 	next := uint64(p.tree.Size()) + 1
-	_, err := p.st.ReadRaw(ctx, uint64(p.tree.Size()), func(r eventstore.Raw) error {
+	_, err := p.st.ReadRaw(ctx, uint64(p.tree.Size()), func(r stored.Raw) error {
 		if r.Seq != next {
 			return fmt.Errorf("%w: sequence %d is missing from the stream: run \"ledger audit verify\"", ErrDiverged, next)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // fastPolls makes the checkpointer look for new events every few
@@ -43,7 +44,7 @@ func checkpointSizes(t *testing.T, s *eventstore.Store, v note.Verifier) []int64
 	t.Helper()
 	var sizes []int64
 	for _, r := range readRecordsOf(t, s) {
-		if r.Kind == eventstore.KindCheckpoint {
+		if r.Kind == stored.KindCheckpoint {
 			c, err := OpenCheckpoint(r.Data, v)
 			require.NoError(t, err)
 			sizes = append(sizes, c.Size)
@@ -54,19 +55,19 @@ func checkpointSizes(t *testing.T, s *eventstore.Store, v note.Verifier) []int64
 
 func TestCheckpointerEveryNEvents(t *testing.T) {
 	fastPolls(t)
-	s := openStore(t)
+	s := eventstoretest.Open(t)
 	key, verifier := testKey(t, DefaultOrigin)
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(eventstoretest.Context(t))
 	defer cancel()
 	var log logLines
 	done := make(chan error, 1)
 	go func() { done <- RunCheckpointer(ctx, s, key, 20, 0, log.logf) }()
 
-	_, err := demo.Seed(testCtx(t), command.New(s, nil), demo.Product)
+	_, err := demo.Seed(eventstoretest.Context(t), command.New(s, nil), demo.Product)
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		sizes := checkpointSizes(t, s, verifier)
-		return len(sizes) > 0 && sizes[len(sizes)-1] >= demoEvents-20
+		return len(sizes) > 0 && sizes[len(sizes)-1] >= eventstoretest.DemoEvents-20
 	}, 20*time.Second, 20*time.Millisecond)
 	cancel()
 	select {
@@ -77,7 +78,7 @@ func TestCheckpointerEveryNEvents(t *testing.T) {
 	}
 
 	sizes := checkpointSizes(t, s, verifier)
-	assert.Equal(t, int64(demoEvents), sizes[len(sizes)-1], "a final checkpoint on shutdown covers every event")
+	assert.Equal(t, int64(eventstoretest.DemoEvents), sizes[len(sizes)-1], "a final checkpoint on shutdown covers every event")
 	assert.True(t, slices.IsSorted(sizes), "sizes %v", sizes)
 	for i := 1; i < len(sizes)-1; i++ {
 		assert.GreaterOrEqual(t, sizes[i]-sizes[i-1], int64(20), "every 20 events at most: %v", sizes)
@@ -85,7 +86,7 @@ func TestCheckpointerEveryNEvents(t *testing.T) {
 	assert.Contains(t, log.lines[len(log.lines)-1], "checkpoint signed: decisionledger/LEDGER size 163")
 
 	// The stream's own checkpoints verify, each consistent with the next.
-	rep, err := Verify(testCtx(t), s, VerifyOptions{Verifiers: []note.Verifier{verifier}})
+	rep, err := Verify(eventstoretest.Context(t), s, VerifyOptions{Verifiers: []note.Verifier{verifier}})
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 	assert.Len(t, rep.Checkpoints, len(sizes))
@@ -93,23 +94,23 @@ func TestCheckpointerEveryNEvents(t *testing.T) {
 
 func TestCheckpointerInterval(t *testing.T) {
 	fastPolls(t)
-	s := demoStore(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
-	ctx, cancel := context.WithCancel(testCtx(t))
+	ctx, cancel := context.WithCancel(eventstoretest.Context(t))
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- RunCheckpointer(ctx, s, key, 0, 50*time.Millisecond, nil) }()
 	require.Eventually(t, func() bool {
-		return slices.Contains(checkpointSizes(t, s, verifier), demoEvents)
+		return slices.Contains(checkpointSizes(t, s, verifier), eventstoretest.DemoEvents)
 	}, 10*time.Second, 20*time.Millisecond)
 	cancel()
 	require.NoError(t, <-done)
-	assert.Equal(t, []int64{demoEvents}, checkpointSizes(t, s, verifier), "no new events, no new checkpoint")
+	assert.Equal(t, []int64{eventstoretest.DemoEvents}, checkpointSizes(t, s, verifier), "no new events, no new checkpoint")
 }
 
 func TestCheckpointerRefuses(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, _ := testKey(t, DefaultOrigin)
 	_, _, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
@@ -143,8 +144,8 @@ func TestCheckpointerRefuses(t *testing.T) {
 }
 
 func TestSignNow(t *testing.T) {
-	ctx := testCtx(t)
-	s := openStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Open(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	_, _, err := SignNow(ctx, s, key)
 	require.ErrorIs(t, err, ErrEmpty)
@@ -153,7 +154,7 @@ func TestSignNow(t *testing.T) {
 	require.NoError(t, err)
 	first, c, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
-	assert.Equal(t, int64(demoEvents), c.Size)
+	assert.Equal(t, int64(eventstoretest.DemoEvents), c.Size)
 	n := len(readRecordsOf(t, s))
 
 	again, _, err := SignNow(ctx, s, key)
@@ -173,7 +174,7 @@ func TestSignNow(t *testing.T) {
 	// only its note.
 	var leaves int
 	for _, r := range readRecordsOf(t, s) {
-		if r.Kind == eventstore.KindLeaves {
+		if r.Kind == stored.KindLeaves {
 			leaves++
 		}
 	}
@@ -184,8 +185,8 @@ func TestSignNow(t *testing.T) {
 // the checkpointer starts or after it read the ledger, is never signed
 // over.
 func TestCheckpointerRefusesGaps(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
 	l, err := Scan(ctx, s, ScanOptions{})
@@ -195,9 +196,9 @@ func TestCheckpointerRefusesGaps(t *testing.T) {
 	_, _, err = p.publish(ctx)
 	require.NoError(t, err)
 
-	a := withHeader(orig[0], eventstore.HeaderMsgID, "extra-a")
-	b := withHeader(orig[0], eventstore.HeaderMsgID, "extra-b")
-	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, append(slices.Clone(orig), a, b), demoEvents+1))
+	a := withHeader(orig[0], stored.HeaderMsgID, "extra-a")
+	b := withHeader(orig[0], stored.HeaderMsgID, "extra-b")
+	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, append(slices.Clone(orig), a, b), eventstoretest.DemoEvents+1))
 
 	// The running checkpointer, catching up.
 	err = p.catchUp(ctx)
@@ -208,5 +209,5 @@ func TestCheckpointerRefusesGaps(t *testing.T) {
 	err = RunCheckpointer(ctx, s, key, 1, 0, nil)
 	require.ErrorIs(t, err, ErrDiverged)
 	assert.Contains(t, err.Error(), "sequence 164 is missing")
-	assert.Equal(t, []int64{demoEvents}, checkpointSizes(t, s, verifier))
+	assert.Equal(t, []int64{eventstoretest.DemoEvents}, checkpointSizes(t, s, verifier))
 }

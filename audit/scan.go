@@ -8,20 +8,20 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/decisionledger/ledger/domain"
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // Source is the part of the event store the audit code reads.
 // *eventstore.Store implements it.
 type Source interface {
 	// StreamInfo describes the LEDGER stream: its last sequence bounds a scan.
-	StreamInfo(ctx context.Context) (eventstore.Info, error)
+	StreamInfo(ctx context.Context) (stored.Info, error)
 	// ReadRaw calls fn in order for every stored message after sequence
 	// after, up to the stream's end when called; it stops at fn's error.
-	ReadRaw(ctx context.Context, after uint64, fn func(eventstore.Raw) error) (uint64, error)
+	ReadRaw(ctx context.Context, after uint64, fn func(stored.Raw) error) (uint64, error)
 	// ReadCheckpoints calls fn in order for every record of the checkpoint
 	// stream; none, with no error, when the stream does not exist.
-	ReadCheckpoints(ctx context.Context, fn func(eventstore.CheckpointRecord) error) error
+	ReadCheckpoints(ctx context.Context, fn func(stored.CheckpointRecord) error) error
 }
 
 // Gap is a run of sequences missing from the stream, From..To inclusive:
@@ -57,7 +57,7 @@ type ScanOptions struct {
 	Progress func(done, total uint64)
 	// Visit, when set, is called for every stored message in order; an
 	// error stops the scan.
-	Visit func(eventstore.Raw) error
+	Visit func(stored.Raw) error
 }
 
 // Scan reads the whole LEDGER stream and builds its tree, noting gaps and
@@ -70,7 +70,7 @@ func Scan(ctx context.Context, src Source, opt ScanOptions) (*Ledger, error) {
 	total := info.LastSeq
 	l := &Ledger{}
 	next := uint64(1)
-	_, err = src.ReadRaw(ctx, 0, func(r eventstore.Raw) error {
+	_, err = src.ReadRaw(ctx, 0, func(r stored.Raw) error {
 		if r.Seq < next {
 			return fmt.Errorf("the stream delivered sequence %d after %d: out of order", r.Seq, next-1)
 		}

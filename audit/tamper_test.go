@@ -9,8 +9,8 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/mod/sumdb/note"
 
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // TestTamperDetected writes the demo history, signs a checkpoint of it
@@ -19,21 +19,21 @@ import (
 // each way an intruder with access to the account or the files could, and
 // verifies: each change fails, naming the first bad sequence.
 func TestTamperDetected(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
-	require.Len(t, orig, demoEvents)
+	require.Len(t, orig, eventstoretest.DemoEvents)
 
 	signed, cp, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
-	require.Equal(t, int64(demoEvents), cp.Size)
+	require.Equal(t, int64(eventstoretest.DemoEvents), cp.Size)
 	records := readRecordsOf(t, s)
 	kept := CheckpointFile{Source: "kept.txt", Signed: signed}
 
 	// A message an intruder adds: a valid-looking event with a new id.
-	extra := withHeader(orig[118], eventstore.HeaderMsgID, "01KINSERTEDEVENTXXXXXXXXXX")
-	extra.Data = bytes.Replace(extra.Data, []byte(orig[118].Header[eventstore.HeaderMsgID][0]), []byte("01KINSERTEDEVENTXXXXXXXXXX"), 1)
+	extra := withHeader(orig[118], stored.HeaderMsgID, "01KINSERTEDEVENTXXXXXXXXXX")
+	extra.Data = bytes.Replace(extra.Data, []byte(orig[118].Header[stored.HeaderMsgID][0]), []byte("01KINSERTEDEVENTXXXXXXXXXX"), 1)
 
 	edited := slices.Clone(orig)
 	// Backdate decision 42, the kind of edit an auditor fears.
@@ -41,14 +41,14 @@ func TestTamperDetected(t *testing.T) {
 	require.NotEqual(t, orig[41].Data, edited[41].Data, "the edit changes event 42")
 
 	retyped := slices.Clone(orig)
-	retyped[9] = withHeader(orig[9], eventstore.HeaderType, "RequestAccepted")
+	retyped[9] = withHeader(orig[9], stored.HeaderType, "RequestAccepted")
 
 	swapped := slices.Clone(orig)
 	swapped[49], swapped[50] = orig[50], orig[49]
 
 	cases := []struct {
 		name     string
-		msgs     []eventstore.Raw
+		msgs     []stored.Raw
 		remove   []uint64
 		wipe     bool // the intruder also deletes the published leaf hashes
 		files    []CheckpointFile
@@ -62,7 +62,7 @@ func TestTamperDetected(t *testing.T) {
 		{name: "ErrEditedHeader", msgs: retyped, firstBad: 10, kind: ProblemChanged},
 		{name: "ErrRemovedRenumbered", msgs: slices.Delete(slices.Clone(orig), 99, 100), firstBad: 100, kind: ProblemChanged},
 		{name: "ErrRemovedGap", msgs: orig, remove: []uint64{77}, firstBad: 77, kind: ProblemRemoved, msg: "sequence 77 is missing from the stream"},
-		{name: "ErrRemovedLast", msgs: orig, remove: []uint64{demoEvents}, firstBad: demoEvents, kind: ProblemRemoved},
+		{name: "ErrRemovedLast", msgs: orig, remove: []uint64{eventstoretest.DemoEvents}, firstBad: eventstoretest.DemoEvents, kind: ProblemRemoved},
 		{name: "ErrRemovedFirstTwo", msgs: orig, remove: []uint64{1, 2}, firstBad: 1, kind: ProblemRemoved, msg: "sequences 1 to 2 are missing"},
 		{name: "ErrSwapped", msgs: swapped, firstBad: 50, kind: ProblemChanged},
 		{name: "ErrInserted", msgs: slices.Insert(slices.Clone(orig), 119, extra), firstBad: 120, kind: ProblemChanged},
@@ -118,14 +118,14 @@ func TestTamperDetected(t *testing.T) {
 // is located between the last checkpoint the stream still matches and the
 // first it does not.
 func TestTamperLocatedBetweenCheckpoints(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
 	tree := treeOf(orig)
 	files := []CheckpointFile{
 		{Source: "q1.txt", Signed: signTree(t, key, tree, 100)},
-		{Source: "q2.txt", Signed: signTree(t, key, tree, demoEvents)},
+		{Source: "q2.txt", Signed: signTree(t, key, tree, eventstoretest.DemoEvents)},
 	}
 	edited := slices.Clone(orig)
 	edited[119].Data = append(slices.Clone(orig[119].Data), ' ')
@@ -136,7 +136,7 @@ func TestTamperLocatedBetweenCheckpoints(t *testing.T) {
 	var te *TamperError
 	require.ErrorAs(t, rep.Err(), &te)
 	assert.Equal(t, uint64(101), te.Seq)
-	assert.Equal(t, uint64(demoEvents), te.To)
+	assert.Equal(t, uint64(eventstoretest.DemoEvents), te.To)
 	assert.Contains(t, te.Error(), "between sequences 101 and 163")
 	assert.True(t, rep.Checkpoints[0].OK, "the stream still matches q1")
 	assert.False(t, rep.Checkpoints[1].OK)
@@ -146,13 +146,13 @@ func TestTamperLocatedBetweenCheckpoints(t *testing.T) {
 // the ledger's key, or that cannot both describe one history, fail
 // verification of an untouched ledger.
 func TestForgedAndInconsistentCheckpoints(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	otherKey, _ := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
 	tree := treeOf(orig)
-	good := signTree(t, key, tree, demoEvents)
+	good := signTree(t, key, tree, eventstoretest.DemoEvents)
 
 	// A history in which event 42 says something else, signed with the
 	// ledger's own key (a stolen key, or an operator rewriting history).
@@ -170,10 +170,10 @@ func TestForgedAndInconsistentCheckpoints(t *testing.T) {
 		msg   string
 	}{
 		{"OK", []CheckpointFile{{"good", good}}, "", ""},
-		{"ErrOtherKey", []CheckpointFile{{"good", good}, {"forged", signTree(t, otherKey, tree, demoEvents)}}, ProblemSignature, "forged: checkpoint signature not valid: not signed by key"},
+		{"ErrOtherKey", []CheckpointFile{{"good", good}, {"forged", signTree(t, otherKey, tree, eventstoretest.DemoEvents)}}, ProblemSignature, "forged: checkpoint signature not valid: not signed by key"},
 		{"ErrEditedText", []CheckpointFile{{"edited", edited}}, ProblemSignature, "does not match the text"},
 		{"ErrGarbage", []CheckpointFile{{"garbage", []byte("hello\n")}}, ProblemSignature, "malformed"},
-		{"ErrSameSizeDisagree", []CheckpointFile{{"good", good}, {"other", signTree(t, key, otherTree, demoEvents)}}, ProblemInconsistent, "cover the same 163 events with different roots"},
+		{"ErrSameSizeDisagree", []CheckpointFile{{"good", good}, {"other", signTree(t, key, otherTree, eventstoretest.DemoEvents)}}, ProblemInconsistent, "cover the same 163 events with different roots"},
 		{"ErrNotAPrefix", []CheckpointFile{{"other", signTree(t, key, otherTree, 120)}, {"good", good}}, ProblemInconsistent, "checkpoint other (size 120) is not a prefix of checkpoint good (size 163)"},
 	}
 	for _, tc := range cases {
@@ -198,9 +198,9 @@ func TestForgedAndInconsistentCheckpoints(t *testing.T) {
 }
 
 func TestVerifyNeedsACheckpoint(t *testing.T) {
-	s := demoStore(t)
+	s := eventstoretest.Demo(t)
 	_, verifier := testKey(t, DefaultOrigin)
-	rep, err := Verify(testCtx(t), s, VerifyOptions{Verifiers: []note.Verifier{verifier}})
+	rep, err := Verify(eventstoretest.Context(t), s, VerifyOptions{Verifiers: []note.Verifier{verifier}})
 	require.NoError(t, err)
 	assert.ErrorIs(t, rep.Err(), ErrNoCheckpoint)
 }
@@ -208,12 +208,12 @@ func TestVerifyNeedsACheckpoint(t *testing.T) {
 // TestVerifyWarnsAboutNonEvents: a message that is not a ledger event is in
 // the tree like any other, and reported.
 func TestVerifyWarnsAboutNonEvents(t *testing.T) {
-	ctx := testCtx(t)
-	s := demoStore(t)
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Demo(t)
 	key, verifier := testKey(t, DefaultOrigin)
 	orig := readRaws(t, s)
-	junk := eventstore.Raw{Subject: "ledger.checkout.item.JUNK", Data: []byte("not json"),
-		Header: map[string][]string{eventstore.HeaderMsgID: {"junk-1"}}}
+	junk := stored.Raw{Subject: "ledger.checkout.item.JUNK", Data: []byte("not json"),
+		Header: map[string][]string{stored.HeaderMsgID: {"junk-1"}}}
 	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, append(slices.Clone(orig), junk)))
 	_, _, err := SignNow(ctx, s, key)
 	require.NoError(t, err)
@@ -221,6 +221,6 @@ func TestVerifyWarnsAboutNonEvents(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, rep.Err())
 	require.Len(t, rep.Warnings, 1)
-	assert.Equal(t, uint64(demoEvents+1), rep.Warnings[0].Seq)
+	assert.Equal(t, uint64(eventstoretest.DemoEvents+1), rep.Warnings[0].Seq)
 	assert.Contains(t, rep.Warnings[0].Msg, "not a valid ledger event")
 }

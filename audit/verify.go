@@ -11,7 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 	"golang.org/x/mod/sumdb/tlog"
 
-	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // CheckpointFile is a signed checkpoint given to Verify, with where it
@@ -165,7 +165,7 @@ func Verify(ctx context.Context, src Source, opt VerifyOptions) (*Report, error)
 	}
 	files := opt.Checkpoints
 	for _, sc := range rs.checkpoints {
-		files = append(files, CheckpointFile{Source: fmt.Sprintf("%s #%d", eventstore.CheckpointStreamName, sc.seq), Signed: sc.signed})
+		files = append(files, CheckpointFile{Source: fmt.Sprintf("%s #%d", stored.CheckpointStreamName, sc.seq), Signed: sc.signed})
 	}
 	return verifyLedger(l, rs, files, opt.Verifiers), nil
 }

@@ -9,16 +9,19 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/decisionledger/ledger/stored"
 )
 
 // HeaderMsgID is the header that carries an event's id (JetStream's
-// deduplication id); the audit code reads it from Raw.Header.
-const HeaderMsgID = jetstream.MsgIDHeader
+// deduplication id, jetstream.MsgIDHeader); the audit code reads it from
+// Raw.Header.
+const HeaderMsgID = stored.HeaderMsgID
 
 // CheckpointStreamName is the stream that holds the audit records: signed
 // checkpoints of the ledger and the leaf hashes they cover. It is separate
 // from LEDGER so that the ledger's own stream holds nothing but events.
-const CheckpointStreamName = "LEDGER_CHECKPOINTS"
+const CheckpointStreamName = stored.CheckpointStreamName
 
 // checkpointSubjects is the subject space of the checkpoint stream; it does
 // not overlap ledger.>.
@@ -27,19 +30,15 @@ const checkpointSubjects = "ledger-checkpoints.>"
 // Kinds of audit record, the last token of their subject.
 const (
 	// KindCheckpoint is a signed checkpoint note.
-	KindCheckpoint = "note"
+	KindCheckpoint = stored.KindCheckpoint
 	// KindLeaves is a batch of leaf hashes, in the audit package's encoding.
-	KindLeaves = "leaves"
+	KindLeaves = stored.KindLeaves
 )
 
-// CheckpointRecord is one message of the checkpoint stream. The store does
-// not interpret Data: the audit package writes and verifies it.
-type CheckpointRecord struct {
-	Seq  uint64
-	Kind string // KindCheckpoint or KindLeaves
-	Data []byte
-	Time time.Time // when the server stored it
-}
+// CheckpointRecord is one message of the checkpoint stream (declared in
+// package stored, which audit shares). The store does not interpret Data:
+// the audit package writes and verifies it.
+type CheckpointRecord = stored.CheckpointRecord
 
 // checkpointStreamConfig is the checkpoint stream the ledger requires:
 // append-only like LEDGER, with no limits.

@@ -6,6 +6,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/stored"
 )
 
 func TestCheckpointRecordsRoundTrip(t *testing.T) {
@@ -55,4 +57,13 @@ func TestCheckpointStreamRefusedWhenWeaker(t *testing.T) {
 	_, err = s.PublishCheckpoint(ctx, []byte("note"))
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "deny_delete is off")
+}
+
+// TestStoredNames checks that the names package stored gives the audit
+// code are the ones the store writes.
+func TestStoredNames(t *testing.T) {
+	assert.Equal(t, StreamName, stored.StreamName)
+	assert.Equal(t, HeaderType, stored.HeaderType)
+	assert.Equal(t, HeaderSchema, stored.HeaderSchema)
+	assert.Equal(t, jetstream.MsgIDHeader, stored.HeaderMsgID)
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // readBatch is how many messages the server sends ahead of the reader.
@@ -71,14 +72,9 @@ func (s *Store) Follow(ctx context.Context, product string, after uint64, fn fun
 	return err
 }
 
-// Raw is one stored message as JetStream holds it, for the audit code.
-type Raw struct {
-	Seq     uint64              // stream sequence
-	Subject string              // ledger.<product>.<kind>.<id> for an event
-	Header  map[string][]string // Nats-Msg-Id, Ledger-Type, Ledger-Schema and any JetStream headers
-	Data    []byte              // the envelope as stored
-	Time    time.Time           // when the server stored it
-}
+// Raw is one stored message as JetStream holds it, for the audit code
+// (declared in package stored, which audit shares).
+type Raw = stored.Raw
 
 // ReadRaw calls fn, in order, for every message of the stream with a
 // sequence greater than after, up to the stream's last sequence when

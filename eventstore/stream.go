@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // duplicateWindow is how long JetStream remembers event ids. Two minutes
@@ -157,18 +158,9 @@ func weaknesses(got, want jetstream.StreamConfig) []string {
 	return w
 }
 
-// Info describes the LEDGER stream.
-type Info struct {
-	Name       string
-	Subjects   []string
-	Messages   uint64
-	FirstSeq   uint64
-	LastSeq    uint64
-	Replicas   int
-	DenyDelete bool
-	DenyPurge  bool
-	Storage    string // "file" or "memory"
-}
+// Info describes the LEDGER stream (declared in package stored, which
+// audit shares).
+type Info = stored.Info
 
 // StreamInfo returns the LEDGER stream's configuration and state.
 func (s *Store) StreamInfo(ctx context.Context) (Info, error) {

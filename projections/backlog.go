@@ -11,21 +11,6 @@ import (
 // Apply changes so that old snapshots are rebuilt, not trusted.
 const BacklogVersion = "backlog/1"
 
-// Status is where a backlog item stands.
-type Status string
-
-// The backlog item statuses. New and in-progress items are open and
-// ranked; delivered and removed items are closed.
-const (
-	StatusNew        Status = "new"
-	StatusInProgress Status = "in-progress"
-	StatusDelivered  Status = "delivered"
-	StatusRemoved    Status = "removed"
-)
-
-// Open reports whether an item with this status is in the ranked order.
-func (s Status) Open() bool { return s == StatusNew || s == StatusInProgress }
-
 // Item is a backlog item as it stands now.
 type Item struct {
 	ID      string          `json:"id"`
@@ -34,7 +19,9 @@ type Item struct {
 	Detail  string          `json:"detail,omitempty"`
 	Epic    string          `json:"epic,omitempty"`
 	Roadmap string          `json:"roadmap"`
-	Status  Status          `json:"status"`
+	// Status is the domain's: new and in-progress items are open and
+	// ranked, delivered and removed items are closed.
+	Status domain.ItemStatus `json:"status"`
 	// Rank is the 1-based place among open items; 0 once closed.
 	Rank int `json:"rank"`
 	// Estimate is the team's latest estimate in points, nil if none.
@@ -136,27 +123,27 @@ func (b *Backlog) Apply(e domain.Event) {
 		b.rank(it, p)
 		return
 	case domain.BacklogItemRemoved:
-		if it.Status == StatusRemoved {
+		if it.Status == domain.StatusRemoved {
 			return
 		}
 		b.close(it)
-		it.Status, it.RemovedAt = StatusRemoved, timePtr(e.OccurredAt)
+		it.Status, it.RemovedAt = domain.StatusRemoved, timePtr(e.OccurredAt)
 	case domain.BacklogItemEstimated:
 		if math.IsNaN(p.Points) || math.IsInf(p.Points, 0) {
 			return
 		}
 		it.Estimate = &p.Points
 	case domain.WorkStarted:
-		if it.Status != StatusNew {
+		if it.Status != domain.StatusNew {
 			return
 		}
-		it.Status, it.StartedAt = StatusInProgress, timePtr(e.OccurredAt)
+		it.Status, it.StartedAt = domain.StatusInProgress, timePtr(e.OccurredAt)
 	case domain.WorkDelivered:
 		if !it.Status.Open() {
 			return
 		}
 		b.close(it)
-		it.Status, it.DeliveredAt, it.Release = StatusDelivered, timePtr(e.OccurredAt), p.Release
+		it.Status, it.DeliveredAt, it.Release = domain.StatusDelivered, timePtr(e.OccurredAt), p.Release
 	default:
 		return
 	}
@@ -171,7 +158,7 @@ func (b *Backlog) add(id string, p domain.BacklogItemAdded, e domain.Event) {
 		b.st.Items = map[string]*Item{}
 	}
 	b.st.Items[id] = &Item{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail,
-		Epic: p.Epic, Roadmap: p.Roadmap, Request: p.Request, Status: StatusNew,
+		Epic: p.Epic, Roadmap: p.Roadmap, Request: p.Request, Status: domain.StatusNew,
 		Rank: len(b.st.Open) + 1, AddedAt: e.OccurredAt, LastDecision: refOf(e)}
 	b.st.Open = append(b.st.Open, id)
 }

@@ -90,17 +90,17 @@ func TestBacklogClosedOrderAndFields(t *testing.T) {
 	assert.Equal(t, "R2", a.Roadmap)
 	assert.Equal(t, "EPIC-1", a.Epic)
 	assert.Equal(t, "Q1", a.Request)
-	assert.Equal(t, StatusDelivered, a.Status)
+	assert.Equal(t, domain.StatusDelivered, a.Status)
 	assert.Zero(t, a.Rank)
 	assert.Equal(t, f64(5), a.Estimate)
 	assert.Equal(t, started.OccurredAt, *a.StartedAt)
 	assert.Equal(t, delivered.OccurredAt, *a.DeliveredAt)
 	assert.Equal(t, "r-A", a.Release)
-	assert.Equal(t, DecisionRef{Seq: delivered.Seq, Type: domain.TypeWorkDelivered, Actor: "tina",
-		Role: domain.RoleTeam, At: delivered.OccurredAt}, a.LastDecision)
+	assert.Equal(t, DecisionRef{Citation: Citation{Seq: delivered.Seq, Type: domain.TypeWorkDelivered, Actor: "tina",
+		Role: domain.RoleTeam, At: delivered.OccurredAt}}, a.LastDecision)
 
 	c, _ := bl.Item("C")
-	assert.Equal(t, StatusRemoved, c.Status)
+	assert.Equal(t, domain.StatusRemoved, c.Status)
 	assert.Equal(t, "no longer needed", c.LastDecision.Why)
 
 	_, ok = bl.Item("nope")
@@ -135,7 +135,7 @@ func TestBacklogRequestAcceptedLinksItem(t *testing.T) {
 	bl := NewBacklog()
 	applyAll(bl, b.events)
 	items := bl.Items()
-	require.Len(t, items, 1, "RequestAccepted adds no item")
+	require.Len(t, items, 1, "domain.StatusAccepted adds no item")
 	assert.Equal(t, "Q1", items[0].Request)
 	assert.Equal(t, domain.TypeBacklogItemAdded, items[0].LastDecision.Type)
 }

@@ -26,15 +26,30 @@ type Projection interface {
 // written by a different fold version: the caller rebuilds from history.
 var ErrSnapshotVersion = errors.New("snapshot version mismatch")
 
-// DecisionRef is the short form of a decision as an item carries it: the
-// last decision about a backlog or roadmap item.
-type DecisionRef struct {
+// Citation is how the ledger cites a recorded decision wherever it shows
+// one: the event at stream sequence Seq, of Type, taken by Actor in Role
+// at At (business time), and why. DecisionRef, Decision and
+// replay.Decision embed it and add what each needs, so their JSON has
+// these fields, flattened, under the same names.
+type Citation struct {
 	Seq   uint64      `json:"seq"`
 	Type  string      `json:"type"`
 	Actor string      `json:"actor"`
 	Role  domain.Role `json:"role"`
 	At    time.Time   `json:"at"`
 	Why   string      `json:"why"`
+}
+
+// CitationOf cites the decision that e records.
+func CitationOf(e domain.Event) Citation {
+	return Citation{Seq: e.Seq, Type: e.Data.EventType(), Actor: e.Actor.ID,
+		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why}
+}
+
+// DecisionRef is the short form of a decision as an item carries it: the
+// last decision about a backlog or roadmap item.
+type DecisionRef struct {
+	Citation
 	// Overrides lists the items a rank decision jumped over although their
 	// score, in the same framework, was higher.
 	Overrides []Override `json:"overrides,omitempty"`
@@ -48,10 +63,7 @@ type Override struct {
 	Score     float64 `json:"score"`
 }
 
-func refOf(e domain.Event) DecisionRef {
-	return DecisionRef{Seq: e.Seq, Type: e.Data.EventType(), Actor: e.Actor.ID,
-		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why}
-}
+func refOf(e domain.Event) DecisionRef { return DecisionRef{Citation: CitationOf(e)} }
 
 func (d DecisionRef) clone() DecisionRef {
 	d.Overrides = cloneSlice(d.Overrides)

@@ -95,7 +95,7 @@ func (m *model) addItem(req string) string {
 	}
 	m.b.emit(po, domain.KindItem, id, domain.BacklogItemAdded{Title: "t" + id, Kind: domain.ItemStory, Roadmap: roadmap, Request: req}, "")
 	m.items, m.open = append(m.items, id), append(m.open, id)
-	m.status[id] = StatusNew
+	m.status[id] = domain.StatusNew
 	return id
 }
 
@@ -150,18 +150,18 @@ func (m *model) step() {
 			id := m.pick(m.open)
 			b.emit(po, domain.KindItem, id, domain.BacklogItemRemoved{}, "")
 			m.open = slices.DeleteFunc(m.open, func(s string) bool { return s == id })
-			m.status[id] = StatusRemoved
+			m.status[id] = domain.StatusRemoved
 		}
 	case 10, 16, 17:
 		if len(m.open) > 0 {
 			id := m.pick(m.open[:min(len(m.open), 8)])
-			if m.status[id] == StatusNew {
+			if m.status[id] == domain.StatusNew {
 				b.emit(team, domain.KindItem, id, domain.WorkStarted{}, "")
-				m.status[id] = StatusInProgress
+				m.status[id] = domain.StatusInProgress
 			} else {
 				b.emit(team, domain.KindItem, id, domain.WorkDelivered{Release: "v1"}, "")
 				m.open = slices.DeleteFunc(m.open, func(s string) bool { return s == id })
-				m.status[id] = StatusDelivered
+				m.status[id] = domain.StatusDelivered
 			}
 		}
 	case 11:
@@ -177,27 +177,27 @@ func (m *model) step() {
 		b.emit(domain.Actor{ID: who, Role: domain.RoleStakeholder}, domain.KindRequest, id,
 			domain.RequestSubmitted{Title: id, Requester: who, Repeats: repeats}, "")
 		m.requests = append(m.requests, id)
-		m.reqStatus[id] = RequestPending
+		m.reqStatus[id] = domain.StatusPending
 	case 13:
-		if qs := m.reqsIn(RequestPending, RequestDeferred); len(qs) > 0 {
+		if qs := m.reqsIn(domain.StatusPending, domain.StatusDeferred); len(qs) > 0 {
 			id := m.pick(qs)
 			item := m.addItem(id)
 			b.emit(po, domain.KindRequest, id, domain.RequestAccepted{Item: item}, "yes")
-			m.reqStatus[id] = RequestAccepted
+			m.reqStatus[id] = domain.StatusAccepted
 		}
 	case 14:
-		if qs := m.reqsIn(RequestPending, RequestDeferred); len(qs) > 0 {
+		if qs := m.reqsIn(domain.StatusPending, domain.StatusDeferred); len(qs) > 0 {
 			id := m.pick(qs)
 			switch r.Intn(4) {
 			case 0, 3:
 				b.reject(id, domain.ReasonCodes[r.Intn(len(domain.ReasonCodes))], "no")
-				m.reqStatus[id] = RequestRejected
+				m.reqStatus[id] = domain.StatusRejected
 			case 1:
 				b.emit(po, domain.KindRequest, id, domain.RequestDeferred{Until: "2027-01-01"}, "later")
-				m.reqStatus[id] = RequestDeferred
+				m.reqStatus[id] = domain.StatusDeferred
 			default:
 				b.emit(sales, domain.KindRequest, id, domain.RequestWithdrawn{}, "")
-				m.reqStatus[id] = RequestWithdrawn
+				m.reqStatus[id] = domain.StatusWithdrawn
 			}
 		}
 	case 15:
@@ -280,7 +280,7 @@ func checkInvariants(t *testing.T, m *model, s *Set) {
 			assert.Equal(t, m.period[it.ID], p.Name)
 			assert.Equal(t, len(it.Items), it.Progress.Total)
 			for _, id := range it.Items {
-				assert.NotEqual(t, StatusRemoved, m.status[id])
+				assert.NotEqual(t, domain.StatusRemoved, m.status[id])
 			}
 			switch {
 			case m.dropped[it.ID]:
@@ -301,7 +301,7 @@ func checkInvariants(t *testing.T, m *model, s *Set) {
 	require.Len(t, reqs, len(m.requests))
 	for _, q := range reqs {
 		assert.Equal(t, m.reqStatus[q.ID], q.Status)
-		assert.Equal(t, q.Status == RequestPending, q.DecidedAt == nil)
+		assert.Equal(t, q.Status == domain.StatusPending, q.DecidedAt == nil)
 	}
 
 	for _, id := range append(slices.Clone(m.items), m.roadmaps...) {

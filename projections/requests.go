@@ -11,27 +11,15 @@ import (
 // Apply changes.
 const RequestsVersion = "requests/1"
 
-// RequestStatus is the fate of a request.
-type RequestStatus string
-
-// The request statuses.
-const (
-	RequestPending   RequestStatus = "pending"
-	RequestAccepted  RequestStatus = "accepted"
-	RequestRejected  RequestStatus = "rejected"
-	RequestDeferred  RequestStatus = "deferred"
-	RequestWithdrawn RequestStatus = "withdrawn"
-)
-
 // Request is a stakeholder request and its fate.
 type Request struct {
-	ID           string        `json:"id"`
-	Requester    string        `json:"requester"`
-	Title        string        `json:"title"`
-	Detail       string        `json:"detail,omitempty"`
-	BusinessCase string        `json:"businessCase,omitempty"`
-	Status       RequestStatus `json:"status"`
-	SubmittedAt  time.Time     `json:"submittedAt"`
+	ID           string               `json:"id"`
+	Requester    string               `json:"requester"`
+	Title        string               `json:"title"`
+	Detail       string               `json:"detail,omitempty"`
+	BusinessCase string               `json:"businessCase,omitempty"`
+	Status       domain.RequestStatus `json:"status"`
+	SubmittedAt  time.Time            `json:"submittedAt"`
 	// DecidedAt, DecidedBy, DecidedRole, Reason and Why come from the
 	// latest deciding event: accepted, rejected, deferred or withdrawn.
 	DecidedAt   *time.Time        `json:"decidedAt,omitempty"`
@@ -62,7 +50,7 @@ func (r *Request) clone() Request {
 
 // RequestFilter selects requests; a zero field matches all.
 type RequestFilter struct {
-	Status    RequestStatus
+	Status    domain.RequestStatus
 	Requester string
 }
 
@@ -122,16 +110,16 @@ func (q *Requests) Apply(e domain.Event) {
 	status := r.Status
 	switch p := e.Data.(type) {
 	case domain.RequestAccepted:
-		status = RequestAccepted
+		status = domain.StatusAccepted
 		if p.Item != "" {
 			r.Item = p.Item
 		}
 	case domain.RequestRejected:
-		status = RequestRejected
+		status = domain.StatusRejected
 	case domain.RequestDeferred:
-		status = RequestDeferred
+		status = domain.StatusDeferred
 	case domain.RequestWithdrawn:
-		status = RequestWithdrawn
+		status = domain.StatusWithdrawn
 	default:
 		return
 	}
@@ -142,7 +130,7 @@ func (q *Requests) Apply(e domain.Event) {
 	if p, ok := e.Data.(domain.RequestDeferred); ok {
 		r.DeferredUntil = p.Until
 	}
-	if r.Wait == nil && status != RequestWithdrawn {
+	if r.Wait == nil && status != domain.StatusWithdrawn {
 		w := e.OccurredAt.Sub(r.SubmittedAt)
 		r.Wait = &w
 	}
@@ -160,9 +148,9 @@ func (q *Requests) submit(id string, p domain.RequestSubmitted, e domain.Event) 
 		requester = e.Actor.ID
 	}
 	r := &Request{ID: id, Requester: requester, Title: p.Title, Detail: p.Detail,
-		BusinessCase: p.BusinessCase, Status: RequestPending,
+		BusinessCase: p.BusinessCase, Status: domain.StatusPending,
 		SubmittedAt: e.OccurredAt, Repeats: p.Repeats}
-	if prev := q.st.Requests[p.Repeats]; prev != nil && prev.Status == RequestRejected {
+	if prev := q.st.Requests[p.Repeats]; prev != nil && prev.Status == domain.StatusRejected {
 		r.Comeback = true
 		if q.st.Comebacks == nil {
 			q.st.Comebacks = map[string]int{}

@@ -32,7 +32,7 @@ func TestRequestsLifecycle(t *testing.T) {
 
 	q1, ok := q.Request("Q1")
 	require.True(t, ok)
-	assert.Equal(t, RequestAccepted, q1.Status)
+	assert.Equal(t, domain.StatusAccepted, q1.Status)
 	assert.Equal(t, "A", q1.Item)
 	assert.Equal(t, accepted.OccurredAt, *q1.DecidedAt)
 	assert.Equal(t, "oscar", q1.DecidedBy)
@@ -44,13 +44,13 @@ func TestRequestsLifecycle(t *testing.T) {
 	assert.Equal(t, 24*time.Hour, *q1.Wait)
 
 	q2, _ := q.Request("Q2")
-	assert.Equal(t, RequestRejected, q2.Status)
+	assert.Equal(t, domain.StatusRejected, q2.Status)
 	assert.Equal(t, domain.ReasonLowValue, q2.Reason)
 	assert.Equal(t, "few customers ask", q2.Why)
 	assert.Equal(t, rejected.OccurredAt, *q2.DecidedAt)
 
 	q3, _ := q.Request("Q3")
-	assert.Equal(t, RequestPending, q3.Status)
+	assert.Equal(t, domain.StatusPending, q3.Status)
 	assert.Nil(t, q3.Wait)
 	assert.Nil(t, q3.DecidedAt)
 	assert.Equal(t, "Q2", q3.Repeats)
@@ -59,7 +59,7 @@ func TestRequestsLifecycle(t *testing.T) {
 	assert.False(t, q4.Comeback)
 
 	q6, _ := q.Request("Q6")
-	assert.Equal(t, RequestWithdrawn, q6.Status)
+	assert.Equal(t, domain.StatusWithdrawn, q6.Status)
 	assert.Equal(t, withdrawn.OccurredAt, *q6.DecidedAt)
 	assert.Nil(t, q6.Wait, "a withdrawal is not a PO decision")
 
@@ -74,7 +74,7 @@ func TestRequestsLifecycle(t *testing.T) {
 	b.emit(po, domain.KindRequest, "Q5", domain.RequestDeferred{Until: "2026-05-01"}, "")
 	applyAll(q, b.events[q.Position():])
 	q5, _ := q.Request("Q5")
-	assert.Equal(t, RequestDeferred, q5.Status)
+	assert.Equal(t, domain.StatusDeferred, q5.Status)
 	assert.Equal(t, "2026-05-01", q5.DeferredUntil)
 	assert.Equal(t, first.OccurredAt.Sub(q5sub.OccurredAt), *q5.Wait)
 }
@@ -102,9 +102,9 @@ func TestRequestsFilter(t *testing.T) {
 		want   []string
 	}{
 		{"All", RequestFilter{}, []string{"Q1", "Q2", "Q0"}},
-		{"ByStatus", RequestFilter{Status: RequestPending}, []string{"Q1", "Q2"}},
+		{"ByStatus", RequestFilter{Status: domain.StatusPending}, []string{"Q1", "Q2"}},
 		{"ByRequester", RequestFilter{Requester: "sam"}, []string{"Q2", "Q0"}},
-		{"Both", RequestFilter{Status: RequestRejected, Requester: "sam"}, []string{"Q0"}},
+		{"Both", RequestFilter{Status: domain.StatusRejected, Requester: "sam"}, []string{"Q0"}},
 		{"None", RequestFilter{Requester: "nobody"}, []string{}},
 	}
 	for _, tt := range tests {

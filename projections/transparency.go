@@ -3,7 +3,6 @@ package projections
 import (
 	"encoding/json"
 	"sort"
-	"time"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -16,13 +15,8 @@ const LogVersion = "log/1+" + BacklogVersion + "+" + RoadmapVersion + "+" + Requ
 // Decision is one link in an item's chain of decisions: who decided, in
 // which role, when, what changed and why.
 type Decision struct {
-	Seq     uint64            `json:"seq"`
+	Citation
 	EventID string            `json:"eventId,omitempty"`
-	Type    string            `json:"type"`
-	Actor   string            `json:"actor"`
-	Role    domain.Role       `json:"role"`
-	At      time.Time         `json:"at"`
-	Why     string            `json:"why"`
 	Reason  domain.ReasonCode `json:"reason,omitempty"`
 	// Changes says what changed, in words: "rank 5 -> 2", "period
 	// 2026-Q2 -> 2026-Q3", "status new -> in-progress".
@@ -239,8 +233,7 @@ func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bo
 }
 
 func decisionOf(e domain.Event) Decision {
-	return Decision{Seq: e.Seq, EventID: e.ID, Type: e.Data.EventType(), Actor: e.Actor.ID,
-		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why, Reason: e.Reason, Changes: []string{}}
+	return Decision{Citation: CitationOf(e), EventID: e.ID, Reason: e.Reason, Changes: []string{}}
 }
 
 func links(l Links) *Links {

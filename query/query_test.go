@@ -11,28 +11,17 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
 
-var now = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-
-func openStore(t *testing.T) *eventstore.Store {
-	t.Helper()
-	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: t.TempDir()})
-	require.NoError(t, err)
-	t.Cleanup(func() { _ = s.Close() })
-	return s
-}
-
+// demoService is a Service over a store holding the demo history.
 func demoService(t *testing.T) (*Service, *eventstore.Store) {
 	t.Helper()
-	s := openStore(t)
-	_, err := demo.Seed(context.Background(), command.New(s, func() time.Time { return now }), demo.Product)
-	require.NoError(t, err)
+	s := eventstoretest.Demo(t)
 	return New(s, nil), s
 }
 
@@ -168,11 +157,13 @@ func TestDeterministicRebuild(t *testing.T) {
 	assert.Equal(t, string(sa), string(sb))
 }
 
-// TestLiveEqualsRebuilt follows the stream while random valid decisions are
-// recorded, then compares the live projections with a rebuild.
+// TestLiveEqualsRebuilt runs Live (what serve runs) while random valid
+// decisions are recorded, waits until it has applied the product's last
+// event, and compares its projections with a fresh rebuild. Live writes a
+// snapshot every few events meanwhile, so its snapshot path runs too.
 func TestLiveEqualsRebuilt(t *testing.T) {
-	s := openStore(t)
-	ctx, cancel := context.WithCancel(context.Background())
+	s := eventstoretest.Open(t)
+	ctx, cancel := context.WithCancel(eventstoretest.Context(t))
 	defer cancel()
 	clock := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
 	h := command.New(s, func() time.Time { clock = clock.Add(time.Minute); return clock })
@@ -185,11 +176,9 @@ func TestLiveEqualsRebuilt(t *testing.T) {
 	require.NoError(t, rec("pam", "w", domain.AssignRole{Actor: "sue", Role: domain.RoleStakeholder}))
 	require.NoError(t, rec("pam", "w", domain.PlanRoadmapItem{ID: "R1", Title: "r1", Period: "2026-Q1"}))
 
-	live := projections.NewSet()
-	followed := make(chan error, 1)
-	go func() {
-		followed <- s.Follow(ctx, "p", 0, func(e domain.Event) error { live.Apply(e); return nil })
-	}()
+	live := NewLive(s, s.Snapshots(), 16, t.Logf)
+	ran := make(chan error, 1)
+	go func() { ran <- live.Run(ctx) }()
 
 	rng := rand.New(rand.NewSource(7))
 	items := []string{}
@@ -233,17 +222,21 @@ func TestLiveEqualsRebuilt(t *testing.T) {
 	}
 	last, err := s.LastSeq(ctx, "p")
 	require.NoError(t, err)
-	require.Eventually(t, func() bool { return live.Position() == last }, 10*time.Second, 10*time.Millisecond)
-	cancel()
-	require.NoError(t, <-followed)
+	require.Greater(t, last, uint64(100), "most random decisions were recorded")
+	require.Eventually(t, func() bool { return live.Position("p") == last }, 10*time.Second, 10*time.Millisecond,
+		"Live reaches the stream's last sequence %d", last)
 
-	rebuilt, _, err := New(s, nil).Set(context.Background(), "p", replay.Latest)
+	rebuilt, _, err := New(s, nil).Set(ctx, "p", replay.Latest)
 	require.NoError(t, err)
-	a, err := live.MarshalSnapshot()
+	want, err := rebuilt.MarshalSnapshot()
 	require.NoError(t, err)
-	b, err := rebuilt.MarshalSnapshot()
+	var got []byte
+	require.True(t, live.Read("p", func(set *projections.Set) { got, err = set.MarshalSnapshot() }))
 	require.NoError(t, err)
-	assert.JSONEq(t, string(b), string(a))
+	assert.JSONEq(t, string(want), string(got))
+
+	cancel()
+	require.NoError(t, <-ran)
 }
 
 func TestUnknownEventsSkippedAndCounted(t *testing.T) {
@@ -263,12 +256,11 @@ func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 }
 
 func TestLiveFollowsEveryProduct(t *testing.T) {
-	s := openStore(t)
+	s := eventstoretest.Open(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	h := command.New(s, func() time.Time { return now })
-	_, err := demo.Seed(ctx, h, "checkout")
-	require.NoError(t, err)
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
+	eventstoretest.SeedDemo(t, s, "checkout")
 
 	snaps := s.Snapshots()
 	live := NewLive(s, snaps, 4, t.Logf)
@@ -277,9 +269,8 @@ func TestLiveFollowsEveryProduct(t *testing.T) {
 	require.Eventually(t, func() bool { return live.Position("checkout") == 163 }, 10*time.Second, 10*time.Millisecond)
 
 	// A product created while Live runs is picked up; writes are followed.
-	_, err = demo.Seed(ctx, h, "shop")
-	require.NoError(t, err)
-	_, err = h.Execute(ctx, domain.Command{ID: "late", Product: "checkout", Actor: "nina", Why: "w",
+	eventstoretest.SeedDemo(t, s, "shop")
+	_, err := h.Execute(ctx, domain.Command{ID: "late", Product: "checkout", Actor: "nina", Why: "w",
 		Action: domain.RankItem{ID: "BNPL-3", Position: domain.Position{Place: domain.PlaceTop}}})
 	require.NoError(t, err)
 	last, err := s.LastSeq(ctx, "checkout")

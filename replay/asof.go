@@ -43,10 +43,13 @@ const maxSnapshotTries = 3
 const maxVersionWarnings = 3
 
 // AsOf builds every projection of the product (projections.Set) as it
-// stood at pos, starting from the nearest usable Set snapshot (snaps may
-// be nil). The Set's transparency log holds every decision, so this costs
-// in proportion to the history before pos; AsOfViews answers backlog,
-// roadmap and requests questions at a cost that stays flat.
+// stood at pos. The Set's transparency log holds every decision, so its
+// snapshots would grow with history and soon outweigh the stream: none is
+// written, and AsOf folds every event before pos, at a cost in proportion
+// to that history (it still starts from a Set snapshot that an older
+// version left in snaps, which may be nil; Rebuild deletes those).
+// AsOfViews answers backlog, roadmap and requests questions from
+// snapshots, at a cost that stays flat.
 func AsOf(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*projections.Set, Result, error) {
 	set := projections.NewSet()
 	res, err := AsOfInto(ctx, src, snaps, product, pos, set)
@@ -154,14 +157,13 @@ var errDisagrees = errors.New("snapshot disagrees with the stream")
 // from another stream (recreated, restored from elsewhere) is caught here.
 func replay(ctx context.Context, src Source, product string, pos Position, p Projection, from *SnapshotInfo, res *Result) error {
 	var after uint64
+	var check func(domain.Event) error
 	verified := true
 	if from != nil {
 		after, verified = from.Seq-1, false
 		at := from.LastAt
 		res.Snapshot, res.Events, res.Seq, res.At = from, from.Events, from.Seq, &at
-	}
-	_, err := src.Read(ctx, product, after, func(e domain.Event) error {
-		if !verified {
+		check = func(e domain.Event) error {
 			if e.Seq != from.Seq || !e.OccurredAt.Equal(from.LastAt) {
 				return fmt.Errorf("%w: the stream has %s at sequence %d (%s), the snapshot ends with sequence %d at %s",
 					errDisagrees, orUnknown(e.Type), e.Seq, e.OccurredAt.UTC().Format(time.RFC3339), from.Seq, from.LastAt.UTC().Format(time.RFC3339))
@@ -169,10 +171,40 @@ func replay(ctx context.Context, src Source, product string, pos Position, p Pro
 			verified = true
 			return nil
 		}
+	}
+	err := foldUpTo(ctx, src, product, after, pos, res, check, func(e domain.Event) error {
+		p.Apply(e)
+		return nil
+	})
+	if err == nil && !verified {
+		err = fmt.Errorf("%w: the stream has no event of product %q at sequence %d", errDisagrees, product, from.Seq)
+	}
+	if err != nil && !errors.Is(err, errDisagrees) {
+		return fmt.Errorf("replaying product %q up to %s: %w", product, pos, err)
+	}
+	return err
+}
+
+// foldUpTo is the fold loop that as-of answers, spans and rebuilds share.
+// It reads the product's events after the sequence after, in stream
+// order, and stops before the first event past pos, or after the event at
+// pos.Seq. Each event is counted into res (Seq, At, Events, Replayed) and
+// then handed to apply; an error from apply stops the read and is
+// returned. When first is set, the first event read is handed to it
+// instead and neither counted nor applied: it is the event a snapshot
+// folded last, read again so that first can check it. Reaching pos is
+// not an error; any other error is returned as Read returned it.
+func foldUpTo(ctx context.Context, src Source, product string, after uint64, pos Position, res *Result,
+	first, apply func(domain.Event) error) error {
+	_, err := src.Read(ctx, product, after, func(e domain.Event) error {
+		if first != nil {
+			f := first
+			first = nil
+			return f(e)
+		}
 		if pos.Past(e) {
 			return errStop
 		}
-		p.Apply(e)
 		res.Seq = e.Seq
 		if !e.OccurredAt.IsZero() {
 			at := e.OccurredAt
@@ -180,19 +212,16 @@ func replay(ctx context.Context, src Source, product string, pos Position, p Pro
 		}
 		res.Events++
 		res.Replayed++
+		if err := apply(e); err != nil {
+			return err
+		}
 		if pos.Seq != 0 && e.Seq >= pos.Seq {
 			return errStop
 		}
 		return nil
 	})
 	if errors.Is(err, errStop) {
-		err = nil
-	}
-	if err == nil && !verified {
-		err = fmt.Errorf("%w: the stream has no event of product %q at sequence %d", errDisagrees, product, from.Seq)
-	}
-	if err != nil && !errors.Is(err, errDisagrees) {
-		return fmt.Errorf("replaying product %q up to %s: %w", product, pos, err)
+		return nil
 	}
 	return err
 }

@@ -77,7 +77,7 @@ func loadBench(b *testing.B, n int) benchData {
 	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: b.TempDir()})
 	require.NoError(b, err)
 	b.Cleanup(func() { require.NoError(b, s.Close()) })
-	f := benchData{ctx: ctx, store: s, snaps: snapshotsOf(s), product: "bench"}
+	f := benchData{ctx: ctx, store: s, snaps: s.Snapshots(), product: "bench"}
 	h := newHistory(1, f.product)
 	views := replay.NewViews()
 	sn := replay.NewSnapshotter(f.snaps, f.product, replay.DefaultEvery, replay.View{Projection: views})
@@ -106,5 +106,7 @@ func loadBench(b *testing.B, n int) benchData {
 	state, err := views.MarshalSnapshot()
 	require.NoError(b, err)
 	b.Logf("loaded %d events in %s; %d items, %d bytes of Views state", n, time.Since(start).Round(time.Second), h.items, len(state))
+	sz := storeSizes(b, ctx, s)
+	b.Logf("%d events: stream %d bytes, snapshots %d bytes in %d objects", n, sz.stream, sz.snapshots, sz.objects)
 	return f
 }

@@ -15,7 +15,7 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 	var outs []ItemOutcome
 	planned := map[string]bool{}
 	for _, it := range sp.before.Backlog.Items() {
-		if it.Status == projections.StatusRemoved || it.Roadmap == "" {
+		if it.Status == domain.StatusRemoved || it.Roadmap == "" {
 			continue
 		}
 		r, ok := sp.before.Roadmap.Item(it.Roadmap)
@@ -30,9 +30,9 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 		}
 		var delivered, dropped *time.Time
 		switch now.Status {
-		case projections.StatusDelivered:
+		case domain.StatusDelivered:
 			delivered = now.DeliveredAt
-		case projections.StatusRemoved:
+		case domain.StatusRemoved:
 			dropped = now.RemovedAt
 		}
 		judge(&o, delivered, dropped, end)
@@ -43,13 +43,13 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 	}
 	var extra []ItemOutcome
 	for _, it := range sp.after.Backlog.Items() {
-		if planned[it.ID] || it.Status != projections.StatusDelivered || it.DeliveredAt == nil {
+		if planned[it.ID] || it.Status != domain.StatusDelivered || it.DeliveredAt == nil {
 			continue
 		}
 		if it.Kind == domain.ItemEpic {
 			continue // an epic groups stories; delivering it is not unplanned work
 		}
-		if was, ok := sp.before.Backlog.Item(it.ID); ok && was.Status == projections.StatusDelivered {
+		if was, ok := sp.before.Backlog.Item(it.ID); ok && was.Status == domain.StatusDelivered {
 			continue // delivered before T0
 		}
 		o := ItemOutcome{ID: it.ID, Title: it.Title, Outcome: Unplanned, Roadmap: it.Roadmap,

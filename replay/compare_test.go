@@ -9,6 +9,8 @@ import (
 
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
 
@@ -37,8 +39,8 @@ func (h decisions) cite(t *testing.T, typ, subject, at, actor string, role domai
 		}
 	}
 	require.Len(t, found, 1, "%s %s at %s", typ, subject, at)
-	return replay.Decision{Seq: found[0].Seq, Type: typ, Subject: subject, Actor: actor, Role: role,
-		At: when(at), Why: why, Effect: effect}
+	return replay.Decision{Citation: projections.Citation{Seq: found[0].Seq, Type: typ, Actor: actor, Role: role,
+		At: when(at), Why: why}, Subject: subject, Effect: effect}
 }
 
 func ratio(f float64) *float64 { return &f }
@@ -63,10 +65,10 @@ func ratio(f float64) *float64 { return &f }
 //     items down.
 //   - R-RECEIPTS: planned 06-10, after T0, delivered 09-15: unplanned.
 func TestCompare_DemoRoadmap(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	h := decisions(events(t, s, demo.Product))
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	h := decisions(eventstoretest.Events(t, s, demo.Product))
 	t0, err := replay.ParsePosition("2026-04-01")
 	require.NoError(t, err)
 	t1, err := replay.ParsePosition("2026-11-27")
@@ -175,11 +177,11 @@ func TestCompare_DemoRoadmap(t *testing.T) {
 //   - Q3: BNPL-1..3 open and overdue. Unplanned: WALLET (epic), RCP-1,
 //     RCP-2, LOC-1, INV-7 (added after T0), INVOICE (epic), RCP-3.
 func TestCompare_DemoItems(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	h := decisions(events(t, s, demo.Product))
-	c, err := replay.Compare(ctx, s, snapshotsOf(s), demo.Product, replay.CompareOptions{
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	h := decisions(eventstoretest.Events(t, s, demo.Product))
+	c, err := replay.Compare(ctx, s, s.Snapshots(), demo.Product, replay.CompareOptions{
 		Planned: replay.EndOfDay(when("04-01 00:00")), Delivered: replay.EndOfDay(when("11-27 00:00")), Level: replay.LevelItem})
 	require.NoError(t, err)
 	require.Len(t, c.Periods, 3)

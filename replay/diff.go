@@ -35,14 +35,14 @@ type Changes struct {
 // ItemChange is one backlog item's change. A rank of 0 means not ranked:
 // absent, or closed.
 type ItemChange struct {
-	ID         string             `json:"id"`
-	Title      string             `json:"title"`
-	Kind       domain.ItemKind    `json:"kind"`
-	Roadmap    string             `json:"roadmap,omitempty"`
-	FromRank   int                `json:"fromRank"`
-	ToRank     int                `json:"toRank"`
-	FromStatus projections.Status `json:"fromStatus,omitempty"`
-	ToStatus   projections.Status `json:"toStatus"`
+	ID         string            `json:"id"`
+	Title      string            `json:"title"`
+	Kind       domain.ItemKind   `json:"kind"`
+	Roadmap    string            `json:"roadmap,omitempty"`
+	FromRank   int               `json:"fromRank"`
+	ToRank     int               `json:"toRank"`
+	FromStatus domain.ItemStatus `json:"fromStatus,omitempty"`
+	ToStatus   domain.ItemStatus `json:"toStatus"`
 	// Direction is "up" or "down" for a moved item.
 	Direction string     `json:"direction,omitempty"`
 	Decisions []Decision `json:"decisions"`
@@ -51,14 +51,14 @@ type ItemChange struct {
 // RequestChange is one request's decision. FromStatus is empty for a
 // request submitted in between.
 type RequestChange struct {
-	ID         string                    `json:"id"`
-	Title      string                    `json:"title"`
-	Requester  string                    `json:"requester"`
-	FromStatus projections.RequestStatus `json:"fromStatus,omitempty"`
-	ToStatus   projections.RequestStatus `json:"toStatus"`
-	Reason     domain.ReasonCode         `json:"reason,omitempty"`
-	Item       string                    `json:"item,omitempty"`
-	Decision   Decision                  `json:"decision"`
+	ID         string               `json:"id"`
+	Title      string               `json:"title"`
+	Requester  string               `json:"requester"`
+	FromStatus domain.RequestStatus `json:"fromStatus,omitempty"`
+	ToStatus   domain.RequestStatus `json:"toStatus"`
+	Reason     domain.ReasonCode    `json:"reason,omitempty"`
+	Item       string               `json:"item,omitempty"`
+	Decision   Decision             `json:"decision"`
 }
 
 // Diff says what changed between from and to (to not before from), from
@@ -83,7 +83,7 @@ func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string,
 			c.Added = append(c.Added, ch)
 		}
 		switch {
-		case it.Status == projections.StatusRemoved && was.Status != projections.StatusRemoved:
+		case it.Status == domain.StatusRemoved && was.Status != domain.StatusRemoved:
 			ch.Decisions = sp.itemDecisions(it.ID, func(e domain.Event) (string, bool) {
 				_, ok := e.Data.(domain.BacklogItemRemoved)
 				return "removed", ok
@@ -114,7 +114,7 @@ func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	sort.SliceStable(c.Moved, func(i, j int) bool { return c.Moved[i].ToRank < c.Moved[j].ToRank })
 	for _, r := range sp.after.Requests.Requests(projections.RequestFilter{}) {
 		was, existed := sp.before.Requests.Request(r.ID)
-		if r.Status == projections.RequestPending || (existed && was.Status == r.Status) {
+		if r.Status == domain.StatusPending || (existed && was.Status == r.Status) {
 			continue
 		}
 		ch := RequestChange{ID: r.ID, Title: r.Title, Requester: r.Requester, FromStatus: was.Status,
@@ -135,9 +135,9 @@ func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string,
 
 func requestEffect(r projections.Request) string {
 	switch r.Status {
-	case projections.RequestAccepted:
+	case domain.StatusAccepted:
 		return "accepted" + fromTo(" as ", r.Item)
-	case projections.RequestDeferred:
+	case domain.StatusDeferred:
 		return "deferred" + fromTo(" until ", r.DeferredUntil)
 	}
 	return string(r.Status)

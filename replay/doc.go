@@ -18,8 +18,11 @@
 // events, so deleting snapshots changes no answer. The Views (backlog,
 // roadmap, requests) grow with the number of items, not with the length of
 // history, so their snapshots keep as-of questions flat as history grows;
-// the transparency log holds every decision, so a Set as of a position
-// costs in proportion to the history before it.
+// they are thinned out as they age (Thin: the newest few, then about two
+// per doubling of age), so that the snapshots of a product stay a small
+// fraction of its stream. The transparency log holds every decision, so
+// it is never snapshotted, and a Set as of a position costs in proportion
+// to the history before it.
 //
 // replay owns positions, the snapshot policy (what, when, which snapshot
 // to trust) and the compare and diff rules. It declares the small

@@ -12,6 +12,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -19,10 +20,10 @@ import (
 // A live Set restored from snapshots follows what is written after it,
 // snapshotting its Views every N events on the same grid a rebuild uses.
 func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	snaps := snapshotsOf(s)
-	h := command.New(s, func() time.Time { return seedNow })
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	snaps := s.Snapshots()
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
 	cmds := demo.Commands(demo.Product)
 	for _, c := range cmds[:40] {
 		_, err := h.Execute(ctx, c)
@@ -76,10 +77,15 @@ func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
 		got = append(got, info.Events)
 	}
 	// The rebuild wrote 10..40 and one at its end (event 40 + the extra
-	// events of multi-event commands, if any); following wrote the rest.
-	for n := uint64(every); n <= last; n += every {
-		assert.Contains(t, got, n, "a Views snapshot after event %d", n)
+	// events of multi-event commands, if any); following wrote the rest
+	// on the same grid, and older ones were thinned out (Thin): the first
+	// and the newest few are left.
+	assert.Contains(t, got, uint64(every), "the first snapshot")
+	newest := last / every * every
+	for i := uint64(0); i < replay.KeepRecent; i++ {
+		assert.Contains(t, got, newest-i*every, "a Views snapshot after event %d", newest-i*every)
 	}
+	assert.Less(t, len(got), int(last/every), "older snapshots are thinned out")
 	for _, info := range list {
 		v := replay.NewViews()
 		_, err := replay.AsOfInto(ctx, s, nil, demo.Product, replay.AtSeq(info.Seq), v)
@@ -91,11 +97,11 @@ func TestFollow_KeepsCurrentAndSnapshots(t *testing.T) {
 }
 
 func TestRebuild_ProgressAndSnapshots(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	all := events(t, s, demo.Product)
-	snaps := snapshotsOf(s)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	all := eventstoretest.Events(t, s, demo.Product)
+	snaps := s.Snapshots()
 
 	var calls [][2]uint64
 	set, res, err := replay.Rebuild(ctx, s, demo.Product, replay.Latest, replay.RebuildOptions{
@@ -105,15 +111,20 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 	assert.Equal(t, n, res.Events)
 	assert.Equal(t, all[n-1].Seq, res.Seq)
 	assert.Empty(t, res.Warnings)
-	assert.Equal(t, int(n/50)+2, res.Snapshots, "every 50 events, the Views at the end and the Set")
+	assert.Equal(t, int(n/50)+1, res.Snapshots, "every 50 events and the Views at the end; no Set")
 	require.NotEmpty(t, calls)
 	assert.Equal(t, [2]uint64{all[n-1].Seq, all[n-1].Seq}, calls[len(calls)-1], "the last call says it is done")
 	want, _, err := replay.AsOf(ctx, s, nil, demo.Product, replay.Latest)
 	require.NoError(t, err)
 	assert.Equal(t, marshal(t, want), marshal(t, set))
 
-	// Rebuilding again writes the same snapshots, not new ones; the Set
-	// keeps only the newest few.
+	// Rebuilding again writes the same snapshots, not new ones, and
+	// deletes the Set snapshots older versions wrote.
+	oldSet, err := set.MarshalSnapshot()
+	require.NoError(t, err)
+	_, err = snaps.Put(ctx, replay.SnapshotInfo{Product: demo.Product, Kind: "set", Version: set.Version(),
+		Seq: set.Position(), LastAt: all[n-1].OccurredAt, Events: n}, oldSet)
+	require.NoError(t, err)
 	_, _, err = replay.Rebuild(ctx, s, demo.Product, replay.AtSeq(all[120].Seq), replay.RebuildOptions{Snapshots: snaps, Every: 50})
 	require.NoError(t, err)
 	views, err := snaps.List(ctx, demo.Product, "views")
@@ -121,7 +132,7 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 	assert.Len(t, views, int(n/50)+2, "every 50, the end of the first rebuild and the end of the second")
 	sets, err := snaps.List(ctx, demo.Product, "set")
 	require.NoError(t, err)
-	assert.Len(t, sets, replay.SetKeep)
+	assert.Empty(t, sets)
 
 	t.Run("AsOf", func(t *testing.T) {
 		set, res, err := replay.Rebuild(ctx, s, demo.Product, replay.AtSeq(all[9].Seq), replay.RebuildOptions{})
@@ -135,12 +146,12 @@ func TestRebuild_ProgressAndSnapshots(t *testing.T) {
 // A Snapshotter refuses views that are not where the events it observed
 // say they are: their snapshot would be misdescribed.
 func TestSnapshotter_RefusesViewsOutOfStep(t *testing.T) {
-	s := openStore(t)
-	ctx := testCtx(t)
-	seedDemo(t, s)
-	all := events(t, s, demo.Product)
+	s := eventstoretest.Open(t)
+	ctx := eventstoretest.Context(t)
+	eventstoretest.SeedDemo(t, s, demo.Product)
+	all := eventstoretest.Events(t, s, demo.Product)
 	v := replay.NewViews()
-	sn := replay.NewSnapshotter(snapshotsOf(s), demo.Product, 2, replay.View{Projection: v})
+	sn := replay.NewSnapshotter(s.Snapshots(), demo.Product, 2, replay.View{Projection: v})
 	v.Apply(all[0])
 	_, err := sn.MaybeSnapshot(ctx, all[0])
 	require.NoError(t, err)

@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
@@ -13,8 +12,10 @@ import (
 // writing snapshots or reporting progress.
 type RebuildOptions struct {
 	// Snapshots, when set, receives a Views snapshot every Every events
-	// and, at the end, one of the Views and one of the whole Set (of
-	// which the newest SetKeep are kept).
+	// and one at the end, thinned out as they age (Thin). Snapshots of
+	// the whole Set, which older versions wrote, are deleted: the Set's
+	// transparency log grows with history, so its snapshots would soon
+	// outweigh the stream.
 	Snapshots SnapshotStore
 	// Every is the number of events between snapshots; DefaultEvery when
 	// 0 or less.
@@ -24,10 +25,6 @@ type RebuildOptions struct {
 	// once more at the end.
 	Progress func(done, total uint64)
 }
-
-// SetKeep is how many Set snapshots Rebuild keeps per product: the Set
-// grows with history, so old ones are not worth their space.
-const SetKeep = 2
 
 // progressEvery is how many events lie between two progress calls.
 const progressEvery = 256
@@ -64,43 +61,30 @@ func Rebuild(ctx context.Context, src Source, product string, pos Position, opt 
 			snapErrs = append(snapErrs, err)
 		}
 	}
-	_, err := src.Read(ctx, product, 0, func(e domain.Event) error {
-		if pos.Past(e) {
-			return errStop
-		}
+	err := foldUpTo(ctx, src, product, 0, pos, &out.Result, nil, func(e domain.Event) error {
 		set.Apply(e)
-		out.Seq = e.Seq
-		if !e.OccurredAt.IsZero() {
-			at := e.OccurredAt
-			out.At = &at
-		}
-		out.Events++
-		out.Replayed++
 		if sn != nil {
 			write(sn.MaybeSnapshot(ctx, e))
 		}
 		if opt.Progress != nil && out.Events%progressEvery == 0 {
 			opt.Progress(e.Seq, total)
 		}
-		if pos.Seq != 0 && e.Seq >= pos.Seq {
-			return errStop
-		}
 		return ctx.Err()
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, out, fmt.Errorf("rebuilding product %q: %w", product, err)
 	}
 	if opt.Progress != nil {
 		opt.Progress(out.Seq, max(total, out.Seq))
 	}
-	if sn != nil && out.Events > 0 {
-		last := View{Projection: set, Keep: SetKeep}
-		if out.Events%sn.every != 0 {
-			write(sn.Snapshot(ctx)) // the Views at the end, unless just written
+	if sn != nil && out.Events > 0 && out.Events%sn.every != 0 {
+		write(sn.Snapshot(ctx)) // the Views at the end, unless just written
+	}
+	if sn != nil {
+		kind := KindOf(set)
+		if err := prune(ctx, opt.Snapshots, product, kind, func(l []SnapshotInfo) []SnapshotInfo { return l }); err != nil {
+			snapErrs = append(snapErrs, err)
 		}
-		end := NewSnapshotter(opt.Snapshots, product, opt.Every, last)
-		end.Start(out.Result)
-		write(end.Snapshot(ctx))
 	}
 	for _, e := range snapErrs {
 		out.warnf("%v", e)

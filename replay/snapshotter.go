@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -17,10 +18,8 @@ const DefaultEvery = 1000
 type View struct {
 	Projection Projection
 	// Keep is how many of this projection's snapshots to keep per
-	// product, the newest; 0 keeps them all. A projection whose state
-	// grows with history (a projections.Set, with its transparency log)
-	// should keep few: keeping one every N events would make storage
-	// grow with the square of the history.
+	// product, the newest; 0 thins them out by age instead (Thin), which
+	// is what views whose size does not grow with history want.
 	Keep int
 }
 
@@ -138,26 +137,77 @@ func (s *Snapshotter) Write(ctx context.Context, pending []Pending) ([]SnapshotI
 			continue
 		}
 		written = append(written, info)
-		if p.keep > 0 {
-			if err := prune(ctx, s.store, s.product, p.Info.Kind, p.keep); err != nil {
-				errs = append(errs, err)
+		if err := prune(ctx, s.store, s.product, p.Info.Kind, func(list []SnapshotInfo) []SnapshotInfo {
+			if p.keep > 0 {
+				return list[:max(len(list)-p.keep, 0)]
 			}
+			return Thin(list, s.every)
+		}); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return written, errors.Join(errs...)
 }
 
-// prune deletes all but the newest keep snapshots of a kind.
-func prune(ctx context.Context, store SnapshotStore, product, kind string, keep int) error {
+// prune deletes the snapshots of a kind that drop picks from the list of
+// them (by Seq ascending).
+func prune(ctx context.Context, store SnapshotStore, product, kind string, drop func([]SnapshotInfo) []SnapshotInfo) error {
 	list, err := store.List(ctx, product, kind)
 	if err != nil {
 		return fmt.Errorf("pruning snapshots of %s/%s: %w", product, kind, err)
 	}
 	var errs []error
-	for i := 0; i < len(list)-keep; i++ {
-		if err := store.Delete(ctx, list[i]); err != nil {
-			errs = append(errs, fmt.Errorf("pruning snapshot %s: %w", list[i].Name(), err))
+	for _, info := range drop(list) {
+		if err := store.Delete(ctx, info); err != nil {
+			errs = append(errs, fmt.Errorf("pruning snapshot %s: %w", info.Name(), err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// KeepRecent is how many of the newest snapshots of a kind Thin always
+// keeps, so that questions about the recent past replay at most about
+// one snapshot interval of events.
+const KeepRecent = 3
+
+// Thin is the retention policy for snapshots written every every events:
+// it returns the snapshots of list (one product and kind, by Seq
+// ascending) to delete. It keeps the KeepRecent newest and, of the older
+// ones, about two per doubling of age: a snapshot whose age (how many
+// events the newest has folded in beyond it) is between 2^(b-1) and 2^b
+// intervals of every events is kept when it is the first of its aligned
+// window of 2^(b-2) intervals (one interval while b < 2). The first
+// snapshot of a product is always kept, and a snapshot dropped once is
+// not wanted again: windows only widen as snapshots age.
+//
+// So n intervals of history keep about KeepRecent + 2*log2(n) snapshots
+// (14 at 100 intervals, 20 at 1,000, 34 at 100,000) rather than n, and an
+// as-of question D events before the newest snapshot replays at most
+// max(every, D) events after the snapshot it starts from.
+func Thin(list []SnapshotInfo, every uint64) []SnapshotInfo {
+	if every == 0 {
+		every = DefaultEvery
+	}
+	if len(list) <= KeepRecent {
+		return nil
+	}
+	newest := list[len(list)-1].Events
+	type window struct{ bucket, index uint64 }
+	seen := map[window]bool{}
+	var drop []SnapshotInfo
+	for _, s := range list[:len(list)-KeepRecent] {
+		var age uint64
+		if s.Events < newest {
+			age = (newest - s.Events) / every
+		}
+		b := uint64(bits.Len64(age)) // age in [2^(b-1), 2^b), 0 for age 0
+		width := every << max(b, 2) >> 2
+		w := window{b, s.Events / width}
+		if seen[w] {
+			drop = append(drop, s)
+			continue
+		}
+		seen[w] = true
+	}
+	return drop
 }

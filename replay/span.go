@@ -2,7 +2,6 @@ package replay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -60,24 +59,11 @@ func walk(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	to := from
 	to.AsOf = t1
 	to.Warnings = append([]string(nil), from.Warnings...)
-	_, err = src.Read(ctx, product, v.Position(), func(e domain.Event) error {
-		if t1.Past(e) {
-			return errStop
-		}
+	err = foldUpTo(ctx, src, product, v.Position(), t1, &to, nil, func(e domain.Event) error {
 		sp.steps = append(sp.steps, fold(v, e))
-		to.Seq = e.Seq
-		if !e.OccurredAt.IsZero() {
-			at := e.OccurredAt
-			to.At = &at
-		}
-		to.Events++
-		to.Replayed++
-		if t1.Seq != 0 && e.Seq >= t1.Seq {
-			return errStop
-		}
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err != nil {
 		return nil, fmt.Errorf("reading product %q from %s to %s: %w", product, t0, t1, err)
 	}
 	sp.to = to
@@ -176,13 +162,8 @@ func roadmapRanks(r *projections.Roadmap) map[string]rankChange {
 // decided what, in which role, when and why, and what it did to the
 // item it is cited for.
 type Decision struct {
-	Seq     uint64            `json:"seq"`
-	Type    string            `json:"type"`
+	projections.Citation
 	Subject string            `json:"subject"`
-	Actor   string            `json:"actor"`
-	Role    domain.Role       `json:"role"`
-	At      time.Time         `json:"at"`
-	Why     string            `json:"why"`
 	Reason  domain.ReasonCode `json:"reason,omitempty"`
 	// Effect says in words what the decision did to the item it is cited
 	// for: "rescheduled 2026-Q2 -> 2026-Q3", "pushed down BNPL-1 11 -> 12".
@@ -190,8 +171,7 @@ type Decision struct {
 }
 
 func decisionOf(e domain.Event, effect string) Decision {
-	return Decision{Seq: e.Seq, Type: e.Type, Subject: e.Aggregate.ID, Actor: e.Actor.ID,
-		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why, Reason: e.Reason, Effect: effect}
+	return Decision{Citation: projections.CitationOf(e), Subject: e.Aggregate.ID, Reason: e.Reason, Effect: effect}
 }
 
 // placement says where a rank decision put its item: "WAL-4 to the
