@@ -16,6 +16,18 @@ const MaxClockSkew = time.Minute
 // now is the time to use when the command names none. All returned events
 // belong to one product and are to be committed atomically.
 func Decide(s *State, c Command, now time.Time) ([]Event, error) {
+	evs, err := decideCommand(s, c, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkSize(evs); err != nil {
+		return nil, err
+	}
+	return evs, nil
+}
+
+// decideCommand is Decide without the size check.
+func decideCommand(s *State, c Command, now time.Time) ([]Event, error) {
 	if c.Action == nil {
 		return nil, invalid("action", "no decision given")
 	}
@@ -41,14 +53,7 @@ func Decide(s *State, c Command, now time.Time) ([]Event, error) {
 	if _, ok := c.Action.(CreateProduct); !ok && !s.Product.Exists {
 		return nil, notFound("product %q does not exist: create it with \"ledger product create %s --name ... --pm ... --po ...\"", c.Product, c.Product)
 	}
-	evs, err := (&decision{s: s, c: c, at: at}).decide()
-	if err != nil {
-		return nil, err
-	}
-	if err := checkSize(evs); err != nil {
-		return nil, err
-	}
-	return evs, nil
+	return (&decision{s: s, c: c, at: at}).decide()
 }
 
 // decide dispatches on the action.

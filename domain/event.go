@@ -71,6 +71,9 @@ type Event struct {
 	CommandID  string     `json:"commandId"`
 
 	Seq uint64 `json:"-"`
+	// Stored is what the stream says about the event, when it was read
+	// from one; never part of the envelope.
+	Stored *Stored `json:"-"`
 }
 
 // Subject is the NATS subject the event is stored under:

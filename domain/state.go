@@ -112,6 +112,10 @@ type State struct {
 	// the earliest time it may carry.
 	LastSeq uint64
 	LastAt  time.Time
+	// Signed is true once the product has an event validly signed by the
+	// ledger: from then on the validating fold (Gate) requires a
+	// signature on every event.
+	Signed bool
 }
 
 // NewState returns the empty state of a product that has no events yet.
@@ -154,6 +158,9 @@ func (s *State) Apply(e Event) {
 		return
 	}
 	if _, unknown := e.Data.(Unknown); unknown || e.Data == nil {
+		return
+	}
+	if _, q := e.Data.(Quarantined); q {
 		return
 	}
 	if e.OccurredAt.After(s.LastAt) {

@@ -17,7 +17,7 @@ import (
 // version (and `go test ./domain -update` for testdata/state.json):
 // RestoreState refuses any other, so an old snapshot is replayed, never
 // misread.
-const StateVersion = "writestate/1"
+const StateVersion = "writestate/2"
 
 // stateEnvelope is a write-state snapshot: the encoded state and what it
 // claims to be, so that a snapshot from another version, another product
@@ -42,6 +42,7 @@ type stateBody struct {
 	Commands commandsBody  `json:"commands"`
 	LastSeq  uint64        `json:"lastSeq"`
 	LastAt   time.Time     `json:"lastAt"`
+	Signed   bool          `json:"signed,omitempty"`
 }
 
 type productBody struct {
@@ -92,7 +93,7 @@ type commandsBody struct {
 func (s *State) MarshalSnapshot() ([]byte, error) {
 	body := stateBody{
 		Product: productBody{ID: s.Product.ID, Name: s.Product.Name, Exists: s.Product.Exists, Roles: map[string][]Role{}},
-		LastSeq: s.LastSeq, LastAt: s.LastAt.UTC(),
+		LastSeq: s.LastSeq, LastAt: s.LastAt.UTC(), Signed: s.Signed,
 		Commands: commandsBody{Limit: s.commands.limit, Count: len(s.commands.ring)},
 	}
 	for a := range s.Product.Roles {
@@ -205,6 +206,6 @@ func RestoreState(product string, data []byte, commandLimit int) (*State, error)
 		return nil, fmt.Errorf("write-state snapshot is inconsistent: its command log does not hold %d distinct ids", n)
 	}
 	s.commands.setLimit(limit)
-	s.LastSeq, s.LastAt = body.LastSeq, body.LastAt
+	s.LastSeq, s.LastAt, s.Signed = body.LastSeq, body.LastAt, body.Signed
 	return s, nil
 }

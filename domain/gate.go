@@ -1,0 +1,417 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Stored is what the stream says about an event beside its envelope: the
+// subject it was stored under, the stream's own timestamp, the exact
+// bytes, and the headers the ledger writes (its signature, and the
+// product's previous sequence as the writer saw it). The event store fills
+// it in when it reads; it is never part of the envelope.
+type Stored struct {
+	Subject string
+	Time    time.Time
+	Data    []byte
+	// Sig is the ledger's signature of SignedMessage(Subject, Data); nil
+	// when the event carries none.
+	Sig []byte
+	// Prev is the sequence of the product's previous event when the writer
+	// appended this one; HasPrev is false for events written before the
+	// ledger recorded it.
+	Prev    uint64
+	HasPrev bool
+}
+
+// SignedMessage is what the ledger signs for an event: a domain separator,
+// the subject and the exact stored bytes, so that a signature can be moved
+// neither to another subject nor to other bytes.
+func SignedMessage(subject string, data []byte) []byte {
+	msg := make([]byte, 0, len(signPrefix)+len(subject)+1+len(data))
+	msg = append(msg, signPrefix...)
+	msg = append(msg, subject...)
+	msg = append(msg, '\n')
+	return append(msg, data...)
+}
+
+const signPrefix = "decisionledger event v1\n"
+
+// Quarantined replaces the payload of an event that no rule allowed: it
+// stays in the stream and in the log, with its reason, and no projection
+// or write model applies it.
+type Quarantined struct {
+	Reason string
+	// Original is the payload as read, nil when it could not be read.
+	Original Payload
+}
+
+// EventType implements Payload; a quarantined event has no type of its own.
+func (Quarantined) EventType() string { return "" }
+
+// MarshalJSON writes the original payload, so that the log shows the
+// event as it is stored.
+func (q Quarantined) MarshalJSON() ([]byte, error) {
+	if q.Original == nil {
+		return []byte("null"), nil
+	}
+	return json.Marshal(q.Original)
+}
+
+// QuarantineReason returns why an event was quarantined, and whether it was.
+func QuarantineReason(e Event) (string, bool) {
+	q, ok := e.Data.(Quarantined)
+	return q.Reason, ok
+}
+
+// Gap is a hole in a product's history: the event at Seq says the
+// product's previous event was at Prev, but the last one read was at
+// After. The events in between were deleted or lost.
+type Gap struct {
+	After uint64 `json:"after"`
+	Prev  uint64 `json:"prev"`
+	Seq   uint64 `json:"seq"`
+}
+
+// String says what is missing.
+func (g Gap) String() string {
+	return fmt.Sprintf("the product's history has a gap: the event at sequence %d follows sequence %d, but the last event read was at %d: events up to %d are missing (deleted or lost)", g.Seq, g.Prev, g.After, g.Prev)
+}
+
+// Gate is the validating fold's door: every event read from the stream
+// passes it before a write model or projection applies it. It re-checks
+// each event against the rules of its moment, on the state the events
+// before it built: the subject, product and aggregate agree; the
+// signature is valid where the ledger signs; business time neither goes
+// backwards nor runs ahead of the stream's own clock; and the decision is
+// exactly what the rules decide for that actor at that time (Decide, run
+// again on the event's own decision). An event that fails is quarantined:
+// returned with a Quarantined payload, never applied. The same stream
+// gives the same verdicts everywhere. Not safe for concurrent use.
+type Gate struct {
+	st *State
+	// verify checks a signature; nil when no verifier key is known (then
+	// signatures are not checked).
+	verify func(msg, sig []byte) bool
+	// pending holds the first events of a decision whose other events
+	// (the rest of its atomic batch) have not been read yet; need is how
+	// many the decision has.
+	pending []Event
+	need    int
+	gaps    []Gap
+	// runCmd and runLen are the command id of the last event folded and
+	// how many events in a row carried it.
+	runCmd string
+	runLen int
+}
+
+// NewGate returns a gate that folds what it admits into st. verify, when
+// not nil, checks an event's signature: once a product has a validly
+// signed event, every later event must be signed too.
+func NewGate(st *State, verify func(msg, sig []byte) bool) *Gate {
+	return &Gate{st: st, verify: verify}
+}
+
+// State is the state the gate folds into.
+func (g *Gate) State() *State { return g.st }
+
+// Gaps returns the holes found in the product's history, in order.
+func (g *Gate) Gaps() []Gap { return g.gaps }
+
+// Pending reports how many events of an incomplete decision wait for the
+// rest of it.
+func (g *Gate) Pending() int { return len(g.pending) }
+
+// Trust folds an event this process decided and stored itself, without
+// checking it again.
+func (g *Gate) Trust(e Event) {
+	if e.Stored != nil && e.Stored.Sig != nil && g.verify != nil {
+		g.st.Signed = true
+	}
+	g.apply(e)
+}
+
+// Admit takes the next event of the product in stream order and returns
+// the events to apply now, in order: admitted ones as they are,
+// quarantined ones with a Quarantined payload, events this version cannot
+// read unchanged. It returns none while a decision's events are still
+// arriving. Every returned event has been folded into the gate's state
+// (quarantined and unreadable ones only advance its position).
+func (g *Gate) Admit(e Event) []Event {
+	if e.Seq != 0 && e.Seq <= g.st.LastSeq && len(g.pending) == 0 {
+		return nil // redelivered
+	}
+	g.checkChain(e)
+	if _, unknown := e.Data.(Unknown); unknown || e.Data == nil {
+		out := g.flushIncomplete()
+		g.apply(e)
+		return append(out, e)
+	}
+	if reason := g.checkEnvelope(e); reason != "" {
+		out := g.flushIncomplete()
+		return append(out, g.quarantine(e, reason))
+	}
+	if len(g.pending) > 0 {
+		if e.CommandID == g.pending[0].CommandID {
+			g.pending = append(g.pending, e)
+			if len(g.pending) < g.need {
+				return nil
+			}
+			group := g.pending
+			g.pending, g.need = nil, 0
+			return g.decideGroup(group)
+		}
+		out := g.flushIncomplete()
+		return append(out, g.Admit(e)...)
+	}
+	return g.decideGroup([]Event{e})
+}
+
+// checkChain records a gap when the writer's previous sequence for the
+// product lies beyond the last event read.
+func (g *Gate) checkChain(e Event) {
+	if e.Stored == nil || !e.Stored.HasPrev {
+		return
+	}
+	last := g.st.LastSeq
+	if len(g.pending) > 0 {
+		last = g.pending[len(g.pending)-1].Seq
+	}
+	if e.Stored.Prev > last {
+		g.gaps = append(g.gaps, Gap{After: last, Prev: e.Stored.Prev, Seq: e.Seq})
+	}
+}
+
+// checkEnvelope checks what one event says about itself.
+func (g *Gate) checkEnvelope(e Event) string {
+	if e.Product != g.st.Product.ID {
+		return fmt.Sprintf("the envelope names product %q, not %q", e.Product, g.st.Product.ID)
+	}
+	if err := CheckID("product", e.Product); err != nil {
+		return err.Error()
+	}
+	if !e.Aggregate.Kind.valid() {
+		return fmt.Sprintf("unknown aggregate kind %q", e.Aggregate.Kind)
+	}
+	if err := CheckID("aggregate", e.Aggregate.ID); err != nil {
+		return err.Error()
+	}
+	if st := e.Stored; st != nil {
+		if st.Subject != "" && st.Subject != e.Subject() {
+			return fmt.Sprintf("stored under %s, but the envelope says %s", st.Subject, e.Subject())
+		}
+		if !st.Time.IsZero() && e.OccurredAt.After(st.Time.Add(MaxClockSkew)) {
+			return fmt.Sprintf("dated %s, after the stream stored it (%s)", e.OccurredAt.UTC().Format(time.RFC3339), st.Time.UTC().Format(time.RFC3339))
+		}
+		if len(st.Data) > MaxEventBytes {
+			return fmt.Sprintf("%d bytes: over the limit of %d", len(st.Data), MaxEventBytes)
+		}
+	}
+	if g.verify != nil {
+		switch {
+		case e.Stored != nil && e.Stored.Sig != nil:
+			if !g.verify(SignedMessage(e.Stored.Subject, e.Stored.Data), e.Stored.Sig) {
+				return "its signature is not the ledger's"
+			}
+			g.st.Signed = true
+		case g.st.Signed:
+			return "it is not signed, though the ledger signs every event of this product"
+		}
+	}
+	return ""
+}
+
+func (k AggregateKind) valid() bool {
+	return k == KindProduct || k == KindRoadmap || k == KindItem || k == KindRequest
+}
+
+// decideGroup runs the rules again for the decision that starts the group
+// and admits its events when they are exactly what the rules decide.
+func (g *Gate) decideGroup(group []Event) []Event {
+	first := group[0]
+	c, ok := commandOf(first, group)
+	if !ok {
+		return append([]Event{g.quarantine(first, fmt.Sprintf("a %s cannot start a decision", first.Type))}, g.readmit(group[1:])...)
+	}
+	want, err := decideAgain(g.st, c)
+	if err != nil {
+		return append([]Event{g.quarantine(first, "no rule allowed it: "+err.Error())}, g.readmit(group[1:])...)
+	}
+	if len(want) > len(group) {
+		// The rest of the atomic batch follows.
+		g.pending, g.need = group, len(want)
+		return nil
+	}
+	if len(want) < len(group) {
+		rest := group[len(want):]
+		return append(g.decideGroup(group[:len(want)]), g.readmit(rest)...)
+	}
+	// A decision's events are numbered from its first; a decision the
+	// rules see as two (a PO handover: a revocation, then an assignment)
+	// goes on numbering where the first left off.
+	offset := 0
+	if g.runCmd == first.CommandID {
+		offset = g.runLen
+	}
+	for i := range want {
+		want[i].ID = EventID(want[i].Product, want[i].CommandID, want[i].OccurredAt, offset+i)
+		if reason := differs(want[i], group[i]); reason != "" {
+			return append([]Event{g.quarantine(first, "it is not what the rules decide: "+reason)}, g.readmit(group[1:])...)
+		}
+	}
+	for _, e := range group {
+		g.apply(e)
+	}
+	return group
+}
+
+// apply folds an admitted or quarantined event and counts the run of
+// events that share its command id.
+func (g *Gate) apply(e Event) {
+	if e.CommandID != "" && e.CommandID == g.runCmd {
+		g.runLen++
+	} else {
+		g.runCmd, g.runLen = e.CommandID, 1
+	}
+	g.st.Apply(e)
+}
+
+// readmit passes events again through the gate, one by one.
+func (g *Gate) readmit(evs []Event) []Event {
+	var out []Event
+	for _, e := range evs {
+		out = append(out, g.Admit(e)...)
+	}
+	return out
+}
+
+// flushIncomplete quarantines the first event of a decision whose other
+// events never came, and readmits the rest.
+func (g *Gate) flushIncomplete() []Event {
+	if len(g.pending) == 0 {
+		return nil
+	}
+	group := g.pending
+	g.pending, g.need = nil, 0
+	out := []Event{g.quarantine(group[0], fmt.Sprintf("its decision has more events than the %d stored with it", len(group)))}
+	return append(out, g.readmit(group[1:])...)
+}
+
+func (g *Gate) quarantine(e Event, reason string) Event {
+	q := Quarantined{Reason: reason}
+	if _, unknown := e.Data.(Unknown); !unknown {
+		q.Original = e.Data
+	}
+	e.Data = q
+	g.apply(e)
+	return e
+}
+
+// decideAgain runs Decide for a command rebuilt from stored events, with
+// the event's own time as now (the future is checked against the
+// stream's clock instead), without the size check the stored bytes
+// already passed.
+func decideAgain(s *State, c Command) ([]Event, error) {
+	return decideCommand(s, c, c.At)
+}
+
+// commandOf rebuilds the command whose decision starts with first; the
+// rest of its group supplies what only a later event records (the title
+// and roadmap of an item a request was accepted into).
+func commandOf(first Event, group []Event) (Command, bool) {
+	c := Command{ID: first.CommandID, Product: first.Product, Actor: first.Actor.ID, At: first.OccurredAt, Why: first.Why}
+	id := first.Aggregate.ID
+	switch p := first.Data.(type) {
+	case ProductCreated:
+		c.Action = CreateProduct{Name: p.Name, PM: p.PM, PO: p.PO}
+	case RoleAssigned:
+		c.Action = AssignRole{Actor: p.Actor, Role: p.Role}
+	case RoleRevoked:
+		c.Action = RevokeRole{Actor: p.Actor, Role: p.Role}
+		// A PO handover revokes the old PO and assigns the new one in one
+		// decision: the assignment is the action.
+		if len(group) > 1 {
+			if a, ok := group[len(group)-1].Data.(RoleAssigned); ok && a.Role == RolePO && p.Role == RolePO {
+				c.Action = AssignRole{Actor: a.Actor, Role: a.Role}
+			}
+		}
+	case VisionStated:
+		c.Action = StateVision{Vision: p.Vision, Metrics: p.Metrics}
+	case ProductGoalSet:
+		c.Action = SetGoal{Goal: p.Goal}
+	case RoadmapItemPlanned:
+		c.Action = PlanRoadmapItem{ID: id, Title: p.Title, Objective: p.Objective, Period: p.Period}
+	case RoadmapItemRescheduled:
+		c.Action = RescheduleRoadmapItem{ID: id, Period: p.To}
+	case RoadmapItemRanked:
+		c.Action = RankRoadmapItem{ID: id, Position: p.Position}
+	case RoadmapItemDropped:
+		c.Action = DropRoadmapItem{ID: id}
+	case BacklogItemAdded:
+		c.Action = AddItem{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail, Epic: p.Epic, Roadmap: p.Roadmap}
+	case BacklogItemRefined:
+		c.Action = RefineItem{ID: id, Title: p.Title, Detail: p.Detail, Roadmap: p.Roadmap}
+	case BacklogItemRanked:
+		c.Action = RankItem{ID: id, Position: p.Position, Score: p.Score}
+	case BacklogItemRemoved:
+		c.Action = RemoveItem{ID: id}
+	case BacklogItemEstimated:
+		c.Action = EstimateItem{ID: id, Points: p.Points}
+	case WorkStarted:
+		c.Action = StartWork{ID: id}
+	case WorkDelivered:
+		c.Action = DeliverWork{ID: id, Release: p.Release}
+	case RequestSubmitted:
+		c.Action = SubmitRequest{ID: id, Title: p.Title, Detail: p.Detail, BusinessCase: p.BusinessCase, Repeats: p.Repeats}
+	case RequestAccepted:
+		a := AcceptRequest{ID: id, Item: p.Item}
+		for _, e := range group[1:] {
+			if added, ok := e.Data.(BacklogItemAdded); ok && e.Aggregate.ID == p.Item && added.Request == id {
+				a.Title, a.Roadmap = added.Title, added.Roadmap
+			}
+		}
+		c.Action = a
+	case RequestRejected:
+		c.Action = RejectRequest{ID: id, Reason: first.Reason}
+	case RequestDeferred:
+		c.Action = DeferRequest{ID: id, Until: p.Until}
+	case RequestWithdrawn:
+		c.Action = WithdrawRequest{ID: id}
+	default:
+		return Command{}, false
+	}
+	return c, true
+}
+
+// differs says how a stored event differs from the one the rules decide,
+// or "" when it does not.
+func differs(want, got Event) string {
+	switch {
+	case want.Type != got.Type:
+		return fmt.Sprintf("a %s, not a %s", want.Type, got.Type)
+	case want.ID != got.ID:
+		return fmt.Sprintf("event id %s, not %s", want.ID, got.ID)
+	case want.Schema != got.Schema:
+		return fmt.Sprintf("schema %d, not %d", want.Schema, got.Schema)
+	case want.Aggregate != got.Aggregate:
+		return fmt.Sprintf("about %s %s, not %s %s", want.Aggregate.Kind, want.Aggregate.ID, got.Aggregate.Kind, got.Aggregate.ID)
+	case want.Actor != got.Actor:
+		return fmt.Sprintf("%s acts as %q, not %q", got.Actor.ID, want.Actor.Role, got.Actor.Role)
+	case !want.OccurredAt.Equal(got.OccurredAt):
+		return fmt.Sprintf("dated %s, not %s", want.OccurredAt.Format(time.RFC3339Nano), got.OccurredAt.Format(time.RFC3339Nano))
+	case want.Why != got.Why:
+		return "another why"
+	case want.Reason != got.Reason:
+		return fmt.Sprintf("reason %q, not %q", want.Reason, got.Reason)
+	case want.CommandID != got.CommandID:
+		return "another command id"
+	}
+	a, err1 := json.Marshal(want.Data)
+	b, err2 := json.Marshal(got.Data)
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		return fmt.Sprintf("data %s, not %s", a, b)
+	}
+	return ""
+}

@@ -1,0 +1,194 @@
+package domain_test
+
+import (
+	"crypto/ed25519"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/demo"
+	. "github.com/decisionledger/ledger/domain"
+)
+
+// history decides the demo's commands one after the other, as the
+// handler does, and returns the events as the stream would give them
+// back: with sequences, subjects, the stream's clock and exact bytes.
+func history(t *testing.T, sign ed25519.PrivateKey) []Event {
+	t.Helper()
+	st := NewState(demo.Product)
+	var out []Event
+	for _, c := range demo.Commands(demo.Product) {
+		evs, err := Decide(st, c, c.At.Add(time.Minute))
+		require.NoError(t, err, c.ID)
+		for _, e := range evs {
+			e.Seq = uint64(len(out) + 1)
+			e.Stored = stored(t, e, sign)
+			st.Apply(e)
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func stored(t *testing.T, e Event, sign ed25519.PrivateKey) *Stored {
+	t.Helper()
+	b, err := Encode(e)
+	require.NoError(t, err)
+	s := &Stored{Subject: e.Subject(), Time: e.OccurredAt.Add(time.Second), Data: b}
+	if sign != nil {
+		s.Sig = ed25519.Sign(sign, SignedMessage(s.Subject, b))
+	}
+	return s
+}
+
+// through passes events through a fresh gate and returns what it admitted
+// and what it quarantined (by sequence, with the reason).
+func through(g *Gate, evs []Event) (admitted []Event, quarantined map[uint64]string) {
+	quarantined = map[uint64]string{}
+	for _, e := range evs {
+		for _, a := range g.Admit(e) {
+			if r, q := QuarantineReason(a); q {
+				quarantined[a.Seq] = r
+				continue
+			}
+			admitted = append(admitted, a)
+		}
+	}
+	return admitted, quarantined
+}
+
+func TestGateAdmitsEveryDecisionTheRulesTook(t *testing.T) {
+	evs := history(t, nil)
+	g := NewGate(NewState(demo.Product), nil)
+	admitted, quarantined := through(g, evs)
+	assert.Empty(t, quarantined)
+	assert.Len(t, admitted, len(evs))
+	assert.Zero(t, g.Pending())
+
+	direct := NewState(demo.Product)
+	for _, e := range evs {
+		direct.Apply(e)
+	}
+	a, err := g.State().MarshalSnapshot()
+	require.NoError(t, err)
+	b, err := direct.MarshalSnapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(b), string(a), "the gate folds what a plain fold folds")
+}
+
+// forge builds an event as an attacker on the stream would: well formed,
+// with a subject that matches, placed after the history.
+func forge(t *testing.T, after []Event, actor Actor, agg Aggregate, data Payload, at time.Time, mutate ...func(*Event)) Event {
+	t.Helper()
+	last := after[len(after)-1]
+	e := Event{ID: EventID(demo.Product, "forged-"+data.EventType(), at, 0), Type: data.EventType(), Schema: SchemaV1,
+		Product: demo.Product, Aggregate: agg, Actor: actor, OccurredAt: at, Why: "trust me", Data: data,
+		CommandID: "forged-" + data.EventType(), Seq: last.Seq + 1}
+	for _, m := range mutate {
+		m(&e)
+	}
+	e.Stored = stored(t, e, nil)
+	e.Stored.Time = last.OccurredAt.Add(2 * time.Hour) // the stream's clock
+	return e
+}
+
+func TestGateQuarantinesWhatNoRuleAllowed(t *testing.T) {
+	evs := history(t, nil)
+	last := evs[len(evs)-1]
+	at := last.OccurredAt.Add(time.Hour)
+	product := Aggregate{Kind: KindProduct, ID: demo.Product}
+	tests := []struct {
+		name   string
+		forged Event
+		reason string
+	}{
+		{"ErrRoleWithoutAuthority", forge(t, evs, Actor{ID: "carl", Role: RolePM}, product, RoleAssigned{Actor: "carl", Role: RolePO}, at), "no rule allowed it"},
+		{"ErrProductTakeover", forge(t, evs, Actor{ID: "mallory", Role: RolePM}, product, ProductCreated{Name: "Mine", PM: "mallory", PO: "mallory"}, at), "no rule allowed it"},
+		{"ErrRankWithoutRole", forge(t, evs, Actor{ID: "mallory", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at), "no rule allowed it"},
+		{"ErrRankInAnotherRole", forge(t, evs, Actor{ID: "pam", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at), "no rule allowed it"},
+		{"ErrFutureDate", forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}},
+			time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC), func(e *Event) {}), "after the stream stored it"},
+		{"ErrTimeBackwards", forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, last.OccurredAt.Add(-time.Hour)), "earlier than the product's latest event"},
+		{"ErrOtherProduct", forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at,
+			func(e *Event) { e.Product = "other" }), "names product"},
+		{"ErrIDNotTheRules", forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at,
+			func(e *Event) { e.ID = "01JFORGEDFORGEDFORGEDFORGE" }), "event id"},
+		{"ErrWhyMissing", forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at,
+			func(e *Event) { e.Why = "" }), "why is required"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			// The subject is the one the envelope names, unless the test
+			// moved the envelope to another product after storing.
+			g := NewGate(NewState(demo.Product), nil)
+			_, q := through(g, append(append([]Event(nil), evs...), tc.forged))
+			require.Contains(t, q, tc.forged.Seq)
+			assert.Contains(t, q[tc.forged.Seq], tc.reason)
+			assert.Len(t, q, 1)
+			_, recorded := g.State().Recorded(tc.forged.CommandID)
+			assert.False(t, recorded, "a quarantined command id is not taken as recorded")
+			assert.Equal(t, tc.forged.Seq, g.State().LastSeq, "the position moves on")
+			assert.Equal(t, last.OccurredAt, g.State().LastAt, "business time is not moved by a forgery")
+		})
+	}
+}
+
+func TestGateSubjectMustMatch(t *testing.T) {
+	evs := history(t, nil)
+	e := evs[5]
+	e.Stored = &Stored{Subject: "ledger.other.item.X", Time: e.OccurredAt, Data: e.Stored.Data}
+	g := NewGate(NewState(demo.Product), nil)
+	_, q := through(g, append(append([]Event(nil), evs[:5]...), e))
+	assert.Contains(t, q[e.Seq], "stored under ledger.other.item.X")
+}
+
+func TestGateSignatures(t *testing.T) {
+	pub, priv, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	verify := func(msg, sig []byte) bool { return ed25519.Verify(pub, msg, sig) }
+	evs := history(t, priv)
+
+	g := NewGate(NewState(demo.Product), verify)
+	_, q := through(g, evs)
+	assert.Empty(t, q, "every signed event passes")
+	assert.True(t, g.State().Signed)
+
+	// An unsigned event after signed ones, and one with another key's
+	// signature, are quarantined even when the rules would allow them.
+	last := evs[len(evs)-1]
+	next := forge(t, evs, Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, last.OccurredAt.Add(time.Hour))
+	_, other, err := ed25519.GenerateKey(nil)
+	require.NoError(t, err)
+	bad := next
+	bad.Stored = &Stored{Subject: next.Stored.Subject, Time: next.Stored.Time, Data: next.Stored.Data,
+		Sig: ed25519.Sign(other, SignedMessage(next.Stored.Subject, next.Stored.Data))}
+	for name, e := range map[string]Event{"unsigned": next, "foreign signature": bad} {
+		g := NewGate(NewState(demo.Product), verify)
+		_, q := through(g, append(append([]Event(nil), evs...), e))
+		assert.Len(t, q, 1, name)
+		assert.True(t, strings.Contains(q[e.Seq], "signed") || strings.Contains(q[e.Seq], "signature"), q[e.Seq])
+	}
+	// Signed by the ledger, it is admitted.
+	good := next
+	good.Stored = stored(t, next, priv)
+	good.Stored.Time = next.Stored.Time
+	_, q = through(NewGate(NewState(demo.Product), verify), append(append([]Event(nil), evs...), good))
+	assert.Empty(t, q)
+}
+
+func TestGateFindsGaps(t *testing.T) {
+	evs := history(t, nil)
+	for i := range evs {
+		evs[i].Stored.HasPrev, evs[i].Stored.Prev = true, evs[i].Seq-1
+	}
+	g := NewGate(NewState(demo.Product), nil)
+	hole := append(append([]Event(nil), evs[:40]...), evs[42:]...)
+	_, q := through(g, hole)
+	require.Len(t, g.Gaps(), 1)
+	assert.Equal(t, Gap{After: 40, Prev: 42, Seq: 43}, g.Gaps()[0])
+	assert.Contains(t, g.Gaps()[0].String(), "missing")
+	_ = q
+}
