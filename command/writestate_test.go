@@ -269,7 +269,7 @@ func TestUnusableWriteStateSnapshotIsReplayed(t *testing.T) {
 		msg  string
 	}{
 		{"ErrGarbage", info, []byte("{not json"), "does not decode"},
-		{"ErrVersion", info, bytes.Replace(data, []byte(`"version":"writestate/1"`), []byte(`"version":"writestate/0"`), 1), `version "writestate/0"`},
+		{"ErrVersion", info, bytes.Replace(data, []byte(`"version":"`+domain.StateVersion+`"`), []byte(`"version":"writestate/0"`), 1), `version "writestate/0"`},
 		{"ErrDigest", info, bytes.Replace(data, []byte(`"title":"a"`), []byte(`"title":"x"`), 1), "digest"},
 		{"ErrListedVersion", func() snapshot.Info { i := info; i.Version = "writestate/9"; return i }(), data, `listed as version "writestate/9"`},
 		{"ErrListedSeq", func() snapshot.Info { i := info; i.Seq++; return i }(), data, "at sequence"},

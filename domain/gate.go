@@ -17,8 +17,10 @@ type Stored struct {
 	Time    time.Time
 	Data    []byte
 	// Sig is the ledger's signature of SignedMessage(Subject, Data); nil
-	// when the event carries none.
-	Sig []byte
+	// when the event carries none. SigState says whether the reader could
+	// check it against the ledger's verifier key, and how that went.
+	Sig      []byte
+	SigState SigState
 	// Prev is the sequence of the product's previous event when the writer
 	// appended this one; HasPrev is false for events written before the
 	// ledger recorded it.
@@ -38,6 +40,21 @@ func SignedMessage(subject string, data []byte) []byte {
 }
 
 const signPrefix = "decisionledger event v1\n"
+
+// SigState is what a reader found of an event's signature.
+type SigState int8
+
+// The signature states.
+const (
+	// SigNone: the event carries no signature.
+	SigNone SigState = iota
+	// SigUnchecked: it carries one, but the reader has no verifier key.
+	SigUnchecked
+	// SigValid: the ledger's verifier key accepts it.
+	SigValid
+	// SigInvalid: the verifier key rejects it, or it cannot be read.
+	SigInvalid
+)
 
 // Quarantined replaces the payload of an event that no rule allowed: it
 // stays in the stream and in the log, with its reason, and no projection
@@ -92,9 +109,6 @@ func (g Gap) String() string {
 // gives the same verdicts everywhere. Not safe for concurrent use.
 type Gate struct {
 	st *State
-	// verify checks a signature; nil when no verifier key is known (then
-	// signatures are not checked).
-	verify func(msg, sig []byte) bool
 	// pending holds the first events of a decision whose other events
 	// (the rest of its atomic batch) have not been read yet; need is how
 	// many the decision has.
@@ -107,11 +121,11 @@ type Gate struct {
 	runLen int
 }
 
-// NewGate returns a gate that folds what it admits into st. verify, when
-// not nil, checks an event's signature: once a product has a validly
+// NewGate returns a gate that folds what it admits into st. The reader
+// checks signatures (Stored.SigState); once a product has a validly
 // signed event, every later event must be signed too.
-func NewGate(st *State, verify func(msg, sig []byte) bool) *Gate {
-	return &Gate{st: st, verify: verify}
+func NewGate(st *State) *Gate {
+	return &Gate{st: st}
 }
 
 // State is the state the gate folds into.
@@ -127,7 +141,7 @@ func (g *Gate) Pending() int { return len(g.pending) }
 // Trust folds an event this process decided and stored itself, without
 // checking it again.
 func (g *Gate) Trust(e Event) {
-	if e.Stored != nil && e.Stored.Sig != nil && g.verify != nil {
+	if e.Stored != nil && e.Stored.SigState == SigValid {
 		g.st.Signed = true
 	}
 	g.apply(e)
@@ -209,16 +223,17 @@ func (g *Gate) checkEnvelope(e Event) string {
 			return fmt.Sprintf("%d bytes: over the limit of %d", len(st.Data), MaxEventBytes)
 		}
 	}
-	if g.verify != nil {
-		switch {
-		case e.Stored != nil && e.Stored.Sig != nil:
-			if !g.verify(SignedMessage(e.Stored.Subject, e.Stored.Data), e.Stored.Sig) {
-				return "its signature is not the ledger's"
-			}
-			g.st.Signed = true
-		case g.st.Signed:
-			return "it is not signed, though the ledger signs every event of this product"
-		}
+	sig := SigNone
+	if e.Stored != nil {
+		sig = e.Stored.SigState
+	}
+	switch {
+	case sig == SigInvalid:
+		return "its signature is not the ledger's"
+	case sig == SigValid:
+		g.st.Signed = true
+	case sig == SigNone && g.st.Signed:
+		return "it is not signed, though the ledger signs every event of this product"
 	}
 	return ""
 }

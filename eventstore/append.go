@@ -2,6 +2,7 @@ package eventstore
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"github.com/nats-io/nuid"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/stored"
 )
 
 // Headers every stored event carries besides Nats-Msg-Id; they let the
@@ -60,7 +62,7 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	msgs, err := buildMsgs(events, expect)
+	msgs, err := buildMsgs(events, expect, s.sign)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +112,14 @@ func (s *Store) checkDuplicate(ctx context.Context, e domain.Event, seq uint64) 
 	return nil
 }
 
+// prevInBatch is HeaderPrev of every event of a batch but the first: the
+// message just before it in the stream (an atomic batch is stored in one
+// piece).
+const prevInBatch = "batch"
+
 // buildMsgs validates the events and turns them into messages; the first
 // carries the product's expected last sequence.
-func buildMsgs(events []domain.Event, expect uint64) ([]*nats.Msg, error) {
+func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, error)) ([]*nats.Msg, error) {
 	product := events[0].Product
 	if !validToken(product) {
 		return nil, invalidProduct(product)
@@ -143,6 +150,18 @@ func buildMsgs(events []domain.Event, expect uint64) ([]*nats.Msg, error) {
 		m.Header.Set(jetstream.MsgIDHeader, e.ID)
 		m.Header.Set(HeaderType, e.Type)
 		m.Header.Set(HeaderSchema, strconv.Itoa(e.Schema))
+		if i == 0 {
+			m.Header.Set(stored.HeaderPrev, strconv.FormatUint(expect, 10))
+		} else {
+			m.Header.Set(stored.HeaderPrev, prevInBatch)
+		}
+		if sign != nil {
+			sig, err := sign(domain.SignedMessage(m.Subject, data))
+			if err != nil {
+				return nil, fmt.Errorf("signing event %s: %w", e.ID, err)
+			}
+			m.Header.Set(stored.HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+		}
 		msgs[i] = m
 	}
 	msgs[0].Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))

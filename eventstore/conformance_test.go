@@ -84,8 +84,15 @@ func runConformance(t *testing.T, open func(t *testing.T) (*Store, error)) {
 		for i := range want {
 			want[i].Seq = seqs[i]
 		}
-		got := readAll(t, s, p)
+		got, st := readStored(t, s, p)
 		assert.Equal(t, want, got)
+		// Each event names the product's previous event as its writer saw
+		// it, so a reader notices one that went missing.
+		require.Len(t, st, 4)
+		for i, prev := range []uint64{0, s1[0], s2[0], s2[1]} {
+			assert.True(t, st[i].HasPrev)
+			assert.Equal(t, prev, st[i].Prev, "event %d", i)
+		}
 
 		last, err := s.LastSeq(ctx, p)
 		require.NoError(t, err)

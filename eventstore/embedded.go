@@ -36,7 +36,7 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ns: ns, lock: l, servicePass: servicePass, connClosed: make(chan struct{})}
+	s := &Store{ns: ns, lock: l, servicePass: servicePass, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
 	if opt.Listen != "" {
 		s.clientURL = ns.ClientURL()
 	}

@@ -76,16 +76,34 @@ func openTemp(t testing.TB) *Store {
 	return s
 }
 
-// readAll reads every event of product.
+// readAll reads every event of product, checks what the store says about
+// each beside its envelope, and returns the envelopes.
 func readAll(t testing.TB, s *Store, product string) []domain.Event {
 	t.Helper()
+	es, _ := readStored(t, s, product)
+	return es
+}
+
+// readStored reads every event of product and returns the envelopes and,
+// apart, what the stream says of each.
+func readStored(t testing.TB, s *Store, product string) ([]domain.Event, []*domain.Stored) {
+	t.Helper()
 	var es []domain.Event
+	var st []*domain.Stored
 	_, err := s.Read(testCtx(t), product, 0, func(e domain.Event) error {
+		require.NotNil(t, e.Stored, "seq %d", e.Seq)
+		require.NotEmpty(t, e.Stored.Data)
+		require.False(t, e.Stored.Time.IsZero())
+		if e.Type != "" {
+			require.Equal(t, e.Subject(), e.Stored.Subject)
+		}
+		st = append(st, e.Stored)
+		e.Stored = nil
 		es = append(es, e)
 		return nil
 	})
 	require.NoError(t, err)
-	return es
+	return es, st
 }
 
 // freePorts reserves n distinct TCP ports on 127.0.0.1. They are released

@@ -19,27 +19,28 @@ func decodeWorkers() int { return runtime.GOMAXPROCS(0) - 1 }
 
 // scanEvents is scan with decoding: it delivers, in order, the events of
 // the messages matching filter from start up to end. Decoding (JSON) costs
-// three quarters of a reader's CPU, so with two workers or more a long
+// three quarters of a reader's CPU (and checking signatures, where the
+// store has a verifier key, more), so with two workers or more a long
 // bounded read decodes in parallel: one goroutine receives messages and
 // cuts them into batches, the workers decode the batches, and the
 // caller's goroutine hands the events to fn in stream order. fn is never
 // called concurrently.
 func (s *Store) scanEvents(ctx context.Context, filter string, start position, end uint64, workers int, fn func(domain.Event) error) (uint64, error) {
 	if end == noEnd || workers < 2 || end-start.after < 2*decodeBatch {
-		return s.scan(ctx, filter, start, end, decodeTo(fn))
+		return s.scan(ctx, filter, start, end, s.decodeTo(fn))
 	}
 	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
 	type batch struct {
-		data   [][]byte
+		msgs   []jetstream.Msg
 		seqs   []uint64
 		events []domain.Event
 		ready  chan struct{}
 	}
 	newBatch := func() *batch {
-		return &batch{data: make([][]byte, 0, decodeBatch), seqs: make([]uint64, 0, decodeBatch), ready: make(chan struct{})}
+		return &batch{msgs: make([]jetstream.Msg, 0, decodeBatch), seqs: make([]uint64, 0, decodeBatch), ready: make(chan struct{})}
 	}
 	todo := make(chan *batch, 2*workers)  // to the decoders
 	order := make(chan *batch, 4*workers) // to fn, in stream order
@@ -61,7 +62,7 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 		}
 		cur := newBatch()
 		_, scanErr = s.scan(ctx, filter, start, end, func(m jetstream.Msg, seq uint64) error {
-			cur.data = append(cur.data, m.Data())
+			cur.msgs = append(cur.msgs, m)
 			cur.seqs = append(cur.seqs, seq)
 			if len(cur.seqs) < decodeBatch {
 				return nil
@@ -77,10 +78,12 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 	for range workers {
 		wg.Go(func() {
 			for b := range todo {
-				b.events = make([]domain.Event, len(b.data))
-				for i, d := range b.data {
-					b.events[i], _ = domain.Decode(d) // an unreadable event arrives with an Unknown payload
+				// Decoding and checking signatures run here, in parallel.
+				b.events = make([]domain.Event, len(b.msgs))
+				for i, m := range b.msgs {
+					b.events[i], _ = domain.Decode(m.Data()) // an unreadable event arrives with an Unknown payload
 					b.events[i].Seq = b.seqs[i]
+					b.events[i].Stored = storedOf(m, b.seqs[i], s.verify)
 				}
 				close(b.ready)
 			}

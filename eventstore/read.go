@@ -2,8 +2,10 @@ package eventstore
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,7 +70,7 @@ func (s *Store) Follow(ctx context.Context, product string, after uint64, fn fun
 	if !validToken(product) {
 		return invalidProduct(product)
 	}
-	_, err := s.scan(ctx, domain.ProductSubjects(product), position{after: after}, noEnd, decodeTo(fn))
+	_, err := s.scan(ctx, domain.ProductSubjects(product), position{after: after}, noEnd, s.decodeTo(fn))
 	return err
 }
 
@@ -103,12 +105,46 @@ func (s *Store) streamLastSeq(ctx context.Context) (uint64, error) {
 }
 
 // decodeTo adapts an event callback to a message callback.
-func decodeTo(fn func(domain.Event) error) func(jetstream.Msg, uint64) error {
+func (s *Store) decodeTo(fn func(domain.Event) error) func(jetstream.Msg, uint64) error {
 	return func(m jetstream.Msg, seq uint64) error {
 		e, _ := domain.Decode(m.Data()) // an unreadable event arrives with an Unknown payload
 		e.Seq = seq
+		e.Stored = storedOf(m, seq, s.verify)
 		return fn(e)
 	}
+}
+
+// storedOf is what the stream says about a message beside its bytes: the
+// validating fold checks the envelope against it.
+func storedOf(m jetstream.Msg, seq uint64, verify func(msg, sig []byte) bool) *domain.Stored {
+	st := &domain.Stored{Subject: m.Subject(), Data: m.Data()}
+	if md, err := m.Metadata(); err == nil {
+		st.Time = md.Timestamp
+	}
+	h := m.Headers()
+	switch p := h.Get(stored.HeaderPrev); p {
+	case "":
+	case prevInBatch:
+		st.Prev, st.HasPrev = seq-1, true
+	default:
+		if n, err := strconv.ParseUint(p, 10, 64); err == nil {
+			st.Prev, st.HasPrev = n, true
+		}
+	}
+	if sig := h.Get(stored.HeaderSignature); sig != "" {
+		b, err := base64.StdEncoding.DecodeString(sig)
+		switch {
+		case err != nil:
+			st.Sig, st.SigState = []byte{}, domain.SigInvalid
+		case verify == nil:
+			st.Sig, st.SigState = b, domain.SigUnchecked
+		case verify(domain.SignedMessage(st.Subject, st.Data), b):
+			st.Sig, st.SigState = b, domain.SigValid
+		default:
+			st.Sig, st.SigState = b, domain.SigInvalid
+		}
+	}
+	return st
 }
 
 // scan delivers, in order, the messages matching filter ("" for all) from

@@ -50,6 +50,15 @@ type Options struct {
 	Name string
 	// Debug writes the embedded server's log to stderr.
 	Debug bool
+	// Sign, when set, signs every event the store appends: it returns the
+	// signature of domain.SignedMessage(subject, data) (the audit key's
+	// Ed25519 signature), carried in the Ledger-Signature header.
+	Sign func(msg []byte) ([]byte, error)
+	// Verify, when set, checks the signature of every event read (the
+	// audit verifier key): the validating fold quarantines an event whose
+	// signature it rejects, and, once a product has signed events, one
+	// without. Without it signatures are read but not checked.
+	Verify func(msg, sig []byte) bool
 	// Protect, with Listen, makes the serving process the only writer:
 	// clients of the listener (other ledger commands, the nats CLI) may
 	// read the streams and buckets and call the ledger's service
@@ -67,6 +76,9 @@ type Options struct {
 type Store struct {
 	nc *nats.Conn
 	js jetstream.JetStream
+
+	sign   func([]byte) ([]byte, error) // Options.Sign
+	verify func(msg, sig []byte) bool   // Options.Verify
 
 	ns        *server.Server // the embedded server, nil when connected by URL
 	lock      *dirLock       // the data directory's lock, nil when connected by URL
@@ -114,7 +126,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 // openURL connects to a running server and verifies the stream. hint tells
 // the user what to check when the server cannot be reached.
 func openURL(ctx context.Context, opt Options, url, hint string) (*Store, error) {
-	s := &Store{connClosed: make(chan struct{})}
+	s := &Store{connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
 	timeout := connectTimeout
 	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
 		timeout = max(time.Until(d), 100*time.Millisecond)

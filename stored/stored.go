@@ -23,6 +23,15 @@ const (
 	HeaderType = "Ledger-Type"
 	// HeaderSchema carries the event's schema version.
 	HeaderSchema = "Ledger-Schema"
+	// HeaderPrev carries the sequence of the product's previous event as
+	// the writer saw it (for the first event of a batch), or "batch" (the
+	// message just before it in the stream, for the others): a reader
+	// that finds a different previous event knows events are missing.
+	HeaderPrev = "Ledger-Prev"
+	// HeaderSignature carries the ledger's Ed25519 signature of the event
+	// (domain.SignedMessage of its subject and bytes), base64, when the
+	// ledger signs.
+	HeaderSignature = "Ledger-Signature"
 )
 
 // Kinds of audit record, the last token of their subject in the
