@@ -51,6 +51,7 @@ type Handler struct {
 type product struct {
 	mu    sync.Mutex
 	state *domain.State
+	gate  *domain.Gate // the validating fold over state
 
 	restored     bool   // the snapshot store was asked for a snapshot
 	fromSnapshot bool   // state started from a snapshot, not the first event
@@ -115,7 +116,7 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 		if err == nil {
 			for i := range evs {
 				evs[i].Seq = seqs[i]
-				p.apply(evs[i])
+				p.trust(evs[i])
 			}
 			return Result{Events: evs, FirstSeq: seqs[0]}, nil
 		}
@@ -169,22 +170,52 @@ func (h *Handler) product(id string) *product {
 	return p
 }
 
-// apply folds a stored event of the product into p's state.
-func (p *product) apply(e domain.Event) {
-	p.state.Apply(e)
+// trust folds an event this handler decided and stored itself.
+func (p *product) trust(e domain.Event) {
+	p.gateFor().Trust(e)
 	p.events++
 	p.unsaved++
+}
+
+// admit passes an event read from the stream through the validating
+// fold and returns the events it folded: a forged or otherwise unlawful
+// event only advances the position (it is quarantined), so it can neither
+// grant a role nor block the product.
+func (p *product) admit(e domain.Event) []domain.Event {
+	out := p.gateFor().Admit(e)
+	p.count(out)
+	return out
+}
+
+// flush ends a read that reached the end of the stream.
+func (p *product) flush() {
+	p.count(p.gateFor().Flush())
+}
+
+func (p *product) count(evs []domain.Event) {
+	p.events += uint64(len(evs))
+	p.unsaved += uint64(len(evs))
+}
+
+// gateFor returns the gate over p's current state (restoring a snapshot
+// or forgetting one replaces the state).
+func (p *product) gateFor() *domain.Gate {
+	if p.gate == nil || p.gate.State() != p.state {
+		p.gate = domain.NewGate(p.state)
+	}
+	return p.gate
 }
 
 func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
 	h.restore(ctx, id, p)
 	_, err := h.store.Read(ctx, id, p.state.LastSeq, func(e domain.Event) error {
-		p.apply(e)
+		p.admit(e)
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("read product %q: %w", id, err)
 	}
+	p.flush()
 	return nil
 }
 
@@ -197,15 +228,17 @@ func (h *Handler) changedSince(ctx context.Context, id string, p *product, after
 	}
 	var hit *domain.Event
 	_, err := h.store.Read(ctx, id, after, func(e domain.Event) error {
-		p.apply(e)
-		if hit == nil && touched[e.Aggregate] {
-			e := e
-			hit = &e
+		for _, a := range p.admit(e) {
+			if _, q := domain.QuarantineReason(a); !q && hit == nil && touched[a.Aggregate] {
+				a := a
+				hit = &a
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read product %q: %w", id, err)
 	}
+	p.flush()
 	return hit, nil
 }

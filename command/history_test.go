@@ -78,8 +78,16 @@ func (h *history) removeOpen(id string) {
 // next returns the next event.
 func (h *history) next() domain.Event {
 	if h.n == 0 {
-		return h.event("pam", "", domain.KindProduct, h.product, "",
+		return h.event("pam", domain.RolePM, domain.KindProduct, h.product, "",
 			domain.ProductCreated{Name: "Generated", PM: "pam", PO: "olga"})
+	}
+	// The team and the stakeholder get their roles first, so that every
+	// generated event is one the rules allow (the validating fold checks).
+	switch h.n {
+	case 1:
+		return h.event("pam", domain.RolePM, domain.KindProduct, h.product, "The team", domain.RoleAssigned{Actor: "tom", Role: domain.RoleTeam})
+	case 2:
+		return h.event("pam", domain.RolePM, domain.KindProduct, h.product, "Voice of sales", domain.RoleAssigned{Actor: "sally", Role: domain.RoleStakeholder})
 	}
 	po := func(kind domain.AggregateKind, id, why string, p domain.Payload) domain.Event {
 		return h.event("olga", domain.RolePO, kind, id, why, p)

@@ -112,6 +112,11 @@ func checkRestores(t *testing.T, s *eventstore.Store, product string, cuts []int
 	want := fold(product, evs, limit)
 	ws := s.WriteStates()
 	for _, k := range cuts {
+		// A handler snapshots between decisions, never inside the atomic
+		// batch of one (the validating fold checks a decision whole).
+		for k > 0 && k < len(evs) && evs[k].CommandID == evs[k-1].CommandID {
+			k--
+		}
 		t.Run(fmt.Sprintf("snapshot=%d", k), func(t *testing.T) {
 			putState(t, ws, fold(product, evs[:k], limit), k)
 			cs := &countingStore{Store: s}

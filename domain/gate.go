@@ -154,7 +154,7 @@ func (g *Gate) Trust(e Event) {
 // arriving. Every returned event has been folded into the gate's state
 // (quarantined and unreadable ones only advance its position).
 func (g *Gate) Admit(e Event) []Event {
-	if e.Seq != 0 && e.Seq <= g.st.LastSeq && len(g.pending) == 0 {
+	if e.Seq != 0 && (e.Seq <= g.st.LastSeq || len(g.pending) > 0 && e.Seq <= g.pending[len(g.pending)-1].Seq) {
 		return nil // redelivered
 	}
 	g.checkChain(e)
@@ -301,6 +301,13 @@ func (g *Gate) readmit(evs []Event) []Event {
 	}
 	return out
 }
+
+// Flush ends a read that reached the end of the stream: a decision whose
+// other events never came (they cannot be still on their way, an atomic
+// batch is stored whole) has its first event quarantined and the rest
+// admitted again. A read that stops at a position of its own choosing
+// does not flush.
+func (g *Gate) Flush() []Event { return g.flushIncomplete() }
 
 // flushIncomplete quarantines the first event of a decision whose other
 // events never came, and readmits the rest.
