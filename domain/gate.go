@@ -437,3 +437,79 @@ func differs(want, got Event) string {
 	}
 	return ""
 }
+
+// GateVersion names the encoding of a Gate snapshot; it embeds the
+// write-state version it contains.
+const GateVersion = "gate/1+" + StateVersion
+
+// gateSnapshot is a Gate's state: the state it folds (without command ids,
+// which a gate does not need), the events of a decision still arriving,
+// and the gaps found so far.
+type gateSnapshot struct {
+	Version string            `json:"version"`
+	State   json.RawMessage   `json:"state"`
+	Pending []json.RawMessage `json:"pending,omitempty"`
+	Seqs    []uint64          `json:"seqs,omitempty"`
+	Need    int               `json:"need,omitempty"`
+	RunCmd  string            `json:"runCmd,omitempty"`
+	RunLen  int               `json:"runLen,omitempty"`
+	Gaps    []Gap             `json:"gaps,omitempty"`
+}
+
+// gateCommandLimit is how many command ids a read model's gate keeps: the
+// rules it runs again never look a command id up.
+const gateCommandLimit = 1
+
+// NewReadGate returns a gate for a read model of the product: it keeps no
+// command ids, so that its snapshot stays small.
+func NewReadGate(product string) *Gate {
+	st := NewState(product)
+	st.SetCommandLimit(gateCommandLimit)
+	return NewGate(st)
+}
+
+// MarshalSnapshot writes the gate's state, deterministically.
+func (g *Gate) MarshalSnapshot() ([]byte, error) {
+	st, err := g.st.MarshalSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	s := gateSnapshot{Version: GateVersion, State: st, Need: g.need, RunCmd: g.runCmd, RunLen: g.runLen, Gaps: g.gaps}
+	for _, e := range g.pending {
+		b, err := Encode(e)
+		if err != nil {
+			return nil, err
+		}
+		s.Pending = append(s.Pending, b)
+		s.Seqs = append(s.Seqs, e.Seq)
+	}
+	return json.Marshal(s)
+}
+
+// RestoreGate reads a gate snapshot of a read model of the product.
+func RestoreGate(product string, data []byte) (*Gate, error) {
+	var s gateSnapshot
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("gate snapshot does not decode: %w", err)
+	}
+	if s.Version != GateVersion {
+		return nil, fmt.Errorf("gate snapshot has version %q, this ledger reads %q", s.Version, GateVersion)
+	}
+	st, err := RestoreState(product, s.State, gateCommandLimit)
+	if err != nil {
+		return nil, err
+	}
+	g := &Gate{st: st, need: s.Need, runCmd: s.RunCmd, runLen: s.RunLen, gaps: s.Gaps}
+	if len(s.Seqs) != len(s.Pending) {
+		return nil, fmt.Errorf("gate snapshot is inconsistent: %d pending events, %d sequences", len(s.Pending), len(s.Seqs))
+	}
+	for i, b := range s.Pending {
+		e, err := Decode(b)
+		if err != nil {
+			return nil, fmt.Errorf("gate snapshot: pending event: %w", err)
+		}
+		e.Seq = s.Seqs[i]
+		g.pending = append(g.pending, e)
+	}
+	return g, nil
+}

@@ -76,6 +76,9 @@ type cursor struct {
 	Pos          uint64 `json:"position"`
 	Skipped      int    `json:"skipped,omitempty"`
 	FirstSkipped uint64 `json:"firstSkipped,omitempty"`
+	// Quarantined counts the events the validating fold refused.
+	Quarantined      int    `json:"quarantined,omitempty"`
+	FirstQuarantined uint64 `json:"firstQuarantined,omitempty"`
 }
 
 // admit advances the cursor over e and reports whether e should be folded:
@@ -87,6 +90,13 @@ func (c *cursor) admit(e domain.Event) bool {
 	}
 	if e.Seq > c.Pos {
 		c.Pos = e.Seq
+	}
+	if _, q := e.Data.(domain.Quarantined); q {
+		if c.Quarantined == 0 {
+			c.FirstQuarantined = e.Seq
+		}
+		c.Quarantined++
+		return false
 	}
 	if !known(e.Data) {
 		if c.Skipped == 0 {

@@ -8,7 +8,7 @@ import (
 
 // SetVersion is the version of a Set snapshot; it changes whenever any
 // member's fold does.
-const SetVersion = "set/1+" + BacklogVersion + "+" + RoadmapVersion + "+" + LogVersion + "+" + RequestsVersion
+const SetVersion = "set/2+" + domain.GateVersion + "+" + BacklogVersion + "+" + RoadmapVersion + "+" + LogVersion + "+" + RequestsVersion
 
 // Set holds the four projections of a product and fans every event out to
 // them. The zero value is ready to use; NewSet fills in the members
@@ -19,7 +19,12 @@ type Set struct {
 	Log      *Log
 	Requests *Requests
 
-	cur cursor
+	cur  cursor
+	gate *Gate // the validating fold in front of the members
+	// trust skips the gate: only this package's tests set it, to feed the
+	// folds events that no rule would allow (their robustness is tested
+	// apart from the rules).
+	trust bool
 }
 
 var _ Projection = (*Set)(nil)
@@ -32,19 +37,43 @@ func NewSet() *Set {
 // Version returns SetVersion.
 func (s *Set) Version() string { return SetVersion }
 
-// Apply folds one event into every member.
+// Apply passes one event through the validating fold and folds what it
+// admits into every member.
 func (s *Set) Apply(e domain.Event) {
 	s.init()
-	s.cur.admit(e)
-	s.Backlog.Apply(e)
-	s.Roadmap.Apply(e)
-	s.Log.Apply(e)
-	s.Requests.Apply(e)
+	admitted := []domain.Event{e}
+	if !s.trust {
+		admitted = s.gate.Admit(e)
+	}
+	for _, a := range admitted {
+		s.cur.admit(a)
+		s.Backlog.Apply(a)
+		s.Roadmap.Apply(a)
+		s.Log.Apply(a)
+		s.Requests.Apply(a)
+	}
+}
+
+// Pending reports whether the validating fold holds the first events of a
+// decision whose other events have not been read yet.
+func (s *Set) Pending() bool { return s.gate != nil && s.gate.Pending() }
+
+// Gate returns the validating fold in front of the members.
+func (s *Set) Gate() *Gate {
+	s.init()
+	return s.gate
+}
+
+// Quarantined returns how many events the validating fold refused, and
+// the sequence of the first.
+func (s *Set) Quarantined() (count int, firstSeq uint64) {
+	return s.cur.Quarantined, s.cur.FirstQuarantined
 }
 
 // Reset empties every member.
 func (s *Set) Reset() {
 	s.cur = cursor{}
+	s.gate = NewGate()
 	s.init()
 	s.Backlog.Reset()
 	s.Roadmap.Reset()
@@ -67,6 +96,7 @@ type setSnapshot struct {
 	Roadmap  json.RawMessage `json:"roadmap"`
 	Log      json.RawMessage `json:"log"`
 	Requests json.RawMessage `json:"requests"`
+	Gate     json.RawMessage `json:"gate"`
 }
 
 type snapshotter interface {
@@ -82,7 +112,7 @@ type member struct {
 func (s *Set) members(snap *setSnapshot) []member {
 	s.init()
 	return []member{{&snap.Backlog, s.Backlog}, {&snap.Roadmap, s.Roadmap},
-		{&snap.Log, s.Log}, {&snap.Requests, s.Requests}}
+		{&snap.Log, s.Log}, {&snap.Requests, s.Requests}, {&snap.Gate, s.gate}}
 }
 
 // init fills in members a zero Set lacks, so that it never panics.
@@ -98,6 +128,9 @@ func (s *Set) init() {
 	}
 	if s.Requests == nil {
 		s.Requests = NewRequests()
+	}
+	if s.gate == nil {
+		s.gate = NewGate()
 	}
 }
 
@@ -129,6 +162,6 @@ func (s *Set) UnmarshalSnapshot(data []byte) error {
 	}
 	s.init()
 	s.cur = snap.Cursor
-	*s.Backlog, *s.Roadmap, *s.Log, *s.Requests = *n.Backlog, *n.Roadmap, *n.Log, *n.Requests
+	*s.Backlog, *s.Roadmap, *s.Log, *s.Requests, *s.gate = *n.Backlog, *n.Roadmap, *n.Log, *n.Requests, *n.gate
 	return nil
 }

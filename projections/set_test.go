@@ -59,8 +59,8 @@ func projectionsUnderTest() []struct {
 		{"Roadmap", func() snapshotProjection { return NewRoadmap() }},
 		{"Requests", func() snapshotProjection { return NewRequests() }},
 		{"Log", func() snapshotProjection { return NewLog() }},
-		{"Set", func() snapshotProjection { return NewSet() }},
-		{"ZeroSet", func() snapshotProjection { return &Set{} }},
+		{"Set", func() snapshotProjection { return trustingSet() }},
+		{"ZeroSet", func() snapshotProjection { return &Set{trust: true} }},
 	}
 }
 
@@ -147,7 +147,7 @@ func TestSnapshotErrors(t *testing.T) {
 
 func TestSetFansOut(t *testing.T) {
 	events := story().events
-	s := NewSet()
+	s := trustingSet()
 	applyAll(s, events)
 	assert.Equal(t, uint64(len(events)), s.Position())
 	for _, p := range []Projection{s.Backlog, s.Roadmap, s.Log, s.Requests} {

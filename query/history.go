@@ -2,11 +2,13 @@ package query
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/projections"
 	"github.com/decisionledger/ledger/replay"
 )
 
@@ -63,7 +65,43 @@ func (s *Service) Products(ctx context.Context) (Products, error) {
 type Log struct {
 	Meta
 	// Entries are the events; Meta.Events counts them.
-	Entries []domain.Recorded `json:"entries"`
+	Entries []LogEntry `json:"entries"`
+}
+
+// LogEntry is one stored event of the log: its sequence and envelope
+// and, when the validating fold refused it, why (the log shows every
+// event, the views apply only the admitted ones).
+type LogEntry struct {
+	domain.Recorded
+	Quarantined string `json:"quarantined,omitempty"`
+}
+
+// MarshalJSON writes the recorded event with the quarantine reason.
+func (l LogEntry) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(l.Recorded)
+	if err != nil || l.Quarantined == "" {
+		return b, err
+	}
+	q, err := json.Marshal(l.Quarantined)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(append(b[:len(b)-1:len(b)-1], `,"quarantined":`...), q...), '}'), nil
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (l *LogEntry) UnmarshalJSON(b []byte) error {
+	var q struct {
+		Quarantined string `json:"quarantined"`
+	}
+	if err := json.Unmarshal(b, &q); err != nil {
+		return err
+	}
+	if err := l.Recorded.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	l.Quarantined = q.Quarantined
+	return nil
 }
 
 // errStop ends a read early.
@@ -72,14 +110,27 @@ var errStop = errors.New("stop")
 // Log returns the product's events up to pos. An event this version
 // cannot read is listed as it is and counted in Skipped.
 func (s *Service) Log(ctx context.Context, product string, pos Position) (Log, error) {
-	out := Log{Entries: []domain.Recorded{}}
+	out := Log{Entries: []LogEntry{}}
 	var last domain.Event
+	// The log shows every event, and marks those the validating fold
+	// refuses, with the same verdicts as every view.
+	gate := projections.NewGate()
+	at := map[uint64]int{}
+	mark := func(evs []domain.Event) {
+		for _, a := range evs {
+			if r, q := domain.QuarantineReason(a); q {
+				out.Entries[at[a.Seq]].Quarantined = r
+			}
+		}
+	}
 	_, err := s.src.Read(ctx, product, 0, func(e domain.Event) error {
-		if pos.Past(e) {
+		if pos.Past(e) && !gate.Pending() {
 			return errStop
 		}
 		last = e
-		out.Entries = append(out.Entries, domain.Recorded{Seq: e.Seq, Event: e})
+		at[e.Seq] = len(out.Entries)
+		out.Entries = append(out.Entries, LogEntry{Recorded: domain.Recorded{Seq: e.Seq, Event: e}})
+		mark(gate.Admit(e))
 		if _, ok := e.Data.(domain.Unknown); ok {
 			out.Skipped++
 			if out.FirstSkipped == 0 {
@@ -90,6 +141,9 @@ func (s *Service) Log(ctx context.Context, product string, pos Position) (Log, e
 	})
 	if err != nil && !errors.Is(err, errStop) {
 		return Log{}, fmt.Errorf("read product %q: %w", product, err)
+	}
+	if pos.IsLatest() {
+		mark(gate.Flush())
 	}
 	out.Product, out.Position = product, last.Seq
 	out.Meta.Events = uint64(len(out.Entries))
@@ -103,6 +157,7 @@ func (s *Service) Log(ctx context.Context, product string, pos Position) (Log, e
 	if out.Skipped > 0 {
 		out.Warnings = append(out.Warnings, fmt.Sprintf("%d event(s) this version cannot read (first at sequence %d): shown as they are, skipped by the projections", out.Skipped, out.FirstSkipped))
 	}
+	out.addTrust(gate)
 	return out, nil
 }
 

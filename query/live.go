@@ -203,6 +203,7 @@ func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait
 				if n > 0 {
 					m.Warnings = []string{fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", n, first)}
 				}
+				m.addTrust(lp.set.Gate())
 				fn(lp.set, m)
 				lp.mu.RUnlock()
 				return true

@@ -27,9 +27,35 @@ type Meta struct {
 	Replayed uint64 `json:"replayed"`
 	// Skipped counts events this version cannot read; FirstSkipped is the
 	// sequence of the first.
-	Skipped      int      `json:"skipped"`
-	FirstSkipped uint64   `json:"firstSkipped,omitempty"`
-	Warnings     []string `json:"warnings,omitempty"`
+	Skipped      int    `json:"skipped"`
+	FirstSkipped uint64 `json:"firstSkipped,omitempty"`
+	// Quarantined counts the events the validating fold refused (no rule
+	// allowed them: a forgery, an event published around the ledger);
+	// they are kept in the stream and the log, never applied.
+	// QuarantinedEvents lists the first of them with their reasons.
+	Quarantined       int                      `json:"quarantined"`
+	QuarantinedEvents []projections.Quarantine `json:"quarantinedEvents,omitempty"`
+	// Gaps are holes in the product's history: events that were deleted
+	// or lost.
+	Gaps     []domain.Gap `json:"gaps,omitempty"`
+	Warnings []string     `json:"warnings,omitempty"`
+}
+
+// addTrust adds what the validating fold found to the meta, with a
+// warning line for each kind of finding.
+func (m *Meta) addTrust(g *projections.Gate) {
+	if g == nil {
+		return
+	}
+	m.Quarantined, m.QuarantinedEvents = g.Quarantined()
+	if m.Quarantined > 0 {
+		q := m.QuarantinedEvents[0]
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%d event(s) quarantined: no rule allowed them, so they are shown in the log but never applied (first at sequence %d: %s)", m.Quarantined, q.Seq, q.Reason))
+	}
+	m.Gaps = g.Gaps()
+	for _, gap := range m.Gaps {
+		m.Warnings = append(m.Warnings, gap.String())
+	}
 }
 
 // Source is what a Service reads: a product's history and the list of
@@ -98,6 +124,7 @@ func (s *Service) Set(ctx context.Context, product string, pos replay.Position) 
 	}
 	n, first := set.Skipped()
 	m, err := s.meta(res, n, first, pos)
+	m.addTrust(set.Gate())
 	return set, m, err
 }
 
@@ -132,6 +159,7 @@ func (s *Service) views(ctx context.Context, product string, pos replay.Position
 		n, first = rn, rf
 	}
 	m, err := s.meta(res, n, first, pos)
+	m.addTrust(v.Gate)
 	return v, m, err
 }
 

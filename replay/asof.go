@@ -172,7 +172,7 @@ func replay(ctx context.Context, src Source, product string, pos Position, p Pro
 			return nil
 		}
 	}
-	err := foldUpTo(ctx, src, product, after, pos, res, check, func(e domain.Event) error {
+	err := foldUpTo(ctx, src, product, after, pos, res, p, check, func(e domain.Event) error {
 		p.Apply(e)
 		return nil
 	})
@@ -185,6 +185,15 @@ func replay(ctx context.Context, src Source, product string, pos Position, p Pro
 	return err
 }
 
+// midDecision reports whether p (a projection behind the validating fold)
+// holds the first events of a decision whose atomic batch goes on: an
+// answer "as of" a sequence inside a decision includes the whole decision,
+// which is never seen in halves.
+func midDecision(p any) bool {
+	q, ok := p.(interface{ Pending() bool })
+	return ok && q.Pending()
+}
+
 // foldUpTo is the fold loop that as-of answers, spans and rebuilds share.
 // It reads the product's events after the sequence after, in stream
 // order, and stops before the first event past pos, or after the event at
@@ -195,14 +204,14 @@ func replay(ctx context.Context, src Source, product string, pos Position, p Pro
 // folded last, read again so that first can check it. Reaching pos is
 // not an error; any other error is returned as Read returned it.
 func foldUpTo(ctx context.Context, src Source, product string, after uint64, pos Position, res *Result,
-	first, apply func(domain.Event) error) error {
+	p any, first, apply func(domain.Event) error) error {
 	_, err := src.Read(ctx, product, after, func(e domain.Event) error {
 		if first != nil {
 			f := first
 			first = nil
 			return f(e)
 		}
-		if pos.Past(e) {
+		if pos.Past(e) && !midDecision(p) {
 			return errStop
 		}
 		res.Seq = e.Seq
@@ -215,7 +224,7 @@ func foldUpTo(ctx context.Context, src Source, product string, after uint64, pos
 		if err := apply(e); err != nil {
 			return err
 		}
-		if pos.Seq != 0 && e.Seq >= pos.Seq {
+		if pos.Seq != 0 && e.Seq >= pos.Seq && !midDecision(p) {
 			return errStop
 		}
 		return nil

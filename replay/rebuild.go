@@ -61,7 +61,7 @@ func Rebuild(ctx context.Context, src Source, product string, pos Position, opt 
 			snapErrs = append(snapErrs, err)
 		}
 	}
-	err := foldUpTo(ctx, src, product, 0, pos, &out.Result, nil, func(e domain.Event) error {
+	err := foldUpTo(ctx, src, product, 0, pos, &out.Result, set, nil, func(e domain.Event) error {
 		set.Apply(e)
 		if sn != nil {
 			write(sn.MaybeSnapshot(ctx, e))

@@ -59,7 +59,7 @@ func walk(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	to := from
 	to.AsOf = t1
 	to.Warnings = append([]string(nil), from.Warnings...)
-	err = foldUpTo(ctx, src, product, v.Position(), t1, &to, nil, func(e domain.Event) error {
+	err = foldUpTo(ctx, src, product, v.Position(), t1, &to, v, nil, func(e domain.Event) error {
 		sp.steps = append(sp.steps, fold(v, e))
 		return nil
 	})

@@ -11,7 +11,7 @@ import (
 
 // ViewsVersion is the version of a Views snapshot; it embeds the versions
 // of its members, so a change to any of them retires old snapshots.
-const ViewsVersion = "views/1+" + projections.BacklogVersion + "+" +
+const ViewsVersion = "views/2+" + domain.GateVersion + "+" + projections.BacklogVersion + "+" +
 	projections.RoadmapVersion + "+" + projections.RequestsVersion
 
 // Views are the read models whose size follows the number of items and
@@ -23,6 +23,9 @@ type Views struct {
 	Backlog  *projections.Backlog
 	Roadmap  *projections.Roadmap
 	Requests *projections.Requests
+	// Gate is the validating fold in front of the members (shared with
+	// the Set the Views come from).
+	Gate *projections.Gate
 }
 
 var _ Projection = (*Views)(nil)
@@ -30,7 +33,7 @@ var _ Projection = (*Views)(nil)
 // NewViews returns empty Views.
 func NewViews() *Views {
 	return &Views{Backlog: projections.NewBacklog(), Roadmap: projections.NewRoadmap(),
-		Requests: projections.NewRequests()}
+		Requests: projections.NewRequests(), Gate: projections.NewGate()}
 }
 
 // ViewsOf returns Views that share the members of a Set, so that a live
@@ -41,18 +44,26 @@ func ViewsOf(set *projections.Set) *Views {
 	if set.Backlog == nil || set.Roadmap == nil || set.Requests == nil {
 		set.Reset() // a zero Set has no members yet, and no state to lose
 	}
-	return &Views{Backlog: set.Backlog, Roadmap: set.Roadmap, Requests: set.Requests}
+	return &Views{Backlog: set.Backlog, Roadmap: set.Roadmap, Requests: set.Requests, Gate: set.Gate()}
 }
 
-// Apply folds one event into every member.
+// Apply passes one event through the validating fold and folds what it
+// admits into every member.
 func (v *Views) Apply(e domain.Event) {
-	v.Backlog.Apply(e)
-	v.Roadmap.Apply(e)
-	v.Requests.Apply(e)
+	for _, a := range v.Gate.Admit(e) {
+		v.Backlog.Apply(a)
+		v.Roadmap.Apply(a)
+		v.Requests.Apply(a)
+	}
 }
+
+// Pending reports whether the validating fold holds the first events of a
+// decision whose other events have not been read yet.
+func (v *Views) Pending() bool { return v.Gate.Pending() }
 
 // Reset empties every member.
 func (v *Views) Reset() {
+	*v.Gate = *projections.NewGate()
 	v.Backlog.Reset()
 	v.Roadmap.Reset()
 	v.Requests.Reset()
@@ -69,6 +80,7 @@ type viewsSnapshot struct {
 	Backlog  json.RawMessage `json:"backlog"`
 	Roadmap  json.RawMessage `json:"roadmap"`
 	Requests json.RawMessage `json:"requests"`
+	Gate     json.RawMessage `json:"gate"`
 }
 
 // MarshalSnapshot writes every member's state.
@@ -82,6 +94,9 @@ func (v *Views) MarshalSnapshot() ([]byte, error) {
 		return nil, err
 	}
 	if s.Requests, err = v.Requests.MarshalSnapshot(); err != nil {
+		return nil, err
+	}
+	if s.Gate, err = v.Gate.MarshalSnapshot(); err != nil {
 		return nil, err
 	}
 	return json.Marshal(s)
@@ -100,14 +115,14 @@ func (v *Views) UnmarshalSnapshot(data []byte) error {
 	}
 	n := NewViews()
 	if err := errors.Join(n.Backlog.UnmarshalSnapshot(s.Backlog), n.Roadmap.UnmarshalSnapshot(s.Roadmap),
-		n.Requests.UnmarshalSnapshot(s.Requests)); err != nil {
+		n.Requests.UnmarshalSnapshot(s.Requests), n.Gate.UnmarshalSnapshot(s.Gate)); err != nil {
 		return fmt.Errorf("read views snapshot: %w", err)
 	}
 	if n.Backlog.Position() != n.Roadmap.Position() || n.Backlog.Position() != n.Requests.Position() {
 		return fmt.Errorf("views snapshot is inconsistent: its members stand at sequences %d, %d and %d",
 			n.Backlog.Position(), n.Roadmap.Position(), n.Requests.Position())
 	}
-	*v.Backlog, *v.Roadmap, *v.Requests = *n.Backlog, *n.Roadmap, *n.Requests
+	*v.Backlog, *v.Roadmap, *v.Requests, *v.Gate = *n.Backlog, *n.Roadmap, *n.Requests, *n.Gate
 	return nil
 }
 

@@ -41,7 +41,11 @@ func (a *app) logCommand() *cobra.Command {
 			}
 			tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "WHY"}}
 			for _, e := range log.Entries {
-				tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), whyWithReason(e.Event))
+				why := whyWithReason(e.Event)
+				if e.Quarantined != "" {
+					why = "QUARANTINED, never applied: " + e.Quarantined + " — " + why
+				}
+				tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), why)
 			}
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
 				return err

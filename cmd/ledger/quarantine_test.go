@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore"
+)
+
+// TestForgedEventIsQuarantinedEverywhere puts an event into the stream
+// around the rules, as anyone with the data files or a NATS account with
+// publish rights could, and reads the ledger back as a user.
+func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	last, err := s.LastSeq(context.Background(), "checkout")
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 7, 0, 0, 0, 0, time.UTC)
+	f := domain.Event{ID: domain.EventID("checkout", "forged", at, 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
+		Product: "checkout", Aggregate: domain.Aggregate{Kind: domain.KindItem, ID: "B"}, Actor: domain.Actor{ID: "mallory", Role: domain.RolePO},
+		OccurredAt: at, Why: "I am the PO now", Data: domain.BacklogItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, CommandID: "forged"}
+	_, err = s.Append(context.Background(), []domain.Event{f}, last)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	log := c.run("log")
+	require.NoError(t, log.err)
+	assert.Contains(t, log.stdout, "QUARANTINED")
+	assert.Contains(t, log.stderr, "1 event(s) quarantined")
+
+	var b struct {
+		Quarantined int `json:"quarantined"`
+		Items       []struct {
+			ID string `json:"id"`
+		} `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "backlog", "--json")), &b))
+	assert.Equal(t, 1, b.Quarantined)
+	assert.Equal(t, "A", b.Items[0].ID, "the forged rank moved nothing")
+	assert.NotContains(t, c.ok("why", "B"), "mallory")
+	var line struct {
+		Quarantined string `json:"quarantined"`
+	}
+	lines := strings.Split(strings.TrimSpace(c.ok("log", "--json")), "\n")
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &line))
+	assert.Contains(t, line.Quarantined, "mallory may not rank")
+
+	// The product stays writable.
+	c.ok("item", "rank", "B", "--top", "--why", "really", "--as", "olga")
+}
