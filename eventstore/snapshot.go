@@ -3,6 +3,9 @@ package eventstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -60,6 +63,10 @@ func indexKey(i SnapshotInfo) string { return i.Product + "." + i.Kind }
 // for concurrent use; the buckets are created on first use.
 type SnapshotStore struct {
 	js jetstream.JetStream
+	// sign and verify are the store's (Options.Sign and Verify): snapshots
+	// are signed as they are stored and checked as they are read.
+	sign   func([]byte) ([]byte, error)
+	verify func(msg, sig []byte) bool
 	// readOnly refuses Put and Delete, and makes missing buckets read as
 	// empty rather than be created: see Store.writable.
 	readOnly error
@@ -71,7 +78,7 @@ type SnapshotStore struct {
 
 // Snapshots returns the store's snapshot storage.
 func (s *Store) Snapshots() *SnapshotStore {
-	return &SnapshotStore{js: s.js, readOnly: s.writable()}
+	return &SnapshotStore{js: s.js, readOnly: s.writable(), sign: s.sign, verify: s.verify}
 }
 
 // errNoBuckets is buckets' answer to a read-only store when the serving
@@ -170,6 +177,15 @@ func (ss *SnapshotStore) Put(ctx context.Context, info SnapshotInfo, data []byte
 	defer cancel()
 	info.Size = uint64(len(data))
 	info.LastAt = info.LastAt.UTC()
+	info.Digest = snapshotDigest(data)
+	info.Sig = ""
+	if ss.sign != nil {
+		sig, err := ss.sign(info.SignedMessage())
+		if err != nil {
+			return info, fmt.Errorf("signing snapshot %s: %w", info.Name(), err)
+		}
+		info.Sig = base64.StdEncoding.EncodeToString(sig)
+	}
 	meta := jetstream.ObjectMeta{Name: info.Name(), Metadata: map[string]string{
 		"product": info.Product, "kind": info.Kind, "version": info.Version,
 		"seq": strconv.FormatUint(info.Seq, 10), "lastAt": info.LastAt.Format(time.RFC3339Nano),
@@ -226,7 +242,39 @@ func (ss *SnapshotStore) Get(ctx context.Context, info SnapshotInfo) ([]byte, er
 	if err != nil {
 		return nil, fmt.Errorf("reading snapshot %s: %w", info.Name(), err)
 	}
+	if err := ss.check(info, b); err != nil {
+		return nil, err
+	}
 	return b, nil
+}
+
+// ErrSnapshotTampered matches (errors.Is) a snapshot whose bytes or
+// signature do not match what was stored.
+var ErrSnapshotTampered = errors.New("snapshot does not match what the ledger stored")
+
+// check refuses bytes that are not those the ledger stored: a digest that
+// does not match (an edit), or, with a verifier key, a missing or wrong
+// signature (an edit of bytes and index together).
+func (ss *SnapshotStore) check(info SnapshotInfo, b []byte) error {
+	if info.Digest != "" && info.Digest != snapshotDigest(b) {
+		return fmt.Errorf("snapshot %s: its bytes do not match its digest: %w", info.Name(), ErrSnapshotTampered)
+	}
+	if ss.verify == nil {
+		return nil
+	}
+	if info.Digest == "" || info.Sig == "" {
+		return fmt.Errorf("snapshot %s is not signed by the ledger: %w", info.Name(), ErrSnapshotTampered)
+	}
+	sig, err := base64.StdEncoding.DecodeString(info.Sig)
+	if err != nil || !ss.verify(info.SignedMessage(), sig) {
+		return fmt.Errorf("snapshot %s: its signature is not the ledger's: %w", info.Name(), ErrSnapshotTampered)
+	}
+	return nil
+}
+
+func snapshotDigest(b []byte) string {
+	h := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(h[:])
 }
 
 // List returns the product's snapshots of a kind, by sequence ascending;

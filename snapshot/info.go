@@ -20,6 +20,20 @@ type Info struct {
 	Events uint64 `json:"events"`
 	// Size is the snapshot's length in bytes, set when it is stored.
 	Size uint64 `json:"size"`
+	// Digest is "sha256:" and the hex SHA-256 of the stored bytes, set when
+	// it is stored; a snapshot whose bytes do not match is never used.
+	Digest string `json:"digest,omitempty"`
+	// Sig is the ledger's signature of SignedMessage, base64, when the
+	// ledger signs: a reader with the verifier key uses no unsigned or
+	// wrongly signed snapshot, so editing one needs the ledger's key.
+	Sig string `json:"sig,omitempty"`
+}
+
+// SignedMessage is what the ledger signs for a snapshot: a domain
+// separator, its name, version, position and digest.
+func (i Info) SignedMessage() []byte {
+	return fmt.Appendf(nil, "decisionledger snapshot v1\n%s\n%s\n%d\n%s\n%s\n", i.Name(), i.Version, i.Seq,
+		i.LastAt.UTC().Format(time.RFC3339Nano), i.Digest)
 }
 
 // Name is how the store, warnings and the CLI name a snapshot:
