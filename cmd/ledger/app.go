@@ -123,6 +123,10 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 	if a.store != nil {
 		return a.store, nil
 	}
+	sign, verify, err := a.eventKeys()
+	if err != nil {
+		return nil, err
+	}
 	s, err := eventstore.Open(ctx, eventstore.Options{
 		DataDir:  a.dataDir,
 		URL:      a.natsURL,
@@ -130,6 +134,8 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 		Listen:   a.listen,
 		Protect:  a.listen != "",
 		Name:     "ledger",
+		Sign:     sign,
+		Verify:   verify,
 	})
 	if err != nil {
 		return nil, err

@@ -277,6 +277,37 @@ func (a *app) auditSigner(file string) (*audit.Signer, error) {
 	return key, nil
 }
 
+// eventKeys finds the keys that sign and check events and snapshots: the
+// audit signing key ($LEDGER_AUDIT_KEY, else <data>/audit.key), when this
+// process may read it, signs what it writes; the verifier key
+// ($LEDGER_AUDIT_PUB, else <data>/audit.pub, else the signing key's own)
+// checks every event and snapshot it reads. Either may be missing: a
+// ledger without keys signs and checks nothing.
+func (a *app) eventKeys() (sign func([]byte) ([]byte, error), verify func(msg, sig []byte) bool, err error) {
+	var v note.Verifier
+	keyFile := envOr(envAuditKey, filepath.Join(a.dataDir, auditPrefix+".key"))
+	if f, err := os.Open(keyFile); err == nil { // readable: this process signs
+		f.Close()
+		signer, err := a.auditSigner(keyFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		sign, v = signer.Sign, signer.Verifier()
+	}
+	pubFile := envOr(envAuditPub, filepath.Join(a.dataDir, auditPrefix+".pub"))
+	if _, err := os.Stat(pubFile); err == nil || strings.Contains(pubFile, "+") {
+		vs, err := readVerifiers([]string{pubFile})
+		if err != nil {
+			return nil, nil, err
+		}
+		v = vs[0]
+	}
+	if v != nil {
+		verify = v.Verify
+	}
+	return sign, verify, nil
+}
+
 // readVerifiers reads verifier keys given as files or as key text.
 func readVerifiers(keys []string) ([]note.Verifier, error) {
 	var vs []note.Verifier

@@ -57,3 +57,35 @@ func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
 	// The product stays writable.
 	c.ok("item", "rank", "B", "--top", "--why", "really", "--as", "olga")
 }
+
+// TestUnsignedEventIsQuarantinedOnceTheLedgerSigns: with an audit key,
+// every decision the ledger records is signed, and an event that reached
+// the stream without the ledger's signature is refused even when the
+// rules would allow it (olga is the PO): only the ledger writes.
+func TestUnsignedEventIsQuarantinedOnceTheLedgerSigns(t *testing.T) {
+	c := newCLI(t)
+	c.ok("audit", "keygen")
+	c.setUp()
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data}) // no key: writes unsigned
+	require.NoError(t, err)
+	var last domain.Event
+	_, err = s.Read(context.Background(), "checkout", 0, func(e domain.Event) error {
+		require.NotNil(t, e.Stored.Sig, "the ledger signed event %d", e.Seq)
+		last = e
+		return nil
+	})
+	require.NoError(t, err)
+	at := last.OccurredAt.Add(time.Hour)
+	f := domain.Event{ID: domain.EventID("checkout", "unsigned", at, 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
+		Product: "checkout", Aggregate: domain.Aggregate{Kind: domain.KindItem, ID: "B"}, Actor: domain.Actor{ID: "olga", Role: domain.RolePO},
+		OccurredAt: at, Why: "looks legit", Data: domain.BacklogItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, CommandID: "unsigned"}
+	_, err = s.Append(context.Background(), []domain.Event{f}, last.Seq)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	out := c.run("log")
+	require.NoError(t, out.err)
+	assert.Contains(t, out.stdout, "QUARANTINED")
+	assert.Contains(t, out.stderr, "not signed")
+	assert.NotContains(t, c.ok("why", "B"), "looks legit")
+}
