@@ -12,6 +12,7 @@ import (
 )
 
 func TestViews(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	for _, tc := range []struct {
 		name, path string
@@ -70,6 +71,7 @@ func assertError(t *testing.T, m map[string]any, status int, field string) {
 }
 
 func TestCSV(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	a := f.post("sally", `{"action":"request.submit","args":{"id":"REQ-CSV","title":"Say \"hi\", then <script>alert(1)</script>","why":"line one\nline two"}}`)
 	require.Equal(t, 201, a.status, "%s", a.body)

@@ -16,6 +16,7 @@ import (
 )
 
 func TestTokenFile(t *testing.T) {
+	t.Parallel()
 	path := filepath.Join(t.TempDir(), "tokens")
 	tok, info, err := httpapi.AddToken(path, "nina", now)
 	require.NoError(t, err)
@@ -57,6 +58,7 @@ func TestTokenFile(t *testing.T) {
 }
 
 func TestTokens(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{tokens: true})
 	nina, _, err := httpapi.AddToken(f.tokens, "nina", now)
 	require.NoError(t, err)
@@ -117,6 +119,7 @@ func TestTokens(t *testing.T) {
 }
 
 func TestLocalMode(t *testing.T) {
+	t.Parallel()
 	require.NoError(t, httpapi.CheckListen("127.0.0.1:8080", false))
 	require.NoError(t, httpapi.CheckListen("[::1]:0", false))
 	require.NoError(t, httpapi.CheckListen("localhost:8080", false))

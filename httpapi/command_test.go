@@ -10,6 +10,7 @@ import (
 )
 
 func TestCommands(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	const path = "/api/v1/products/checkout/commands"
 	json := map[string]string{"Content-Type": "application/json"}

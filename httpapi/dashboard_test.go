@@ -15,6 +15,7 @@ import (
 var inlineScript = regexp.MustCompile(`<script(?:\s[^>]*)?>`)
 
 func TestPages(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	for _, tc := range []struct {
 		name, path string
@@ -60,6 +61,7 @@ func TestPages(t *testing.T) {
 }
 
 func TestEscaping(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	a := f.post("sally", `{"action":"request.submit","args":{"id":"REQ-X","title":"<script>alert(1)</script>","why":"<img src=x onerror=alert(2)>"}}`)
 	require.Equal(t, 201, a.status)
@@ -77,6 +79,7 @@ func TestEscaping(t *testing.T) {
 }
 
 func TestDecideForm(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	require.Equal(t, 201, f.post("sally", `{"action":"request.submit","args":{"id":"REQ-D","title":"Pay with points","why":"Loyalty"}}`).status)
 	cl := browser(t)

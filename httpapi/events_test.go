@@ -66,6 +66,7 @@ func next(t *testing.T, evs <-chan sseEvent) sseEvent {
 }
 
 func TestEvents(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

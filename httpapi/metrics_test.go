@@ -10,6 +10,7 @@ import (
 )
 
 func TestMetrics(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	require.Equal(t, 201, f.post("sally", `{"action":"request.submit","args":{"id":"REQ-M","title":"Metrics","why":"Count me"}}`).status)
 	require.Equal(t, 403, f.post("sally", `{"action":"request.reject","args":{"id":"REQ-M","reason":"low-value","why":"No"}}`).status)
@@ -39,6 +40,7 @@ func TestMetrics(t *testing.T) {
 }
 
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	a := f.do(call{path: "/healthz"})
 	assert.Equal(t, 200, a.status)

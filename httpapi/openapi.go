@@ -109,6 +109,10 @@ func (s *Server) OpenAPI() map[string]any {
 
 func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
 	desc := http.StatusText(code)
+	if code == http.StatusServiceUnavailable && rt.doc.raw != "" {
+		// /readyz says why it is not ready in plain text.
+		return map[string]any{"description": desc, "content": map[string]any{rt.doc.raw: map[string]any{"schema": map[string]any{"type": "string"}}}}
+	}
 	if code >= 400 {
 		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
 	}

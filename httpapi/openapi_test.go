@@ -19,6 +19,7 @@ import (
 // a JSON answer must carry its schema's required fields. The document is
 // generated from the route table, so this also proves every route works.
 func TestOpenAPI(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t, options{})
 	a := f.do(call{path: "/api/openapi.json"})
 	require.Equal(t, 200, a.status)

@@ -40,7 +40,10 @@
   }
 
   var es = new EventSource(url);
-  es.onopen = function () { say(waiting ? "new decisions: reload to see them" : "live"); };
+  es.onopen = function () {
+    document.body.dataset.liveOpen = "1";
+    say(waiting ? "new decisions: reload to see them" : "live");
+  };
   es.onerror = function () { say("reconnecting…"); };
   es.onmessage = function (ev) {
     var seq = parseInt(ev.lastEventId, 10);
