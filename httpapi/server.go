@@ -241,22 +241,24 @@ func CheckListen(addr string, tokens bool) error {
 	return nil
 }
 
-// Serve listens on addr and serves until ctx ends, then shuts down,
-// letting requests in flight finish for up to five seconds. ready, when
-// not nil, receives the address actually listened on.
-func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)) error {
+// Listen opens addr for Serve, refusing, without tokens, any address
+// but loopback (see CheckListen).
+func (s *Server) Listen(addr string) (net.Listener, error) {
 	if err := CheckListen(addr, s.cfg.Tokens != nil); err != nil {
-		return err
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("cannot listen on %s: %w", addr, err)
+		return nil, fmt.Errorf("cannot listen on %s for HTTP: %w", addr, err)
 	}
+	return ln, nil
+}
+
+// Serve serves on ln until ctx ends, then shuts down, letting requests in
+// flight finish for up to five seconds; event streams end with ctx.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
 		BaseContext: func(net.Listener) context.Context { return ctx }}
-	if ready != nil {
-		ready(ln.Addr().String())
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {
@@ -267,6 +269,7 @@ func (s *Server) Serve(ctx context.Context, addr string, ready func(addr string)
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(sctx)
+	<-errc
 	return nil
 }
 
