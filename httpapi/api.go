@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -15,6 +17,10 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
+
+// RequestTimeout bounds the work on one view or command, as the NATS
+// service bounds it; event streams run as long as the client stays.
+const RequestTimeout = 30 * time.Second
 
 // CommandBody is the body of POST /api/v1/products/{p}/commands: the NATS
 // service's command body without product (the path names it) and actor
@@ -166,7 +172,9 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 		s.writeError(w, r, err)
 		return
 	}
-	out, err := s.cfg.Views.View(r.Context(), v.view, o)
+	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
+	defer cancel()
+	out, err := s.cfg.Views.View(ctx, v.view, o)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -204,7 +212,9 @@ func (s *Server) do(r *http.Request, b CommandBody) (command.Output, error) {
 	if actor == "" {
 		return command.Output{}, unauthenticated("say who is deciding: send X-Ledger-Actor: <actor> (or serve with --tokens and send a bearer token)")
 	}
-	return s.cfg.Commands.Do(r.Context(), command.Request{Action: b.Action, Product: r.PathValue("p"),
+	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
+	defer cancel()
+	return s.cfg.Commands.Do(ctx, command.Request{Action: b.Action, Product: r.PathValue("p"),
 		Actor: actor, CommandID: b.CommandID, At: b.At, Args: b.Args})
 }
 

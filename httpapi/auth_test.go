@@ -70,6 +70,7 @@ func TestTokens(t *testing.T) {
 		for _, p := range []string{"/api/v1/products", "/api/v1/products/checkout/backlog", "/api/v1/products/checkout/events", "/metrics", "/api/openapi.json"} {
 			a := f.do(call{path: p})
 			require.Equal(t, 401, a.status, p)
+			assert.Equal(t, `Bearer realm="ledger"`, a.header.Get("WWW-Authenticate"))
 			assertError(t, a.json(t), 401, "")
 		}
 	})

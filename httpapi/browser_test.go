@@ -95,6 +95,9 @@ func TestBrowser(t *testing.T) {
 	do(tab1, chromedp.Navigate(base+"/backlog"), chromedp.WaitVisible(css(`#item-BNPL-3`)))
 	shot(tab1, "backlog")
 
+	do(tab1, chromedp.Navigate(base+"/roadmap"), chromedp.WaitVisible(css(`section[aria-label="2026-Q3"]`)))
+	shot(tab1, "roadmap")
+
 	do(tab1, chromedp.Navigate(base+"/why/CARD-2"), chromedp.WaitVisible(css(`#timeline`)))
 	assert.Contains(t, text(tab1, `#timeline`), "PSD2")
 	shot(tab1, "item")

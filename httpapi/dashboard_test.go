@@ -40,6 +40,7 @@ func TestPages(t *testing.T) {
 		{"ErrNoSuchProduct", "/p/nope/", 404, []string{"nope"}},
 		{"ErrBadAsOf", "/p/checkout/backlog?asOf=someday", 422, []string{"asOf"}},
 		{"Static", "/static/style.css", 200, nil},
+		{"FlashOnlyFromDecide", "/p/checkout/requests?done=Your+session+expired%2C+call+555", 200, []string{"checkout: requests"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := f.doWith(browser(t), call{path: tc.path})
@@ -53,6 +54,7 @@ func TestPages(t *testing.T) {
 			for _, m := range inlineScript.FindAll(a.body, -1) {
 				assert.Contains(t, string(m), "src=", "no inline script: %s", m)
 			}
+			assert.NotContains(t, string(a.body), "session expired", "a link cannot make the page say anything")
 			if strings.Contains(tc.name, "AsOf") || strings.Contains(tc.name, "Override") {
 				assert.NotContains(t, string(a.body), "data-live=", "a page of the past does not follow the stream")
 			}

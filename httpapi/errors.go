@@ -85,6 +85,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if b.Error.Code >= 500 {
 		s.logf("http %s %s: %v", r.Method, r.URL.Path, err)
 	}
+	if b.Error.Code == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ledger"`)
+	}
 	writeJSON(w, b.Error.Code, b)
 }
 

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -153,7 +154,12 @@ type actorRoles struct {
 
 func (p *pages) base(w http.ResponseWriter, r *http.Request, nav, title string) base {
 	b := base{Title: title, Nav: nav, Product: r.PathValue("p"), Path: r.URL.Path, CSRF: csrfToken(w, r),
-		Actor: actorOf(r), Tokens: p.s.cfg.Tokens != nil, AsOf: r.URL.Query().Get("asOf"), Flash: r.URL.Query().Get("done")}
+		Actor: actorOf(r), Tokens: p.s.cfg.Tokens != nil, AsOf: r.URL.Query().Get("asOf")}
+	if d := r.URL.Query().Get("done"); flashText.MatchString(d) {
+		// Only what decide redirects with: a link cannot make the page
+		// say anything else.
+		b.Flash = d
+	}
 	if b.AsOf != "" {
 		b.Past = true
 		if len(b.AsOf) >= 10 {
@@ -207,7 +213,9 @@ func (p *pages) view(r *http.Request, name string, o query.Options) (any, error)
 	if v := r.URL.Query().Get("minSeq"); v != "" {
 		fmt.Sscan(v, &o.MinSeq)
 	}
-	return p.s.cfg.Views.View(r.Context(), name, o)
+	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
+	defer cancel()
+	return p.s.cfg.Views.View(ctx, name, o)
 }
 
 func (p *pages) products(w http.ResponseWriter, r *http.Request) {
@@ -328,6 +336,9 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		Secure: r.TLS != nil, MaxAge: 30 * 86400})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
+
+// flashText is the note decide leaves after recording a decision.
+var flashText = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63} (accepted|rejected|deferred)$`)
 
 var done = map[string]string{"request.accept": "accepted", "request.reject": "rejected", "request.defer": "deferred"}
 
