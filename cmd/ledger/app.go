@@ -46,6 +46,8 @@ type app struct {
 
 	checkpointEvery    int           // serve: sign a checkpoint every N events
 	checkpointInterval time.Duration // serve: or at this interval
+
+	web webFlags // serve: the HTTP API and dashboard (token.go)
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/service"
 )
@@ -13,12 +14,14 @@ import (
 func (a *app) extraCommands() []*cobra.Command {
 	audit := a.auditCommand()
 	audit.GroupID = "run"
-	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit}, a.replayCommands()...)
+	token := a.tokenCommand()
+	token.GroupID = "run"
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit, token}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store: the live
-// projections, the ledger service over them and the command handler, and
-// the checkpoints; stop ends them, the service first.
+// projections, the ledger service and the HTTP API over them and the
+// command handler, and the checkpoints; stop ends them, the edges first.
 func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 	s := a.store
 	ctx, cancel := context.WithCancel(ctx)
@@ -34,12 +37,22 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 	q := query.New(s, s.Snapshots())
 	q.SetClock(a.now)
 	q.UseLive(a.live, a.handler.LastSeq)
-	svc, err := service.Start(s.Conn(), a.handler, q, service.Options{Logf: a.warnf})
+	// Both edges share the handler, counted so that /metrics sees the
+	// refusals of every edge.
+	metrics := httpapi.NewMetrics()
+	cmds := metrics.Commander(a.handler)
+	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf})
 	if err != nil {
 		stopLive()
 		return nil, err
 	}
-	stopAll := func() { svc.Stop(); stopLive() }
+	stopHTTP, err := a.startHTTP(ctx, cmds, q, metrics)
+	if err != nil {
+		svc.Stop()
+		stopLive()
+		return nil, err
+	}
+	stopAll := func() { stopHTTP(); svc.Stop(); stopLive() }
 	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
 		return stopAll, nil
 	}
@@ -48,5 +61,5 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 		stopAll()
 		return nil, err
 	}
-	return func() { svc.Stop(); stopCheckpoints(); stopLive() }, nil
+	return func() { stopHTTP(); svc.Stop(); stopCheckpoints(); stopLive() }, nil
 }

@@ -182,7 +182,7 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	var out, errb syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--data", c.data, "serve", "--nats-listen", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
+		done <- run(ctx, []string{"--data", c.data, "serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(out.String(), "NATS clients: nats://127.0.0.1:") },
 		10*time.Second, 20*time.Millisecond, "serve did not start: %s", errb.String())
@@ -208,7 +208,7 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	assert.Contains(t, o.err.Error(), "why is required")
 
 	// A second serve on the same directory says so and stops.
-	o = c.run("serve", "--nats-listen", "127.0.0.1:0")
+	o = c.run("serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0")
 	require.Error(t, o.err)
 	assert.Equal(t, exitFailure, o.code)
 	assert.Contains(t, o.err.Error(), "already served")
@@ -327,7 +327,7 @@ func TestExistingNATSServer(t *testing.T) {
 	var sout, serr syncBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--nats", url, "serve"}, strings.NewReader(""), &sout, &serr)
+		done <- run(ctx, []string{"--nats", url, "serve", "--http", "127.0.0.1:0"}, strings.NewReader(""), &sout, &serr)
 	}()
 	require.Eventually(t, func() bool { return strings.Contains(sout.String(), `NATS service "ledger"`) },
 		10*time.Second, 20*time.Millisecond, "serve did not start: %s", serr.String())

@@ -31,7 +31,7 @@ joins that NATS system and listens on nothing itself; several serve processes
 there are instances of one service.
 
 Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
-		Example: `  ledger serve --demo
+		Example: `  ledger serve --demo                    # then open http://127.0.0.1:8080/
   ledger serve --data /var/lib/ledger --nats-listen 127.0.0.1:4333
   ledger serve --nats nats://nats-1:4222,nats://nats-2:4222`,
 		Args: cobra.NoArgs,
@@ -40,6 +40,7 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
 	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
+	a.addHTTPFlags(c)
 	c.Flags().BoolVar(&seed, "demo", false, "first write the demo history (product \"checkout\") if it is not there")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()

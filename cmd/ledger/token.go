@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/decisionledger/ledger/httpapi"
+	"github.com/decisionledger/ledger/query"
+)
+
+// webFlags are serve's HTTP flags.
+type webFlags struct {
+	addr   string // --http; "off" for none
+	tokens string // --tokens; empty: <data dir>/tokens if it exists
+}
+
+func (a *app) addHTTPFlags(c *cobra.Command) {
+	c.Flags().StringVar(&a.web.addr, "http", "127.0.0.1:8080", `host:port of the HTTP API and dashboard ("off" for none); without tokens it must be a loopback address`)
+	c.Flags().StringVar(&a.web.tokens, "tokens", "", "require bearer tokens from this file (default <data dir>/tokens when it exists; make them with \"ledger token add\")")
+}
+
+func (a *app) tokensFile() string {
+	if a.web.tokens != "" {
+		return a.web.tokens
+	}
+	return filepath.Join(a.dataDir, "tokens")
+}
+
+// startHTTP starts the HTTP API and dashboard beside the NATS service,
+// over the same commands and views, and says on stdout where and in which
+// mode; stop ends it.
+func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, q *query.Service, m *httpapi.Metrics) (stop func(), err error) {
+	if a.web.addr == "off" || a.web.addr == "" {
+		return func() {}, nil
+	}
+	cfg := httpapi.Config{Commands: cmds, Views: q, Metrics: m, Logf: a.warnf, Now: a.now}
+	path := a.tokensFile()
+	if _, err := os.Stat(path); err == nil || a.web.tokens != "" {
+		if cfg.Tokens, err = httpapi.LoadTokens(path); err != nil {
+			return nil, err
+		}
+	}
+	srv, err := httpapi.New(cfg)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := srv.Listen(a.web.addr)
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{}, 2)
+	go func() { _ = srv.Watch(ctx); done <- struct{}{} }()
+	go func() {
+		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
+			a.warnf("HTTP server stopped: %v", err)
+		}
+		done <- struct{}{}
+	}()
+	fmt.Fprintf(a.stdout, "dashboard and HTTP API: http://%s/   (API under /api/v1, /metrics for Prometheus)\n", ln.Addr())
+	if cfg.Tokens != nil {
+		fmt.Fprintf(a.stdout, "HTTP callers need a bearer token from %s (ledger token add ACTOR)\n", path)
+	} else {
+		fmt.Fprintln(a.stdout, "HTTP without tokens: single-user local mode on loopback; the actor comes from X-Ledger-Actor (the dashboard has a picker)")
+	}
+	return func() { cancel(); <-done; <-done }, nil
+}
+
+func (a *app) tokenCommand() *cobra.Command {
+	var file string
+	c := &cobra.Command{
+		Use:   "token",
+		Short: "Make, list and revoke bearer tokens for the HTTP API",
+		Long: `A token lets an HTTP client (a script, a BI tool, the dashboard) act as one
+actor; what the actor may decide still comes from the roles the ledger
+records. "token add" prints the token once and appends only its SHA-256
+hash to the tokens file (default <data dir>/tokens), which "ledger serve"
+reads and re-reads when it changes, so a revoked token stops working at once.`,
+		Example: `  ledger token add nina
+  ledger token list
+  ledger token revoke 3f9a1c2b`,
+		Args: cobra.NoArgs,
+		RunE: groupRunE,
+	}
+	c.PersistentFlags().StringVar(&file, "tokens", "", "the tokens file (default <data dir>/tokens)")
+	path := func() string {
+		if file != "" {
+			return file
+		}
+		return filepath.Join(a.dataDir, "tokens")
+	}
+	add := &cobra.Command{
+		Use:     "add ACTOR",
+		Short:   "Make a token for ACTOR; it is printed once, only its hash is kept",
+		Example: `  ledger token add nina   # then: curl -H "Authorization: Bearer ldg_..." http://127.0.0.1:8080/api/v1/products`,
+		Args:    positional(1, "token add ACTOR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p := path()
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				return err
+			}
+			tok, info, err := httpapi.AddToken(p, args[0], a.now())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				return a.printJSON(map[string]any{"id": info.ID, "actor": info.Actor, "created": info.Created, "token": tok, "file": p})
+			}
+			fmt.Fprintf(a.stdout, "token %s for %s (shown only now; %s keeps its hash):\n%s\n", info.ID, info.Actor, p, tok)
+			return nil
+		},
+	}
+	list := &cobra.Command{
+		Use:     "list",
+		Short:   "List the tokens: id, actor, when made (never the token)",
+		Example: `  ledger token list --tokens /etc/ledger/tokens`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ts, err := httpapi.ListTokens(path())
+			if err != nil {
+				return err
+			}
+			if a.jsonOut {
+				if ts == nil {
+					ts = []httpapi.TokenInfo{}
+				}
+				return a.printJSON(ts)
+			}
+			if len(ts) == 0 {
+				fmt.Fprintf(a.stdout, "no tokens in %s: serve runs in local mode (make one with \"ledger token add ACTOR\")\n", path())
+				return nil
+			}
+			for _, t := range ts {
+				fmt.Fprintf(a.stdout, "%s  %-12s  %s\n", t.ID, t.Actor, t.Created.Format(time.RFC3339))
+			}
+			return nil
+		},
+	}
+	revoke := &cobra.Command{
+		Use:   "revoke ID|ACTOR",
+		Short: "Revoke a token by its id, or every token of an actor",
+		Example: `  ledger token revoke 3f9a1c2b   # one token
+  ledger token revoke nina       # all of nina's`,
+		Args: positional(1, "token revoke ID|ACTOR"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			gone, err := httpapi.RevokeToken(path(), args[0])
+			if errors.Is(err, fs.ErrNotExist) {
+				return usagef("no tokens file at %s: nothing to revoke", path())
+			}
+			if err != nil {
+				return err
+			}
+			for _, t := range gone {
+				fmt.Fprintf(a.stdout, "revoked token %s of %s\n", t.ID, t.Actor)
+			}
+			return nil
+		},
+	}
+	c.AddCommand(add, list, revoke)
+	return c
+}

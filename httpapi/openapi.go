@@ -1,0 +1,249 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"reflect"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// opDoc is what the OpenAPI document says of a route. The document is
+// generated from the route table and the handlers' own types, so it
+// cannot drift from what the server does; a test walks it and calls every
+// route.
+type opDoc struct {
+	summary  string
+	params   []string // query parameters
+	csv      bool     // also answers text/csv
+	sse      bool     // answers text/event-stream
+	raw      string   // answers this media type, schema-less
+	body     any      // the JSON request body
+	resp     any      // the JSON answer
+	statuses []int
+}
+
+// paramDocs describes every query parameter the API takes.
+var paramDocs = map[string]string{
+	"asOf":          "a date (the end of that day, UTC), an RFC 3339 time or seq:N; empty for now",
+	"status":        "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn",
+	"requester":     "only the requests of this stakeholder",
+	"plannedAsOf":   "the date the plan is taken from (required)",
+	"deliveredAsOf": "the date delivery is judged at; empty for now",
+	"period":        "only this quarter, e.g. 2026-Q2",
+	"level":         "roadmap (default) or item",
+	"from":          "the earlier position (required)",
+	"to":            "the later position; empty for now",
+	"after":         "resume after this stream sequence (Last-Event-ID takes precedence)",
+}
+
+var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+
+// OpenAPI returns the OpenAPI 3.1 document of the API routes.
+func (s *Server) OpenAPI() map[string]any {
+	sg := &schemas{defs: map[string]any{}}
+	paths := map[string]any{}
+	for _, rt := range s.routes {
+		if rt.page {
+			continue
+		}
+		op := map[string]any{"summary": rt.doc.summary, "operationId": operationID(rt)}
+		var params []any
+		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
+			desc := map[string]string{"p": "the product id", "id": "an item, roadmap item or request id"}[m[1]]
+			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "description": desc, "schema": map[string]any{"type": "string"}})
+		}
+		for _, p := range rt.doc.params {
+			params = append(params, map[string]any{"name": p, "in": "query", "description": paramDocs[p], "schema": map[string]any{"type": "string"}})
+		}
+		if rt.doc.csv {
+			params = append(params, map[string]any{"name": "format", "in": "query", "description": "json (default) or csv; Accept: text/csv works too",
+				"schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}})
+		}
+		if rt.doc.sse {
+			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence", "schema": map[string]any{"type": "string"}})
+		}
+		if s.cfg.Tokens == nil && rt.auth == caller {
+			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding (local mode, without tokens)", "schema": map[string]any{"type": "string"}})
+		}
+		if params != nil {
+			op["parameters"] = params
+		}
+		if rt.doc.body != nil {
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sg.of(reflect.TypeOf(rt.doc.body))}}}
+		}
+		if rt.auth == public {
+			op["security"] = []any{}
+		}
+		resps := map[string]any{}
+		for _, code := range rt.doc.statuses {
+			resps[strconv.Itoa(code)] = s.response(sg, rt, code)
+		}
+		op["responses"] = resps
+		path := rt.pattern
+		item, _ := paths[path].(map[string]any)
+		if item == nil {
+			item = map[string]any{}
+			paths[path] = item
+		}
+		item[strings.ToLower(rt.method)] = op
+	}
+	sg.of(reflect.TypeOf(ErrorBody{}))
+	doc := map[string]any{
+		"openapi": "3.1.0",
+		"info": map[string]any{"title": "Decision Ledger API", "version": "1.0.0",
+			"description": "The ledger's HTTP edge: the same actions, views, fields and error kinds as the CLI and the NATS service."},
+		"paths":      paths,
+		"components": map[string]any{"schemas": sg.defs},
+	}
+	if s.cfg.Tokens != nil {
+		doc["components"].(map[string]any)["securitySchemes"] = map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}
+		doc["security"] = []any{map[string]any{"bearer": []any{}}}
+	}
+	return doc
+}
+
+func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
+	desc := http.StatusText(code)
+	if code == http.StatusServiceUnavailable && rt.doc.raw != "" {
+		// /readyz says why it is not ready in plain text.
+		return map[string]any{"description": desc, "content": map[string]any{rt.doc.raw: map[string]any{"schema": map[string]any{"type": "string"}}}}
+	}
+	if code >= 400 {
+		return map[string]any{"description": desc, "content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/ErrorBody"}}}}
+	}
+	content := map[string]any{}
+	switch {
+	case rt.doc.sse:
+		content["text/event-stream"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	case rt.doc.raw != "":
+		content[rt.doc.raw] = map[string]any{"schema": map[string]any{"type": "string"}}
+	case rt.doc.resp != nil:
+		content["application/json"] = map[string]any{"schema": sg.of(reflect.TypeOf(rt.doc.resp))}
+	}
+	if rt.doc.csv {
+		content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	}
+	return map[string]any{"description": desc, "content": content}
+}
+
+func operationID(rt route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(rt.method))
+	for _, part := range strings.FieldsFunc(rt.pattern, func(r rune) bool { return r == '/' || r == '{' || r == '}' || r == '.' }) {
+		if part == "api" || part == "v1" {
+			continue
+		}
+		b.WriteString(strings.ToUpper(part[:1]) + part[1:])
+	}
+	return b.String()
+}
+
+func (s *Server) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, s.OpenAPI())
+}
+
+// schemas turns Go types into JSON Schema (2020-12, as OpenAPI 3.1 uses
+// it) by their json tags: named structs become components.
+type schemas struct {
+	defs map[string]any
+}
+
+var (
+	timeType = reflect.TypeOf(time.Time{})
+	rawType  = reflect.TypeOf(json.RawMessage{})
+)
+
+func (sg *schemas) of(t reflect.Type) map[string]any {
+	switch {
+	case t == timeType:
+		return map[string]any{"type": "string", "format": "date-time"}
+	case t == rawType:
+		return map[string]any{"description": "any JSON value"}
+	}
+	switch t.Kind() {
+	case reflect.Pointer:
+		inner := sg.of(t.Elem())
+		return map[string]any{"anyOf": []any{inner, map[string]any{"type": "null"}}}
+	case reflect.String:
+		return map[string]any{"type": "string"}
+	case reflect.Bool:
+		return map[string]any{"type": "boolean"}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return map[string]any{"type": "integer"}
+	case reflect.Float32, reflect.Float64:
+		return map[string]any{"type": "number"}
+	case reflect.Slice, reflect.Array:
+		return map[string]any{"type": "array", "items": sg.of(t.Elem())}
+	case reflect.Map:
+		return map[string]any{"type": "object", "additionalProperties": sg.of(t.Elem())}
+	case reflect.Interface:
+		return map[string]any{"description": "the event's data: its fields depend on the event type"}
+	case reflect.Struct:
+		name := componentName(t)
+		if _, ok := sg.defs[name]; !ok {
+			sg.defs[name] = map[string]any{} // breaks cycles
+			props, required := map[string]any{}, []string{}
+			sg.fields(t, props, &required)
+			sort.Strings(required)
+			def := map[string]any{"type": "object", "properties": props}
+			if len(required) > 0 {
+				def["required"] = required
+			}
+			sg.defs[name] = def
+		}
+		return map[string]any{"$ref": "#/components/schemas/" + name}
+	}
+	return map[string]any{}
+}
+
+// fields adds t's JSON fields, flattening embedded structs as
+// encoding/json does.
+func (sg *schemas) fields(t reflect.Type, props map[string]any, required *[]string) {
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		tag := f.Tag.Get("json")
+		if tag == "-" {
+			continue
+		}
+		name, opts, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			ft := f.Type
+			if ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				sg.fields(ft, props, required)
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		props[name] = sg.of(f.Type)
+		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
+			*required = append(*required, name)
+		}
+	}
+}
+
+func componentName(t reflect.Type) string {
+	pkg := t.PkgPath()
+	if i := strings.LastIndex(pkg, "/"); i >= 0 {
+		pkg = pkg[i+1:]
+	}
+	if pkg == "httpapi" || pkg == "" {
+		return t.Name()
+	}
+	r := []rune(pkg)
+	r[0] = unicode.ToUpper(r[0])
+	return string(r) + t.Name()
+}

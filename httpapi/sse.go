@@ -1,0 +1,127 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Heartbeat is how often an idle event stream sends a comment, so that
+// proxies keep it open and a dead client is noticed.
+const Heartbeat = 15 * time.Second
+
+// serveEvents streams the product's events as server-sent events: "id:"
+// is the stream sequence and "data:" the event as the log view shows it
+// (its type included). There is no "event:" field, so that a plain
+// EventSource's onmessage hears every event. A client that reconnects sends Last-Event-ID (or
+// ?after=N) and gets what it missed, then new events as they are stored.
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
+	product := r.PathValue("p")
+	after, err := resumeAt(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := domain.CheckID("product", product); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	head, _, err := s.cfg.Views.Head(r.Context(), product)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if head == 0 {
+		s.writeError(w, r, &domain.Error{Kind: domain.KindNotFound, Field: "product",
+			Msg: fmt.Sprintf("product %q has no events: create it first", product)})
+		return
+	}
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprintf(w, "retry: 1000\n: events of %s after %d\n\n", product, after)
+	if err := rc.Flush(); err != nil {
+		return
+	}
+
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	evs := make(chan domain.Recorded, 64)
+	go func() {
+		defer close(evs)
+		err := s.cfg.Views.Follow(ctx, product, after, func(e domain.Recorded) error {
+			select {
+			case evs <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			s.logf("http events of %q: %v", product, err)
+		}
+	}()
+	beat := time.NewTicker(Heartbeat)
+	defer beat.Stop()
+	for {
+		select {
+		case e, ok := <-evs:
+			if !ok {
+				return
+			}
+			b, err := json.Marshal(e)
+			if err != nil {
+				s.logf("http events of %q: encode %d: %v", product, e.Seq, err)
+				return
+			}
+			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", e.Seq, b); err != nil {
+				return
+			}
+			// Send what is queued in one flush: a burst of events costs
+			// one write to the network, not one per event.
+			if len(evs) > 0 {
+				continue
+			}
+			if rc.Flush() != nil {
+				return
+			}
+		case <-beat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
+				return
+			}
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// resumeAt reads where a stream resumes: Last-Event-ID, else ?after=N,
+// else 0 (the whole history).
+func resumeAt(r *http.Request) (uint64, error) {
+	field, v := "Last-Event-ID", strings.TrimSpace(r.Header.Get("Last-Event-ID"))
+	if v == "" {
+		field, v = "after", r.URL.Query().Get("after")
+	}
+	for name := range r.URL.Query() {
+		if name != "after" {
+			return 0, domain.Malformed(name, "unknown parameter %q: the event stream takes after", name)
+		}
+	}
+	if v == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		return 0, domain.Malformed(field, "%s must be a stream sequence (a number), not %q", field, v)
+	}
+	return n, nil
+}

@@ -1,0 +1,59 @@
+package query
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/replay"
+)
+
+// tail is what Head needs of the source; *eventstore.Store has it.
+type tail interface {
+	// LastSeq returns the stream sequence of the product's last event, 0
+	// when it has none.
+	LastSeq(ctx context.Context, product string) (uint64, error)
+}
+
+// Follow calls fn for every event of product after the stream sequence
+// after, in stream order, and goes on with each new event as it is
+// stored, until ctx ends (then it returns nil) or fn fails (then it
+// returns fn's error). It is how an edge streams decisions as they
+// happen (server-sent events). The source must be able to follow
+// (*eventstore.Store can); otherwise Follow fails at once.
+func (s *Service) Follow(ctx context.Context, product string, after uint64, fn func(domain.Recorded) error) error {
+	if err := domain.CheckID("product", product); err != nil {
+		return err
+	}
+	f, ok := s.src.(replay.Follower)
+	if !ok {
+		return fmt.Errorf("the event source %T cannot follow new events", s.src)
+	}
+	err := f.Follow(ctx, product, after, func(e domain.Event) error {
+		return fn(domain.Recorded{Seq: e.Seq, Event: e})
+	})
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+// Head returns the stream sequence of the product's last stored event (0
+// when it has none), and the last sequence the live projections applied
+// (equal to the head when the service has no live projections: its views
+// are then built from the stream). head minus applied is the projection
+// lag.
+func (s *Service) Head(ctx context.Context, product string) (head, applied uint64, err error) {
+	t, ok := s.src.(tail)
+	if !ok {
+		return 0, 0, fmt.Errorf("the event source %T cannot tell its last sequence", s.src)
+	}
+	head, err = t.LastSeq(ctx, product)
+	if err != nil {
+		return 0, 0, fmt.Errorf("last sequence of product %q: %w", product, err)
+	}
+	if s.live == nil {
+		return head, head, nil
+	}
+	return head, s.live.Position(product), nil
+}
