@@ -88,10 +88,10 @@ func table(v any) (header []string, rows [][]string) {
 				r.DecidedBy, string(r.DecidedRole), string(r.Reason), r.Why, r.Item, r.DeferredUntil, num(r.WaitSeconds)})
 		}
 	case query.Log:
-		header = []string{"seq", "id", "type", "aggregate_kind", "aggregate_id", "actor", "role", "occurred_at", "why", "reason", "command_id"}
+		header = []string{"seq", "id", "type", "aggregate_kind", "aggregate_id", "actor", "role", "occurred_at", "why", "reason", "command_id", "quarantined"}
 		for _, e := range v.Entries {
 			rows = append(rows, []string{strconv.FormatUint(e.Seq, 10), e.ID, e.Type, string(e.Aggregate.Kind), e.Aggregate.ID, e.Actor.ID,
-				string(e.Actor.Role), ts(e.OccurredAt), e.Why, string(e.Reason), e.CommandID})
+				string(e.Actor.Role), ts(e.OccurredAt), e.Why, string(e.Reason), e.CommandID, e.Quarantined})
 		}
 	case *query.Comparison:
 		header = []string{"period", "id", "title", "outcome", "overdue", "period_now", "roadmap", "delivered_at", "dropped_at", "period_say_do", "causes"}

@@ -139,6 +139,9 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	// Churn: how often each item was re-ranked; the latest decisions.
 	ranks := map[string]int{}
 	for _, e := range log.Entries {
+		if e.Quarantined != "" {
+			continue // refused by the validating fold: no decision at all
+		}
 		if e.Type == "BacklogItemRanked" || e.Type == "RoadmapItemRanked" {
 			ranks[e.Aggregate.ID]++
 		}
@@ -156,8 +159,8 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		d.Churn = d.Churn[:6]
 	}
 	for i := len(log.Entries) - 1; i >= 0 && len(d.Latest) < 8; i-- {
-		if isDecision(log.Entries[i]) {
-			d.Latest = append(d.Latest, log.Entries[i])
+		if e := log.Entries[i]; e.Quarantined == "" && isDecision(e.Recorded) {
+			d.Latest = append(d.Latest, e.Recorded)
 		}
 	}
 	p.render(w, r, http.StatusOK, "overview", d)

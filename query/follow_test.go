@@ -11,6 +11,7 @@ import (
 
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 )
 
 func TestFollow(t *testing.T) {
@@ -38,7 +39,7 @@ func TestFollow(t *testing.T) {
 			t.Fatal("no event from Follow")
 		}
 	}
-	h := command.New(s, func() time.Time { return now })
+	h := command.New(s, func() time.Time { return eventstoretest.SeedNow })
 	_, err = h.Do(ctx, command.Request{Action: "request.submit", Product: "checkout", Actor: "sally",
 		Args: []byte(`{"id":"REQ-F","title":"Follow me","why":"Live"}`)})
 	require.NoError(t, err)
