@@ -3,6 +3,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"strings"
 	"slices"
 	"sync"
 	"testing"
@@ -210,4 +211,34 @@ func TestCheckpointerRefusesGaps(t *testing.T) {
 	require.ErrorIs(t, err, ErrDiverged)
 	assert.Contains(t, err.Error(), "sequence 164 is missing")
 	assert.Equal(t, []int64{eventstoretest.DemoEvents}, checkpointSizes(t, s, verifier))
+}
+
+// TestJunkOnTheCheckpointStreamIsAWarning: a message on the checkpoint
+// subject that is no valid signed note (anyone who could publish there
+// could put one) is named and set aside; verify still passes on the
+// valid checkpoints, and fails only when a valid one is contradicted.
+func TestJunkOnTheCheckpointStreamIsAWarning(t *testing.T) {
+	ctx := eventstoretest.Context(t)
+	s := eventstoretest.Open(t)
+	key, verifier := testKey(t, DefaultOrigin)
+	_, err := demo.Seed(ctx, command.New(s, nil), demo.Product)
+	require.NoError(t, err)
+	_, _, err = SignNow(ctx, s, key)
+	require.NoError(t, err)
+	junk, err := s.PublishCheckpoint(ctx, []byte("not a checkpoint at all\n"))
+	require.NoError(t, err)
+	other, _ := testKey(t, DefaultOrigin) // same origin, another key: a forgery
+	forged, _, err := SignNow(ctx, s, other)
+	require.NoError(t, err)
+	_ = forged
+
+	rep, err := Verify(ctx, s, VerifyOptions{Verifiers: []note.Verifier{verifier}})
+	require.NoError(t, err)
+	require.NoError(t, rep.Err(), "%+v", rep.Problems)
+	var msgs []string
+	for _, w := range rep.Warnings {
+		msgs = append(msgs, w.Msg)
+	}
+	assert.Contains(t, strings.Join(msgs, "\n"), fmt.Sprintf("#%d is not a valid signed checkpoint", junk))
+	assert.GreaterOrEqual(t, len(rep.Warnings), 2, "the junk and the checkpoint signed with another key")
 }

@@ -169,12 +169,12 @@ func TestForgedAndInconsistentCheckpoints(t *testing.T) {
 		kind  string
 		msg   string
 	}{
-		{"OK", []CheckpointFile{{"good", good}}, "", ""},
-		{"ErrOtherKey", []CheckpointFile{{"good", good}, {"forged", signTree(t, otherKey, tree, eventstoretest.DemoEvents)}}, ProblemSignature, "forged: checkpoint signature not valid: not signed by key"},
-		{"ErrEditedText", []CheckpointFile{{"edited", edited}}, ProblemSignature, "does not match the text"},
-		{"ErrGarbage", []CheckpointFile{{"garbage", []byte("hello\n")}}, ProblemSignature, "malformed"},
-		{"ErrSameSizeDisagree", []CheckpointFile{{"good", good}, {"other", signTree(t, key, otherTree, eventstoretest.DemoEvents)}}, ProblemInconsistent, "cover the same 163 events with different roots"},
-		{"ErrNotAPrefix", []CheckpointFile{{"other", signTree(t, key, otherTree, 120)}, {"good", good}}, ProblemInconsistent, "checkpoint other (size 120) is not a prefix of checkpoint good (size 163)"},
+		{"OK", []CheckpointFile{{Source: "good", Signed: good}}, "", ""},
+		{"ErrOtherKey", []CheckpointFile{{Source: "good", Signed: good}, {Source: "forged", Signed: signTree(t, otherKey, tree, eventstoretest.DemoEvents)}}, ProblemSignature, "forged: checkpoint signature not valid: not signed by key"},
+		{"ErrEditedText", []CheckpointFile{{Source: "edited", Signed: edited}}, ProblemSignature, "does not match the text"},
+		{"ErrGarbage", []CheckpointFile{{Source: "garbage", Signed: []byte("hello\n")}}, ProblemSignature, "malformed"},
+		{"ErrSameSizeDisagree", []CheckpointFile{{Source: "good", Signed: good}, {Source: "other", Signed: signTree(t, key, otherTree, eventstoretest.DemoEvents)}}, ProblemInconsistent, "cover the same 163 events with different roots"},
+		{"ErrNotAPrefix", []CheckpointFile{{Source: "other", Signed: signTree(t, key, otherTree, 120)}, {Source: "good", Signed: good}}, ProblemInconsistent, "checkpoint other (size 120) is not a prefix of checkpoint good (size 163)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,6 +18,7 @@ import (
 
 	"github.com/decisionledger/ledger/audit"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/query"
 )
 
 // Where audit keys are looked for when no --key is given.
@@ -212,16 +213,66 @@ events are reported as warnings.`,
 		if err != nil {
 			return err
 		}
+		quarantined, err := a.quarantined(ctx)
+		if err != nil {
+			return err
+		}
 		if a.jsonOut {
-			if err := a.printJSON(rep); err != nil {
+			if err := a.printJSON(struct {
+				*audit.Report
+				Quarantined []quarantinedEvent `json:"quarantined"`
+			}{rep, quarantined}); err != nil {
 				return err
 			}
 			return rep.Err()
 		}
 		a.printVerifyReport(rep)
+		for _, q := range quarantined {
+			a.warnf("quarantined: sequence %d, %s %s by %s: %s", q.Seq, q.Type, q.Subject, q.Actor, q.Reason)
+		}
 		return rep.Err()
 	}
 	return c
+}
+
+// quarantinedEvent is an event the validating fold refused, as verify
+// lists it: it is in the ledger (the tree covers it) but no view applies it.
+type quarantinedEvent struct {
+	Product string `json:"product"`
+	Seq     uint64 `json:"seq"`
+	Type    string `json:"type"`
+	Subject string `json:"subject"`
+	Actor   string `json:"actor"`
+	Reason  string `json:"reason"`
+}
+
+// quarantined lists every quarantined event of every product.
+func (a *app) quarantined(ctx context.Context) ([]quarantinedEvent, error) {
+	c, err := a.core(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ps query.Products
+	if err := c.View(ctx, query.ViewProducts, query.Options{}, &ps); err != nil {
+		return nil, err
+	}
+	out := []quarantinedEvent{}
+	for _, p := range ps.Products {
+		var log query.Log
+		if err := c.View(ctx, query.ViewLog, query.Options{Product: p}, &log); err != nil {
+			return nil, err
+		}
+		for _, e := range log.Entries {
+			if e.Quarantined != "" {
+				subject := e.Subject()
+				if e.Stored != nil {
+					subject = e.Stored.Subject
+				}
+				out = append(out, quarantinedEvent{Product: p, Seq: e.Seq, Type: e.Type, Subject: subject, Actor: e.Actor.ID, Reason: e.Quarantined})
+			}
+		}
+	}
+	return out, nil
 }
 
 // maxWarnings is how many invalid messages verify lists before counting.

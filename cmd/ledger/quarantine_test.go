@@ -56,6 +56,14 @@ func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
 
 	// The product stays writable.
 	c.ok("item", "rank", "B", "--top", "--why", "really", "--as", "olga")
+
+	// verify passes (the event is in the ledger, unchanged) and lists it.
+	c.ok("audit", "keygen")
+	c.ok("audit", "checkpoint")
+	v := c.run("audit", "verify")
+	require.NoError(t, v.err)
+	assert.Contains(t, v.stderr, "quarantined: sequence")
+	assert.Contains(t, v.stderr, "mallory may not rank")
 }
 
 // TestUnsignedEventIsQuarantinedOnceTheLedgerSigns: with an audit key,
