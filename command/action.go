@@ -121,14 +121,20 @@ func ActionName(a domain.Action) string { return strings.ReplaceAll(a.Verb(), " 
 
 // ParseTime reads an RFC 3339 time or a YYYY-MM-DD date (midnight UTC).
 // field names the input in the error.
+//
+// A year outside domain.MinYear to domain.MaxYear is refused: 0001-01-01
+// is Go's zero time, which would otherwise mean "now".
 func ParseTime(field, s string) (time.Time, error) {
-	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
-		return t.UTC(), nil
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		if t, err = time.Parse(time.DateOnly, s); err != nil {
+			return time.Time{}, domain.Invalid(field, "%s %q is not a time: write 2026-04-01 or 2026-04-01T14:30:00Z", field, s)
+		}
 	}
-	if t, err := time.Parse(time.DateOnly, s); err == nil {
-		return t, nil
+	if y := t.UTC().Year(); y < domain.MinYear || y > domain.MaxYear {
+		return time.Time{}, domain.Invalid(field, "%s %q is not a plausible time for a decision: give a year from %d to %d", field, s, domain.MinYear, domain.MaxYear)
 	}
-	return time.Time{}, domain.Invalid(field, "%s %q is not a time: write 2026-04-01 or 2026-04-01T14:30:00Z", field, s)
+	return t.UTC(), nil
 }
 
 func checkCommandID(id string) error {

@@ -102,6 +102,8 @@ func TestDecode(t *testing.T) {
 		{"ErrBadJSON", "item.rank", `{"id":`, "", "c", domain.KindMalformed, "args"},
 		{"ErrTwoPositions", "item.rank", `{"id":"X","top":true,"below":"Y","why":"w"}`, "", "c", domain.KindInvalid, "position"},
 		{"ErrBadAt", "item.start", `{"id":"X"}`, "yesterday", "c", domain.KindInvalid, "at"},
+		{"ErrZeroAt", "item.start", `{"id":"X"}`, "0001-01-01", "c", domain.KindInvalid, "at"},
+		{"ErrFarFutureAt", "item.start", `{"id":"X"}`, "9999-12-31T00:00:00Z", "c", domain.KindInvalid, "at"},
 		{"ErrScoreText", "item.rank", `{"id":"X","top":true,"why":"w","score":"RICE"}`, "", "c", domain.KindInvalid, "score"},
 		{"ErrScoreDuplicateKey", "item.rank", `{"id":"X","top":true,"why":"w","score":"RICE:reach=1,reach=2,impact=1,confidence=1,effort=1"}`, "", "c", domain.KindInvalid, "score"},
 		{"ErrNoPoints", "item.estimate", `{"id":"X"}`, "", "c", domain.KindInvalid, "points"},

@@ -97,3 +97,20 @@ func TestUnsignedEventIsQuarantinedOnceTheLedgerSigns(t *testing.T) {
 	assert.Contains(t, out.stderr, "not signed")
 	assert.NotContains(t, c.ok("why", "B"), "looks legit")
 }
+
+// TestSameMistakeSameExitCode: a date that is no date is refused alike,
+// whichever flag carries it.
+func TestSameMistakeSameExitCode(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	c.ok("request", "submit", "Q1", "--title", "PayPal", "--why", "deals", "--as", "sally")
+	for _, args := range [][]string{
+		{"request", "defer", "Q1", "--until", "someday", "--why", "w", "--as", "olga"},
+		{"item", "start", "A", "--at", "someday", "--as", "tom"},
+		{"item", "start", "A", "--at", "0001-01-01", "--as", "tom"},
+	} {
+		o := c.run(args...)
+		require.Error(t, o.err, "%v", args)
+		assert.Equal(t, exitRefused, o.code, o.err.Error())
+	}
+}
