@@ -3,10 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -112,5 +114,36 @@ func TestSameMistakeSameExitCode(t *testing.T) {
 		o := c.run(args...)
 		require.Error(t, o.err, "%v", args)
 		assert.Equal(t, exitRefused, o.code, o.err.Error())
+	}
+}
+
+// TestGapIsNamed: an event whose writer saw a later previous event than
+// the last one in the stream says that events went missing (lost to
+// corruption, or deleted behind the ledger's back); every view says so.
+func TestGapIsNamed(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	last, err := s.LastSeq(context.Background(), "checkout")
+	require.NoError(t, err)
+	at := time.Date(2026, 1, 7, 0, 0, 0, 0, time.UTC)
+	e := domain.Event{ID: domain.EventID("checkout", "after-gap", at, 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
+		Product: "checkout", Aggregate: domain.Aggregate{Kind: domain.KindItem, ID: "B"}, Actor: domain.Actor{ID: "olga", Role: domain.RolePO},
+		OccurredAt: at, Why: "after the lost ones", Data: domain.BacklogItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, CommandID: "after-gap"}
+	data, err := domain.Encode(e)
+	require.NoError(t, err)
+	m := nats.NewMsg(e.Subject())
+	m.Data = data
+	m.Header.Set("Nats-Msg-Id", e.ID)
+	m.Header.Set("Ledger-Prev", fmt.Sprint(last+3)) // its writer had seen three more events
+	_, err = s.JetStream().PublishMsg(context.Background(), m)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+
+	for _, args := range [][]string{{"show", "backlog"}, {"log"}, {"why", "B"}} {
+		o := c.run(args...)
+		require.NoError(t, o.err)
+		assert.Contains(t, o.stderr, fmt.Sprintf("events up to %d are missing", last+3), "%v", args)
 	}
 }
