@@ -16,7 +16,7 @@ import (
 // history decides the demo's commands one after the other, as the
 // handler does, and returns the events as the stream would give them
 // back: with sequences, subjects, the stream's clock and exact bytes.
-func history(t *testing.T, sign ed25519.PrivateKey) []Event {
+func history(t testing.TB, sign ed25519.PrivateKey) []Event {
 	t.Helper()
 	st := NewState(demo.Product)
 	var out []Event
@@ -33,7 +33,7 @@ func history(t *testing.T, sign ed25519.PrivateKey) []Event {
 	return out
 }
 
-func stored(t *testing.T, e Event, sign ed25519.PrivateKey) *Stored {
+func stored(t testing.TB, e Event, sign ed25519.PrivateKey) *Stored {
 	t.Helper()
 	b, err := Encode(e)
 	require.NoError(t, err)
