@@ -54,7 +54,7 @@ func (h *history) event(actor string, role domain.Role, kind domain.AggregateKin
 	h.n++
 	h.at = h.at.Add(time.Duration(1+h.rng.IntN(120)) * time.Second)
 	cmd := fmt.Sprintf("%s-gen-%d", h.product, h.n)
-	return domain.Event{ID: domain.EventID(h.product, cmd, h.at, 0), Type: p.EventType(), Schema: domain.SchemaV1,
+	return domain.Event{ID: domain.EventID(h.product, cmd, h.at, 0), Type: p.EventType(), Schema: domain.SchemaOf(p.EventType()),
 		Product: h.product, Aggregate: domain.Aggregate{Kind: kind, ID: id}, Actor: domain.Actor{ID: actor, Role: role},
 		OccurredAt: h.at, Why: why, Data: p, CommandID: cmd}
 }

@@ -142,7 +142,7 @@ func (d *decision) event(kind AggregateKind, id string, role Role, data Payload)
 	e := Event{
 		ID:         EventID(d.c.Product, d.c.ID, d.at, d.n),
 		Type:       data.EventType(),
-		Schema:     SchemaV1,
+		Schema:     SchemaOf(data.EventType()),
 		Product:    d.c.Product,
 		Aggregate:  Aggregate{Kind: kind, ID: id},
 		Actor:      Actor{ID: d.c.Actor, Role: role},

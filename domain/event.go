@@ -133,7 +133,17 @@ func Decode(b []byte) (Event, error) {
 	}
 	e := w.Event
 	newPayload, ok := registry[e.Type]
-	if !ok || e.Schema != SchemaV1 {
+	if up, old := upcasters[e.Type][e.Schema]; ok && old {
+		p, err := up(w.Data)
+		if err != nil {
+			err = fmt.Errorf("%w: %s schema %d data: %w", ErrUnknownEvent, e.Type, e.Schema, err)
+			e.Data = Unknown{Raw: w.Data, Err: err}
+			return e, err
+		}
+		e.Schema, e.Data = SchemaOf(e.Type), p
+		return e, nil
+	}
+	if !ok || e.Schema != SchemaOf(e.Type) {
 		err := fmt.Errorf("%w: type %q schema %d", ErrUnknownEvent, e.Type, e.Schema)
 		e.Data = Unknown{Raw: w.Data, Err: err}
 		return e, err

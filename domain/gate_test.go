@@ -2,6 +2,8 @@ package domain_test
 
 import (
 	"crypto/ed25519"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -203,4 +205,35 @@ func TestGateFindsGaps(t *testing.T) {
 	assert.Equal(t, Gap{After: 40, Prev: 42, Seq: 43}, g.Gaps()[0])
 	assert.Contains(t, g.Gaps()[0].String(), "missing")
 	_ = q
+}
+
+// TestGateAdmitsUpcastEvents: a history an older ledger wrote, with v1
+// estimates, passes the validating fold as it is: the rules decide the
+// current shape, and the upcast event is that shape.
+func TestGateAdmitsUpcastEvents(t *testing.T) {
+	evs := history(t, nil)
+	var v1s int
+	for i, e := range evs {
+		if e.Type != TypeBacklogItemEstimated {
+			continue
+		}
+		p := e.Data.(BacklogItemEstimated)
+		old := strings.Replace(string(e.Stored.Data), `"schema":2`, `"schema":1`, 1)
+		old = strings.Replace(old, string(mustJSON(t, p)), fmt.Sprintf(`{"points":%v}`, p.Points), 1)
+		back, err := Decode([]byte(old))
+		require.NoError(t, err)
+		back.Seq, back.Stored = e.Seq, &Stored{Subject: e.Stored.Subject, Time: e.Stored.Time, Data: []byte(old)}
+		evs[i] = back
+		v1s++
+	}
+	require.NotZero(t, v1s, "the demo estimates items")
+	_, q := through(NewGate(NewState(demo.Product)), evs)
+	assert.Empty(t, q)
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	require.NoError(t, err)
+	return b
 }

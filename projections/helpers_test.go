@@ -35,7 +35,7 @@ func (b *builder) emit(a domain.Actor, kind domain.AggregateKind, id string, p d
 	b.seq++
 	b.at = b.at.Add(b.step)
 	e := domain.Event{
-		ID: domain.EventID("checkout", "cmd-"+id, b.at, int(b.seq)), Type: p.EventType(), Schema: domain.SchemaV1,
+		ID: domain.EventID("checkout", "cmd-"+id, b.at, int(b.seq)), Type: p.EventType(), Schema: domain.SchemaOf(p.EventType()),
 		Product: "checkout", Aggregate: domain.Aggregate{Kind: kind, ID: id}, Actor: a,
 		OccurredAt: b.at, Why: why, Data: p, CommandID: "cmd-" + id, Seq: b.seq,
 	}
