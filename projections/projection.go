@@ -116,7 +116,8 @@ func known(p domain.Payload) bool {
 		domain.BacklogItemRanked, domain.BacklogItemRemoved,
 		domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
 		domain.RequestDeferred, domain.RequestWithdrawn,
-		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered:
+		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered,
+		domain.BacklogItemUnplanned, domain.WorkReopened: // imported.go
 		return true
 	}
 	return false

@@ -123,6 +123,10 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 			if subject == id {
 				out = append(out, decisionOf(e, "removed"))
 			}
+		case domain.BacklogItemUnplanned:
+			if subject == id {
+				out = append(out, decisionOf(e, "taken off "+p.Roadmap))
+			}
 		case domain.BacklogItemRanked:
 			if d, ok := rankCause(s, subject, p.Position, func(x string, _ rankChange) bool { return x == id }, subject == id); ok {
 				out = append(out, d)
