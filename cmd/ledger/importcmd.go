@@ -134,34 +134,16 @@ func (a *app) runImport(ctx context.Context, t tracker, paths []string, mapFile 
 	if !s.Embedded() && service.Available(ctx, s.Conn(), serviceProbe) {
 		return fmt.Errorf("a ledger service owns this store, and it has no import action yet: stop \"ledger serve\", import, and start it again")
 	}
-	st := domain.NewState(a.productID)
-	if _, err := s.Read(ctx, a.productID, 0, func(e domain.Event) error {
-		st.Apply(e)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("reading product %q: %w", a.productID, err)
+	var bar importBar
+	if !dryRun {
+		bar = a.importProgress()
 	}
-	expect := st.LastSeq
-	res, err := importer.Apply(st, steps, a.now(), eventstore.MaxBatch)
+	written, already, err := importInto(ctx, s, a.productID, steps, a.now(), dryRun, bar.set)
+	bar.finish()
 	if err != nil {
 		return err
 	}
-	sum.Written, sum.Already = res.Written, res.Already
-	if !dryRun {
-		bar := a.importProgress(res.Written)
-		done := 0
-		for _, batch := range res.Batches {
-			seqs, err := s.Append(ctx, batch, expect)
-			if err != nil {
-				bar.finish()
-				return fmt.Errorf("after %d of %d events (they are kept; run the same import again to finish): %w", done, res.Written, err)
-			}
-			expect = seqs[len(seqs)-1]
-			done += len(batch)
-			bar.set(done)
-		}
-		bar.finish()
-	}
+	sum.Written, sum.Already = written, already
 	if a.jsonOut {
 		return a.printJSON(sum)
 	}
@@ -204,15 +186,51 @@ func (a *app) printSummary(system string, s importer.Summary, dryRun bool) {
 	a.printf("%d changes with no ledger meaning, by field: %s\n", total, strings.Join(parts, ", "))
 }
 
+// importInto records steps in product: it reads the product's write
+// state, leaves out what is recorded already, refuses an import older than
+// the product, and (unless dryRun) appends the rest in atomic batches,
+// telling progress how many of how many events are stored. It returns the
+// events written (to write, on a dry run) and the decisions already there.
+func importInto(ctx context.Context, s *eventstore.Store, product string, steps []importer.Step, now time.Time, dryRun bool, progress func(done, total int)) (written, already int, err error) {
+	st := domain.NewState(product)
+	if _, err := s.Read(ctx, product, 0, func(e domain.Event) error {
+		st.Apply(e)
+		return nil
+	}); err != nil {
+		return 0, 0, fmt.Errorf("reading product %q: %w", product, err)
+	}
+	expect := st.LastSeq
+	res, err := importer.Apply(st, steps, now, eventstore.MaxBatch)
+	if err != nil {
+		return 0, 0, err
+	}
+	if dryRun {
+		return res.Written, res.Already, nil
+	}
+	done := 0
+	for _, batch := range res.Batches {
+		seqs, err := s.Append(ctx, batch, expect)
+		if err != nil {
+			return done, res.Already, fmt.Errorf("after %d of %d events (they are kept; run the same import again to finish): %w", done, res.Written, err)
+		}
+		expect = seqs[len(seqs)-1]
+		done += len(batch)
+		if progress != nil {
+			progress(done, res.Written)
+		}
+	}
+	return res.Written, res.Already, nil
+}
+
 // importBar shows the write's progress on a terminal, nothing otherwise.
 type importBar struct{ bar *progressbar.ProgressBar }
 
-func (a *app) importProgress(total int) importBar {
+func (a *app) importProgress() importBar {
 	f, ok := file(a.stderr)
-	if !ok || !term.IsTerminal(int(f.Fd())) || total == 0 {
+	if !ok || !term.IsTerminal(int(f.Fd())) {
 		return importBar{}
 	}
-	return importBar{bar: progressbar.NewOptions(total,
+	return importBar{bar: progressbar.NewOptions(-1,
 		progressbar.OptionSetWriter(f),
 		progressbar.OptionSetDescription("importing"),
 		progressbar.OptionShowCount(),
@@ -223,9 +241,12 @@ func (a *app) importProgress(total int) importBar {
 	)}
 }
 
-func (b importBar) set(n int) {
+func (b importBar) set(done, total int) {
 	if b.bar != nil {
-		_ = b.bar.Set(n)
+		if b.bar.GetMax() != total {
+			b.bar.ChangeMax(total)
+		}
+		_ = b.bar.Set(done)
 	}
 }
 
