@@ -39,6 +39,10 @@ type Map struct {
 	// Labels says what adding a label means (GitHub); a label not listed
 	// is counted as skipped.
 	Labels map[string]Outcome `json:"labels,omitempty"`
+	// Triage names the milestones that are triage states rather than
+	// releases (GitHub projects often use them so) and what each means; an
+	// empty outcome means nothing and is counted as skipped.
+	Triage map[string]Outcome `json:"triage,omitempty"`
 	// Milestones gives milestone and release dates (YYYY-MM-DD): an item
 	// delivered after its milestone's date is late in compare.
 	Milestones map[string]string `json:"milestones,omitempty"`
@@ -127,6 +131,7 @@ func ParseMap(data []byte, defaults Map) (*Map, error) {
 	out.Resolutions = merged(defaults.Resolutions, m.Resolutions)
 	out.Labels = merged(defaults.Labels, m.Labels)
 	out.Statuses = merged(defaults.Statuses, m.Statuses)
+	out.Triage = merged(defaults.Triage, m.Triage)
 	out.Milestones = merged(defaults.Milestones, m.Milestones)
 	if out.Importer == "" {
 		out.Importer = DefaultImporter
@@ -172,7 +177,7 @@ func (m *Map) check() error {
 			}
 		}
 	}
-	for name, o := range merged(merged(m.Resolutions, m.Labels), m.Statuses) {
+	for name, o := range merged(merged(merged(m.Resolutions, m.Labels), m.Statuses), m.Triage) {
 		if o.Reject != "" && !domain.ValidReason(o.Reject) {
 			return fmt.Errorf("map file: %q rejects with unknown reason code %q", name, o.Reject)
 		}

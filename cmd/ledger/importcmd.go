@@ -17,6 +17,7 @@ import (
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/bugzilla"
+	"github.com/decisionledger/ledger/importer/github"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -30,6 +31,27 @@ type tracker struct {
 
 var trackers = map[string]tracker{
 	"bugzilla": {system: bugzilla.System, defaults: bugzilla.Defaults, read: readBugzilla},
+	"github":   {system: github.System, defaults: github.Defaults, read: readGitHub},
+}
+
+func readGitHub(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {
+	var all [][]github.Issue
+	pulls := 0
+	for _, f := range files {
+		issues, p, err := github.Parse(bytes.NewReader(f))
+		if err != nil {
+			return nil, nil, err
+		}
+		all, pulls = append(all, issues), pulls+p
+	}
+	res, err := github.Map(github.Merge(all...), m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if pulls > 0 {
+		res.Skipped["pull_request"] += pulls
+	}
+	return res.Ops, res.Skipped, nil
 }
 
 func readBugzilla(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {

@@ -12,12 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The exports the import tests read, copied from the shared fixtures
-// (importer/bugzilla/testdata/README.md says where they come from).
+// The exports the import tests read: the importers' own testdata (its
+// README says where each comes from), so that there is one copy.
 var (
-	mozilla   = filepath.Join("testdata", "import", "bugzilla-mozilla.jsonl")
-	lifecycle = filepath.Join("testdata", "import", "lifecycle.json")
-	bzMap     = filepath.Join("testdata", "import", "map.json")
+	bzData    = filepath.Join("..", "..", "importer", "bugzilla", "testdata")
+	mozilla   = filepath.Join(bzData, "bugzilla-mozilla.jsonl")
+	lifecycle = filepath.Join(bzData, "lifecycle.json")
+	bzMap     = filepath.Join(bzData, "map.json")
+	ghData    = filepath.Join("..", "..", "importer", "github", "testdata")
+	webcompat = filepath.Join(ghData, "github-webcompat-issues.jsonl")
+	ghMap     = filepath.Join(ghData, "map.json")
 )
 
 type importSummary struct {
@@ -173,4 +177,15 @@ func TestImportWhyShowsProvenanceAndFlags(t *testing.T) {
 	text := c.ok("why", "BZ-1042734", "-p", "firefox")
 	assert.Contains(t, text, "[bugzilla 1042734 ")
 	assert.Contains(t, text, "OUTSIDE AUTHORITY")
+}
+
+func TestImportGitHubTwice(t *testing.T) {
+	c := newCLI(t)
+	first := c.importJSON("github", webcompat, "--map", ghMap, "-p", "webcompat")
+	assert.Equal(t, 273, first.Written, "the figures of importer/github/testdata/summary.json")
+	assert.Equal(t, 131, first.OutsideAuthority)
+	second := c.importJSON("github", webcompat, "--map", ghMap, "-p", "webcompat")
+	assert.Zero(t, second.Written, "a second import writes nothing")
+	assert.Equal(t, 273, countLog(t, c, "webcompat"))
+	assert.Contains(t, c.ok("show", "requests", "-p", "webcompat", "--status", "rejected"), "GH-")
 }
