@@ -18,6 +18,7 @@ import (
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/bugzilla"
 	"github.com/decisionledger/ledger/importer/github"
+	"github.com/decisionledger/ledger/importer/jira"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -32,6 +33,23 @@ type tracker struct {
 var trackers = map[string]tracker{
 	"bugzilla": {system: bugzilla.System, defaults: bugzilla.Defaults, read: readBugzilla},
 	"github":   {system: github.System, defaults: github.Defaults, read: readGitHub},
+	"jira":     {system: jira.System, defaults: jira.Defaults, read: readJira},
+}
+
+func readJira(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {
+	var pages [][]jira.Issue
+	for _, f := range files {
+		issues, err := jira.Parse(bytes.NewReader(f))
+		if err != nil {
+			return nil, nil, err
+		}
+		pages = append(pages, issues)
+	}
+	res, err := jira.Map(jira.Merge(pages...), m)
+	if err != nil {
+		return nil, nil, err
+	}
+	return res.Ops, res.Skipped, nil
 }
 
 func readGitHub(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {

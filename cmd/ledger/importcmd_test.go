@@ -22,6 +22,9 @@ var (
 	ghData    = filepath.Join("..", "..", "importer", "github", "testdata")
 	webcompat = filepath.Join(ghData, "github-webcompat-issues.jsonl")
 	ghMap     = filepath.Join(ghData, "map.json")
+	jiraData  = filepath.Join("..", "..", "importer", "jira", "testdata")
+	jiraCloud = filepath.Join(jiraData, "jira-cloud-search.json")
+	jiraMap   = filepath.Join(jiraData, "map.json")
 )
 
 type importSummary struct {
@@ -188,4 +191,17 @@ func TestImportGitHubTwice(t *testing.T) {
 	assert.Zero(t, second.Written, "a second import writes nothing")
 	assert.Equal(t, 273, countLog(t, c, "webcompat"))
 	assert.Contains(t, c.ok("show", "requests", "-p", "webcompat", "--status", "rejected"), "GH-")
+}
+
+func TestImportJiraTwice(t *testing.T) {
+	c := newCLI(t)
+	first := c.importJSON("jira", jiraCloud, "--map", jiraMap, "-p", "ee")
+	assert.Equal(t, 92, first.Written, "the figures of importer/jira/testdata/summary.json")
+	assert.Equal(t, 9, first.Slips)
+	second := c.importJSON("jira", jiraCloud, "--map", jiraMap, "-p", "ee")
+	assert.Zero(t, second.Written, "a second import writes nothing")
+	assert.Equal(t, 92, countLog(t, c, "ee"))
+	// Fix versions are releases dated by the export's releaseDate.
+	out := c.ok("compare", "-p", "ee", "--planned-as-of", "2020-06-13", "--delivered-as-of", "2020-12-31", "--level", "item", "--json")
+	assert.Contains(t, out, `"period": "release:v2.7.0@2020-07-10"`)
 }
