@@ -203,6 +203,10 @@ func TestImportCompareSlips(t *testing.T) {
 	}
 	assert.Equal(t, []string{"moved from M-1-0 to M-1-1", "moved from M-1-1 to M-1-2", "taken off M-1-2", "moved to M-1-2"}, effects)
 
+	// A release is a period like any other: compare keeps only it.
+	assert.Contains(t, c.ok("compare", "-p", "shop", "--planned-as-of", "2021-01-20", "--delivered-as-of", "2021-04-01",
+		"--level", "item", "--period", "release:1.0"), "BZ-100")
+
 	var why struct {
 		Decisions []struct {
 			Type             string `json:"type"`
