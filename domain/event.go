@@ -69,6 +69,11 @@ type Event struct {
 	Reason     ReasonCode `json:"reason,omitempty"`
 	Data       Payload    `json:"data"`
 	CommandID  string     `json:"commandId"`
+	// Source and OutsideAuthority are set on events imported from a
+	// tracker only (see imported.go); absent from every other event, so
+	// the v1 envelope is unchanged.
+	Source           *Source `json:"source,omitempty"`
+	OutsideAuthority bool    `json:"outsideAuthority,omitempty"`
 
 	Seq uint64 `json:"-"`
 	// Stored is what the stream says about the event, when it was read

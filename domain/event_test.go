@@ -51,7 +51,18 @@ func samples() []Event {
 		mk(KindItem, "PAY-7", RoleTeam, "", BacklogItemEstimated{Points: 5}),
 		mk(KindItem, "PAY-7", RoleTeam, "", WorkStarted{}),
 		mk(KindItem, "PAY-7", RoleTeam, "", WorkDelivered{Release: "2026.06"}),
+		imported(mk(KindItem, "PAY-7", RoleStakeholder, "Milestone cleared in triage", BacklogItemUnplanned{Roadmap: "R1"})),
+		imported(mk(KindItem, "PAY-7", RoleTeam, "Regressed in beta", WorkReopened{Release: "2026.06"})),
 	}
+}
+
+// imported gives a sample the provenance and flag of an imported event,
+// so the golden files of the import's event types pin those fields too.
+func imported(e Event) Event {
+	e.Source = &Source{System: "bugzilla", Key: "1234", URL: "https://bugzilla.example.org/show_bug.cgi?id=1234",
+		Change: "2026-04-01T10:30:00Z", Author: "olga@example.org"}
+	e.OutsideAuthority = e.Actor.Role == RoleStakeholder
+	return e
 }
 
 func TestGoldenWireFormat(t *testing.T) {

@@ -246,6 +246,9 @@ func (k AggregateKind) valid() bool {
 // and admits its events when they are exactly what the rules decide.
 func (g *Gate) decideGroup(group []Event) []Event {
 	first := group[0]
+	if first.Source != nil {
+		return append(g.observed(first), g.readmit(group[1:])...)
+	}
 	c, ok := commandOf(first, group)
 	if !ok {
 		return append([]Event{g.quarantine(first, fmt.Sprintf("a %s cannot start a decision", first.Type))}, g.readmit(group[1:])...)
@@ -291,6 +294,27 @@ func (g *Gate) apply(e Event) {
 		g.runCmd, g.runLen = e.CommandID, 1
 	}
 	g.st.Apply(e)
+}
+
+// observed checks an event imported from a tracker: not by Decide (the
+// decision was taken in the tracker, by whoever took it) but by Observe,
+// which keeps the actor, names the role they really held, flags a decision
+// outside their authority and refuses anything that would grant a role. The
+// stored event must be exactly what Observe makes of it. Where the ledger
+// signs, an imported event needs the ledger's signature like any other.
+func (g *Gate) observed(e Event) []Event {
+	want, err := Observe(g.st, e)
+	if err != nil {
+		return []Event{g.quarantine(e, "no rule allowed this imported event: "+err.Error())}
+	}
+	if reason := differs(want, e); reason != "" {
+		return []Event{g.quarantine(e, "it is not what the import rules make of it: "+reason)}
+	}
+	if want.OutsideAuthority != e.OutsideAuthority {
+		return []Event{g.quarantine(e, fmt.Sprintf("it says outsideAuthority %v, the recorded roles say %v", e.OutsideAuthority, want.OutsideAuthority))}
+	}
+	g.apply(e)
+	return []Event{e}
 }
 
 // readmit passes events again through the gate, one by one.

@@ -237,3 +237,39 @@ func mustJSON(t *testing.T, v any) []byte {
 	require.NoError(t, err)
 	return b
 }
+
+// TestGateChecksImportedObservations: an event that says it was imported
+// is checked by the import rules: it never grants a role, and its
+// outsideAuthority flag must be what the recorded roles say.
+func TestGateChecksImportedObservations(t *testing.T) {
+	evs := history(t, nil)
+	last := evs[len(evs)-1]
+	at := last.OccurredAt.Add(time.Hour)
+	src := &Source{System: "bugzilla", Key: "1234"}
+	grant := forge(t, evs, Actor{ID: "mallory", Role: RolePM}, Aggregate{Kind: KindProduct, ID: demo.Product}, RoleAssigned{Actor: "mallory", Role: RolePO}, at,
+		func(e *Event) { e.Source = src })
+	unflagged := forge(t, evs, Actor{ID: "mallory", Role: RolePO}, Aggregate{Kind: KindItem, ID: "OPS-5"}, BacklogItemRanked{Position: Position{Place: PlaceTop}}, at,
+		func(e *Event) { e.Source = src; e.Why = "moved in the tracker" })
+	flagged := unflagged
+	flagged.Actor.Role, flagged.OutsideAuthority = "", true
+	flagged.Stored = stored(t, flagged, nil)
+	flagged.Stored.Time = unflagged.Stored.Time
+	for _, tc := range []struct {
+		name   string
+		e      Event
+		reason string
+	}{
+		{"ErrGrantsARole", grant, "product decision"},
+		{"ErrHidesItsFlag", unflagged, "not what the import rules make of it"},
+		{"OK", flagged, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, q := through(NewGate(NewState(demo.Product)), append(append([]Event(nil), evs...), tc.e))
+			if tc.reason == "" {
+				assert.Empty(t, q, "an honest observation outside authority is kept, flagged")
+				return
+			}
+			assert.Contains(t, q[tc.e.Seq], tc.reason)
+		})
+	}
+}

@@ -251,6 +251,12 @@ func EvolveItem(it Item, e Event) Item {
 		it.Status = StatusInProgress
 	case WorkDelivered:
 		it.Status = StatusDelivered
+	case BacklogItemUnplanned:
+		it.Roadmap = ""
+	case WorkReopened:
+		if it.Status == StatusDelivered {
+			it.Status = StatusNew
+		}
 	}
 	return it
 }

@@ -133,17 +133,17 @@ func checkPeriod(p string) error {
 }
 
 // PeriodBounds returns the first instant of a period and the first instant
-// after it, in UTC.
+// after it, in UTC, by ParsePeriod; an undated release has none, and is an
+// error here.
 func PeriodBounds(p string) (start, end time.Time, err error) {
-	if !ValidPeriod(p) {
-		return time.Time{}, time.Time{}, invalid("period", "period %q is not a quarter: write it like 2027-Q1", p)
+	pp, err := ParsePeriod(p)
+	if err != nil {
+		return time.Time{}, time.Time{}, err
 	}
-	var year, q int
-	if _, err := fmt.Sscanf(p, "%d-Q%d", &year, &q); err != nil {
-		return time.Time{}, time.Time{}, invalid("period", "period %q: %v", p, err)
+	if !pp.Dated {
+		return time.Time{}, time.Time{}, invalid("period", "release %q has no date: its bounds are unknown", pp.Release)
 	}
-	start = time.Date(year, time.Month(3*(q-1)+1), 1, 0, 0, 0, 0, time.UTC)
-	return start, start.AddDate(0, 3, 0), nil
+	return pp.Start, pp.End, nil
 }
 
 // PeriodOf returns the quarter that contains t, such as 2026-Q3.

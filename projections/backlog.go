@@ -144,6 +144,12 @@ func (b *Backlog) Apply(e domain.Event) {
 		}
 		b.close(it)
 		it.Status, it.DeliveredAt, it.Release = domain.StatusDelivered, timePtr(e.OccurredAt), p.Release
+	case domain.BacklogItemUnplanned:
+		it.Roadmap = ""
+	case domain.WorkReopened:
+		if !b.reopen(it) {
+			return
+		}
 	default:
 		return
 	}
@@ -187,6 +193,17 @@ func (b *Backlog) rank(it *Item, p domain.BacklogItemRanked) {
 		}
 	}
 	b.renumber(min(to, from))
+}
+
+// reopen puts a delivered item back at the bottom of the ranked order.
+func (b *Backlog) reopen(it *Item) bool {
+	if it.Status != domain.StatusDelivered {
+		return false
+	}
+	b.st.Closed = removeID(b.st.Closed, it.ID)
+	b.st.Open = append(b.st.Open, it.ID)
+	it.Status, it.Rank, it.DeliveredAt, it.Release = domain.StatusNew, len(b.st.Open), nil, ""
+	return true
 }
 
 // close takes an open item out of the ranked order.

@@ -38,12 +38,17 @@ type Citation struct {
 	Role  domain.Role `json:"role"`
 	At    time.Time   `json:"at"`
 	Why   string      `json:"why"`
+	// Source and OutsideAuthority are an imported decision's provenance
+	// and its flag (domain.Event); absent on every other decision.
+	Source           *domain.Source `json:"source,omitempty"`
+	OutsideAuthority bool           `json:"outsideAuthority,omitempty"`
 }
 
 // CitationOf cites the decision that e records.
 func CitationOf(e domain.Event) Citation {
 	return Citation{Seq: e.Seq, Type: e.Data.EventType(), Actor: e.Actor.ID,
-		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why}
+		Role: e.Actor.Role, At: e.OccurredAt, Why: e.Why,
+		Source: e.Source, OutsideAuthority: e.OutsideAuthority}
 }
 
 // DecisionRef is the short form of a decision as an item carries it: the
@@ -121,7 +126,8 @@ func known(p domain.Payload) bool {
 		domain.BacklogItemRanked, domain.BacklogItemRemoved,
 		domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
 		domain.RequestDeferred, domain.RequestWithdrawn,
-		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered:
+		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered,
+		domain.BacklogItemUnplanned, domain.WorkReopened: // imported.go
 		return true
 	}
 	return false

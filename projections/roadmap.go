@@ -161,6 +161,10 @@ func (r *Roadmap) Apply(e domain.Event) {
 		r.setStatus(id, StatusDelivered, e.OccurredAt)
 	case domain.BacklogItemRemoved:
 		r.setStatus(id, StatusRemoved, e.OccurredAt)
+	case domain.BacklogItemUnplanned:
+		r.relink(id, "")
+	case domain.WorkReopened:
+		r.reopen(id)
 	}
 }
 
@@ -238,6 +242,18 @@ func (r *Roadmap) setStatus(itemID string, s Status, at time.Time) {
 		it.Items = removeID(it.Items, itemID)
 	}
 	r.recompute(it)
+}
+
+// reopen makes a delivered backlog item new again.
+func (r *Roadmap) reopen(itemID string) {
+	l := r.st.Links[itemID]
+	if l == nil || l.Status != StatusDelivered {
+		return
+	}
+	l.Status, l.DeliveredAt = StatusNew, nil
+	if it := r.st.Items[l.Roadmap]; it != nil {
+		r.recompute(it)
+	}
 }
 
 // recompute derives a roadmap item's progress and status from the backlog

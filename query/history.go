@@ -180,8 +180,11 @@ func (s *Service) Compare(ctx context.Context, product string, o CompareOptions)
 	if err != nil {
 		return nil, err
 	}
-	if o.Period != "" && !domain.ValidPeriod(o.Period) {
-		return nil, domain.Invalid("period", "period %q is not a quarter: write it like 2026-Q2", o.Period)
+	if o.Period != "" {
+		// The one period model: quarters, and the releases an import plans.
+		if _, err := domain.ParsePeriod(o.Period); err != nil {
+			return nil, domain.Invalid("period", "period %q is not a period: write it like 2026-Q2, or release:NAME for a release", o.Period)
+		}
 	}
 	lv := replay.Level(o.Level)
 	if lv == "" {

@@ -36,6 +36,7 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 			dropped = now.RemovedAt
 		}
 		judge(&o, delivered, dropped, end)
+		lateByRelease(&o)
 		if o.Outcome != OnTime {
 			o.Causes = itemCauses(sp, it.ID, it.Roadmap, sp.closed(it.ID))
 		}
@@ -122,6 +123,10 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 			if subject == id {
 				out = append(out, decisionOf(e, "removed"))
 			}
+		case domain.BacklogItemUnplanned:
+			if subject == id {
+				out = append(out, decisionOf(e, "taken off "+p.Roadmap))
+			}
 		case domain.BacklogItemRanked:
 			if d, ok := rankCause(s, subject, p.Position, func(x string, _ rankChange) bool { return x == id }, subject == id); ok {
 				out = append(out, d)
@@ -129,4 +134,16 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 		}
 	}
 	return out
+}
+
+// lateByRelease judges an item planned for a release without a date: it is
+// late when it was delivered for another roadmap period than the one
+// planned at T0 (a milestone slipped), as no date can say so.
+func lateByRelease(o *ItemOutcome) {
+	if o.Outcome != OnTime || o.PeriodNow == "" || o.PeriodNow == o.Period {
+		return
+	}
+	if p, err := domain.ParsePeriod(o.Period); err == nil && !p.Dated {
+		o.Outcome = Late
+	}
 }

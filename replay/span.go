@@ -203,15 +203,5 @@ func periodEnd(period string) (time.Time, bool) {
 	return end, err == nil
 }
 
-// periodLess orders periods by start, unreadable ones last by name.
-func periodLess(a, b string) bool {
-	as, _, aerr := domain.PeriodBounds(a)
-	bs, _, berr := domain.PeriodBounds(b)
-	switch {
-	case (aerr == nil) != (berr == nil):
-		return aerr == nil
-	case aerr != nil || as.Equal(bs):
-		return a < b
-	}
-	return as.Before(bs)
-}
+// periodLess is domain.PeriodLess, the ordering every package shares.
+func periodLess(a, b string) bool { return domain.PeriodLess(a, b) }

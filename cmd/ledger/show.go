@@ -247,6 +247,12 @@ func decisionLine(d query.Decision) string {
 	if d.Reason != "" {
 		b.WriteString("  [" + string(d.Reason) + "]")
 	}
+	if d.OutsideAuthority {
+		b.WriteString("  OUTSIDE AUTHORITY")
+	}
+	if d.Source != nil {
+		fmt.Fprintf(&b, "  [%s %s %s by %s]", d.Source.System, d.Source.Key, d.Source.Change, d.Source.Author)
+	}
 	if d.Why != "" {
 		b.WriteString("  — " + d.Why)
 	}

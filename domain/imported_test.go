@@ -1,0 +1,90 @@
+package domain
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func importState(t *testing.T) *State {
+	t.Helper()
+	s := NewState("shop")
+	at := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, c := range []Command{
+		{ID: "c1", Product: "shop", Actor: "pam", At: at, Action: CreateProduct{Name: "Shop", PM: "pam", PO: "olga"}},
+		{ID: "c2", Product: "shop", Actor: "pam", At: at, Why: "voice of sales", Action: AssignRole{Actor: "sally", Role: RoleStakeholder}},
+	} {
+		evs, err := Decide(s, c, at.Add(time.Hour))
+		require.NoError(t, err)
+		for _, e := range evs {
+			e.Seq = uint64(i + 1)
+			s.Apply(e)
+		}
+	}
+	return s
+}
+
+func observed(typ Payload, kind AggregateKind, id, actor string, at time.Time) Event {
+	return Event{ID: EventID("shop", "imp-"+id+typ.EventType(), at, 0), Product: "shop", Aggregate: Aggregate{Kind: kind, ID: id},
+		Actor: Actor{ID: actor}, OccurredAt: at, Why: "imported", Data: typ, CommandID: "imp-" + id + typ.EventType(),
+		Source: &Source{System: "bugzilla", Key: "1", Change: at.Format(time.RFC3339), Author: actor + "@example.org"}}
+}
+
+func TestObserve(t *testing.T) {
+	at := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := importState(t)
+	sub, err := Observe(s, observed(RequestSubmitted{Title: "Crash", Requester: "sally"}, KindRequest, "R1", "sally", at))
+	require.NoError(t, err)
+	assert.Equal(t, RoleStakeholder, sub.Actor.Role)
+	assert.False(t, sub.OutsideAuthority, "anyone with a role may submit")
+	s.Apply(sub)
+
+	t.Run("OutsideAuthority", func(t *testing.T) {
+		e, err := Observe(s, observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "sally", at))
+		require.NoError(t, err)
+		assert.Equal(t, "sally", e.Actor.ID, "never re-attributed")
+		assert.Equal(t, RoleStakeholder, e.Actor.Role, "the role really held")
+		assert.True(t, e.OutsideAuthority)
+	})
+	t.Run("NoRoleAtAll", func(t *testing.T) {
+		e, err := Observe(s, observed(RequestRejected{}, KindRequest, "R1", "nobody", at))
+		require.NoError(t, err)
+		assert.Equal(t, Role(""), e.Actor.Role)
+		assert.True(t, e.OutsideAuthority)
+	})
+	t.Run("WithAuthority", func(t *testing.T) {
+		e, err := Observe(s, observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "olga", at))
+		require.NoError(t, err)
+		assert.Equal(t, RolePO, e.Actor.Role)
+		assert.False(t, e.OutsideAuthority)
+	})
+	t.Run("ErrOlderThanLatest", func(t *testing.T) {
+		_, err := Observe(s, observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "olga", at.Add(-time.Second)))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "bugzilla 1 change 2020-12-31T23:59:59Z")
+	})
+	t.Run("ErrNoRoleEvents", func(t *testing.T) {
+		_, err := Observe(s, observed(RoleAssigned{Actor: "sally", Role: RolePO}, KindProduct, "shop", "pam", at))
+		assert.ErrorIs(t, err, ErrInvalid)
+	})
+	t.Run("ErrNoSource", func(t *testing.T) {
+		e := observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "olga", at)
+		e.Source = nil
+		_, err := Observe(s, e)
+		assert.ErrorIs(t, err, ErrInvalid)
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		_, err := Observe(s, observed(WorkDelivered{}, KindItem, "B9", "olga", at))
+		assert.ErrorIs(t, err, ErrNotFound)
+	})
+}
+
+func TestReopenedAndUnplannedEvolve(t *testing.T) {
+	it := Item{ID: "B1", Status: StatusDelivered, Roadmap: "R1"}
+	it = EvolveItem(it, Event{Data: WorkReopened{Release: "1.0"}})
+	assert.Equal(t, StatusNew, it.Status)
+	it = EvolveItem(it, Event{Data: BacklogItemUnplanned{Roadmap: "R1"}})
+	assert.Equal(t, "", it.Roadmap)
+}
