@@ -25,6 +25,9 @@ type Decision struct {
 	// OverridesScore lists, on a rank decision, the items it jumped over
 	// although their score in the same framework was higher.
 	OverridesScore []Override `json:"overridesScore,omitempty"`
+	// Score is, on a rank decision that carried a score, that score with
+	// its computed value.
+	Score *Score `json:"score,omitempty"`
 	// Via is set on a roadmap item's chain when the decision was about a
 	// backlog item serving it: the id of that backlog item.
 	Via string `json:"via,omitempty"`
@@ -46,6 +49,7 @@ func (d Decision) clone() Decision {
 	d.Changes = cloneSlice(d.Changes)
 	d.Links = clonePtr(d.Links)
 	d.OverridesScore = cloneSlice(d.OverridesScore)
+	d.Score = d.Score.clone()
 	return d
 }
 
@@ -176,6 +180,9 @@ func (l *Log) itemDecision(e domain.Event) {
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
 	if ranked {
 		d.OverridesScore = cloneSlice(after.LastDecision.Overrides)
+		if p := e.Data.(domain.BacklogItemRanked); p.Score != nil {
+			d.Score = after.Score.clone()
+		}
 	}
 	l.record(domain.KindItem, id, d, ranked)
 	for i, rid := range touched {
