@@ -24,8 +24,9 @@ type decisionFlags struct {
 	overrides                                 bool
 }
 
-// add registers the flags on fs.
-func (d *decisionFlags) add(fs *pflag.FlagSet) {
+// add registers the flags on fs; withPeriod false leaves out --from and
+// --to, for a command that has them already.
+func (d *decisionFlags) add(fs *pflag.FlagSet, withPeriod bool) {
 	fs.StringArrayVar(&d.types, "type", nil, "only this kind of decision: a short name (ranked, rejected, rescheduled, accepted, ...) or a type name; repeatable")
 	fs.StringVar(&d.item, "item", "", "only decisions about this backlog item")
 	fs.StringVar(&d.epic, "epic", "", "only the epic's decisions and those of every item under it when they were taken")
@@ -34,10 +35,24 @@ func (d *decisionFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&d.actor, "actor", "", "only decisions taken by this actor")
 	fs.StringVar(&d.role, "role", "", "only decisions taken in this role: pm, po, stakeholder, team")
 	fs.StringVar(&d.reason, "reason", "", "only rejections with this reason code (out-of-scope, low-value, duplicate, ...)")
-	fs.StringVar(&d.from, "from", "", "only decisions taken at or after this time: YYYY-MM-DD (midnight UTC) or RFC 3339")
-	fs.StringVar(&d.to, "to", "", "only decisions taken before this time (excluded): YYYY-MM-DD or RFC 3339")
+	if withPeriod {
+		fs.StringVar(&d.from, "from", "", "only decisions taken at or after this time: YYYY-MM-DD (midnight UTC) or RFC 3339")
+		fs.StringVar(&d.to, "to", "", "only decisions taken before this time (excluded): YYYY-MM-DD or RFC 3339")
+	}
 	fs.BoolVar(&d.overrides, "overrides", false, "only rank decisions that jumped over an item with a higher score")
 	fs.StringVar(&d.asOf, "as-of", "", "what the ledger held at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+}
+
+// filtered reports whether a filter besides the period was given.
+func (d *decisionFlags) filtered() bool {
+	return len(d.types) > 0 || d.item != "" || d.epic != "" || d.roadmap != "" || d.request != "" || d.actor != "" ||
+		d.role != "" || d.reason != "" || d.overrides || d.asOf != ""
+}
+
+// filter is the flags as the decisions view's filter.
+func (d *decisionFlags) filter() query.DecisionsFilter {
+	return query.DecisionsFilter{Types: d.types, Item: d.item, Epic: d.epic, Roadmap: d.roadmap, Request: d.request,
+		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, AsOf: d.asOf}
 }
 
 // options are the view's options.
@@ -79,7 +94,7 @@ it with the same filters: "ledger audit export ... --out DIR", then
   ledger decisions --actor nina --role po --from 2026-05-01 --to 2026-06-01`,
 		Args: cobra.NoArgs,
 	}
-	df.add(c.Flags())
+	df.add(c.Flags(), true)
 	c.Flags().BoolVar(&csvOut, "csv", false, "print CSV (RFC 4180) with a header row")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		if csvOut && a.jsonOut {
