@@ -201,3 +201,19 @@ func (f DecisionFilter) String() string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// KindOfType is the kind of aggregate an event type is recorded on, ""
+// for a type that is not in the v1 catalogue.
+func KindOfType(t string) AggregateKind {
+	switch {
+	case t == TypeProductCreated || t == TypeRoleAssigned || t == TypeRoleRevoked || t == TypeVisionStated || t == TypeProductGoalSet:
+		return KindProduct
+	case strings.HasPrefix(t, "RoadmapItem"):
+		return KindRoadmap
+	case strings.HasPrefix(t, "BacklogItem") || strings.HasPrefix(t, "Work"):
+		return KindItem
+	case strings.HasPrefix(t, "Request"):
+		return KindRequest
+	}
+	return ""
+}

@@ -88,6 +88,17 @@ type product struct {
 
 var _ Projection = (*Log)(nil)
 
+// LogAt returns a transparency log that starts from the backlog, roadmap
+// and requests as they stood at some position, with no chains yet: each
+// decision applied from then on says what it changed against that state
+// in the same words as a log folded from the first event (the product's
+// vision and goal aside, which it does not know). It takes the three
+// over; the caller must not use them afterwards. It lets one aggregate's
+// decisions be told from snapshots without folding the whole history.
+func LogAt(b *Backlog, r *Roadmap, q *Requests) *Log {
+	return &Log{backlog: *b, roadmap: *r, requests: *q}
+}
+
 // NewLog returns an empty transparency log.
 func NewLog() *Log { return &Log{} }
 

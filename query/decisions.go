@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -146,6 +147,13 @@ func (s *Service) Decisions(ctx context.Context, product string, f DecisionsFilt
 			return out, nil
 		}
 	}
+	if rows, meta, ok, err := s.aggregateDecisions(ctx, df, pos, f.Overrides); ok || err != nil {
+		if err != nil {
+			return Decisions{}, err
+		}
+		out.Decisions, out.Meta = rows, meta
+		return out, nil
+	}
 	set, meta, err := s.Set(ctx, product, pos)
 	if err != nil {
 		return Decisions{}, err
@@ -157,6 +165,84 @@ func (s *Service) Decisions(ctx context.Context, product string, f DecisionsFilt
 	return out, nil
 }
 
+// aggregateReader reads one aggregate's events; *eventstore.Store is one.
+type aggregateReader interface {
+	// ReadAggregate is Source.Read over the events on one aggregate's
+	// subject only, so that its cost follows that aggregate's events; an
+	// aggregate without events is not an error. Safe for concurrent use.
+	ReadAggregate(ctx context.Context, product string, kind domain.AggregateKind, id string, after uint64, fn func(domain.Event) error) (uint64, error)
+}
+
+// maxAggregateDecisions bounds the decisions aggregateDecisions words one
+// by one; past it, one fold of the whole history costs less.
+const maxAggregateDecisions = 200
+
+// aggregateDecisions answers a filter on one item, roadmap item or request
+// without folding the whole history, when the source reads single
+// subjects and there are snapshots: it reads that aggregate's events, and
+// words each against the backlog, roadmap and requests as they stood just
+// before it (the nearest snapshot and at most the events since). ok is
+// false when it cannot (the caller rebuilds instead).
+func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilter, pos Position, overrides bool) (rows []DecisionRow, meta Meta, ok bool, err error) {
+	ar, can := s.src.(aggregateReader)
+	kind, id, field := domain.KindItem, df.Item, "item"
+	switch {
+	case df.Item != "":
+	case df.Request != "":
+		kind, id, field = domain.KindRequest, df.Request, "request"
+	case df.Roadmap != "":
+		kind, id, field = domain.KindRoadmap, df.Roadmap, "roadmap"
+	default:
+		can = false
+	}
+	if !can || s.snaps == nil {
+		return nil, Meta{}, false, nil
+	}
+	var evs []domain.Event
+	_, err = ar.ReadAggregate(ctx, df.Product, kind, id, 0, func(e domain.Event) error {
+		if pos.Past(e) {
+			return errStop
+		}
+		if len(evs) == maxAggregateDecisions {
+			return errTooMany
+		}
+		evs = append(evs, e)
+		return nil
+	})
+	switch {
+	case errors.Is(err, errTooMany):
+		return nil, Meta{}, false, nil
+	case err != nil && !errors.Is(err, errStop):
+		return nil, Meta{}, true, fmt.Errorf("read %s %q of product %q: %w", kindName(kind), id, df.Product, err)
+	case len(evs) == 0:
+		return nil, Meta{}, true, &domain.Error{Kind: domain.KindNotFound, Field: field,
+			Msg: fmt.Sprintf("%s %q is not in product %q%s", kindName(kind), id, df.Product, asOfFilter(df))}
+	}
+	rows = []DecisionRow{}
+	for _, e := range evs {
+		before := replay.NewViews()
+		if e.Seq > 1 {
+			if before, _, err = replay.AsOfViews(ctx, s.src, s.snaps, df.Product, replay.AtSeq(e.Seq-1)); err != nil {
+				return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
+			}
+		}
+		log := projections.LogAt(before.Backlog, before.Roadmap, before.Requests)
+		log.Apply(e)
+		chain, _ := log.ChainOf(kind, id)
+		for _, d := range chain {
+			row := rowOf(df.Product, kind, id, d)
+			if df.Match(e, row.Epic) && (!overrides || len(d.OverridesScore) > 0) {
+				rows = append(rows, row)
+			}
+		}
+	}
+	meta, err = s.withViews(ctx, df.Product, pos, 0, func(*replay.Views) {})
+	return rows, meta, true, err
+}
+
+// errTooMany ends a read that found more than it can use.
+var errTooMany = errors.New("too many")
+
 // collectDecisions reads the matching decisions from the transparency
 // log's chains: only the chain of the aggregate named, when the filter
 // names one, else every chain.
@@ -166,8 +252,14 @@ func collectDecisions(log *projections.Log, df domain.DecisionFilter, overrides 
 		id   string
 	}
 	var keys []key
+	// exists is whether the aggregate had a decision by the as-of position:
+	// live chains go on past it.
+	exists := func(kind domain.AggregateKind, id string) bool {
+		chain, ok := log.ChainOf(kind, id)
+		return ok && len(chain) > 0 && !df.Past(domain.Event{Seq: chain[0].Seq, OccurredAt: chain[0].At})
+	}
 	named := func(kind domain.AggregateKind, field, id string) error {
-		if _, ok := log.ChainOf(kind, id); !ok {
+		if !exists(kind, id) {
 			return &domain.Error{Kind: domain.KindNotFound, Field: field,
 				Msg: fmt.Sprintf("%s %q is not in product %q%s", kindName(kind), id, df.Product, asOfFilter(df))}
 		}
@@ -184,13 +276,18 @@ func collectDecisions(log *projections.Log, df domain.DecisionFilter, overrides 
 		err = named(domain.KindRoadmap, "roadmap", df.Roadmap)
 	default:
 		if df.Epic != "" {
-			if _, ok := log.ChainOf(domain.KindItem, df.Epic); !ok {
+			if !exists(domain.KindItem, df.Epic) {
 				return nil, &domain.Error{Kind: domain.KindNotFound, Field: "epic",
 					Msg: fmt.Sprintf("epic %q is not in product %q%s", df.Epic, df.Product, asOfFilter(df))}
 			}
 		}
+		// Only the chains of the kinds the types are recorded on.
+		kinds := map[domain.AggregateKind]bool{}
+		for _, t := range df.Types {
+			kinds[domain.KindOfType(t)] = true
+		}
 		for _, kind := range []domain.AggregateKind{domain.KindProduct, domain.KindRoadmap, domain.KindItem, domain.KindRequest} {
-			if df.Epic != "" && kind != domain.KindItem {
+			if (df.Epic != "" && kind != domain.KindItem) || (len(kinds) > 0 && !kinds[kind]) {
 				continue
 			}
 			for _, id := range log.IDs(kind) {

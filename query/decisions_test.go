@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -173,4 +174,61 @@ func TestDecisionsView(t *testing.T) {
 	assert.ErrorContains(t, err, "the backlog view takes no epic")
 	_, err = q.View(context.Background(), ViewBacklog, Options{Product: "checkout", Overrides: true})
 	assert.ErrorContains(t, err, "takes no overrides")
+}
+
+// TestLiveDecisionsEqualRebuilt asks decisions of the live projections and
+// of the stream, now and as of positions, and requires the same rows.
+func TestLiveDecisionsEqualRebuilt(t *testing.T) {
+	q, s := demoService(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	live := NewLive(s, s.Snapshots(), 0, t.Logf)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = live.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	lq := New(s, s.Snapshots())
+	lq.UseLive(live, nil)
+	last := lastSeq(t, q)
+	require.Eventually(t, func() bool { return live.Position("checkout") == last }, 10*time.Second, 5*time.Millisecond)
+
+	for _, asOf := range []string{"", "seq:45", "2026-01-08", "2026-06-30"} {
+		for _, f := range []DecisionsFilter{{}, {Epic: "CARDS"}, {Item: "INV-1"}, {Types: []string{"ranked"}, Overrides: true},
+			{Request: "REQ-7"}, {Roadmap: "R-INVOICE"}, {Actor: "nina", From: "2026-06-01"}, {Item: "LOC-1"}} {
+			f.AsOf = asOf
+			want, wantErr := q.Decisions(ctx, "checkout", f, 0)
+			got, gotErr := lq.Decisions(ctx, "checkout", f, 0)
+			if wantErr != nil {
+				assert.Equal(t, wantErr, gotErr, "%+v", f)
+				continue
+			}
+			require.NoError(t, gotErr, "%+v", f)
+			assert.Equal(t, want.Decisions, got.Decisions, "%+v", f)
+			assert.Equal(t, want.Position, got.Position, "%+v", f)
+		}
+	}
+}
+
+// TestAggregateDecisionsEqualRebuilt: a filter on one item, roadmap item or
+// request, answered from that aggregate's subject and the views as they
+// stood before each of its events, gives the rows of a whole rebuild.
+func TestAggregateDecisionsEqualRebuilt(t *testing.T) {
+	q, s := demoService(t) // no snapshots: always rebuilds
+	fast := New(s, s.Snapshots())
+	ctx := context.Background()
+	for _, asOf := range []string{"", "seq:46", "2026-04-20", "2026-06-30"} {
+		for _, f := range []DecisionsFilter{{Item: "CARD-2"}, {Item: "INV-1", Types: []string{"ranked"}}, {Item: "WAL-4"},
+			{Item: "CARD-1", Overrides: true}, {Item: "CARD-2", Epic: "CARDS"}, {Request: "REQ-7"}, {Request: "REQ-12"},
+			{Roadmap: "R-INVOICE"}, {Roadmap: "R-FAX"}, {Item: "LOC-1"}} {
+			f.AsOf = asOf
+			want, wantErr := q.Decisions(ctx, "checkout", f, 0)
+			got, gotErr := fast.Decisions(ctx, "checkout", f, 0)
+			if wantErr != nil {
+				assert.Equal(t, wantErr, gotErr, "%+v", f)
+				continue
+			}
+			require.NoError(t, gotErr, "%+v", f)
+			assert.Equal(t, want.Decisions, got.Decisions, "%+v", f)
+			assert.Equal(t, want.Position, got.Position, "%+v", f)
+		}
+	}
 }
