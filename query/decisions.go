@@ -178,11 +178,14 @@ type aggregateReader interface {
 const maxAggregateDecisions = 200
 
 // aggregateDecisions answers a filter on one item, roadmap item or request
-// without folding the whole history, when the source reads single
-// subjects and there are snapshots: it reads that aggregate's events, and
-// words each against the backlog, roadmap and requests as they stood just
-// before it (the nearest snapshot and at most the events since). ok is
-// false when it cannot (the caller rebuilds instead).
+// without folding the transparency log of the whole history, when the
+// source reads single subjects and there are snapshots: it reads that
+// aggregate's events, and words each against the backlog, roadmap and
+// requests as they stood just before it, which it keeps by folding only
+// those views (far cheaper than the log) from the nearest snapshot before
+// the aggregate's first event, jumping ahead to a later snapshot where one
+// lies between two of its events. ok is false when it cannot (the caller
+// rebuilds instead).
 func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilter, pos Position, overrides bool) (rows []DecisionRow, meta Meta, ok bool, err error) {
 	ar, can := s.src.(aggregateReader)
 	kind, id, field := domain.KindItem, df.Item, "item"
@@ -218,16 +221,28 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 		return nil, Meta{}, true, &domain.Error{Kind: domain.KindNotFound, Field: field,
 			Msg: fmt.Sprintf("%s %q is not in product %q%s", kindName(kind), id, df.Product, asOfFilter(df))}
 	}
+	snaps, err := s.snaps.List(ctx, df.Product, replay.KindOf(replay.NewViews()))
+	if err != nil {
+		return nil, Meta{}, false, nil
+	}
 	rows = []DecisionRow{}
+	cur := replay.NewViews() // the views just before the next event of evs
 	for _, e := range evs {
+		if err := s.viewsBefore(ctx, df.Product, cur, snaps, e.Seq); err != nil {
+			return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
+		}
+		// Word the decision on a copy, against the views just before it.
 		before := replay.NewViews()
-		if e.Seq > 1 {
-			if before, _, err = replay.AsOfViews(ctx, s.src, s.snaps, df.Product, replay.AtSeq(e.Seq-1)); err != nil {
-				return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
-			}
+		b, err := cur.MarshalSnapshot()
+		if err == nil {
+			err = before.UnmarshalSnapshot(b)
+		}
+		if err != nil {
+			return nil, Meta{}, true, err
 		}
 		log := projections.LogAt(before.Backlog, before.Roadmap, before.Requests)
 		log.Apply(e)
+		cur.Apply(e)
 		chain, _ := log.ChainOf(kind, id)
 		for _, d := range chain {
 			row := rowOf(df.Product, kind, id, d)
@@ -238,6 +253,37 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 	}
 	meta, err = s.withViews(ctx, df.Product, pos, 0, func(*replay.Views) {})
 	return rows, meta, true, err
+}
+
+// viewsBefore brings cur to the views just before sequence seq: from the
+// nearest snapshot when one lies past cur, else by folding the product's
+// events from where cur stands.
+func (s *Service) viewsBefore(ctx context.Context, product string, cur *replay.Views, snaps []replay.SnapshotInfo, seq uint64) error {
+	best := uint64(0)
+	for _, sn := range snaps {
+		if sn.Seq < seq && sn.Seq > best {
+			best = sn.Seq
+		}
+	}
+	if best > cur.Position() {
+		v, _, err := replay.AsOfViews(ctx, s.src, s.snaps, product, replay.AtSeq(seq-1))
+		if err != nil {
+			return err
+		}
+		*cur = *v
+		return nil
+	}
+	_, err := s.src.Read(ctx, product, cur.Position(), func(e domain.Event) error {
+		if e.Seq >= seq {
+			return errStop
+		}
+		cur.Apply(e)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return err
+	}
+	return nil
 }
 
 // errTooMany ends a read that found more than it can use.

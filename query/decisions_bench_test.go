@@ -11,12 +11,16 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/replay"
 )
 
 // BenchmarkDecisions asks decision queries of a generated history of 100k
-// events (600 items, most events re-rankings), from live projections (what
-// serve answers with) and rebuilt from the stream (a one-shot command with
-// no serve). Run it with
+// events (600 items, most events re-rankings): from live projections
+// ("live", what serve answers with), and as a one-shot command without
+// serve, with the views snapshots serve writes every 1000 events
+// ("oneshot": one item, request or roadmap item is read from its subject,
+// the rest rebuilds the transparency log) and with none ("nosnapshots",
+// which always rebuilds). Run it with
 //
 //	go test ./query -run '^$' -bench Decisions -benchtime 3x
 //
@@ -35,6 +39,15 @@ func BenchmarkDecisions(b *testing.B) {
 	}
 	benchAppend(ctx, b, s, evs)
 	last := evs[n-1].Seq
+	// The views snapshots serve writes as it goes, every 1000 events and
+	// thinned out the way it thins them.
+	views := replay.NewViews()
+	sn := replay.NewSnapshotter(s.Snapshots(), "bench", replay.DefaultEvery, replay.View{Projection: views})
+	for _, e := range evs {
+		views.Apply(e)
+		_, err := sn.MaybeSnapshot(ctx, e)
+		require.NoError(b, err)
+	}
 
 	live := NewLive(s, s.Snapshots(), 0, b.Logf)
 	done := make(chan struct{})
@@ -43,7 +56,8 @@ func BenchmarkDecisions(b *testing.B) {
 	require.Eventually(b, func() bool { return live.Position("bench") == last }, 5*time.Minute, 10*time.Millisecond)
 	lq := New(s, s.Snapshots())
 	lq.UseLive(live, nil)
-	rq := New(s, s.Snapshots())
+	oq := New(s, s.Snapshots())
+	nq := New(s, nil)
 
 	filters := []struct {
 		name string
@@ -60,8 +74,11 @@ func BenchmarkDecisions(b *testing.B) {
 	for _, q := range []struct {
 		name string
 		svc  *Service
-	}{{"live", lq}, {"rebuilt", rq}} {
+	}{{"live", lq}, {"oneshot", oq}, {"nosnapshots", nq}} {
 		for _, f := range filters {
+			if q.svc == nq && f.name != "item" {
+				continue // every filter costs the same rebuild
+			}
 			b.Run(q.name+"/"+f.name, func(b *testing.B) {
 				var d Decisions
 				for b.Loop() {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
+	"github.com/decisionledger/ledger/replay"
 )
 
 func seqsOf(d Decisions) []uint64 {
@@ -215,20 +216,38 @@ func TestAggregateDecisionsEqualRebuilt(t *testing.T) {
 	q, s := demoService(t) // no snapshots: always rebuilds
 	fast := New(s, s.Snapshots())
 	ctx := context.Background()
-	for _, asOf := range []string{"", "seq:46", "2026-04-20", "2026-06-30"} {
-		for _, f := range []DecisionsFilter{{Item: "CARD-2"}, {Item: "INV-1", Types: []string{"ranked"}}, {Item: "WAL-4"},
-			{Item: "CARD-1", Overrides: true}, {Item: "CARD-2", Epic: "CARDS"}, {Request: "REQ-7"}, {Request: "REQ-12"},
-			{Roadmap: "R-INVOICE"}, {Roadmap: "R-FAX"}, {Item: "LOC-1"}} {
-			f.AsOf = asOf
-			want, wantErr := q.Decisions(ctx, "checkout", f, 0)
-			got, gotErr := fast.Decisions(ctx, "checkout", f, 0)
-			if wantErr != nil {
-				assert.Equal(t, wantErr, gotErr, "%+v", f)
-				continue
+	check := func(t *testing.T) {
+		t.Helper()
+		for _, asOf := range []string{"", "seq:46", "2026-04-20", "2026-06-30"} {
+			for _, f := range []DecisionsFilter{{Item: "CARD-2"}, {Item: "INV-1", Types: []string{"ranked"}}, {Item: "WAL-4"},
+				{Item: "CARD-1", Overrides: true}, {Item: "CARD-2", Epic: "CARDS"}, {Request: "REQ-7"}, {Request: "REQ-12"},
+				{Roadmap: "R-INVOICE"}, {Roadmap: "R-FAX"}, {Item: "LOC-1"}} {
+				f.AsOf = asOf
+				want, wantErr := q.Decisions(ctx, "checkout", f, 0)
+				got, gotErr := fast.Decisions(ctx, "checkout", f, 0)
+				if wantErr != nil {
+					assert.Equal(t, wantErr, gotErr, "%+v", f)
+					continue
+				}
+				require.NoError(t, gotErr, "%+v", f)
+				assert.Equal(t, want.Decisions, got.Decisions, "%+v", f)
+				assert.Equal(t, want.Position, got.Position, "%+v", f)
 			}
-			require.NoError(t, gotErr, "%+v", f)
-			assert.Equal(t, want.Decisions, got.Decisions, "%+v", f)
-			assert.Equal(t, want.Position, got.Position, "%+v", f)
 		}
 	}
+	// Folding the views from the first event, then jumping to snapshots
+	// taken every 20 events, as serve takes them while it folds.
+	t.Run("NoSnapshots", check)
+	views := replay.NewViews()
+	sn := replay.NewSnapshotter(s.Snapshots(), "checkout", 20, replay.View{Projection: views})
+	_, err := s.Read(ctx, "checkout", 0, func(e domain.Event) error {
+		views.Apply(e)
+		_, err := sn.MaybeSnapshot(ctx, e)
+		return err
+	})
+	require.NoError(t, err)
+	infos, err := s.Snapshots().List(ctx, "checkout", "views")
+	require.NoError(t, err)
+	require.Greater(t, len(infos), 3)
+	t.Run("Snapshots", check)
 }
