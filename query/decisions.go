@@ -36,8 +36,8 @@ type DecisionRow struct {
 	Request string `json:"request,omitempty"`
 	// Score is the score a rank decision carried; Overrides lists the
 	// items it jumped over although their score was higher.
-	Score     *Score                 `json:"score,omitempty"`
-	Overrides []projections.Override `json:"overrides,omitempty"`
+	Score     *Score     `json:"score,omitempty"`
+	Overrides []Override `json:"overrides,omitempty"`
 	// Imported events will say where they came from here ("provenance"),
 	// once the importers record it.
 }
