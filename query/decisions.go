@@ -231,12 +231,11 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 		if err := s.viewsBefore(ctx, df.Product, cur, snaps, e.Seq); err != nil {
 			return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
 		}
-		// Word the decision on a copy, against the views just before it.
-		before := replay.NewViews()
-		b, err := cur.MarshalSnapshot()
-		if err == nil {
-			err = before.UnmarshalSnapshot(b)
-		}
+		// Word the decision on a copy, against the views just before it:
+		// only the one its changes are told from (a roadmap item's from the
+		// roadmap, a request's from the requests, an item's from the
+		// backlog), which keeps the copy small.
+		before, err := copyFor(kind, cur)
 		if err != nil {
 			return nil, Meta{}, true, err
 		}
@@ -253,6 +252,29 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 	}
 	meta, err = s.withViews(ctx, df.Product, pos, 0, func(*replay.Views) {})
 	return rows, meta, true, err
+}
+
+// copyFor copies the view that a decision on an aggregate of kind is
+// worded from, leaving the others empty.
+func copyFor(kind domain.AggregateKind, v *replay.Views) (*replay.Views, error) {
+	out := replay.NewViews()
+	var err error
+	var b []byte
+	switch kind {
+	case domain.KindItem:
+		if b, err = v.Backlog.MarshalSnapshot(); err == nil {
+			err = out.Backlog.UnmarshalSnapshot(b)
+		}
+	case domain.KindRoadmap:
+		if b, err = v.Roadmap.MarshalSnapshot(); err == nil {
+			err = out.Roadmap.UnmarshalSnapshot(b)
+		}
+	case domain.KindRequest:
+		if b, err = v.Requests.MarshalSnapshot(); err == nil {
+			err = out.Requests.UnmarshalSnapshot(b)
+		}
+	}
+	return out, err
 }
 
 // viewsBefore brings cur to the views just before sequence seq: from the
