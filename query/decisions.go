@@ -183,9 +183,8 @@ const maxAggregateDecisions = 200
 // aggregate's events, and words each against the backlog, roadmap and
 // requests as they stood just before it, which it keeps by folding only
 // those views (far cheaper than the log) from the nearest snapshot before
-// the aggregate's first event, jumping ahead to a later snapshot where one
-// lies between two of its events. ok is false when it cannot (the caller
-// rebuilds instead).
+// the aggregate's first event to its last. ok is false when it cannot
+// (the caller rebuilds instead).
 func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilter, pos Position, overrides bool) (rows []DecisionRow, meta Meta, ok bool, err error) {
 	ar, can := s.src.(aggregateReader)
 	kind, id, field := domain.KindItem, df.Item, "item"
@@ -221,27 +220,26 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 		return nil, Meta{}, true, &domain.Error{Kind: domain.KindNotFound, Field: field,
 			Msg: fmt.Sprintf("%s %q is not in product %q%s", kindName(kind), id, df.Product, asOfFilter(df))}
 	}
-	snaps, err := s.snaps.List(ctx, df.Product, replay.KindOf(replay.NewViews()))
-	if err != nil {
-		return nil, Meta{}, false, nil
-	}
-	rows = []DecisionRow{}
-	cur := replay.NewViews() // the views just before the next event of evs
-	for _, e := range evs {
-		if err := s.viewsBefore(ctx, df.Product, cur, snaps, e.Seq); err != nil {
+	// The views just before the aggregate's first event, from the nearest
+	// snapshot; then one read of the product's events up to its last.
+	cur := replay.NewViews()
+	if first := evs[0].Seq; first > 1 {
+		if cur, _, err = replay.AsOfViews(ctx, s.src, s.snaps, df.Product, replay.AtSeq(first-1)); err != nil {
 			return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
 		}
+	}
+	rows = []DecisionRow{}
+	word := func(e domain.Event) error {
 		// Word the decision on a copy, against the views just before it:
 		// only the one its changes are told from (a roadmap item's from the
 		// roadmap, a request's from the requests, an item's from the
 		// backlog), which keeps the copy small.
 		before, err := copyFor(kind, cur)
 		if err != nil {
-			return nil, Meta{}, true, err
+			return err
 		}
 		log := projections.LogAt(before.Backlog, before.Roadmap, before.Requests)
 		log.Apply(e)
-		cur.Apply(e)
 		chain, _ := log.ChainOf(kind, id)
 		for _, d := range chain {
 			row := rowOf(df.Product, kind, id, d)
@@ -249,6 +247,23 @@ func (s *Service) aggregateDecisions(ctx context.Context, df domain.DecisionFilt
 				rows = append(rows, row)
 			}
 		}
+		return nil
+	}
+	last := evs[len(evs)-1].Seq
+	_, err = s.src.Read(ctx, df.Product, cur.Position(), func(e domain.Event) error {
+		if e.Seq > last {
+			return errStop
+		}
+		if e.Aggregate.Kind == kind && e.Aggregate.ID == id {
+			if err := word(e); err != nil {
+				return err
+			}
+		}
+		cur.Apply(e)
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, Meta{}, true, fmt.Errorf("read product %q: %w", df.Product, err)
 	}
 	meta, err = s.withViews(ctx, df.Product, pos, 0, func(*replay.Views) {})
 	return rows, meta, true, err
@@ -275,37 +290,6 @@ func copyFor(kind domain.AggregateKind, v *replay.Views) (*replay.Views, error) 
 		}
 	}
 	return out, err
-}
-
-// viewsBefore brings cur to the views just before sequence seq: from the
-// nearest snapshot when one lies past cur, else by folding the product's
-// events from where cur stands.
-func (s *Service) viewsBefore(ctx context.Context, product string, cur *replay.Views, snaps []replay.SnapshotInfo, seq uint64) error {
-	best := uint64(0)
-	for _, sn := range snaps {
-		if sn.Seq < seq && sn.Seq > best {
-			best = sn.Seq
-		}
-	}
-	if best > cur.Position() {
-		v, _, err := replay.AsOfViews(ctx, s.src, s.snaps, product, replay.AtSeq(seq-1))
-		if err != nil {
-			return err
-		}
-		*cur = *v
-		return nil
-	}
-	_, err := s.src.Read(ctx, product, cur.Position(), func(e domain.Event) error {
-		if e.Seq >= seq {
-			return errStop
-		}
-		cur.Apply(e)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return err
-	}
-	return nil
 }
 
 // errTooMany ends a read that found more than it can use.
