@@ -42,14 +42,19 @@ func first(h map[string][]string, key string) string {
 // subject, message id and type each as a 4-byte big-endian length and the
 // bytes, then the 32-byte SHA-256 of the payload.
 func (l Leaf) Bytes() []byte {
-	b := make([]byte, 0, len(leafTag)+8+12+len(l.Subject)+len(l.MsgID)+len(l.Type)+sha256.Size)
+	return leafBytes(l.Seq, l.Subject, l.MsgID, l.Type, sha256.Sum256(l.Data))
+}
+
+// leafBytes lays out a leaf from the digest of its payload, so that a
+// leaf can be checked without the payload.
+func leafBytes(seq uint64, subject, msgID, typ string, sum [sha256.Size]byte) []byte {
+	b := make([]byte, 0, len(leafTag)+8+12+len(subject)+len(msgID)+len(typ)+sha256.Size)
 	b = append(b, leafTag...)
-	b = binary.BigEndian.AppendUint64(b, l.Seq)
-	for _, f := range []string{l.Subject, l.MsgID, l.Type} {
+	b = binary.BigEndian.AppendUint64(b, seq)
+	for _, f := range []string{subject, msgID, typ} {
 		b = binary.BigEndian.AppendUint32(b, uint32(len(f)))
 		b = append(b, f...)
 	}
-	sum := sha256.Sum256(l.Data)
 	return append(b, sum[:]...)
 }
 

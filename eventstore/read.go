@@ -54,6 +54,29 @@ func (s *Store) Read(ctx context.Context, product string, after uint64, fn func(
 	return s.scanEvents(ctx, filter, position{after: after}, end, decodeWorkers(), fn)
 }
 
+// ReadAggregate is Read over the events of one aggregate only (the
+// subject ledger.<product>.<kind>.<id>): the server sends nothing else, so
+// its cost follows the aggregate's events, not the product's history. An
+// aggregate without events is not an error.
+func (s *Store) ReadAggregate(ctx context.Context, product string, kind domain.AggregateKind, id string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	if !validToken(product) {
+		return after, invalidProduct(product)
+	}
+	if !validToken(string(kind)) || !validToken(id) {
+		return after, &domain.Error{Kind: domain.KindInvalid, Field: "id",
+			Msg: fmt.Sprintf("%s %q is not a subject token: no dots, wildcards or spaces", kind, id)}
+	}
+	subject := domain.Subject(product, kind, id)
+	end, err := s.lastSeq(ctx, subject)
+	if err != nil {
+		return after, fmt.Errorf("reading %s: %w", subject, err)
+	}
+	if end == 0 {
+		return after, nil
+	}
+	return s.scanEvents(ctx, subject, position{after: after}, end, decodeWorkers(), fn)
+}
+
 // ReadAll is Read over every message of the stream, whatever its subject.
 func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event) error) (uint64, error) {
 	end, err := s.streamLastSeq(ctx)
@@ -182,8 +205,11 @@ func (s *Store) scan(ctx context.Context, filter string, start position, end uin
 				return last, err
 			}
 			c = all
-			prefix := strings.TrimSuffix(filter, ">")
-			keep = func(subject string) bool { return strings.HasPrefix(subject, prefix) }
+			if prefix, ok := strings.CutSuffix(filter, ">"); ok {
+				keep = func(subject string) bool { return strings.HasPrefix(subject, prefix) }
+			} else {
+				keep = func(subject string) bool { return subject == filter } // one aggregate's subject
+			}
 		}
 	}
 	for {

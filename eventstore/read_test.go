@@ -109,3 +109,31 @@ func TestScanEvents_ParallelDecodeKeepsOrder(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAggregate reads one item's subject: ITEM-1 and not ITEM-10 or
+// ITEM-11, whose subjects it prefixes, also when the read falls back to an
+// unfiltered scan (after 11, ITEM-1's event 13 is half of what is left).
+func TestReadAggregate(t *testing.T) {
+	s := openTemp(t)
+	ctx := testCtx(t)
+	seqs, err := s.Append(ctx, itemsAdded("p", "c1", 12), 0)
+	require.NoError(t, err)
+	_, err = s.Append(ctx, []domain.Event{itemAdded("p", "c2", 1)}, seqs[len(seqs)-1])
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		id    string
+		after uint64
+		want  []uint64
+	}{{"ITEM-1", 0, []uint64{2, 13}}, {"ITEM-1", 11, []uint64{13}}, {"ITEM-11", 0, []uint64{12}}, {"ITEM-99", 0, nil}} {
+		var got []uint64
+		_, err := s.ReadAggregate(ctx, "p", domain.KindItem, tc.id, tc.after, func(e domain.Event) error {
+			assert.Equal(t, tc.id, e.Aggregate.ID)
+			got = append(got, e.Seq)
+			return nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, got, "%s after %d", tc.id, tc.after)
+	}
+	_, err = s.ReadAggregate(ctx, "p", domain.KindItem, "A.B", 0, func(domain.Event) error { return nil })
+	assert.Error(t, err)
+}

@@ -25,6 +25,9 @@ type Decision struct {
 	// OverridesScore lists, on a rank decision, the items it jumped over
 	// although their score in the same framework was higher.
 	OverridesScore []Override `json:"overridesScore,omitempty"`
+	// Score is, on a rank decision that carried a score, that score with
+	// its computed value.
+	Score *Score `json:"score,omitempty"`
 	// Via is set on a roadmap item's chain when the decision was about a
 	// backlog item serving it: the id of that backlog item.
 	Via string `json:"via,omitempty"`
@@ -46,6 +49,7 @@ func (d Decision) clone() Decision {
 	d.Changes = cloneSlice(d.Changes)
 	d.Links = clonePtr(d.Links)
 	d.OverridesScore = cloneSlice(d.OverridesScore)
+	d.Score = d.Score.clone()
 	return d
 }
 
@@ -83,6 +87,17 @@ type product struct {
 }
 
 var _ Projection = (*Log)(nil)
+
+// LogAt returns a transparency log that starts from the backlog, roadmap
+// and requests as they stood at some position, with no chains yet: each
+// decision applied from then on says what it changed against that state
+// in the same words as a log folded from the first event (the product's
+// vision and goal aside, which it does not know). It takes the three
+// over; the caller must not use them afterwards. It lets one aggregate's
+// decisions be told from snapshots without folding the whole history.
+func LogAt(b *Backlog, r *Roadmap, q *Requests) *Log {
+	return &Log{backlog: *b, roadmap: *r, requests: *q}
+}
 
 // NewLog returns an empty transparency log.
 func NewLog() *Log { return &Log{} }
@@ -176,6 +191,9 @@ func (l *Log) itemDecision(e domain.Event) {
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
 	if ranked {
 		d.OverridesScore = cloneSlice(after.LastDecision.Overrides)
+		if p := e.Data.(domain.BacklogItemRanked); p.Score != nil {
+			d.Score = after.Score.clone()
+		}
 	}
 	l.record(domain.KindItem, id, d, ranked)
 	for i, rid := range touched {

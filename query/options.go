@@ -35,9 +35,22 @@ type Options struct {
 	DeliveredAsOf string `json:"deliveredAsOf,omitempty"`
 	Period        string `json:"period,omitempty"`
 	Level         string `json:"level,omitempty"`
-	// From and To are diff's.
+	// From and To are diff's, and bound the business time of decisions
+	// (from included, to excluded).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// Type, Item, Epic, Roadmap, Request, Actor, Role, Reason and
+	// Overrides filter decisions (see DecisionsFilter); Type takes short
+	// names (ranked, rejected) or event type names.
+	Type      []string `json:"type,omitempty"`
+	Item      string   `json:"item,omitempty"`
+	Epic      string   `json:"epic,omitempty"`
+	Roadmap   string   `json:"roadmap,omitempty"`
+	Request   string   `json:"request,omitempty"`
+	Actor     string   `json:"actor,omitempty"`
+	Role      string   `json:"role,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Overrides bool     `json:"overrides,omitempty"`
 	// MinSeq asks the view to reflect the stream at least up to this
 	// sequence (read your writes across service instances); a view that
 	// cannot reach it in time answers from the stream instead.
@@ -54,10 +67,12 @@ const (
 	ViewLog      = "log"
 	ViewCompare  = "compare"
 	ViewDiff     = "diff"
+	// ViewDecisions is the decision query (DecisionsFilter).
+	ViewDecisions = "decisions"
 )
 
 // Views lists every view name, in the order the README documents them.
-var Views = []string{ViewProducts, ViewBacklog, ViewRoadmap, ViewRequests, ViewWhy, ViewLog, ViewCompare, ViewDiff}
+var Views = []string{ViewProducts, ViewBacklog, ViewRoadmap, ViewRequests, ViewWhy, ViewLog, ViewCompare, ViewDiff, ViewDecisions}
 
 // viewFields says which options each view takes, besides product and minSeq.
 var viewFields = map[string][]string{
@@ -69,6 +84,8 @@ var viewFields = map[string][]string{
 	ViewLog:      {"asOf"},
 	ViewCompare:  {"plannedAsOf", "deliveredAsOf", "period", "level"},
 	ViewDiff:     {"from", "to"},
+	ViewDecisions: {"asOf", "from", "to", "type", "item", "epic", "roadmap", "request", "actor", "role", "reason",
+		"overrides"},
 }
 
 // DecodeOptions reads a view's options from JSON, refusing unknown fields
@@ -106,8 +123,13 @@ func (o Options) Check(view string) error {
 	}
 	given := map[string]string{"asOf": o.AsOf, "status": o.Status, "requester": o.Requester, "id": o.ID,
 		"plannedAsOf": o.PlannedAsOf, "deliveredAsOf": o.DeliveredAsOf, "period": o.Period, "level": o.Level,
-		"from": o.From, "to": o.To}
-	for _, f := range []string{"asOf", "status", "requester", "id", "plannedAsOf", "deliveredAsOf", "period", "level", "from", "to"} {
+		"from": o.From, "to": o.To, "type": strings.Join(o.Type, ","), "item": o.Item, "epic": o.Epic,
+		"roadmap": o.Roadmap, "request": o.Request, "actor": o.Actor, "role": o.Role, "reason": o.Reason}
+	if o.Overrides {
+		given["overrides"] = "true"
+	}
+	for _, f := range []string{"asOf", "status", "requester", "id", "plannedAsOf", "deliveredAsOf", "period", "level", "from", "to",
+		"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "overrides"} {
 		if given[f] != "" && !oneOf(f, allowed) {
 			return domain.Invalid(f, "the %s view takes no %s", view, f)
 		}
@@ -117,7 +139,7 @@ func (o Options) Check(view string) error {
 
 // View answers the named view: the one entry for every edge. The value is
 // the view's named type (Backlog, Roadmap, Requests, Why, Log, Comparison,
-// Changes, Products), whose JSON is what the CLI prints with --json.
+// Changes, Products, Decisions), whose JSON is what the CLI prints with --json.
 func (s *Service) View(ctx context.Context, name string, o Options) (any, error) {
 	if err := o.Check(name); err != nil {
 		return nil, err
@@ -163,6 +185,10 @@ func (s *Service) View(ctx context.Context, name string, o Options) (any, error)
 		return s.Compare(ctx, o.Product, CompareOptions{PlannedAsOf: o.PlannedAsOf, DeliveredAsOf: o.DeliveredAsOf, Period: o.Period, Level: o.Level})
 	case ViewDiff:
 		return s.Diff(ctx, o.Product, o.From, o.To)
+	case ViewDecisions:
+		return s.Decisions(ctx, o.Product, DecisionsFilter{Types: o.Type, Item: o.Item, Epic: o.Epic, Roadmap: o.Roadmap,
+			Request: o.Request, Actor: o.Actor, Role: o.Role, Reason: o.Reason, From: o.From, To: o.To,
+			Overrides: o.Overrides, AsOf: o.AsOf}, o.MinSeq)
 	}
 	return nil, fmt.Errorf("view %q has no handler", name)
 }

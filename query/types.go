@@ -15,4 +15,7 @@ type (
 	Decision = projections.Decision
 	// Period is one period of the roadmap view.
 	Period = projections.Period
+	// Override is an item a rank decision jumped over although its score
+	// was higher.
+	Override = projections.Override
 )

@@ -51,10 +51,17 @@ func ViewsOf(set *projections.Set) *Views {
 // admits into every member.
 func (v *Views) Apply(e domain.Event) {
 	for _, a := range v.Gate.Admit(e) {
-		v.Backlog.Apply(a)
-		v.Roadmap.Apply(a)
-		v.Requests.Apply(a)
+		v.Fold(a)
 	}
+}
+
+// Fold applies one event that the gate has already passed (one of what
+// Gate.Admit returned) to every member: for a caller that must look at the
+// views between the events of one atomic decision.
+func (v *Views) Fold(a domain.Event) {
+	v.Backlog.Apply(a)
+	v.Roadmap.Apply(a)
+	v.Requests.Apply(a)
 }
 
 // Pending reports whether the validating fold holds the first events of a

@@ -302,3 +302,38 @@ func TestNatsCLI(t *testing.T) {
 	out = run("req", "ledgerapi.v1.view.backlog", `{"product":"checkout"}`)
 	assert.Contains(t, out, `"id":"BNPL-3"`)
 }
+
+// TestDecisionsOverNATS asks the auditor's question of the live service:
+// the CARDS epic's rank decisions in 2026 are 44, 45 and 46 of the demo
+// (CARD-1, CARD-5, then CARD-2 over their higher scores), now and as of
+// the end of 8 January; a bad filter is a 422 naming its field.
+func TestDecisionsOverNATS(t *testing.T) {
+	s := serve(t, true)
+	nc := client(t, s.url)
+	for i, opts := range []string{
+		`{"product":"checkout","epic":"CARDS","type":["ranked"],"from":"2026-01-01","to":"2027-01-01"}`,
+		`{"product":"checkout","epic":"CARDS","type":["BacklogItemRanked"],"asOf":"2026-01-08"}`,
+	} {
+		msg := request(t, nc, "ledgerapi.v1.view.decisions", opts)
+		require.Empty(t, msg.Header.Get(micro.ErrorCodeHeader), string(msg.Data))
+		var d query.Decisions
+		require.NoError(t, json.Unmarshal(msg.Data, &d))
+		var seqs []uint64
+		for _, r := range d.Decisions {
+			seqs = append(seqs, r.Seq)
+		}
+		assert.Equal(t, []uint64{44, 45, 46}, seqs, opts)
+		if i == 0 {
+			assert.Zero(t, d.Replayed, "now comes from the live projections")
+		}
+		require.Len(t, d.Decisions, 3)
+		assert.Equal(t, []string{"rank 4 -> 1", "score RICE/v1 1687.5"}, d.Decisions[2].Changes)
+		assert.Len(t, d.Decisions[2].Overrides, 2)
+	}
+
+	msg := request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","reason":"boring"}`)
+	assert.Equal(t, "422", msg.Header.Get(micro.ErrorCodeHeader))
+	assert.Contains(t, string(msg.Data), `"field":"reason"`)
+	msg = request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","overrides":"yes"}`)
+	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
+}

@@ -130,7 +130,9 @@ func (a *app) auditCheckCommand() *cobra.Command {
 checkpoint's signature by the verifier key, the event's leaf hash, and the
 inclusion proof from it to the checkpoint's root. For a bundle it also checks
 that the sequences are contiguous, so no event between the first and the last
-was left out. Use a verifier key you obtained from the ledger's operator
+was left out; for a bundle of decisions (export with filters) it proves and
+says three claims: every listed decision is in the ledger unchanged, the period
+has no gap, and no decision that matches the filter was left out. Use a verifier key you obtained from the ledger's operator
 beforehand, and compare the checkpoint with the ones you keep.`,
 		Example: `  ledger audit check proof-42.json --key audit.pub
   ledger audit check ./q2-bundle --key "decisionledger/LEDGER+1a2b3c4d+AXyz..."`,
@@ -151,6 +153,13 @@ beforehand, and compare the checkpoint with the ones you keep.`,
 			return err
 		}
 		path := args[0]
+		if audit.IsBundle(path) && audit.IsDecisionsBundle(path) {
+			res, err := audit.CheckDecisions(path, verifiers...)
+			if err != nil {
+				return err
+			}
+			return a.printDecisionsBundle(res)
+		}
 		if audit.IsBundle(path) {
 			res, err := audit.CheckBundle(path, verifiers...)
 			if err != nil {
@@ -234,27 +243,46 @@ func (a *app) printBundle(res *audit.BundleResult) error {
 
 func (a *app) auditExportCommand() *cobra.Command {
 	var from, to, out, cpFile, keyFile string
+	var df decisionFlags
 	c := &cobra.Command{
-		Use:   "export --from T0 --to T1 --out DIR",
-		Short: "Write the events of a period with their proofs and a checkpoint: a bundle \"audit check\" verifies",
-		Long: `export writes into DIR (new or empty) a proof for every event from the first one
-that occurred at or after T0 to the last one before T1, with no sequence left
-out, the signed checkpoint they lead to, a manifest and a README. An auditor
-checks the whole bundle offline with "ledger audit check DIR --key VERIFIER".
-The checkpoint is --checkpoint FILE, or a new one signed with the signing key.`,
+		Use:   "export [--from T0] [--to T1] [filters] --out DIR",
+		Short: "Write the events of a period, or the decisions matching filters, with proofs: a bundle \"audit check\" verifies",
+		Long: `export writes into DIR (new or empty) a bundle that "ledger audit check DIR --key
+VERIFIER" verifies offline, against the signed checkpoint it holds: --checkpoint
+FILE, or a new one signed with the signing key.
+
+With only --from and --to, the bundle holds a proof for every event from the
+first one that occurred at or after T0 to the last one before T1, with no
+sequence left out.
+
+With the filters of "ledger decisions" (--type, --item, --epic, --roadmap,
+--request, --actor, --role, --reason, --as-of; --from and --to are then
+optional), the bundle holds each matching decision with its proof, every other
+event of the period as its leaf (or in full where its subject and type cannot
+show that it does not match), and the events that fixed each item's epic. check
+then proves three things and says each: every listed decision is in the ledger
+unchanged; the period has no gap; no decision that matches the filter was left
+out. --overrides cannot be proven offline (it depends on the whole backlog) and
+is refused.`,
 		Example: `  ledger audit export --from 2026-04-01 --to 2026-07-01 --out q2-bundle
-  ledger audit check q2-bundle --key audit.pub`,
+  ledger audit export --epic CARDS --type ranked --from 2026-01-01 --to 2027-01-01 --out cards-2026
+  ledger audit check cards-2026 --key audit.pub`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD (required)")
-	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD (required)")
+	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD")
+	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD")
 	c.Flags().StringVarP(&out, "out", "o", "", "bundle directory to create (required)")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "prove against this checkpoint file (default: sign one now)")
 	c.Flags().StringVar(&keyFile, "key", "", "signing key file, when no --checkpoint (default $"+envAuditKey+", else <data>/audit.key)")
+	df.add(c.Flags(), false)
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
+		if df.filtered() {
+			df.from, df.to = from, to
+			return a.auditExportDecisions(ctx, df, out, cpFile, keyFile)
+		}
 		if from == "" || to == "" || out == "" {
-			return usagef("export needs --from, --to and --out (see \"%s --help\")", cmd.CommandPath())
+			return usagef("export needs --from, --to and --out, or filters and --out (see \"%s --help\")", cmd.CommandPath())
 		}
 		t0, err := parseTime("from", from)
 		if err != nil {
@@ -291,4 +319,74 @@ The checkpoint is --checkpoint FILE, or a new one signed with the signing key.`,
 		return nil
 	}
 	return c
+}
+
+// auditExportDecisions writes a decisions bundle for the filter.
+func (a *app) auditExportDecisions(ctx context.Context, df decisionFlags, out, cpFile, keyFile string) error {
+	if out == "" {
+		return usagef("export needs --out DIR: the bundle directory to create")
+	}
+	if df.overrides {
+		return usagef("--overrides cannot be proven offline: whether a rank overrode a higher score depends on the whole backlog; export without it (the bundle then holds every matching rank decision with its score)")
+	}
+	product, err := a.product(ctx)
+	if err != nil {
+		return err
+	}
+	f, _, err := df.filter().DomainFilter(product)
+	if err != nil {
+		return err
+	}
+	sel := audit.NewSelection(f)
+	var m *audit.DecisionsManifest
+	err = a.auditProve(ctx, cpFile, keyFile, sel.Visit, func(*audit.Ledger) error { return nil }, func(l *audit.Ledger, signed []byte) error {
+		var err error
+		m, err = audit.ExportDecisions(l, sel, signed, out)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	n := 0
+	for _, e := range m.Events {
+		if e.Decision {
+			n++
+		}
+	}
+	if a.jsonOut {
+		return a.printJSON(map[string]any{"dir": out, "decisions": n, "firstSeq": m.FirstSeq, "lastSeq": m.LastSeq,
+			"full": len(m.Events), "leaves": len(m.Leaves)})
+	}
+	a.printf("bundle of %d decision(s) matching %s written to %s\n", n, f, out)
+	a.printf("sequences %d to %d: %d event(s) in full, %d by their leaf alone\n", m.FirstSeq, m.LastSeq, len(m.Events), len(m.Leaves))
+	a.printf("an auditor checks it with: ledger audit check %s --key audit.pub\n", out)
+	return nil
+}
+
+// printDecisionsBundle says what a decisions bundle proved.
+func (a *app) printDecisionsBundle(res *audit.DecisionsResult) error {
+	m := res.Manifest
+	if a.jsonOut {
+		events := make([]map[string]any, len(res.Decisions))
+		for i, c := range res.Decisions {
+			events[i] = checkedJSON(c)
+		}
+		return a.printJSON(map[string]any{"ok": true, "filter": m.Filter, "firstSeq": m.FirstSeq, "lastSeq": m.LastSeq,
+			"origin": res.Checkpoint.Origin, "treeSize": res.Checkpoint.Size, "root": res.Checkpoint.Root.String(),
+			"claims":    []string{audit.ClaimText[audit.ClaimUnchanged], audit.ClaimText[audit.ClaimNoGap], audit.ClaimText[audit.ClaimComplete]},
+			"decisions": events, "warnings": res.Warnings})
+	}
+	a.printf("OK: %d decision(s) matching %s, against checkpoint %s\n", len(res.Decisions), m.Filter, res.Checkpoint)
+	a.printf("  1. every listed decision is in the ledger unchanged: %d proof(s) lead to the checkpoint's root\n", len(res.Decisions))
+	a.printf("  2. the period has no gap: sequences %d to %d are all there, %d in full and %d by their leaf\n",
+		m.FirstSeq, m.LastSeq, len(res.Decisions)+res.Full, res.Leaves)
+	a.printf("  3. no decision that matches the filter was left out: the %d other event(s) shown in full do not match, nor can the %d leaves\n",
+		res.Full, res.Leaves)
+	for _, c := range res.Decisions {
+		a.printChecked(c)
+	}
+	for _, w := range res.Warnings {
+		a.warnf("%s", w)
+	}
+	return nil
 }
