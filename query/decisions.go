@@ -38,8 +38,15 @@ type DecisionRow struct {
 	// items it jumped over although their score was higher.
 	Score     *Score     `json:"score,omitempty"`
 	Overrides []Override `json:"overrides,omitempty"`
-	// Imported events will say where they came from here ("provenance"),
-	// once the importers record it.
+	// Source is where an imported decision came from (the tracker, the
+	// issue, the change, the original login), and OutsideAuthority marks
+	// one taken there by someone without the role the ledger's rules
+	// require.
+	Source           *domain.Source `json:"source,omitempty"`
+	OutsideAuthority bool           `json:"outsideAuthority,omitempty"`
+	// Quarantined, with the quarantined filter, is why the validating fold
+	// refused the event: it is in the ledger, and no view applies it.
+	Quarantined string `json:"quarantined,omitempty"`
 }
 
 // Decisions is the decisions view: every decision matching a filter, in
@@ -67,6 +74,13 @@ type DecisionsFilter struct {
 	From, To string
 	// Overrides keeps rank decisions that jumped over a higher score.
 	Overrides bool
+	// OutsideAuthority keeps imported decisions taken in the tracker by
+	// someone without the role the rules require.
+	OutsideAuthority bool
+	// Quarantined lists, instead of decisions, the events the validating
+	// fold refused (forgeries, events published around the ledger) that
+	// match the other filters, each with its reason.
+	Quarantined bool
 	// AsOf is a date (the end of that day), an RFC 3339 time or seq:N.
 	AsOf string
 }
@@ -121,6 +135,52 @@ func parseBound(field, s string) (time.Time, error) {
 //
 // minSeq, when not 0, is a sequence the answer must reflect (see Options).
 func (s *Service) Decisions(ctx context.Context, product string, f DecisionsFilter, minSeq uint64) (Decisions, error) {
+	if f.Quarantined {
+		return s.quarantinedDecisions(ctx, product, f)
+	}
+	out, err := s.decisions(ctx, product, f, minSeq)
+	if err != nil || !f.OutsideAuthority {
+		return out, err
+	}
+	kept := []DecisionRow{}
+	for _, r := range out.Decisions {
+		if r.OutsideAuthority {
+			kept = append(kept, r)
+		}
+	}
+	out.Decisions = kept
+	out.Filter += ", outside authority"
+	return out, nil
+}
+
+// quarantinedDecisions lists the quarantined events that match the filter,
+// from the log (which shows every event with the fold's verdict).
+func (s *Service) quarantinedDecisions(ctx context.Context, product string, f DecisionsFilter) (Decisions, error) {
+	df, pos, err := f.DomainFilter(product)
+	if err != nil {
+		return Decisions{}, err
+	}
+	log, err := s.Log(ctx, product, pos)
+	if err != nil {
+		return Decisions{}, err
+	}
+	out := Decisions{Meta: log.Meta, Filter: describeFilter(df, f.Overrides) + ", quarantined", Decisions: []DecisionRow{}}
+	for _, e := range log.Entries {
+		if e.Quarantined == "" || !df.Match(e.Event, "") {
+			continue
+		}
+		subject := e.Subject()
+		if e.Stored != nil && e.Stored.Subject != "" {
+			subject = e.Stored.Subject
+		}
+		out.Decisions = append(out.Decisions, DecisionRow{Seq: e.Seq, At: e.OccurredAt.UTC(), Type: e.Type, Subject: subject,
+			Kind: e.Aggregate.Kind, ID: e.Aggregate.ID, EventID: e.ID, Actor: e.Actor.ID, Role: e.Actor.Role, Why: e.Why,
+			Reason: e.Reason, Changes: []string{}, Source: e.Source, OutsideAuthority: e.OutsideAuthority, Quarantined: e.Quarantined})
+	}
+	return out, nil
+}
+
+func (s *Service) decisions(ctx context.Context, product string, f DecisionsFilter, minSeq uint64) (Decisions, error) {
 	df, pos, err := f.DomainFilter(product)
 	if err != nil {
 		return Decisions{}, err
@@ -387,7 +447,7 @@ func collectDecisions(log *projections.Log, df domain.DecisionFilter, overrides 
 func rowOf(product string, kind domain.AggregateKind, id string, d projections.Decision) DecisionRow {
 	r := DecisionRow{Seq: d.Seq, At: d.At.UTC(), Type: d.Type, Subject: domain.Subject(product, kind, id), Kind: kind, ID: id,
 		EventID: d.EventID, Actor: d.Actor, Role: d.Role, Why: d.Why, Reason: d.Reason, Changes: d.Changes,
-		Score: d.Score, Overrides: d.OverridesScore}
+		Score: d.Score, Overrides: d.OverridesScore, Source: d.Source, OutsideAuthority: d.OutsideAuthority}
 	if r.Changes == nil {
 		r.Changes = []string{}
 	}

@@ -51,6 +51,10 @@ type Options struct {
 	Role      string   `json:"role,omitempty"`
 	Reason    string   `json:"reason,omitempty"`
 	Overrides bool     `json:"overrides,omitempty"`
+	// OutsideAuthority keeps imported decisions flagged outsideAuthority;
+	// Quarantined lists the events the validating fold refused instead.
+	OutsideAuthority bool `json:"outsideAuthority,omitempty"`
+	Quarantined      bool `json:"quarantined,omitempty"`
 	// MinSeq asks the view to reflect the stream at least up to this
 	// sequence (read your writes across service instances); a view that
 	// cannot reach it in time answers from the stream instead.
@@ -85,7 +89,7 @@ var viewFields = map[string][]string{
 	ViewCompare:  {"plannedAsOf", "deliveredAsOf", "period", "level"},
 	ViewDiff:     {"from", "to"},
 	ViewDecisions: {"asOf", "from", "to", "type", "item", "epic", "roadmap", "request", "actor", "role", "reason",
-		"overrides"},
+		"overrides", "outsideAuthority", "quarantined"},
 }
 
 // DecodeOptions reads a view's options from JSON, refusing unknown fields
@@ -125,11 +129,17 @@ func (o Options) Check(view string) error {
 		"plannedAsOf": o.PlannedAsOf, "deliveredAsOf": o.DeliveredAsOf, "period": o.Period, "level": o.Level,
 		"from": o.From, "to": o.To, "type": strings.Join(o.Type, ","), "item": o.Item, "epic": o.Epic,
 		"roadmap": o.Roadmap, "request": o.Request, "actor": o.Actor, "role": o.Role, "reason": o.Reason}
+	if o.OutsideAuthority {
+		given["outsideAuthority"] = "true"
+	}
+	if o.Quarantined {
+		given["quarantined"] = "true"
+	}
 	if o.Overrides {
 		given["overrides"] = "true"
 	}
 	for _, f := range []string{"asOf", "status", "requester", "id", "plannedAsOf", "deliveredAsOf", "period", "level", "from", "to",
-		"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "overrides"} {
+		"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "overrides", "outsideAuthority", "quarantined"} {
 		if given[f] != "" && !oneOf(f, allowed) {
 			return domain.Invalid(f, "the %s view takes no %s", view, f)
 		}
@@ -188,7 +198,7 @@ func (s *Service) View(ctx context.Context, name string, o Options) (any, error)
 	case ViewDecisions:
 		return s.Decisions(ctx, o.Product, DecisionsFilter{Types: o.Type, Item: o.Item, Epic: o.Epic, Roadmap: o.Roadmap,
 			Request: o.Request, Actor: o.Actor, Role: o.Role, Reason: o.Reason, From: o.From, To: o.To,
-			Overrides: o.Overrides, AsOf: o.AsOf}, o.MinSeq)
+			Overrides: o.Overrides, OutsideAuthority: o.OutsideAuthority, Quarantined: o.Quarantined, AsOf: o.AsOf}, o.MinSeq)
 	}
 	return nil, fmt.Errorf("view %q has no handler", name)
 }

@@ -21,7 +21,7 @@ type decisionFlags struct {
 	types                                     []string
 	item, epic, roadmap, request, actor, role string
 	reason, from, to, asOf                    string
-	overrides                                 bool
+	overrides, outside, quarantined           bool
 }
 
 // add registers the flags on fs; withPeriod false leaves out --from and
@@ -40,25 +40,27 @@ func (d *decisionFlags) add(fs *pflag.FlagSet, withPeriod bool) {
 		fs.StringVar(&d.to, "to", "", "only decisions taken before this time (excluded): YYYY-MM-DD or RFC 3339")
 	}
 	fs.BoolVar(&d.overrides, "overrides", false, "only rank decisions that jumped over an item with a higher score")
+	fs.BoolVar(&d.quarantined, "quarantined", false, "instead of decisions, the events the validating fold refused (no rule allowed them), with why")
+	fs.BoolVar(&d.outside, "outside-authority", false, "only imported decisions taken in the tracker by someone without the role the rules require")
 	fs.StringVar(&d.asOf, "as-of", "", "what the ledger held at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
 }
 
 // filtered reports whether a filter besides the period was given.
 func (d *decisionFlags) filtered() bool {
 	return len(d.types) > 0 || d.item != "" || d.epic != "" || d.roadmap != "" || d.request != "" || d.actor != "" ||
-		d.role != "" || d.reason != "" || d.overrides || d.asOf != ""
+		d.role != "" || d.reason != "" || d.overrides || d.outside || d.quarantined || d.asOf != ""
 }
 
 // filter is the flags as the decisions view's filter.
 func (d *decisionFlags) filter() query.DecisionsFilter {
 	return query.DecisionsFilter{Types: d.types, Item: d.item, Epic: d.epic, Roadmap: d.roadmap, Request: d.request,
-		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, AsOf: d.asOf}
+		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, OutsideAuthority: d.outside, Quarantined: d.quarantined, AsOf: d.asOf}
 }
 
 // options are the view's options.
 func (d *decisionFlags) options() query.Options {
 	return query.Options{Type: d.types, Item: d.item, Epic: d.epic, Roadmap: d.roadmap, Request: d.request,
-		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, AsOf: d.asOf}
+		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, OutsideAuthority: d.outside, Quarantined: d.quarantined, AsOf: d.asOf}
 }
 
 func (a *app) decisionsCommand() *cobra.Command {

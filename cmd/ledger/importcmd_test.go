@@ -205,3 +205,27 @@ func TestImportJiraTwice(t *testing.T) {
 	out := c.ok("compare", "-p", "ee", "--planned-as-of", "2020-06-13", "--delivered-as-of", "2020-12-31", "--level", "item", "--json")
 	assert.Contains(t, out, `"period": "release:v2.7.0@2020-07-10"`)
 }
+
+// TestDecisionsOutsideAuthority lists the imported decisions taken in the
+// tracker by someone without the role the rules require, with provenance.
+func TestDecisionsOutsideAuthority(t *testing.T) {
+	c := newCLI(t)
+	c.importJSON("bugzilla", mozilla, "--map", bzMap, "-p", "moz")
+	out := c.ok("-p", "moz", "decisions", "--outside-authority", "--json")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.NotEmpty(t, lines)
+	for _, l := range lines {
+		var row struct {
+			OutsideAuthority bool `json:"outsideAuthority"`
+			Source           *struct {
+				System string `json:"system"`
+			} `json:"source"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(l), &row), l)
+		assert.True(t, row.OutsideAuthority, l)
+		require.NotNil(t, row.Source, l)
+		assert.Equal(t, "bugzilla", row.Source.System)
+	}
+	all := strings.Count(strings.TrimSpace(c.ok("-p", "moz", "decisions", "--json")), "\n") + 1
+	assert.Less(t, len(lines), all, "the filter keeps only the flagged decisions")
+}

@@ -49,6 +49,10 @@ func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
 	assert.Equal(t, 1, b.Quarantined)
 	assert.Equal(t, "A", b.Items[0].ID, "the forged rank moved nothing")
 	assert.NotContains(t, c.ok("why", "B"), "mallory")
+	assert.NotContains(t, c.ok("decisions", "--item", "B", "--json"), "mallory", "never listed as a decision")
+	q := c.ok("decisions", "--quarantined", "--json")
+	assert.Contains(t, q, `"actor":"mallory"`)
+	assert.Contains(t, q, `"quarantined":"no rule allowed it`)
 	var line struct {
 		Quarantined string `json:"quarantined"`
 	}
