@@ -184,7 +184,7 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	go func() {
 		done <- run(ctx, []string{"--data", c.data, "serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, strings.NewReader(""), &out, &errb)
 	}()
-	require.Eventually(t, func() bool { return strings.Contains(out.String(), "NATS clients: nats://127.0.0.1:") },
+	require.Eventually(t, func() bool { return strings.Contains(out.String(), `NATS service "ledger"`) },
 		10*time.Second, 20*time.Millisecond, "serve did not start: %s", errb.String())
 
 	assert.Contains(t, out.String(), `NATS service "ledger": ledgerapi.v1.command`)
