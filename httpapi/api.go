@@ -56,6 +56,8 @@ var viewRoutes = []viewRoute{
 	{"/api/v1/products/{p}/log", query.ViewLog, []string{"asOf"}, true, query.Log{}},
 	{"/api/v1/products/{p}/compare", query.ViewCompare, []string{"plannedAsOf", "deliveredAsOf", "period", "level"}, true, query.Comparison{}},
 	{"/api/v1/products/{p}/diff", query.ViewDiff, []string{"from", "to"}, false, query.Changes{}},
+	{"/api/v1/products/{p}/decisions", query.ViewDecisions, []string{"type", "item", "epic", "roadmap", "request", "actor", "role",
+		"reason", "from", "to", "overrides", "outsideAuthority", "quarantined", "asOf"}, true, query.Decisions{}},
 }
 
 func (s *Server) apiRoutes() []route {
@@ -109,7 +111,10 @@ func options(r *http.Request, v viewRoute) (query.Options, error) {
 	q := r.URL.Query()
 	set := map[string]*string{"asOf": &o.AsOf, "status": &o.Status, "requester": &o.Requester,
 		"plannedAsOf": &o.PlannedAsOf, "deliveredAsOf": &o.DeliveredAsOf, "period": &o.Period,
-		"level": &o.Level, "from": &o.From, "to": &o.To}
+		"level": &o.Level, "from": &o.From, "to": &o.To,
+		"item": &o.Item, "epic": &o.Epic, "roadmap": &o.Roadmap, "request": &o.Request, "actor": &o.Actor,
+		"role": &o.Role, "reason": &o.Reason}
+	flags := map[string]*bool{"overrides": &o.Overrides, "outsideAuthority": &o.OutsideAuthority, "quarantined": &o.Quarantined}
 	for name, vals := range q {
 		switch {
 		case name == "format":
@@ -126,8 +131,18 @@ func options(r *http.Request, v viewRoute) (query.Options, error) {
 				return o, domain.Malformed(name, "unknown parameter %q: the %s view takes none", name, v.view)
 			}
 			return o, domain.Malformed(name, "unknown parameter %q: the %s view takes %s", name, v.view, strings.Join(v.params, ", "))
+		case name == "type":
+			o.Type = append(o.Type, vals...) // repeatable, as the CLI's --type
+			continue
 		case len(vals) > 1:
 			return o, domain.Malformed(name, "parameter %q is given %d times: give it once", name, len(vals))
+		case flags[name] != nil:
+			b, err := strconv.ParseBool(vals[0])
+			if err != nil {
+				return o, domain.Malformed(name, "%s must be true or false, not %q", name, vals[0])
+			}
+			*flags[name] = b
+			continue
 		}
 		*set[name] = vals[0]
 	}

@@ -3,12 +3,15 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/query"
 )
 
 func TestViews(t *testing.T) {
@@ -124,4 +127,30 @@ func seqOf(t *testing.T, a answer) string {
 	evs := a.json(t)["events"].([]any)
 	require.NotEmpty(t, evs)
 	return strconv.FormatUint(uint64(evs[len(evs)-1].(map[string]any)["seq"].(float64)), 10)
+}
+
+// TestDecisionsRoute asks the auditor's question over HTTP, as JSON and as
+// CSV, with the filters as query parameters.
+func TestDecisionsRoute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{})
+	a := f.do(call{path: "/api/v1/products/checkout/decisions?epic=CARDS&type=ranked&from=2026-01-01&to=2027-01-01"})
+	require.Equal(t, 200, a.status, "%s", a.body)
+	var d query.Decisions
+	require.NoError(t, json.Unmarshal(a.body, &d))
+	var seqs []uint64
+	for _, r := range d.Decisions {
+		seqs = append(seqs, r.Seq)
+	}
+	assert.Equal(t, []uint64{44, 45, 46}, seqs, "the rows of the README's walk-through")
+
+	a = f.do(call{path: "/api/v1/products/checkout/decisions?epic=CARDS&type=ranked&format=csv"})
+	require.Equal(t, 200, a.status, "%s", a.body)
+	assert.True(t, strings.HasPrefix(string(a.body), strings.Join(query.CSVHeader, ",")), "%s", a.body)
+	assert.Equal(t, 4, strings.Count(strings.TrimSpace(string(a.body)), "\n")+1, "a header and three rows")
+
+	for _, bad := range []string{"overrides=maybe", "colour=red", "item=A&item=B"} {
+		a = f.do(call{path: "/api/v1/products/checkout/decisions?" + bad})
+		assert.Equal(t, 400, a.status, "%s: %s", bad, a.body)
+	}
 }

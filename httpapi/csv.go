@@ -57,6 +57,8 @@ func num(f *float64) string {
 // tabular form.
 func table(v any) (header []string, rows [][]string) {
 	switch v := v.(type) {
+	case query.Decisions:
+		header, rows = query.CSVHeader, v.CSVRows()
 	case query.Backlog:
 		header = []string{"rank", "id", "title", "kind", "epic", "roadmap", "status", "estimate", "score_framework", "score",
 			"request", "added_at", "last_decision", "last_actor", "last_role", "last_at", "last_why", "score_overridden"}

@@ -157,33 +157,13 @@ func whyOf(r query.DecisionRow) string {
 	return r.Why
 }
 
-// decisionsCSVHeader names the CSV columns; lists are joined with "; ".
-var decisionsCSVHeader = []string{"seq", "at", "type", "subject", "kind", "id", "eventId", "actor", "role", "why", "reason",
-	"changes", "epic", "roadmap", "request", "scoreFramework", "scoreValue", "overrides"}
-
 func (a *app) printDecisionsCSV(v query.Decisions) error {
 	w := csv.NewWriter(a.stdout)
-	if err := w.Write(decisionsCSVHeader); err != nil {
+	if err := w.Write(query.CSVHeader); err != nil {
 		return err
 	}
-	for _, r := range v.Decisions {
-		var framework, value string
-		if r.Score != nil {
-			framework = r.Score.Framework
-			if r.Score.Value != nil {
-				value = fmt.Sprint(*r.Score.Value)
-			}
-		}
-		var over []string
-		for _, o := range r.Overrides {
-			over = append(over, fmt.Sprintf("%s (%s %v)", o.ID, o.Framework, o.Score))
-		}
-		rec := []string{fmt.Sprint(r.Seq), r.At.Format("2006-01-02T15:04:05Z07:00"), r.Type, r.Subject, string(r.Kind), r.ID,
-			r.EventID, r.Actor, string(r.Role), r.Why, string(r.Reason), strings.Join(r.Changes, "; "), r.Epic, r.Roadmap,
-			r.Request, framework, value, strings.Join(over, "; ")}
-		if err := w.Write(rec); err != nil {
-			return err
-		}
+	if err := w.WriteAll(v.CSVRows()); err != nil {
+		return err
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
