@@ -129,3 +129,22 @@ func TestDecideForm(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestDecisionsPage shows the auditor's query in the dashboard, with its
+// filters in the page and links to each item and actor.
+func TestDecisionsPage(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{})
+	a := f.do(call{path: "/p/checkout/decisions?epic=CARDS&type=ranked&from=2026-01-01&to=2027-01-01"})
+	require.Equal(t, 200, a.status, "%s", a.body)
+	page := string(a.body)
+	assert.Contains(t, page, "3 decision(s)")
+	assert.Contains(t, page, `href="/p/checkout/why/CARD-2"`)
+	assert.Contains(t, page, `href="/p/checkout/decisions?actor=olga"`)
+	assert.Contains(t, page, "overrides a higher score")
+	assert.Contains(t, page, `value="CARDS"`, "the filter stays in the form")
+
+	why := f.do(call{path: "/p/checkout/why/CARD-2"})
+	require.Equal(t, 200, why.status)
+	assert.Contains(t, string(why.body), `href="/p/checkout/decisions?item=CARD-2"`, "linked from every item")
+}

@@ -44,7 +44,7 @@ type pages struct {
 	tmpl map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "backlog", "roadmap", "requests", "why", "compare", "products", "error", "login"}
+var pageNames = []string{"overview", "backlog", "roadmap", "requests", "why", "compare", "decisions", "products", "error", "login"}
 
 func newPages(s *Server) (*pages, error) {
 	p := &pages{s: s, tmpl: map[string]*template.Template{}}
@@ -118,6 +118,7 @@ func (s *Server) pageRoutes() []route {
 		page("/p/{p}/requests", p.requests),
 		page("/p/{p}/why/{id}", p.why),
 		page("/p/{p}/compare", p.compare),
+		page("/p/{p}/decisions", p.decisions),
 		{method: http.MethodPost, pattern: "/p/{p}/requests/{id}/decide", auth: caller, page: true, h: p.decide},
 		{method: http.MethodGet, pattern: "/static/", auth: public, page: true, h: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Cache-Control", "public, max-age=3600")
