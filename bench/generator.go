@@ -17,9 +17,9 @@ type Generator struct {
 	run int
 }
 
-// Run is how many consecutive events of one product a Generator writes
+// RunLength is how many consecutive events of one product a Generator writes
 // before it turns to another: one atomic batch of an import.
-const Run = 1000
+const RunLength = 1000
 
 // LimitsFor returns the limits of one of products histories that share
 // events in all: one item for every 50 events (20k items at 1M events), at
@@ -35,7 +35,7 @@ func LimitsFor(events, products int) Limits {
 // products, named p1, p2, ...
 func NewGenerator(seed uint64, products, events int) *Generator {
 	products = max(1, products)
-	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed)), run: Run}
+	g := &Generator{rng: rand.New(rand.NewPCG(seed, 0x5eed)), run: RunLength}
 	lim := LimitsFor(events, products)
 	for i := range products {
 		g.hs = append(g.hs, NewRichHistory(seed+uint64(i)*7919, fmt.Sprintf("p%d", i+1), lim))

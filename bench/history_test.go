@@ -15,7 +15,7 @@ func generate(seed uint64, events int) []domain.Event {
 	g := bench.NewGenerator(seed, 3, events)
 	var out []domain.Event
 	for len(out) < events {
-		out = append(out, g.NextRun(min(bench.Run, events-len(out)))...)
+		out = append(out, g.NextRun(min(bench.RunLength, events-len(out)))...)
 	}
 	return out
 }
@@ -37,7 +37,7 @@ func TestGeneratorShape(t *testing.T) {
 	sets := map[string]*projections.Set{}
 	seq := uint64(0)
 	for n := 0; n < 30_000; {
-		run := g.NextRun(bench.Run)
+		run := g.NextRun(bench.RunLength)
 		require.NotEmpty(t, run)
 		for _, e := range run {
 			require.Equal(t, run[0].Product, e.Product, "a run is one product")

@@ -13,7 +13,7 @@ import (
 func (a *app) extraCommands() []*cobra.Command {
 	audit := a.auditCommand()
 	audit.GroupID = "run"
-	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit}, a.replayCommands()...)
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), audit, a.benchCommand()}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store: the live
