@@ -24,18 +24,27 @@ type Set struct {
 
 var _ Projection = (*Set)(nil)
 
-// NewSet returns a Set of four empty projections.
+// NewSet returns a Set of four empty projections, the Log sharing the
+// others' folds.
 func NewSet() *Set {
-	return &Set{Backlog: NewBacklog(), Roadmap: NewRoadmap(), Log: NewLog(), Requests: NewRequests()}
+	b, r, q := NewBacklog(), NewRoadmap(), NewRequests()
+	return &Set{Backlog: b, Roadmap: r, Log: sharedLog(b, r, q), Requests: q}
 }
 
 // Version returns SetVersion.
 func (s *Set) Version() string { return SetVersion }
 
-// Apply folds one event into every member.
+// Apply folds one event into every member. Events must reach the members
+// through the Set only: the Log of NewSet folds the Backlog, Roadmap and
+// Requests itself, once, and reads them before and after each event to
+// say what changed.
 func (s *Set) Apply(e domain.Event) {
 	s.init()
 	s.cur.admit(e)
+	if s.Log.shares(s.Backlog, s.Roadmap, s.Requests) {
+		s.Log.Apply(e)
+		return
+	}
 	s.Backlog.Apply(e)
 	s.Roadmap.Apply(e)
 	s.Log.Apply(e)
@@ -87,6 +96,10 @@ func (s *Set) members(snap *setSnapshot) []member {
 
 // init fills in members a zero Set lacks, so that it never panics.
 func (s *Set) init() {
+	if s.Backlog == nil && s.Roadmap == nil && s.Log == nil && s.Requests == nil {
+		*s = *NewSet()
+		return
+	}
 	if s.Backlog == nil {
 		s.Backlog = NewBacklog()
 	}
@@ -121,13 +134,32 @@ func (s *Set) UnmarshalSnapshot(data []byte) error {
 	if err := unmarshalSnapshot(SetVersion, data, &snap); err != nil {
 		return err
 	}
+	// The Log first: restoring it restores the folds it shares, which
+	// the Set's own copies then replace (they are equal in any snapshot
+	// a Set wrote).
 	n := NewSet()
+	if err := n.Log.UnmarshalSnapshot(snap.Log); err != nil {
+		return err
+	}
 	for _, x := range n.members(&snap) {
+		if x.m == n.Log {
+			continue
+		}
 		if err := x.m.UnmarshalSnapshot(*x.raw); err != nil {
 			return err
 		}
 	}
 	s.init()
+	if !s.Log.shares(s.Backlog, s.Roadmap, s.Requests) {
+		// A Set composed by hand keeps a Log with folds of its own.
+		own := NewLog()
+		if err := own.UnmarshalSnapshot(snap.Log); err != nil {
+			return err
+		}
+		n.Log = own
+	} else {
+		n.Log.backlog, n.Log.roadmap, n.Log.requests = s.Backlog, s.Roadmap, s.Requests
+	}
 	s.cur = snap.Cursor
 	*s.Backlog, *s.Roadmap, *s.Log, *s.Requests = *n.Backlog, *n.Roadmap, *n.Log, *n.Requests
 	return nil
