@@ -34,12 +34,13 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 
 	type batch struct {
 		data   [][]byte
+		types  []string
 		seqs   []uint64
 		events []domain.Event
 		ready  chan struct{}
 	}
 	newBatch := func() *batch {
-		return &batch{data: make([][]byte, 0, decodeBatch), seqs: make([]uint64, 0, decodeBatch), ready: make(chan struct{})}
+		return &batch{data: make([][]byte, 0, decodeBatch), types: make([]string, 0, decodeBatch), seqs: make([]uint64, 0, decodeBatch), ready: make(chan struct{})}
 	}
 	todo := make(chan *batch, 2*workers)  // to the decoders
 	order := make(chan *batch, 4*workers) // to fn, in stream order
@@ -62,6 +63,7 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 		cur := newBatch()
 		_, scanErr = s.scan(ctx, filter, start, end, func(m jetstream.Msg, seq uint64) error {
 			cur.data = append(cur.data, m.Data())
+			cur.types = append(cur.types, m.Headers().Get(HeaderType))
 			cur.seqs = append(cur.seqs, seq)
 			if len(cur.seqs) < decodeBatch {
 				return nil
@@ -79,7 +81,7 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 			for b := range todo {
 				b.events = make([]domain.Event, len(b.data))
 				for i, d := range b.data {
-					b.events[i], _ = domain.Decode(d) // an unreadable event arrives with an Unknown payload
+					b.events[i], _ = domain.DecodeAs(d, b.types[i]) // an unreadable event arrives with an Unknown payload
 					b.events[i].Seq = b.seqs[i]
 				}
 				close(b.ready)
