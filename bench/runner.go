@@ -363,6 +363,15 @@ func (r *runner) served() error {
 	if err := sv.waitLive(r.ctx, r.last); err != nil {
 		return err
 	}
+	for _, p := range r.products() {
+		for !sv.live.LogReady(p) {
+			select {
+			case <-r.ctx.Done():
+				return r.ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
 	if err := r.decisions(sv); err != nil {
 		return err
 	}
@@ -633,9 +642,21 @@ func (r *runner) coldStart() error {
 		return err
 	}
 	live := time.Since(t)
-	r.progressf("cold    store open %.2f s, backlog answered %.2f s, live %.2f s", opened.Seconds(), answered.Seconds(), live.Seconds())
+	for _, p := range r.products() {
+		for !sv.live.LogReady(p) {
+			select {
+			case <-r.ctx.Done():
+				return r.ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	logs := time.Since(t)
+	r.progressf("cold    store open %.2f s, backlog answered %.2f s, live views %.2f s, transparency logs %.2f s",
+		opened.Seconds(), answered.Seconds(), live.Seconds(), logs.Seconds())
 	f := Figure{Ledger: live.Seconds(), Raw: opened.Seconds(), Ratio: opened.Seconds() / live.Seconds(), Unit: "s",
-		Target: "< 3 s at 1M", Note: fmt.Sprintf("until the live projections of every product (why included) answer; the backlog view answered after %.2f s; raw is the embedded server recovering the stream", answered.Seconds())}
+		Target: "< 3 s at 1M", Note: fmt.Sprintf("until the service answers every product's views from live projections (the first backlog answer came after %.2f s); "+
+			"the transparency logs, built in the background (why answered from the stream meanwhile), were ready after %.2f s; raw is the embedded server recovering the stream", answered.Seconds(), logs.Seconds())}
 	if r.opt.Events >= FullEvents {
 		f.Met = metPtr(live.Seconds() < 3)
 	}

@@ -121,3 +121,37 @@ func TestSetDeterministic(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(full), string(again), "snapshots are deterministic")
 }
+
+// TestAttachLog builds a Set without its log up to halfway, a log on its
+// own up to there, attaches it, folds on, and requires what a Set folded
+// whole shows.
+func TestAttachLog(t *testing.T) {
+	evs := history(20_000)
+	whole := projections.NewSet()
+	for _, e := range evs {
+		whole.Apply(e)
+	}
+	s := projections.NewSetWithoutLog(projections.NewBacklog(), projections.NewRoadmap(), projections.NewRequests())
+	l := projections.NewLog()
+	for _, e := range evs[:10_000] {
+		s.Apply(e)
+	}
+	require.False(t, s.HasLog())
+	for _, e := range evs[:9_999] {
+		l.Apply(e)
+	}
+	require.Error(t, s.AttachLog(l), "a log behind the set")
+	l.Apply(evs[9_999])
+	require.NoError(t, s.AttachLog(l))
+	require.True(t, s.HasLog())
+	require.Error(t, s.AttachLog(projections.NewLog()), "a second log")
+	for _, e := range evs[10_000:] {
+		s.Apply(e)
+	}
+	assert.Equal(t, digest(t, whole), digest(t, s))
+	a, err := whole.MarshalSnapshot()
+	require.NoError(t, err)
+	b, err := s.MarshalSnapshot()
+	require.NoError(t, err)
+	assert.Equal(t, string(a), string(b))
+}

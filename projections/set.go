@@ -2,6 +2,8 @@ package projections
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -19,7 +21,8 @@ type Set struct {
 	Log      *Log
 	Requests *Requests
 
-	cur cursor
+	cur   cursor
+	noLog bool // NewSetWithoutLog, until AttachLog
 }
 
 var _ Projection = (*Set)(nil)
@@ -31,6 +34,37 @@ func NewSet() *Set {
 	return &Set{Backlog: b, Roadmap: r, Log: sharedLog(b, r, q), Requests: q}
 }
 
+// NewSetWithoutLog returns a Set of the given backlog, roadmap and
+// requests, which must stand at the same position, and no transparency
+// log yet: Log is nil, and stays nil until AttachLog, while events fold
+// into the other three. It lets a server answer from projections
+// restored from a snapshot at once and build the log, which only a fold
+// of the whole history gives, in the background.
+func NewSetWithoutLog(b *Backlog, r *Roadmap, q *Requests) *Set {
+	return &Set{Backlog: b, Roadmap: r, Requests: q, cur: b.st.Cursor, noLog: true}
+}
+
+// AttachLog gives a Set of NewSetWithoutLog its transparency log: l, a
+// log folded on its own from the first event up to the Set's position,
+// which from now on shares the Set's backlog, roadmap and requests. It
+// fails, changing nothing, when the Set has a log already or l stands
+// elsewhere.
+func (s *Set) AttachLog(l *Log) error {
+	if !s.noLog {
+		return errors.New("the set has a transparency log already")
+	}
+	if l.Position() != s.Position() {
+		return fmt.Errorf("the transparency log stands at sequence %d, the set at %d", l.Position(), s.Position())
+	}
+	l.backlog, l.roadmap, l.requests = s.Backlog, s.Roadmap, s.Requests
+	s.Log, s.noLog = l, false
+	return nil
+}
+
+// HasLog reports whether the Set has its transparency log (false only
+// for a Set of NewSetWithoutLog before AttachLog).
+func (s *Set) HasLog() bool { return !s.noLog }
+
 // Version returns SetVersion.
 func (s *Set) Version() string { return SetVersion }
 
@@ -41,6 +75,12 @@ func (s *Set) Version() string { return SetVersion }
 func (s *Set) Apply(e domain.Event) {
 	s.init()
 	s.cur.admit(e)
+	if s.noLog {
+		s.Backlog.Apply(e)
+		s.Roadmap.Apply(e)
+		s.Requests.Apply(e)
+		return
+	}
 	if s.Log.shares(s.Backlog, s.Roadmap, s.Requests) {
 		s.Log.Apply(e)
 		return
@@ -54,6 +94,12 @@ func (s *Set) Apply(e domain.Event) {
 // Reset empties every member.
 func (s *Set) Reset() {
 	s.cur = cursor{}
+	if s.noLog {
+		s.Backlog.Reset()
+		s.Roadmap.Reset()
+		s.Requests.Reset()
+		return
+	}
 	s.init()
 	s.Backlog.Reset()
 	s.Roadmap.Reset()
@@ -96,6 +142,9 @@ func (s *Set) members(snap *setSnapshot) []member {
 
 // init fills in members a zero Set lacks, so that it never panics.
 func (s *Set) init() {
+	if s.noLog {
+		return // NewSetWithoutLog has its three members
+	}
 	if s.Backlog == nil && s.Roadmap == nil && s.Log == nil && s.Requests == nil {
 		*s = *NewSet()
 		return
@@ -116,6 +165,9 @@ func (s *Set) init() {
 
 // MarshalSnapshot writes every member's state, deterministically.
 func (s *Set) MarshalSnapshot() ([]byte, error) {
+	if s.noLog {
+		return nil, errors.New("marshal set snapshot: the transparency log is not attached yet")
+	}
 	snap := setSnapshot{Cursor: s.cur}
 	for _, x := range s.members(&snap) {
 		b, err := x.m.MarshalSnapshot()
@@ -130,6 +182,9 @@ func (s *Set) MarshalSnapshot() ([]byte, error) {
 // UnmarshalSnapshot replaces every member's state with a snapshot's. On
 // any error (ErrSnapshotVersion among them) the Set is left unchanged.
 func (s *Set) UnmarshalSnapshot(data []byte) error {
+	if s.noLog {
+		return errors.New("read set snapshot: a set without a transparency log cannot take one")
+	}
 	var snap setSnapshot
 	if err := unmarshalSnapshot(SetVersion, data, &snap); err != nil {
 		return err
