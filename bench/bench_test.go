@@ -8,10 +8,12 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/bench"
+	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/replay"
+	"github.com/decisionledger/ledger/service"
 )
 
 // The hot paths of ledger bench as go test benchmarks, on 100k events
@@ -92,6 +94,33 @@ func BenchmarkAsOfSnapshot(b *testing.B) {
 	q := query.New(s, s.Snapshots())
 	for b.Loop() {
 		_, err := q.Backlog(context.Background(), products[0], replay.Latest, query.BacklogFilter{}, 0)
+		require.NoError(b, err)
+	}
+}
+
+// BenchmarkDecision makes one durable decision at a time through the
+// service, as serve runs it, on the loaded store.
+func BenchmarkDecision(b *testing.B) {
+	s := load(b)
+	ctx := context.Background()
+	h := command.New(s, nil)
+	live := query.NewLive(s, s.Snapshots(), 0, nil)
+	lctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = live.Run(lctx) }()
+	defer func() { cancel(); <-done }()
+	q := query.New(s, s.Snapshots())
+	q.UseLive(live, h.LastSeq)
+	svc, err := service.Start(s.Conn(), h, q, service.Options{})
+	require.NoError(b, err)
+	defer svc.Stop()
+	c := service.NewClient(s.Conn())
+	var bl query.Backlog
+	require.NoError(b, c.View(ctx, query.ViewBacklog, query.Options{Product: products[0]}, &bl))
+	require.NotEmpty(b, bl.Items)
+	args := []byte(`{"id":"` + bl.Items[len(bl.Items)-1].ID + `","top":true,"why":"bench"}`)
+	for b.Loop() {
+		_, err := c.Do(ctx, command.Request{Action: "item.rank", Product: products[0], Actor: "olga", Args: args})
 		require.NoError(b, err)
 	}
 }

@@ -155,3 +155,41 @@ func TestAttachLog(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, string(a), string(b))
 }
+
+// TestSnapshotBytes pins the one-pass snapshot encoding to what
+// json.Marshal of the envelope gives, and checks that a snapshot of
+// another version is still reported as one.
+func TestSnapshotBytes(t *testing.T) {
+	b := projections.NewBacklog()
+	for _, e := range history(5_000) {
+		b.Apply(e)
+	}
+	data, err := b.MarshalSnapshot()
+	require.NoError(t, err)
+	var env struct {
+		Version string          `json:"version"`
+		State   json.RawMessage `json:"state"`
+	}
+	require.NoError(t, json.Unmarshal(data, &env))
+	again, err := json.Marshal(env)
+	require.NoError(t, err)
+	assert.Equal(t, string(again), string(data))
+	c := projections.NewBacklog()
+	require.NoError(t, c.UnmarshalSnapshot(data))
+	assert.Equal(t, b.Items(), c.Items())
+
+	env.Version = "backlog/0"
+	old, err := json.Marshal(env)
+	require.NoError(t, err)
+	err = projections.NewBacklog().UnmarshalSnapshot(old)
+	require.ErrorIs(t, err, projections.ErrSnapshotVersion)
+	env.State = json.RawMessage(`{"items":7}`)
+	bad, err := json.Marshal(env)
+	require.NoError(t, err)
+	require.ErrorIs(t, projections.NewBacklog().UnmarshalSnapshot(bad), projections.ErrSnapshotVersion)
+	env.Version = "backlog/1"
+	bad, err = json.Marshal(env)
+	require.NoError(t, err)
+	require.Error(t, c.UnmarshalSnapshot(bad))
+	assert.Equal(t, b.Items(), c.Items(), "a failed restore leaves the backlog as it was")
+}
