@@ -301,6 +301,18 @@ func (b *Backlog) Item(id string) (Item, bool) {
 	return it.clone(), true
 }
 
+// peek returns the item with the given id without copying what it
+// points to, for a reader inside the package that only compares it with
+// the item a moment later: the fold replaces an item's pointers and
+// slices, it never writes through them.
+func (b *Backlog) peek(id string) (Item, bool) {
+	it := b.st.Items[id]
+	if it == nil {
+		return Item{}, false
+	}
+	return *it, true
+}
+
 // MarshalSnapshot writes the whole backlog state, deterministically.
 func (b *Backlog) MarshalSnapshot() ([]byte, error) {
 	return marshalSnapshot(BacklogVersion, &b.st)

@@ -184,7 +184,7 @@ func (l *Log) Apply(e domain.Event) {
 // item's chain too.
 func (l *Log) itemDecision(e domain.Event) {
 	id := e.Aggregate.ID
-	before, had := l.backlog.Item(id)
+	before, had := l.backlog.peek(id)
 	touched := []string{}
 	if had {
 		touched = append(touched, before.Roadmap)
@@ -194,6 +194,14 @@ func (l *Log) itemDecision(e domain.Event) {
 		touched = append(touched, p.Roadmap)
 	case domain.BacklogItemRefined:
 		touched = append(touched, p.Roadmap)
+		if p.Roadmap == "" {
+			touched = nil // a refinement that keeps the link leaves the roadmap as it is
+		}
+	case domain.BacklogItemRanked, domain.BacklogItemEstimated:
+		// The roadmap does not fold these: no roadmap item can change, so
+		// none is copied before and after to find out (most events are
+		// ranks, and a roadmap item's copy holds its serving list).
+		touched = nil
 	}
 	sort.Strings(touched)
 	roadmapBefore := map[string]RoadmapItem{}
@@ -203,7 +211,7 @@ func (l *Log) itemDecision(e domain.Event) {
 		}
 	}
 	l.fold(e)
-	after, ok := l.backlog.Item(id)
+	after, ok := l.backlog.peek(id)
 	if !ok {
 		return
 	}
