@@ -196,10 +196,22 @@ func (b *Backlog) rank(it *Item, p domain.BacklogItemRanked) {
 		copy(at[from:to], at[from+1:to+1])
 	}
 	open[to], at[to] = it.ID, it
+	// Counted first, so that the list is allocated once and exactly: a
+	// rank over a long backlog can override hundreds of items, and the
+	// transparency log keeps the same list (it is never written again).
+	n := 0
 	for k := to + 1; k <= from; k++ {
 		if other := at[k]; other != nil && other.Score.outscores(it.Score) {
-			it.LastDecision.Overrides = append(it.LastDecision.Overrides,
-				Override{ID: open[k], Framework: other.Score.Framework, Score: *other.Score.Value})
+			n++
+		}
+	}
+	if n > 0 {
+		it.LastDecision.Overrides = make([]Override, 0, n)
+		for k := to + 1; k <= from; k++ {
+			if other := at[k]; other != nil && other.Score.outscores(it.Score) {
+				it.LastDecision.Overrides = append(it.LastDecision.Overrides,
+					Override{ID: open[k], Framework: other.Score.Framework, Score: *other.Score.Value})
+			}
 		}
 	}
 	b.renumber(min(to, from), max(to, from)+1)

@@ -220,7 +220,9 @@ func (l *Log) itemDecision(e domain.Event) {
 	d.Changes = itemChanges(before, had, after, ranked)
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
 	if ranked {
-		d.OverridesScore = cloneSlice(after.LastDecision.Overrides)
+		// Shared with the item's last decision: a rank writes a new list
+		// and never touches an old one, and the log hands out copies.
+		d.OverridesScore = after.LastDecision.Overrides
 	}
 	l.record(domain.KindItem, id, d, ranked)
 	for i, rid := range touched {
