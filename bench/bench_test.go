@@ -2,6 +2,7 @@ package bench_test
 
 import (
 	"context"
+	"os"
 	"sync"
 	"testing"
 
@@ -26,10 +27,23 @@ import (
 const benchEvents = 100_000
 
 var (
-	loadOnce sync.Once
-	loaded   *eventstore.Store
-	products []string
+	loadOnce  sync.Once
+	loaded    *eventstore.Store
+	loadedDir string
+	products  []string
 )
+
+// TestMain removes the benchmarks' store, which outlives any one of them.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if loaded != nil {
+		_ = loaded.Close()
+	}
+	if loadedDir != "" {
+		_ = os.RemoveAll(loadedDir)
+	}
+	os.Exit(code)
+}
 
 func load(b *testing.B) *eventstore.Store {
 	b.Helper()
@@ -37,6 +51,7 @@ func load(b *testing.B) *eventstore.Store {
 		ctx := context.Background()
 		dir, err := bench.TempDir("")
 		require.NoError(b, err)
+		loadedDir = dir
 		s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir})
 		require.NoError(b, err)
 		g := bench.NewGenerator(1, 4, benchEvents)
