@@ -131,7 +131,7 @@ func loadOneShot(b *testing.B, n int) (dir, item string, behind *domain.State) {
 	h := newHistory(1, "bench")
 	evs := make([]domain.Event, n)
 	for i := range evs {
-		evs[i] = h.next()
+		evs[i] = h.Next()
 	}
 	start := time.Now()
 	appendAll(ctx, b, s, evs, func() int { return eventstore.MaxBatch }, nil)
@@ -145,7 +145,7 @@ func loadOneShot(b *testing.B, n int) (dir, item string, behind *domain.State) {
 	require.Equal(b, evs[n-1].Seq, info.Seq)
 	b.Logf("loaded %d events in %s; write-state snapshot of %d bytes", n, time.Since(start).Round(time.Millisecond), len(data))
 	require.NoError(b, s.Close())
-	return dir, h.open[0], fold("bench", evs[:n-command.DefaultSnapshotEvery+1], 0)
+	return dir, h.Open()[0], fold("bench", evs[:n-command.DefaultSnapshotEvery+1], 0)
 }
 
 // BenchmarkWriteStateMemory reports what the write model of one product
@@ -160,7 +160,7 @@ func BenchmarkWriteStateMemory(b *testing.B) {
 	h := newHistory(1, "bench")
 	evs := make([]domain.Event, n)
 	for i := range evs {
-		evs[i] = h.next()
+		evs[i] = h.Next()
 		evs[i].Seq = uint64(i + 1)
 	}
 	// heap folds a copy of the events whose command ids only the state
@@ -204,7 +204,7 @@ func BenchmarkRestoreState(b *testing.B) {
 	h := newHistory(1, "bench")
 	s := domain.NewState("bench")
 	for i := range 100_000 {
-		e := h.next()
+		e := h.Next()
 		e.Seq = uint64(i + 1)
 		s.Apply(e)
 	}

@@ -150,7 +150,7 @@ func TestRestoredStateEqualsReplayOnLongHistory(t *testing.T) {
 	h := newHistory(7, "long")
 	evs := make([]domain.Event, n)
 	for i := range evs {
-		evs[i] = h.next()
+		evs[i] = h.Next()
 	}
 	appendAll(context.Background(), t, s, evs, func() int { return eventstore.MaxBatch }, nil)
 	// A bound below the number of commands, so that the snapshot holds

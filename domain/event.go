@@ -165,6 +165,36 @@ func Decode(b []byte) (Event, error) {
 	return e, nil
 }
 
+// DecodeAs is Decode for an event whose type the caller already knows
+// (the Ledger-Type header of a stored message): it reads the envelope and
+// the payload in one pass over b, where Decode reads the payload's bytes
+// twice. Its result is Decode's: when typ is not a v1 type, or b is not
+// an envelope of that type and schema with a payload of that shape, it
+// returns what Decode returns.
+func DecodeAs(b []byte, typ string) (Event, error) {
+	if dec, ok := typed[typ]; ok {
+		if e, ok := dec(b); ok && e.Type == typ && e.Schema == SchemaV1 {
+			return e, nil
+		}
+	}
+	return Decode(b)
+}
+
+var typed = map[string]func([]byte) (Event, bool){}
+
+func decodeTyped[T Payload](b []byte) (Event, bool) {
+	var w struct {
+		Event
+		Data T `json:"data"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return Event{}, false
+	}
+	e := w.Event
+	e.Data = w.Data
+	return e, true
+}
+
 // Encode writes the wire envelope.
 func Encode(e Event) ([]byte, error) {
 	if e.Data == nil {
@@ -207,6 +237,7 @@ func reg[T Payload]() {
 	registry[name] = func() Payload { return any(new(T)).(Payload) }
 	typeOrder = append(typeOrder, name)
 	deref[name] = func(p Payload) Payload { return *any(p).(*T) }
+	typed[name] = decodeTyped[T]
 }
 
 // EventTypes lists the v1 event types.

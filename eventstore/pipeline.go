@@ -81,7 +81,7 @@ func (s *Store) scanEvents(ctx context.Context, filter string, start position, e
 				// Decoding and checking signatures run here, in parallel.
 				b.events = make([]domain.Event, len(b.msgs))
 				for i, m := range b.msgs {
-					b.events[i], _ = domain.Decode(m.Data()) // an unreadable event arrives with an Unknown payload
+					b.events[i], _ = domain.DecodeAs(m.Data(), m.Headers().Get(HeaderType)) // an unreadable event arrives with an Unknown payload
 					b.events[i].Seq = b.seqs[i]
 					b.events[i].Stored = storedOf(m, b.seqs[i], s.verify)
 				}

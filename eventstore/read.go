@@ -130,7 +130,7 @@ func (s *Store) streamLastSeq(ctx context.Context) (uint64, error) {
 // decodeTo adapts an event callback to a message callback.
 func (s *Store) decodeTo(fn func(domain.Event) error) func(jetstream.Msg, uint64) error {
 	return func(m jetstream.Msg, seq uint64) error {
-		e, _ := domain.Decode(m.Data()) // an unreadable event arrives with an Unknown payload
+		e, _ := domain.DecodeAs(m.Data(), m.Headers().Get(HeaderType)) // an unreadable event arrives with an Unknown payload
 		e.Seq = seq
 		e.Stored = storedOf(m, seq, s.verify)
 		return fn(e)

@@ -54,6 +54,10 @@ func (it *Item) clone() Item {
 // backlog ready to use.
 type Backlog struct {
 	st backlogState
+	// at holds the items of st.Open, place for place, so that a move
+	// renumbers without looking items up; sync rebuilds it after a
+	// restore.
+	at []*Item
 }
 
 type backlogState struct {
@@ -74,7 +78,7 @@ func NewBacklog() *Backlog { return &Backlog{} }
 func (b *Backlog) Version() string { return BacklogVersion }
 
 // Reset empties the backlog.
-func (b *Backlog) Reset() { b.st = backlogState{} }
+func (b *Backlog) Reset() { *b = Backlog{} }
 
 // Position is the Seq of the last event applied, 0 if none.
 func (b *Backlog) Position() uint64 { return b.st.Cursor.Pos }
@@ -166,33 +170,105 @@ func (b *Backlog) add(id string, p domain.BacklogItemAdded, e domain.Event) {
 	b.st.Items[id] = &Item{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail,
 		Epic: p.Epic, Roadmap: p.Roadmap, Request: p.Request, Status: domain.StatusNew,
 		Rank: len(b.st.Open) + 1, AddedAt: e.OccurredAt, LastDecision: refOf(e)}
+	b.sync()
 	b.st.Open = append(b.st.Open, id)
+	b.at = append(b.at, b.st.Items[id])
 }
 
 // rank applies a rank decision: the new score first, then the move, then
-// the score override check against the items it jumped over.
+// the score override check against the items it jumped over. Only the
+// range between the item's old and new place changes: it is shifted by
+// one and renumbered, and, on a move up, it is the range jumped over.
 func (b *Backlog) rank(it *Item, p domain.BacklogItemRanked) {
 	if p.Score != nil {
 		s := ComputeScore(*p.Score)
 		it.Score = &s
 	}
-	from := b.st.Open.index(it.ID)
+	from := b.index(it.ID)
 	if from < 0 {
 		return
 	}
-	before := append(order(nil), b.st.Open...)
-	if !b.st.Open.move(it.ID, p.Position) {
+	to, ok := b.target(from, p.Position)
+	if !ok {
 		return
 	}
-	to := b.st.Open.index(it.ID)
-	for _, jumped := range before[min(to, from):from] {
-		other := b.st.Items[jumped]
-		if other != nil && other.Score.outscores(it.Score) {
-			it.LastDecision.Overrides = append(it.LastDecision.Overrides,
-				Override{ID: jumped, Framework: other.Score.Framework, Score: *other.Score.Value})
+	open, at := b.st.Open, b.at
+	switch {
+	case to < from:
+		copy(open[to+1:from+1], open[to:from])
+		copy(at[to+1:from+1], at[to:from])
+	case to > from:
+		copy(open[from:to], open[from+1:to+1])
+		copy(at[from:to], at[from+1:to+1])
+	}
+	open[to], at[to] = it.ID, it
+	// Counted first, so that the list is allocated once and exactly: a
+	// rank over a long backlog can override hundreds of items, and the
+	// transparency log keeps the same list (it is never written again).
+	n := 0
+	for k := to + 1; k <= from; k++ {
+		if other := at[k]; other != nil && other.Score.outscores(it.Score) {
+			n++
 		}
 	}
-	b.renumber(min(to, from))
+	if n > 0 {
+		it.LastDecision.Overrides = make([]Override, 0, n)
+		for k := to + 1; k <= from; k++ {
+			if other := at[k]; other != nil && other.Score.outscores(it.Score) {
+				it.LastDecision.Overrides = append(it.LastDecision.Overrides,
+					Override{ID: open[k], Framework: other.Score.Framework, Score: *other.Score.Value})
+			}
+		}
+	}
+	b.renumber(min(to, from), max(to, from)+1)
+}
+
+// target is the index the open item at from moves to under p, and
+// whether p moves it at all: a move naming itself, a ref that is not open
+// or an unknown placement changes nothing.
+func (b *Backlog) target(from int, p domain.Position) (int, bool) {
+	switch p.Place {
+	case domain.PlaceTop:
+		return 0, true
+	case domain.PlaceBottom:
+		return len(b.st.Open) - 1, true
+	case domain.PlaceAbove, domain.PlaceBelow:
+		ref := b.index(p.Ref)
+		if ref < 0 || ref == from {
+			return 0, false
+		}
+		if ref > from {
+			ref-- // its place once the item is taken out
+		}
+		if p.Place == domain.PlaceBelow {
+			ref++
+		}
+		return ref, true
+	}
+	return 0, false
+}
+
+// index returns the place of an open item in the ranked order, -1 when
+// it is not open. An open item's Rank is its place plus one, which makes
+// this a map lookup; a state where they disagree (a snapshot written by
+// hand) falls back to a scan.
+func (b *Backlog) index(id string) int {
+	b.sync()
+	if it := b.st.Items[id]; it != nil && it.Rank > 0 && it.Rank <= len(b.st.Open) && b.st.Open[it.Rank-1] == id {
+		return it.Rank - 1
+	}
+	return b.st.Open.index(id)
+}
+
+// sync builds at, the items of the open order, after a restore.
+func (b *Backlog) sync() {
+	if len(b.at) == len(b.st.Open) {
+		return
+	}
+	b.at = make([]*Item, len(b.st.Open), cap(b.st.Open))
+	for i, id := range b.st.Open {
+		b.at[i] = b.st.Items[id]
+	}
 }
 
 // reopen puts a delivered item back at the bottom of the ranked order.
@@ -208,20 +284,24 @@ func (b *Backlog) reopen(it *Item) bool {
 
 // close takes an open item out of the ranked order.
 func (b *Backlog) close(it *Item) {
-	i := b.st.Open.index(it.ID)
-	if i >= 0 {
-		b.st.Open.remove(it.ID)
-		b.renumber(i)
+	wasOpen := it.Status.Open()
+	if i := b.index(it.ID); i >= 0 {
+		b.st.Open = append(b.st.Open[:i], b.st.Open[i+1:]...)
+		b.at = append(b.at[:i], b.at[i+1:]...)
+		b.renumber(i, len(b.st.Open))
 	}
 	it.Rank = 0
-	if !containsID(b.st.Closed, it.ID) {
+	// An item leaves the open order once; only a closed item closing
+	// again (removed after delivery) can be listed already.
+	if wasOpen || !containsID(b.st.Closed, it.ID) {
 		b.st.Closed = append(b.st.Closed, it.ID)
 	}
 }
 
-func (b *Backlog) renumber(from int) {
-	for i := from; i < len(b.st.Open); i++ {
-		if it := b.st.Items[b.st.Open[i]]; it != nil {
+// renumber sets the rank of the open items at places from to end-1.
+func (b *Backlog) renumber(from, end int) {
+	for i := from; i < end; i++ {
+		if it := b.at[i]; it != nil {
 			it.Rank = i + 1
 		}
 	}
@@ -250,6 +330,18 @@ func (b *Backlog) Item(id string) (Item, bool) {
 	return it.clone(), true
 }
 
+// peek returns the item with the given id without copying what it
+// points to, for a reader inside the package that only compares it with
+// the item a moment later: the fold replaces an item's pointers and
+// slices, it never writes through them.
+func (b *Backlog) peek(id string) (Item, bool) {
+	it := b.st.Items[id]
+	if it == nil {
+		return Item{}, false
+	}
+	return *it, true
+}
+
 // MarshalSnapshot writes the whole backlog state, deterministically.
 func (b *Backlog) MarshalSnapshot() ([]byte, error) {
 	return marshalSnapshot(BacklogVersion, &b.st)
@@ -263,7 +355,7 @@ func (b *Backlog) UnmarshalSnapshot(data []byte) error {
 	if err := unmarshalSnapshot(BacklogVersion, data, &st); err != nil {
 		return err
 	}
-	b.st = st
+	b.st, b.at = st, nil
 	return nil
 }
 

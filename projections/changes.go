@@ -2,6 +2,7 @@ package projections
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -93,22 +94,45 @@ func roadmapChanges(before RoadmapItem, had bool, after RoadmapItem, withRank bo
 			out = append(out, fmt.Sprintf("rank %d", after.Rank))
 		}
 	}
-	for _, id := range after.Items {
-		if !containsID(before.Items, id) {
-			out = append(out, "serving item +"+id)
-		}
-	}
-	for _, id := range before.Items {
-		if !containsID(after.Items, id) {
-			out = append(out, "serving item -"+id)
-		}
-	}
+	out = append(out, servingChanges(before.Items, after.Items)...)
 	if had && before.Progress.Delivered != after.Progress.Delivered {
 		out = append(out, fmt.Sprintf("delivered %d/%d -> %d/%d", before.Progress.Delivered,
 			before.Progress.Total, after.Progress.Delivered, after.Progress.Total))
 	}
 	if after.Late && !before.Late {
 		out = append(out, "delivered after its period "+after.Period)
+	}
+	return out
+}
+
+// servingChanges lists the items added to a roadmap item's serving list
+// (in after's order), then those taken out (in before's order). Most
+// decisions change nothing there, and a long list is compared as a set.
+func servingChanges(before, after []string) []string {
+	if slices.Equal(before, after) {
+		return nil
+	}
+	in := func(ids []string) func(string) bool {
+		if len(ids) < 16 {
+			return func(id string) bool { return slices.Contains(ids, id) }
+		}
+		set := make(map[string]bool, len(ids))
+		for _, id := range ids {
+			set[id] = true
+		}
+		return func(id string) bool { return set[id] }
+	}
+	var out []string
+	inBefore, inAfter := in(before), in(after)
+	for _, id := range after {
+		if !inBefore(id) {
+			out = append(out, "serving item +"+id)
+		}
+	}
+	for _, id := range before {
+		if !inAfter(id) {
+			out = append(out, "serving item -"+id)
+		}
 	}
 	return out
 }

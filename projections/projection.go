@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -140,19 +141,52 @@ type snapshot struct {
 	State   json.RawMessage `json:"state"`
 }
 
+// marshalSnapshot writes the envelope around the state in one pass: the
+// state is marshalled once and the envelope written around it, the bytes
+// json.Marshal of snapshot{version, state} gives, without compacting and
+// copying the state a second time.
 func marshalSnapshot(version string, state any) ([]byte, error) {
 	b, err := json.Marshal(state)
 	if err != nil {
 		return nil, fmt.Errorf("marshal %s snapshot: %w", version, err)
 	}
-	out, err := json.Marshal(snapshot{Version: version, State: b})
-	if err != nil {
-		return nil, fmt.Errorf("marshal %s snapshot: %w", version, err)
-	}
-	return out, nil
+	return envelope(len(b), "version", version, "state", b), nil
 }
 
+// envelope writes a JSON object of one string field and then raw fields
+// (name, value pairs of already compact JSON), in that order: the bytes
+// json.Marshal gives for a struct of a string and json.RawMessage fields
+// holding compact JSON, in one pass. size is a hint of the raw bytes.
+func envelope(size int, name, value string, raw ...any) []byte {
+	v, _ := json.Marshal(value) // a string always marshals
+	out := make([]byte, 0, size+len(v)+len(name)+64)
+	out = append(out, '{', '"')
+	out = append(out, name...)
+	out = append(out, '"', ':')
+	out = append(out, v...)
+	for i := 0; i+1 < len(raw); i += 2 {
+		out = append(out, ',', '"')
+		out = append(out, raw[i].(string)...)
+		out = append(out, '"', ':')
+		out = append(out, raw[i+1].([]byte)...)
+	}
+	return append(out, '}')
+}
+
+// unmarshalSnapshot reads a snapshot of version into state, a pointer to a
+// fresh value. It reads the envelope and the state in one pass; only when
+// that fails, or the version differs, does it read the envelope first
+// (into a fresh value, so state is only ever set whole), to report a
+// snapshot of another version as ErrSnapshotVersion whatever its state.
 func unmarshalSnapshot(version string, b []byte, state any) error {
+	one := struct {
+		Version string `json:"version"`
+		State   any    `json:"state"`
+	}{State: state}
+	if err := json.Unmarshal(b, &one); err == nil && one.Version == version {
+		return nil
+	}
+	fresh := reflect.New(reflect.TypeOf(state).Elem())
 	var s snapshot
 	if err := json.Unmarshal(b, &s); err != nil {
 		return fmt.Errorf("read %s snapshot: %w", version, err)
@@ -161,9 +195,10 @@ func unmarshalSnapshot(version string, b []byte, state any) error {
 		return fmt.Errorf("snapshot written by %q, this fold is %q; rebuild from history: %w",
 			s.Version, version, ErrSnapshotVersion)
 	}
-	if err := json.Unmarshal(s.State, state); err != nil {
+	if err := json.Unmarshal(s.State, fresh.Interface()); err != nil {
 		return fmt.Errorf("read %s snapshot state: %w", version, err)
 	}
+	reflect.ValueOf(state).Elem().Set(fresh.Elem())
 	return nil
 }
 

@@ -2,6 +2,8 @@ package projections
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -19,8 +21,9 @@ type Set struct {
 	Log      *Log
 	Requests *Requests
 
-	cur  cursor
-	gate *Gate // the validating fold in front of the members
+	cur   cursor
+	noLog bool  // NewSetWithoutLog, until AttachLog
+	gate  *Gate // the validating fold in front of the members
 	// trust skips the gate: only this package's tests set it, to feed the
 	// folds events that no rule would allow (their robustness is tested
 	// apart from the rules).
@@ -29,29 +32,86 @@ type Set struct {
 
 var _ Projection = (*Set)(nil)
 
-// NewSet returns a Set of four empty projections.
+// NewSet returns a Set of four empty projections, the Log sharing the
+// others' folds.
 func NewSet() *Set {
-	return &Set{Backlog: NewBacklog(), Roadmap: NewRoadmap(), Log: NewLog(), Requests: NewRequests()}
+	b, r, q := NewBacklog(), NewRoadmap(), NewRequests()
+	return &Set{Backlog: b, Roadmap: r, Log: sharedLog(b, r, q), Requests: q, gate: NewGate()}
 }
+
+// NewSetWithoutLog returns a Set of the given backlog, roadmap and
+// requests, which must stand at the same position, and no transparency
+// log yet: Log is nil, and stays nil until AttachLog, while events fold
+// into the other three. It lets a server answer from projections
+// restored from a snapshot at once and build the log, which only a fold
+// of the whole history gives, in the background.
+//
+// g is the validating fold the three were restored behind (the Views'
+// gate), which the Set goes on with; nil starts a new one.
+func NewSetWithoutLog(b *Backlog, r *Roadmap, q *Requests, g *Gate) *Set {
+	if g == nil {
+		g = NewGate()
+	}
+	return &Set{Backlog: b, Roadmap: r, Requests: q, cur: b.st.Cursor, noLog: true, gate: g}
+}
+
+// AttachLog gives a Set of NewSetWithoutLog its transparency log: l, a
+// log folded on its own, behind a validating fold of its own, from the
+// first event up to the Set's position,
+// which from now on shares the Set's backlog, roadmap and requests. It
+// fails, changing nothing, when the Set has a log already or l stands
+// elsewhere.
+func (s *Set) AttachLog(l *Log) error {
+	if !s.noLog {
+		return errors.New("the set has a transparency log already")
+	}
+	if l.Position() != s.Position() {
+		return fmt.Errorf("the transparency log stands at sequence %d, the set at %d", l.Position(), s.Position())
+	}
+	l.backlog, l.roadmap, l.requests = s.Backlog, s.Roadmap, s.Requests
+	s.Log, s.noLog = l, false
+	return nil
+}
+
+// HasLog reports whether the Set has its transparency log (false only
+// for a Set of NewSetWithoutLog before AttachLog).
+func (s *Set) HasLog() bool { return !s.noLog }
 
 // Version returns SetVersion.
 func (s *Set) Version() string { return SetVersion }
 
 // Apply passes one event through the validating fold and folds what it
-// admits into every member.
+// admits into every member. Events must reach the members through the Set
+// only: the Log of NewSet folds the Backlog, Roadmap and Requests itself,
+// once, and reads them before and after each event to say what changed.
 func (s *Set) Apply(e domain.Event) {
 	s.init()
-	admitted := []domain.Event{e}
-	if !s.trust {
-		admitted = s.gate.Admit(e)
+	if s.trust {
+		s.fold(e)
+		return
 	}
-	for _, a := range admitted {
-		s.cur.admit(a)
-		s.Backlog.Apply(a)
-		s.Roadmap.Apply(a)
-		s.Log.Apply(a)
-		s.Requests.Apply(a)
+	for _, a := range s.gate.Admit(e) {
+		s.fold(a)
 	}
+}
+
+// fold applies one event the gate passed.
+func (s *Set) fold(e domain.Event) {
+	s.cur.admit(e)
+	if s.noLog {
+		s.Backlog.Apply(e)
+		s.Roadmap.Apply(e)
+		s.Requests.Apply(e)
+		return
+	}
+	if s.Log.shares(s.Backlog, s.Roadmap, s.Requests) {
+		s.Log.Apply(e)
+		return
+	}
+	s.Backlog.Apply(e)
+	s.Roadmap.Apply(e)
+	s.Log.Apply(e)
+	s.Requests.Apply(e)
 }
 
 // Pending reports whether the validating fold holds the first events of a
@@ -74,6 +134,12 @@ func (s *Set) Quarantined() (count int, firstSeq uint64) {
 func (s *Set) Reset() {
 	s.cur = cursor{}
 	s.gate = NewGate()
+	if s.noLog {
+		s.Backlog.Reset()
+		s.Roadmap.Reset()
+		s.Requests.Reset()
+		return
+	}
 	s.init()
 	s.Backlog.Reset()
 	s.Roadmap.Reset()
@@ -117,6 +183,15 @@ func (s *Set) members(snap *setSnapshot) []member {
 
 // init fills in members a zero Set lacks, so that it never panics.
 func (s *Set) init() {
+	if s.noLog {
+		return // NewSetWithoutLog has its three members
+	}
+	if s.Backlog == nil && s.Roadmap == nil && s.Log == nil && s.Requests == nil {
+		trust := s.trust
+		*s = *NewSet()
+		s.trust = trust
+		return
+	}
 	if s.Backlog == nil {
 		s.Backlog = NewBacklog()
 	}
@@ -136,6 +211,9 @@ func (s *Set) init() {
 
 // MarshalSnapshot writes every member's state, deterministically.
 func (s *Set) MarshalSnapshot() ([]byte, error) {
+	if s.noLog {
+		return nil, errors.New("marshal set snapshot: the transparency log is not attached yet")
+	}
 	snap := setSnapshot{Cursor: s.cur}
 	for _, x := range s.members(&snap) {
 		b, err := x.m.MarshalSnapshot()
@@ -150,17 +228,39 @@ func (s *Set) MarshalSnapshot() ([]byte, error) {
 // UnmarshalSnapshot replaces every member's state with a snapshot's. On
 // any error (ErrSnapshotVersion among them) the Set is left unchanged.
 func (s *Set) UnmarshalSnapshot(data []byte) error {
+	if s.noLog {
+		return errors.New("read set snapshot: a set without a transparency log cannot take one")
+	}
 	var snap setSnapshot
 	if err := unmarshalSnapshot(SetVersion, data, &snap); err != nil {
 		return err
 	}
+	// The Log first: restoring it restores the folds it shares, which
+	// the Set's own copies then replace (they are equal in any snapshot
+	// a Set wrote).
 	n := NewSet()
+	if err := n.Log.UnmarshalSnapshot(snap.Log); err != nil {
+		return err
+	}
 	for _, x := range n.members(&snap) {
+		if x.m == n.Log {
+			continue
+		}
 		if err := x.m.UnmarshalSnapshot(*x.raw); err != nil {
 			return err
 		}
 	}
 	s.init()
+	if !s.Log.shares(s.Backlog, s.Roadmap, s.Requests) {
+		// A Set composed by hand keeps a Log with folds of its own.
+		own := NewLog()
+		if err := own.UnmarshalSnapshot(snap.Log); err != nil {
+			return err
+		}
+		n.Log = own
+	} else {
+		n.Log.backlog, n.Log.roadmap, n.Log.requests = s.Backlog, s.Roadmap, s.Requests
+	}
 	s.cur = snap.Cursor
 	*s.Backlog, *s.Roadmap, *s.Log, *s.Requests, *s.gate = *n.Backlog, *n.Roadmap, *n.Log, *n.Requests, *n.gate
 	return nil

@@ -57,11 +57,15 @@ func (d Decision) clone() Decision {
 // request and product, the complete ordered chain of decisions. It keeps
 // its own Backlog, Roadmap and Requests to tell what each decision
 // changed. The zero value is empty and ready to use.
+//
+// Inside a Set the Log shares the Set's Backlog, Roadmap and Requests
+// instead (the Set folds each event once, through the Log), so every rank
+// is computed once.
 type Log struct {
 	st       logState
-	backlog  Backlog
-	roadmap  Roadmap
-	requests Requests
+	backlog  *Backlog
+	roadmap  *Roadmap
+	requests *Requests
 }
 
 type logState struct {
@@ -96,17 +100,47 @@ var _ Projection = (*Log)(nil)
 // over; the caller must not use them afterwards. It lets one aggregate's
 // decisions be told from snapshots without folding the whole history.
 func LogAt(b *Backlog, r *Roadmap, q *Requests) *Log {
-	return &Log{backlog: *b, roadmap: *r, requests: *q}
+	return &Log{backlog: b, roadmap: r, requests: q}
 }
 
 // NewLog returns an empty transparency log.
 func NewLog() *Log { return &Log{} }
 
+// sharedLog returns an empty log that folds into the given projections,
+// which must stand where the log stands (all empty, here).
+func sharedLog(b *Backlog, r *Roadmap, q *Requests) *Log {
+	return &Log{backlog: b, roadmap: r, requests: q}
+}
+
+// shares reports whether the log folds into exactly these projections.
+func (l *Log) shares(b *Backlog, r *Roadmap, q *Requests) bool {
+	return l.backlog == b && l.roadmap == r && l.requests == q
+}
+
+// init gives a zero Log its own folds.
+func (l *Log) init() {
+	if l.backlog == nil {
+		l.backlog = NewBacklog()
+	}
+	if l.roadmap == nil {
+		l.roadmap = NewRoadmap()
+	}
+	if l.requests == nil {
+		l.requests = NewRequests()
+	}
+}
+
 // Version returns LogVersion.
 func (l *Log) Version() string { return LogVersion }
 
 // Reset empties the log.
-func (l *Log) Reset() { *l = Log{} }
+func (l *Log) Reset() {
+	l.st = logState{}
+	l.init()
+	l.backlog.Reset()
+	l.roadmap.Reset()
+	l.requests.Reset()
+}
 
 // Position is the Seq of the last event applied, 0 if none.
 func (l *Log) Position() uint64 { return l.st.Cursor.Pos }
@@ -119,7 +153,10 @@ func (l *Log) Skipped() (count int, firstSeq uint64) {
 
 // Apply folds one event into the log.
 func (l *Log) Apply(e domain.Event) {
+	l.init()
 	if !l.st.Cursor.admit(e) {
+		// The folds skip and count what the log skips.
+		l.fold(e)
 		return
 	}
 	id := e.Aggregate.ID
@@ -162,7 +199,7 @@ func (l *Log) Apply(e domain.Event) {
 // item's chain too.
 func (l *Log) itemDecision(e domain.Event) {
 	id := e.Aggregate.ID
-	before, had := l.backlog.Item(id)
+	before, had := l.backlog.peek(id)
 	touched := []string{}
 	if had {
 		touched = append(touched, before.Roadmap)
@@ -172,6 +209,14 @@ func (l *Log) itemDecision(e domain.Event) {
 		touched = append(touched, p.Roadmap)
 	case domain.BacklogItemRefined:
 		touched = append(touched, p.Roadmap)
+		if p.Roadmap == "" {
+			touched = nil // a refinement that keeps the link leaves the roadmap as it is
+		}
+	case domain.BacklogItemRanked, domain.BacklogItemEstimated:
+		// The roadmap does not fold these: no roadmap item can change, so
+		// none is copied before and after to find out (most events are
+		// ranks, and a roadmap item's copy holds its serving list).
+		touched = nil
 	}
 	sort.Strings(touched)
 	roadmapBefore := map[string]RoadmapItem{}
@@ -181,7 +226,7 @@ func (l *Log) itemDecision(e domain.Event) {
 		}
 	}
 	l.fold(e)
-	after, ok := l.backlog.Item(id)
+	after, ok := l.backlog.peek(id)
 	if !ok {
 		return
 	}
@@ -190,7 +235,9 @@ func (l *Log) itemDecision(e domain.Event) {
 	d.Changes = itemChanges(before, had, after, ranked)
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
 	if ranked {
-		d.OverridesScore = cloneSlice(after.LastDecision.Overrides)
+		// Shared with the item's last decision: a rank writes a new list
+		// and never touches an old one, and the log hands out copies.
+		d.OverridesScore = after.LastDecision.Overrides
 		if p := e.Data.(domain.BacklogItemRanked); p.Score != nil {
 			d.Score = after.Score.clone()
 		}
@@ -336,6 +383,7 @@ type logSnapshot struct {
 // MarshalSnapshot writes the whole log state, with the folds it embeds,
 // deterministically.
 func (l *Log) MarshalSnapshot() ([]byte, error) {
+	l.init()
 	s := logSnapshot{State: l.st}
 	var err error
 	if s.Backlog, err = l.backlog.MarshalSnapshot(); err != nil {
@@ -358,17 +406,21 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 	if err := unmarshalSnapshot(LogVersion, data, &s); err != nil {
 		return err
 	}
-	var n Log
-	if err := n.backlog.UnmarshalSnapshot(s.Backlog); err != nil {
+	var b Backlog
+	var r Roadmap
+	var q Requests
+	if err := b.UnmarshalSnapshot(s.Backlog); err != nil {
 		return err
 	}
-	if err := n.roadmap.UnmarshalSnapshot(s.Roadmap); err != nil {
+	if err := r.UnmarshalSnapshot(s.Roadmap); err != nil {
 		return err
 	}
-	if err := n.requests.UnmarshalSnapshot(s.Requests); err != nil {
+	if err := q.UnmarshalSnapshot(s.Requests); err != nil {
 		return err
 	}
-	n.st = s.State
-	*l = n
+	// A shared log restores the folds it shares: they stand where it does.
+	l.init()
+	l.st = s.State
+	*l.backlog, *l.roadmap, *l.requests = b, r, q
 	return nil
 }

@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -23,9 +24,12 @@ type LiveSource interface {
 }
 
 // Live keeps the projections of every product current while a server
-// runs: it restores each product from the nearest snapshot, follows the
-// stream from the last sequence it applied, writes a snapshot every N
-// events, and picks up products created while it runs. Safe for
+// runs: it restores each product's backlog, roadmap and requests from the
+// nearest Views snapshot, follows the stream from the last sequence it
+// applied, writes a snapshot every N events, and picks up products
+// created while it runs. The transparency log, which only a fold of the
+// whole history gives, is built in the background and attached once it
+// has caught up; until then why is answered from the stream. Safe for
 // concurrent use.
 type Live struct {
 	src   LiveSource
@@ -36,6 +40,10 @@ type Live struct {
 	mu       sync.Mutex
 	products map[string]*liveProduct
 	wake     chan struct{} // asks Run to look for new products now
+	// logs lets one transparency log be built at a time, so that the
+	// builds, a fold of each product's whole history, leave the other
+	// cores to answering.
+	logs chan struct{}
 }
 
 type liveProduct struct {
@@ -55,7 +63,7 @@ func NewLive(src LiveSource, snaps replay.SnapshotStore, every int, logf func(st
 		logf = func(string, ...any) {}
 	}
 	return &Live{src: src, snaps: snaps, every: every, logf: logf, products: map[string]*liveProduct{},
-		wake: make(chan struct{}, 1)}
+		wake: make(chan struct{}, 1), logs: make(chan struct{}, 1)}
 }
 
 // ProductPoll is how often Run looks for new products.
@@ -84,11 +92,8 @@ func (l *Live) Run(ctx context.Context) error {
 				}
 				continue
 			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				l.follow(ctx, id, lp)
-			}()
+			wg.Go(func() { l.follow(ctx, id, lp) })
+			wg.Go(func() { l.buildLog(ctx, id, lp) })
 		}
 		select {
 		case <-ctx.Done():
@@ -106,16 +111,18 @@ func (l *Live) tracked(id string) bool {
 	return ok
 }
 
-// start restores a product's projections up to now.
+// start restores a product's backlog, roadmap and requests up to now,
+// from the nearest snapshot; its Set has no transparency log yet.
 func (l *Live) start(ctx context.Context, id string) (*liveProduct, error) {
 	var snaps replay.SnapshotReader
 	if l.snaps != nil {
 		snaps = l.snaps
 	}
-	set, res, err := replay.AsOf(ctx, l.src, snaps, id, replay.Latest)
+	v, res, err := replay.AsOfViews(ctx, l.src, snaps, id, replay.Latest)
 	if err != nil {
 		return nil, fmt.Errorf("restoring product %q: %w", id, err)
 	}
+	set := projections.NewSetWithoutLog(v.Backlog, v.Roadmap, v.Requests, v.Gate)
 	for _, w := range res.Warnings {
 		l.logf("live projections: %s", w)
 	}
@@ -124,6 +131,68 @@ func (l *Live) start(ctx context.Context, id string) (*liveProduct, error) {
 	l.products[id] = lp
 	l.mu.Unlock()
 	return lp, nil
+}
+
+// errCaughtUp ends buildLog's read at the Set's position.
+var errCaughtUp = errors.New("caught up")
+
+// logRetry is how long buildLog waits after a failed read.
+const logRetry = time.Second
+
+// buildLog folds the product's history from its first event into a
+// transparency log of its own, up to where the live Set stands, and
+// attaches it under the Set's lock once the two stand at the same
+// sequence (reading again what the Set applied meanwhile). It returns
+// then, or when ctx ends.
+func (l *Live) buildLog(ctx context.Context, id string, lp *liveProduct) {
+	select {
+	case l.logs <- struct{}{}:
+		defer func() { <-l.logs }()
+	case <-ctx.Done():
+		return
+	}
+	// The log folds through a validating fold of its own: it must leave
+	// out exactly what the views left out.
+	log, gate := projections.NewLog(), projections.NewGate()
+	for ctx.Err() == nil {
+		lp.mu.RLock()
+		target := lp.set.Position()
+		lp.mu.RUnlock()
+		if log.Position() < target {
+			_, err := l.src.Read(ctx, id, log.Position(), func(e domain.Event) error {
+				if e.Seq > target {
+					return errCaughtUp
+				}
+				for _, a := range gate.Admit(e) {
+					log.Apply(a)
+				}
+				if e.Seq >= target && !gate.Pending() {
+					return errCaughtUp
+				}
+				return nil
+			})
+			if err != nil && !errors.Is(err, errCaughtUp) {
+				if ctx.Err() == nil {
+					l.logf("live projections: transparency log of %q: %v", id, err)
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(logRetry):
+				}
+				continue
+			}
+		}
+		lp.mu.Lock()
+		if log.Position() == lp.set.Position() {
+			err := lp.set.AttachLog(log)
+			lp.mu.Unlock()
+			if err != nil {
+				l.logf("live projections: transparency log of %q: %v", id, err)
+			}
+			return
+		}
+		lp.mu.Unlock()
+	}
 }
 
 func (l *Live) follow(ctx context.Context, id string, lp *liveProduct) {
@@ -234,6 +303,14 @@ func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait
 			return false
 		}
 	}
+}
+
+// LogReady reports whether the product's live projections include its
+// transparency log, so that why is answered from them.
+func (l *Live) LogReady(product string) bool {
+	ready := false
+	l.Read(product, func(s *projections.Set) { ready = s.HasLog() })
+	return ready
 }
 
 // Position returns the last sequence applied for product, 0 if not followed.

@@ -161,9 +161,12 @@ func (s *Service) Why(ctx context.Context, product string, pos replay.Position, 
 // liveWhy answers why from the live transparency log; ok is false when the
 // live projections cannot answer (then the caller rebuilds).
 func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Position, id string, minSeq uint64) (w Why, ok bool, err error) {
-	var found bool
+	var found, noLog bool
 	var liveMeta Meta
 	ok = s.fromLive(ctx, product, replay.Latest, minSeq, func(set *projections.Set, m Meta) {
+		if noLog = !set.HasLog(); noLog {
+			return // the log is still being built: answer from the stream
+		}
 		liveMeta = m
 		w.Decisions, w.Kind, found = set.Log.Chain(id)
 		if found && pos.IsLatest() {
@@ -171,7 +174,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 			w.Title, w.Status = describe(replay.ViewsOf(set), w.Kind, id)
 		}
 	})
-	if !ok {
+	if !ok || noLog {
 		return Why{}, false, nil
 	}
 	if pos.IsLatest() {

@@ -127,14 +127,14 @@ func TestAsOf_SnapshotsChangeNoAnswer(t *testing.T) {
 	h, noise := newHistory(42, product), newHistory(43, "noise")
 	var evs []domain.Event
 	for range n {
-		evs = append(evs, h.next())
+		evs = append(evs, h.Next())
 	}
 	// Store them in random batches, with the other product's events in
 	// between, so that stream sequences skip.
 	var other uint64
 	appendAll(ctx, t, s, evs, func() int {
 		if rng.IntN(4) == 0 {
-			seqs, err := s.Append(ctx, []domain.Event{noise.next()}, other)
+			seqs, err := s.Append(ctx, []domain.Event{noise.Next()}, other)
 			require.NoError(t, err)
 			other = seqs[0]
 		}

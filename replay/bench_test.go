@@ -88,7 +88,7 @@ func loadBench(b *testing.B, n int) benchData {
 	for i := 0; i < n; i += len(batch) {
 		batch = batch[:0]
 		for j := i; j < n && len(batch) < eventstore.MaxBatch; j++ {
-			batch = append(batch, h.next())
+			batch = append(batch, h.Next())
 		}
 		seqs, err := s.Append(ctx, batch, last)
 		require.NoError(b, err)
@@ -105,7 +105,7 @@ func loadBench(b *testing.B, n int) benchData {
 	}
 	state, err := views.MarshalSnapshot()
 	require.NoError(b, err)
-	b.Logf("loaded %d events in %s; %d items, %d bytes of Views state", n, time.Since(start).Round(time.Second), h.items, len(state))
+	b.Logf("loaded %d events in %s; %d items, %d bytes of Views state", n, time.Since(start).Round(time.Second), h.Items(), len(state))
 	sz := storeSizes(b, ctx, s)
 	b.Logf("%d events: stream %d bytes, snapshots %d bytes in %d objects", n, sz.stream, sz.snapshots, sz.objects)
 	return f

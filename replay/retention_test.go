@@ -36,7 +36,7 @@ func TestSnapshotsSmallerThanStream(t *testing.T) {
 	for i := 0; i < n; i += len(batch) {
 		batch = batch[:0]
 		for j := i; j < n && len(batch) < eventstore.MaxBatch; j++ {
-			batch = append(batch, h.next())
+			batch = append(batch, h.Next())
 		}
 		seqs, err := s.Append(ctx, batch, last)
 		require.NoError(t, err)

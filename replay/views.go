@@ -106,7 +106,19 @@ func (v *Views) MarshalSnapshot() ([]byte, error) {
 	if s.Gate, err = v.Gate.MarshalSnapshot(); err != nil {
 		return nil, err
 	}
-	return json.Marshal(s)
+	// The bytes json.Marshal(s) gives, written in one pass: the members'
+	// snapshots are compact JSON already, so they need no compacting copy.
+	ver, err := json.Marshal(s.Version)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(s.Backlog)+len(s.Roadmap)+len(s.Requests)+len(s.Gate)+len(ver)+80)
+	out = append(append(append(out, `{"version":`...), ver...), `,"backlog":`...)
+	out = append(append(out, s.Backlog...), `,"roadmap":`...)
+	out = append(append(out, s.Roadmap...), `,"requests":`...)
+	out = append(append(out, s.Requests...), `,"gate":`...)
+	out = append(append(out, s.Gate...), '}')
+	return out, nil
 }
 
 // UnmarshalSnapshot replaces every member's state with a snapshot's; on

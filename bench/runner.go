@@ -1,0 +1,459 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"runtime/debug"
+	"sort"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
+
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/query"
+	"github.com/decisionledger/ledger/replay"
+)
+
+// Options configure a bench run.
+type Options struct {
+	// Dir is the data directory, which must be empty or missing; the
+	// caller removes it afterwards.
+	Dir string
+	// Events is the length of the generated history (DefaultEvents when 0).
+	Events int
+	// Products shares the history among that many products (4 when 0).
+	Products int
+	// Seed makes the history (1 when 0).
+	Seed uint64
+	// Reps is how many interleaved repetitions the slower paths take;
+	// each figure is the best of them (2 when 0).
+	Reps int
+	// Decisions is how many durable decisions each side makes (500 when 0).
+	Decisions int
+	// Progress, when set, hears one line per path as it runs.
+	Progress io.Writer
+	// HTTP, when set, measures the backlog view over HTTP with 32
+	// concurrent readers against a static JSON response of the same size
+	// from the same server, given the running service's query facade. It
+	// is the hook for the HTTP API; until it exists the row says so.
+	HTTP func(ctx context.Context, q *query.Service, product string) (Figure, error)
+}
+
+// maxReply is the largest answer the bench asks through the service: a
+// NATS message holds 1 MiB by default, with room left for headers.
+const maxReply = 900 << 10
+
+// DefaultEvents is sized for a run of about a minute on 2 cores.
+const DefaultEvents = 100_000
+
+// FullEvents is the size the issue's targets are stated for.
+const FullEvents = 1_000_000
+
+type runner struct {
+	opt   Options
+	rep   Report
+	ctx   context.Context
+	store *eventstore.Store
+	js    jetstream.JetStream
+	gen   *Generator
+	// per product: the last ledger and raw sequences, and business times
+	// sampled along the history for as-of questions.
+	last, rawLast map[string]uint64
+	times         map[string][]time.Time
+	counts        map[string]int
+	rng           *rand.Rand
+	start         time.Time
+}
+
+// Run generates the history into opt.Dir and measures every path.
+func Run(ctx context.Context, opt Options) (Report, error) {
+	if opt.Events <= 0 {
+		opt.Events = DefaultEvents
+	}
+	if opt.Products <= 0 {
+		opt.Products = 4
+	}
+	if opt.Seed == 0 {
+		opt.Seed = 1
+	}
+	if opt.Reps <= 0 {
+		opt.Reps = 2
+	}
+	if opt.Decisions <= 0 {
+		opt.Decisions = 500
+	}
+	r := &runner{opt: opt, ctx: ctx, gen: NewGenerator(opt.Seed, opt.Products, opt.Events),
+		last: map[string]uint64{}, rawLast: map[string]uint64{}, times: map[string][]time.Time{},
+		counts: map[string]int{}, rng: rand.New(rand.NewPCG(opt.Seed, 99)), start: time.Now()}
+	r.rep = Report{Events: opt.Events, Products: opt.Products, Machine: thisMachine()}
+	err := r.run()
+	r.rep.Seconds = time.Since(r.start).Seconds()
+	return r.rep, err
+}
+
+func (r *runner) progressf(format string, args ...any) {
+	if r.opt.Progress != nil {
+		fmt.Fprintf(r.opt.Progress, "bench %5.0fs  "+format+"\n", append([]any{time.Since(r.start).Seconds()}, args...)...)
+	}
+}
+
+func (r *runner) open() error {
+	s, err := eventstore.Open(r.ctx, eventstore.Options{DataDir: r.opt.Dir, Name: "ledger-bench"})
+	if err != nil {
+		return err
+	}
+	r.store, r.js = s, s.JetStream()
+	return nil
+}
+
+func (r *runner) run() error {
+	if err := r.open(); err != nil {
+		return err
+	}
+	defer func() {
+		if r.store != nil {
+			_ = r.store.Close()
+		}
+	}()
+	if err := createRawStream(r.ctx, r.js); err != nil {
+		return err
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"import", r.importHistory},
+		{"rebuild", r.rebuild},
+		{"replay", r.replayWithSnapshots},
+		{"serve", r.served},
+		{"asof", r.asOf},
+		{"sizes", r.sizes},
+		{"cold start", r.coldStart},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("bench %s: %w", s.name, err)
+		}
+		if err := r.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// importHistory stores the generated history run by run, each run once
+// through Append (one atomic batch) and once as a raw atomic batch of the
+// same messages, alternating which goes first.
+func (r *runner) importHistory() error {
+	var ledger, raw time.Duration
+	next := r.opt.Events / 10
+	for n, i := 0, 0; n < r.opt.Events; i++ {
+		evs := r.gen.NextRun(min(RunLength, r.opt.Events-n))
+		if len(evs) == 0 {
+			continue
+		}
+		p := evs[0].Product
+		msgs, err := rawMsgs(evs)
+		if err != nil {
+			return err
+		}
+		sides := []func() error{
+			func() error {
+				t := time.Now()
+				seqs, err := r.store.Append(r.ctx, evs, r.last[p])
+				ledger += time.Since(t)
+				if err == nil {
+					r.last[p] = seqs[len(seqs)-1]
+				}
+				return err
+			},
+			func() error {
+				t := time.Now()
+				seq, err := rawPublishBatch(r.ctx, r.store.Conn(), msgs, rawFilter(p), r.rawLast[p])
+				raw += time.Since(t)
+				r.rawLast[p] = seq
+				return err
+			},
+		}
+		if i%2 == 1 {
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		for _, side := range sides {
+			if err := side(); err != nil {
+				return err
+			}
+		}
+		for j, e := range evs {
+			if (r.counts[p]+j)%100 == 0 {
+				r.times[p] = append(r.times[p], e.OccurredAt)
+			}
+		}
+		r.counts[p] += len(evs)
+		n += len(evs)
+		if n >= next {
+			r.progressf("import  %d/%d events  ledger %.0f ev/s  raw %.0f ev/s", n, r.opt.Events,
+				float64(n)/ledger.Seconds(), float64(n)/raw.Seconds())
+			next += r.opt.Events / 10
+		}
+	}
+	l, w := float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds()
+	r.rep.set("import", "bulk import, atomic batches of 1000", Figure{Ledger: l, Raw: w, Ratio: l / w, Unit: "ev/s",
+		Target: "≥ 0.8", Met: metPtr(l/w >= 0.8), Note: "eventstore.Append vs a raw atomic batch publish of the same messages"})
+	return nil
+}
+
+func (r *runner) products() []string {
+	ps := make([]string, 0, len(r.last))
+	for p := range r.last {
+		ps = append(ps, p)
+	}
+	sort.Strings(ps)
+	return ps
+}
+
+// rebuild rebuilds every projection of every product from the stream,
+// against an ordered consumer reading and decoding the whole stream,
+// interleaved, best of Reps each.
+func (r *runner) rebuild() error {
+	best := func(d *time.Duration, t time.Duration) {
+		if *d == 0 || t < *d {
+			*d = t
+		}
+	}
+	var ledger, raw time.Duration
+	for i := range r.opt.Reps {
+		sides := []func() error{
+			func() error {
+				t := time.Now()
+				for _, p := range r.products() {
+					if _, err := query.Rebuild(r.ctx, r.store, nil, p, replay.Latest, 0, nil); err != nil {
+						return err
+					}
+				}
+				best(&ledger, time.Since(t))
+				return nil
+			},
+			func() error {
+				t := time.Now()
+				n, err := rawRead(r.ctx, r.js, eventstore.StreamName, "", nil)
+				best(&raw, time.Since(t))
+				if err == nil && n != r.opt.Events {
+					err = fmt.Errorf("raw read %d events, not %d", n, r.opt.Events)
+				}
+				return err
+			},
+		}
+		if i%2 == 1 {
+			sides[0], sides[1] = sides[1], sides[0]
+		}
+		for _, side := range sides {
+			if err := side(); err != nil {
+				return err
+			}
+		}
+		r.progressf("rebuild %d/%d  ledger %.0f ev/s  raw %.0f ev/s", i+1, r.opt.Reps,
+			float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds())
+	}
+	l, w := float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds()
+	r.rep.set("rebuild", "full rebuild of every projection", Figure{Ledger: l, Raw: w, Ratio: l / w, Unit: "ev/s",
+		Target: "≥ 0.6", Met: metPtr(l/w >= 0.6), Note: "replay.Rebuild of every product vs an ordered consumer reading and JSON-decoding the stream"})
+	return nil
+}
+
+// replayWithSnapshots is `ledger replay`: a rebuild of every product that
+// writes Views snapshots every DefaultEvery events, with the peak RSS it
+// reaches.
+func (r *runner) replayWithSnapshots() error {
+	debug.FreeOSMemory()
+	peak := newPeakRSS()
+	t := time.Now()
+	for _, p := range r.products() {
+		if _, err := query.Rebuild(r.ctx, r.store, r.store.Snapshots(), p, replay.Latest, replay.DefaultEvery, nil); err != nil {
+			return err
+		}
+	}
+	secs := time.Since(t).Seconds()
+	mib, how := peak.stop()
+	r.progressf("replay  with snapshots %.1f s, peak RSS %.0f MiB (%s)", secs, mib, how)
+	r.rep.set("replay", "ledger replay with snapshots", Figure{Ledger: secs, Unit: "s",
+		Note: "rebuild of every product writing Views snapshots every 1000 events"})
+	f := Figure{Ledger: mib, Unit: "MiB", Target: "< 512 MiB at 1M", Note: how}
+	if r.opt.Events >= FullEvents {
+		f.Met = metPtr(mib < 512)
+	}
+	r.rep.set("rebuild-rss", "peak RSS of a rebuild", f)
+	return nil
+}
+
+// served measures what needs the running service: durable decisions
+// and why.
+func (r *runner) served() error {
+	sv, err := startServing(r.ctx, r.store)
+	if err != nil {
+		return err
+	}
+	defer sv.stop()
+	if err := sv.waitLive(r.ctx, r.last); err != nil {
+		return err
+	}
+	for _, p := range r.products() {
+		for !sv.live.LogReady(p) {
+			select {
+			case <-r.ctx.Done():
+				return r.ctx.Err()
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}
+	if err := r.decisions(sv); err != nil {
+		return err
+	}
+	if err := r.why(sv); err != nil {
+		return err
+	}
+	r.http(sv)
+	return nil
+}
+
+// decisions makes durable decisions one at a time through the service (a
+// rank of an open item of the first product) against synchronous raw
+// publishes of an event of the same kind with an expected last subject
+// sequence, in alternating blocks.
+func (r *runner) decisions(sv *serving) error {
+	p := r.products()[0]
+	// In process: the whole backlog of a long history can outgrow a NATS
+	// message (1 MB by default).
+	b, err := sv.q.Backlog(r.ctx, p, replay.Latest, query.BacklogFilter{}, 0)
+	if err != nil {
+		return err
+	}
+	var open []string
+	for _, it := range b.Items {
+		open = append(open, it.ID)
+	}
+	if len(open) == 0 {
+		return errors.New("no open item to rank")
+	}
+	sample := domain.Event{ID: domain.EventID(p, "raw", time.Now(), 0), Type: domain.TypeBacklogItemRanked, Schema: domain.SchemaV1,
+		Product: p, Aggregate: domain.Aggregate{Kind: domain.KindItem, ID: open[0]}, Actor: domain.Actor{ID: "olga", Role: domain.RolePO},
+		OccurredAt: time.Now().UTC(), Why: "bench: top of the backlog", CommandID: command.NewID(),
+		Data: domain.BacklogItemRanked{Position: domain.Position{Place: domain.PlaceTop}}}
+	data, err := domain.Encode(sample)
+	if err != nil {
+		return err
+	}
+	k := 0
+	ledgerOne := func() error {
+		args, _ := json.Marshal(map[string]any{"id": open[k%len(open)], "top": true, "why": "bench: top of the backlog"})
+		k++
+		_, err := sv.client.Do(r.ctx, command.Request{Action: "item.rank", Product: p, Actor: "olga", Args: args})
+		return err
+	}
+	rawOne := func() error {
+		m := nats.NewMsg(rawSubjectOf(sample))
+		m.Data = data
+		m.Header.Set(jetstream.MsgIDHeader, nuid.Next())
+		m.Header.Set(eventstore.HeaderType, sample.Type)
+		m.Header.Set(eventstore.HeaderSchema, "1")
+		seq, err := rawPublishOne(r.ctx, r.js, m, rawFilter(p), r.rawLast[p])
+		r.rawLast[p] = seq
+		return err
+	}
+	for range 20 { // warm both: the handler restores the product's write model
+		if err := errors.Join(ledgerOne(), rawOne()); err != nil {
+			return err
+		}
+	}
+	const block = 50
+	var ledger, raw time.Duration
+	for done := 0; done < r.opt.Decisions; done += block {
+		for i, side := range []func() error{ledgerOne, rawOne} {
+			t := time.Now()
+			for range block {
+				if err := side(); err != nil {
+					return err
+				}
+			}
+			if i == 0 {
+				ledger += time.Since(t)
+			} else {
+				raw += time.Since(t)
+			}
+		}
+	}
+	n := float64(r.opt.Decisions/block*block + block*min(1, r.opt.Decisions%block))
+	l, w := n/ledger.Seconds(), n/raw.Seconds()
+	r.progressf("decide  %0.f decisions each  ledger %.0f ev/s  raw %.0f ev/s", n, l, w)
+	r.rep.set("decision", "durable decision, one at a time, via the service", Figure{Ledger: l, Raw: w, Ratio: l / w, Unit: "ev/s",
+		Target: "≥ 0.8", Met: metPtr(l/w >= 0.8),
+		Note: fmt.Sprintf("item.rank through service.Client on %d events vs a synchronous publish with expected-last-subject-sequence", r.opt.Events)})
+	return nil
+}
+
+// why asks the service why of random items against reading each item's
+// subject alone, alternating.
+func (r *runner) why(sv *serving) error {
+	p := r.products()[0]
+	b, err := sv.q.Backlog(r.ctx, p, replay.Latest, query.BacklogFilter{Status: "all"}, 0)
+	if err != nil {
+		return err
+	}
+	var ledger, raw time.Duration
+	const n = 100
+	tooBig := 0
+	for i := 0; i < n; {
+		id := b.Items[r.rng.IntN(len(b.Items))].ID
+		// A chain whose answer outgrows a NATS message cannot be asked
+		// through the service at all: count it and ask another.
+		if w, err := sv.q.Why(r.ctx, p, replay.Latest, id, 0); err != nil {
+			return err
+		} else if data, _ := json.Marshal(w); len(data) > maxReply {
+			tooBig++
+			if tooBig > 10*n {
+				return fmt.Errorf("why: every chain asked for outgrows a NATS message")
+			}
+			continue
+		}
+		i++
+		t := time.Now()
+		var w query.Why
+		if err := sv.client.View(r.ctx, query.ViewWhy, query.Options{Product: p, ID: id}, &w); err != nil {
+			return err
+		}
+		ledger += time.Since(t)
+		t = time.Now()
+		got, err := rawRead(r.ctx, r.js, eventstore.StreamName, "ledger."+p+".item."+id, nil)
+		raw += time.Since(t)
+		if err != nil {
+			return err
+		}
+		if got == 0 || len(w.Decisions) < got {
+			return fmt.Errorf("why %s: %d decisions, %d events on its subject", id, len(w.Decisions), got)
+		}
+	}
+	l, w := ledger.Seconds()*1000/n, raw.Seconds()*1000/n
+	r.progressf("why     ledger %.2f ms  raw %.2f ms", l, w)
+	r.rep.set("why", "why of one item, via the service", Figure{Ledger: l, Raw: w, Ratio: w / l, Unit: "ms",
+		Target: "≥ 0.5", Met: metPtr(w/l >= 0.5), Note: fmt.Sprintf("view why through service.Client vs an ordered consumer on the item's subject, decoded; "+
+			"%d item(s) drawn were skipped because their answer outgrows a NATS message (%d KiB)", tooBig, maxReply>>10)})
+	return nil
+}
+
+func (r *runner) http(sv *serving) {
+	f := Figure{Skipped: true, Note: "not measured: no HTTP server yet", Target: "≥ 0.5"}
+	if r.opt.HTTP != nil {
+		var err error
+		if f, err = r.opt.HTTP(r.ctx, sv.q, r.products()[0]); err != nil {
+			f = Figure{Skipped: true, Note: "failed: " + err.Error(), Target: "≥ 0.5"}
+		}
+	}
+	r.rep.set("http", "backlog over HTTP, 32 readers", f)
+}

@@ -1,0 +1,45 @@
+package bench_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/bench"
+)
+
+// TestRun runs the bench on a small history: every path is reported,
+// the JSON line carries every figure, and the HTTP row says why it is
+// empty. Timings are not checked: they are what the bench is for.
+func TestRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs every path on a real store")
+	}
+	rep, err := bench.Run(context.Background(), bench.Options{Dir: t.TempDir(), Events: 4000, Products: 2, Reps: 1, Decisions: 50})
+	require.NoError(t, err)
+	for _, name := range []string{"import", "rebuild", "replay", "rebuild-rss", "decision", "why", "http",
+		"asof", "asof-scaling", "snapshot-bytes", "cold-start"} {
+		f, ok := rep.Paths[name]
+		require.True(t, ok, name)
+		if name == "http" {
+			assert.True(t, f.Skipped)
+			assert.Contains(t, f.Note, "no HTTP server yet")
+			continue
+		}
+		assert.Positive(t, f.Ledger, name)
+	}
+	var table, line bytes.Buffer
+	require.NoError(t, rep.WriteTable(&table))
+	assert.Contains(t, table.String(), "durable decision")
+	require.NoError(t, rep.WriteJSON(&line))
+	var back struct {
+		Paths map[string]map[string]any `json:"paths"`
+	}
+	require.NoError(t, json.Unmarshal(line.Bytes(), &back))
+	assert.Len(t, back.Paths, len(rep.Paths))
+	assert.Contains(t, back.Paths["import"], "ratio")
+}
