@@ -50,6 +50,11 @@ type Options struct {
 	Name string
 	// Debug writes the embedded server's log to stderr.
 	Debug bool
+	// LockWait bounds, in embedded mode, the wait for other processes
+	// that own the data directory without serving it (one-shot commands)
+	// to finish; they are served in order of arrival. 0 means 10 s. A wait
+	// that runs out is an *InUseError, which is also a domain conflict.
+	LockWait time.Duration
 	// Protect, with Listen, makes the serving process the only writer:
 	// clients of the listener (other ledger commands, the nats CLI) may
 	// read the streams and buckets and call the ledger's service
