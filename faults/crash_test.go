@@ -19,13 +19,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/service"
 )
 
-// crashProduct is the product the crash test writes to.
-const crashProduct = "crash"
+// productEvery is how many kills the writers spend on one product
+// before the test creates the next: each view of serve is one NATS reply,
+// at most 1 MB, so one product must not grow past a few thousand items.
+const productEvery = 10
 
 // writeTimeout is how long a writer waits for serve to answer before the
 // outcome of its write is unknown (the CLI's --timeout).
@@ -48,7 +51,7 @@ type writer interface {
 	name() string
 	// write tries once to add item with command id cmdID and says how it
 	// ended; detail is the message shown to the user.
-	write(ctx context.Context, cmdID, item string) (o outcome, detail string)
+	write(ctx context.Context, product, cmdID, item string) (o outcome, detail string)
 }
 
 // cliWriter writes with the ledger binary, as a user would.
@@ -62,8 +65,8 @@ func (w cliWriter) name() string { return "cli" }
 // retryID is the command id the CLI tells the user to retry with.
 var retryID = regexp.MustCompile(`retry with --command-id (\S+), which records it once`)
 
-func (w cliWriter) write(_ context.Context, cmdID, item string) (outcome, string) {
-	r := runLedger(w.t, "--data", w.dir, "-p", crashProduct, "--as", "olga", "--timeout", writeTimeout.String(),
+func (w cliWriter) write(_ context.Context, product, cmdID, item string) (outcome, string) {
+	r := runLedger(w.t, "--data", w.dir, "-p", product, "--as", "olga", "--timeout", writeTimeout.String(),
 		"item", "add", item, "--title", "Item "+item, "--command-id", cmdID)
 	switch r.code {
 	case 0:
@@ -115,7 +118,7 @@ func (w *serviceWriter) close() {
 	}
 }
 
-func (w *serviceWriter) write(ctx context.Context, cmdID, item string) (outcome, string) {
+func (w *serviceWriter) write(ctx context.Context, product, cmdID, item string) (outcome, string) {
 	nc, err := w.conn()
 	if err != nil {
 		return retry, err.Error()
@@ -123,7 +126,7 @@ func (w *serviceWriter) write(ctx context.Context, cmdID, item string) (outcome,
 	args, _ := json.Marshal(map[string]string{"id": item, "title": "Item " + item})
 	ctx, cancel := context.WithTimeout(ctx, writeTimeout)
 	defer cancel()
-	_, err = service.NewClient(nc).Do(ctx, command.Request{Action: "item.add", Product: crashProduct, Actor: "olga", CommandID: cmdID, Args: args})
+	_, err = service.NewClient(nc).Do(ctx, command.Request{Action: "item.add", Product: product, Actor: "olga", CommandID: cmdID, Args: args})
 	var unk *service.UnknownOutcomeError
 	switch {
 	case err == nil:
@@ -156,6 +159,7 @@ type crashRun struct {
 	stop atomic.Bool
 
 	mu       sync.Mutex
+	products []string        // the last one is written to
 	acked    map[string]bool // command ids acknowledged
 	attempts int
 	unknowns map[string]int // per writer: writes whose outcome was unknown at first
@@ -172,8 +176,11 @@ func (c *crashRun) currentURL() string {
 // settle writes one item until it is acknowledged, retrying with the same
 // command id after an unknown outcome.
 func (c *crashRun) settle(w writer, cmdID, item string) {
+	c.mu.Lock()
+	product := c.products[len(c.products)-1]
+	c.mu.Unlock()
 	for attempt := 1; ; attempt++ {
-		o, detail := w.write(context.Background(), cmdID, item)
+		o, detail := w.write(context.Background(), product, cmdID, item)
 		c.mu.Lock()
 		c.attempts++
 		switch o {
@@ -256,7 +263,7 @@ func TestCrash(t *testing.T) {
 	dir := t.TempDir()
 	r := runLedger(t, "--data", dir, "audit", "keygen")
 	require.Equal(t, 0, r.code, "%s", r)
-	r = runLedger(t, "--data", dir, "product", "create", crashProduct, "--name", "Crash", "--pm", "pam", "--po", "olga", "--as", "pam")
+	r = runLedger(t, "--data", dir, "product", "create", "crash-0", "--name", "Crash", "--pm", "pam", "--po", "olga", "--as", "pam")
 	require.Equal(t, 0, r.code, "%s", r)
 	// A first checkpoint, so that verify has one after the first kill;
 	// serve signs the later ones.
@@ -265,7 +272,7 @@ func TestCrash(t *testing.T) {
 	serveFlags := []string{"--checkpoint-every", "10", "--checkpoint-interval", "0"}
 	srv := startServe(t, dir, serveFlags...)
 
-	c := &crashRun{t: t, dir: dir, url: srv.url, acked: map[string]bool{}, unknowns: map[string]int{}, retries: map[string]int{}}
+	c := &crashRun{t: t, dir: dir, url: srv.url, products: []string{"crash-0"}, acked: map[string]bool{}, unknowns: map[string]int{}, retries: map[string]int{}}
 	sw := &serviceWriter{url: c.currentURL}
 	defer sw.close()
 	writers := []writer{cliWriter{t, dir}, cliWriter{t, dir}, cliWriter{t, dir}, sw}
@@ -290,6 +297,14 @@ func TestCrash(t *testing.T) {
 
 		c.gate.Lock() // the writers finish what they started, then wait
 		c.check(t)
+		if k%productEvery == 0 && k < kills {
+			next := fmt.Sprintf("crash-%d", k/productEvery)
+			r := runLedger(t, "--data", dir, "product", "create", next, "--name", "Crash", "--pm", "pam", "--po", "olga", "--as", "pam")
+			require.Equal(t, 0, r.code, "%s", r)
+			c.mu.Lock()
+			c.products = append(c.products, next)
+			c.mu.Unlock()
+		}
 		c.gate.Unlock()
 		if t.Failed() {
 			break
@@ -328,24 +343,37 @@ func (c *crashRun) check(t *testing.T) {
 	for k := range c.acked {
 		acked[k] = true
 	}
+	products := append([]string(nil), c.products...)
 	c.mu.Unlock()
-	checkExactlyOnce(t, readLog(t, c.dir, crashProduct), acked)
 
-	// A fresh rebuild: a client of serve's store, no snapshots, no live
-	// projections.
+	// The stream, read in read mode: a client of serve's store. (Not
+	// "ledger log --json": its one reply grows past NATS's 1 MB payload
+	// limit at about 2,000 events.)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: c.dir})
 	require.NoError(t, err)
 	defer s.Close()
+	var entries []logEntry
+	for _, p := range products {
+		_, err = s.Read(ctx, p, 0, func(e domain.Event) error {
+			entries = append(entries, logEntry{Seq: e.Seq, ID: e.ID, Type: e.Type, CommandID: e.CommandID})
+			return nil
+		})
+		require.NoError(t, err)
+	}
+	checkExactlyOnce(t, entries, acked)
+	product := products[len(products)-1]
+
+	// A fresh rebuild: no snapshots, no live projections.
 	fresh := query.New(s, nil)
 	var live, rebuilt backlogItems
 	require.Eventually(t, func() bool {
-		r := runLedger(t, "--data", c.dir, "-p", crashProduct, "show", "backlog", "--status", "all", "--json")
+		r := runLedger(t, "--data", c.dir, "-p", product, "show", "backlog", "--status", "all", "--json")
 		if r.code != 0 || json.Unmarshal([]byte(r.stdout), &live) != nil {
 			return false
 		}
-		v, err := fresh.View(ctx, query.ViewBacklog, query.Options{Product: crashProduct, Status: "all"})
+		v, err := fresh.View(ctx, query.ViewBacklog, query.Options{Product: product, Status: "all"})
 		if err != nil {
 			return false
 		}
