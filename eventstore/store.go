@@ -73,9 +73,18 @@ type Store struct {
 	nc *nats.Conn
 	js jetstream.JetStream
 
-	ns        *server.Server // the embedded server, nil when connected by URL
-	lock      *dirLock       // the data directory's lock, nil when connected by URL
-	clientURL string
+	ns  *server.Server // the embedded server, nil when connected by URL
+	log *serverLog     // its log, nil when connected by URL
+
+	// recoverMu serialises JetStream restarts after a full disk;
+	// recoveredAt is the last one, limitHit says that JetStream refused a
+	// write for its storage limit since.
+	recoverMu   sync.Mutex
+	recoveredAt time.Time
+	limitHit    bool
+	closing     chan struct{} // closed by Close: background work stops
+	lock        *dirLock      // the data directory's lock, nil when connected by URL
+	clientURL   string
 
 	// servicePass is the service user's password on a protected embedded
 	// server; it never leaves the process.
@@ -164,6 +173,9 @@ func (s *Store) setup(ctx context.Context, replicas int) error {
 // releases the data directory. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.closing != nil {
+			close(s.closing)
+		}
 		var errs []error
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			errs = append(errs, fmt.Errorf("draining the NATS connection: %w", err))
