@@ -300,21 +300,30 @@ func takeTicket(dir string) (*ticket, error) {
 	if err := os.MkdirAll(q, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
 	}
+	// The ticket is locked under a name no waiter looks at ("t..." sorts
+	// after every arrival time) and then renamed into the queue: a waiter
+	// that saw it unlocked would take it for a dead one's and remove it.
+	tmp, err := os.CreateTemp(q, "tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
+	}
+	if err := flock(tmp); err != nil {
+		tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return nil, err
+	}
 	for n := 0; ; n++ {
 		name := fmt.Sprintf("%020d-%07d-%d", time.Now().UnixNano(), os.Getpid(), n)
-		f, err := os.OpenFile(filepath.Join(q, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, os.ErrExist) {
+		path := filepath.Join(q, name)
+		if _, err := os.Lstat(path); err == nil {
 			continue
 		}
-		if err != nil {
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			tmp.Close()
+			_ = os.Remove(tmp.Name())
 			return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
 		}
-		if err := flock(f); err != nil {
-			f.Close()
-			_ = os.Remove(f.Name())
-			return nil, err
-		}
-		return &ticket{dir: q, name: name, file: f}, nil
+		return &ticket{dir: q, name: name, file: tmp}, nil
 	}
 }
 
