@@ -58,7 +58,9 @@ func TestAppend_DiskFull(t *testing.T) {
 		margin uint64
 	}{{"Refused", minFree}, {"JetStreamFailed", 0}} {
 		t.Run(tc.name, func(t *testing.T) {
-			defer func(m uint64) { minFree = m }(minFree)
+			// Restored after the store below is closed (cleanups run
+			// last first): its background work reads the margin.
+			t.Cleanup(func(m uint64) func() { return func() { minFree = m } }(minFree))
 			minFree = tc.margin
 			mnt := smallDisk(t, "8m")
 			dir := filepath.Join(mnt, "data")

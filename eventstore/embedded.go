@@ -70,7 +70,11 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 		return nil, err
 	}
 	s.closing = make(chan struct{})
-	go s.watchSpace()
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.watchSpace()
+	}()
 	return s, nil
 }
 

@@ -83,7 +83,8 @@ type Store struct {
 	recoveredAt time.Time
 	limitHit    bool
 	closing     chan struct{} // closed by Close: background work stops
-	lock        *dirLock      // the data directory's lock, nil when connected by URL
+	background  sync.WaitGroup
+	lock        *dirLock // the data directory's lock, nil when connected by URL
 	clientURL   string
 
 	// servicePass is the service user's password on a protected embedded
@@ -175,6 +176,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		if s.closing != nil {
 			close(s.closing)
+			s.background.Wait()
 		}
 		var errs []error
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
