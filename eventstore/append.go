@@ -43,6 +43,8 @@ const (
 	errCodeWrongLastSeqReplicated = jetstream.JSErrCodeStreamWrongLastSequenceConstant // 10164, replicated
 	errCodeDuplicateInProcess     = 10158                                              // a message with this id is being stored
 	errCodeBatchDuplicate         = 10201                                              // an atomic batch holds an id already stored
+	errCodeStorageExceeded        = 10047                                              // insufficient storage resources available
+	errCodeInsufficientResources  = 10023                                              // insufficient resources
 )
 
 // Append stores events (all of one product, each with its id) in order and
@@ -66,8 +68,34 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	if err != nil {
 		return nil, err
 	}
+	size := 0
+	for _, m := range msgs {
+		size += len(m.Data) + 512 // headers and the file store's framing
+	}
+	if err := s.checkSpace(size); err != nil {
+		return nil, err
+	}
+	if err := s.recoverSpace(ctx); err != nil {
+		return nil, err
+	}
+	started := time.Now()
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	if s.log != nil {
+		// A publish JetStream fails to write gets no answer: stop
+		// waiting as soon as the server logs why.
+		var stop context.CancelFunc
+		ctx, stop = context.WithCancel(ctx)
+		defer stop()
+		failed := s.log.spaceSignal()
+		go func() {
+			select {
+			case <-failed:
+				stop()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	var seqs []uint64
 	last := events[len(events)-1].ID
 	if len(msgs) == 1 {
@@ -90,6 +118,10 @@ func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64
 	}
 	if errors.Is(err, errForgedAck) {
 		return s.confirm(ctx, events, expect, err)
+	}
+	if serr := s.spaceError(started); serr != nil {
+		// JetStream does not answer a publish it failed to write.
+		return nil, serr
 	}
 	return s.appendFailed(ctx, events, expect, err)
 }
@@ -236,6 +268,15 @@ func (s *Store) appendFailed(ctx context.Context, events []domain.Event, expect 
 	}
 	product := events[0].Product
 	switch apiErr.ErrorCode {
+	case errCodeStorageExceeded, errCodeInsufficientResources:
+		if s.lock != nil {
+			s.recoverMu.Lock()
+			s.limitHit = true
+			s.recoverMu.Unlock()
+			free, _ := freeBytes(s.lock.dir)
+			return nil, &DiskFullError{Dir: s.lock.dir, Free: free, Stored: apiErr.Description}
+		}
+		return nil, fmt.Errorf("JetStream has no storage left for stream %s (%s): nothing was recorded for product %q: free space on the NATS servers or raise their JetStream limits, then retry: %w", StreamName, apiErr.Description, product, ErrDiskFull)
 	case errCodeWrongLastSeq, errCodeWrongLastSeqReplicated:
 		// Had this append been stored already with the same expectation,
 		// its events would be the product's next ones after expect.

@@ -32,11 +32,11 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 			return nil, err
 		}
 	}
-	ns, err := startServer(ctx, opt, servicePass)
+	ns, lg, err := startServer(ctx, opt, servicePass)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ns: ns, lock: l, servicePass: servicePass, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
+	s := &Store{ns: ns, log: lg, lock: l, servicePass: servicePass, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
 	if opt.Listen != "" {
 		s.clientURL = ns.ClientURL()
 	}
@@ -69,15 +69,21 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 		ns.WaitForShutdown()
 		return nil, err
 	}
+	s.closing = make(chan struct{})
+	s.background.Add(1)
+	go func() {
+		defer s.background.Done()
+		s.watchSpace()
+	}()
 	return s, nil
 }
 
 // startServer starts the embedded server and waits until it accepts
 // connections with JetStream enabled.
-func startServer(ctx context.Context, opt Options, servicePass string) (*server.Server, error) {
+func startServer(ctx context.Context, opt Options, servicePass string) (*server.Server, *serverLog, error) {
 	dir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
-		return nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
+		return nil, nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
 	}
 	so := &server.Options{
 		ServerName: "ledger",
@@ -92,14 +98,14 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 	if opt.Listen != "" {
 		host, port, err := splitListen(opt.Listen)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		so.Host, so.Port = host, port
 		if port != server.RANDOM_PORT {
 			// The server only logs a failure to listen; find out first.
 			ln, err := net.Listen("tcp", opt.Listen)
 			if err != nil {
-				return nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --nats-listen)", opt.Listen, err)
+				return nil, nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --nats-listen)", opt.Listen, err)
 			}
 			ln.Close()
 		}
@@ -119,7 +125,7 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 	}
 	ns, err := server.NewServer(so)
 	if err != nil {
-		return nil, fmt.Errorf("cannot configure the embedded NATS server: %w", err)
+		return nil, nil, fmt.Errorf("cannot configure the embedded NATS server: %w", err)
 	}
 	lg := &serverLog{debug: opt.Debug}
 	ns.SetLogger(lg, false, false)
@@ -129,18 +135,18 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 	for !ns.ReadyForConnections(50 * time.Millisecond) {
 		if err := lg.fatal(); err != nil {
 			ns.Shutdown()
-			return nil, fmt.Errorf("the embedded NATS server on %q failed: %w", opt.DataDir, err)
+			return nil, nil, fmt.Errorf("the embedded NATS server on %q failed: %w", opt.DataDir, err)
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			ns.Shutdown()
-			return nil, fmt.Errorf("the embedded NATS server on %q did not start: %w", opt.DataDir, errors.Join(ctx.Err(), lg.lastError()))
+			return nil, nil, fmt.Errorf("the embedded NATS server on %q did not start: %w", opt.DataDir, errors.Join(ctx.Err(), lg.lastError()))
 		}
 	}
 	if err := lg.fatal(); err != nil || !ns.JetStreamEnabled() {
 		ns.Shutdown()
-		return nil, fmt.Errorf("JetStream did not start on data directory %q: %w", opt.DataDir, lg.lastError())
+		return nil, nil, fmt.Errorf("JetStream did not start on data directory %q: %w", opt.DataDir, lg.lastError())
 	}
-	return ns, nil
+	return ns, lg, nil
 }
 
 // listenerUser is the identity of every client of a served store: the
@@ -291,6 +297,10 @@ type serverLog struct {
 	mu    sync.Mutex
 	last  error
 	fatl  error
+
+	spaceAt  time.Time
+	spaceMsg string
+	spaceCh  chan struct{}
 }
 
 func (l *serverLog) print(level, format string, v ...any) {
@@ -305,12 +315,40 @@ func (l *serverLog) Warnf(format string, v ...any)   { l.print("[WRN]", format, 
 func (l *serverLog) Debugf(format string, v ...any)  { l.print("[DBG]", format, v...) }
 func (l *serverLog) Tracef(format string, v ...any)  { l.print("[TRC]", format, v...) }
 
-// Errorf records the error for a failed start to report.
+// Errorf records the error for a failed start to report, and when it
+// is a write that failed for lack of space, when that happened.
 func (l *serverLog) Errorf(format string, v ...any) {
 	l.print("[ERR]", format, v...)
+	err := fmt.Errorf(format, v...)
 	l.mu.Lock()
-	l.last = fmt.Errorf(format, v...)
+	l.last = err
+	if isSpaceError(err.Error()) {
+		l.spaceAt, l.spaceMsg = time.Now(), err.Error()
+		if l.spaceCh != nil {
+			close(l.spaceCh)
+			l.spaceCh = nil
+		}
+	}
 	l.mu.Unlock()
+}
+
+// spaceSignal returns a channel closed when the server next logs a write
+// that failed for lack of space.
+func (l *serverLog) spaceSignal() <-chan struct{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.spaceCh == nil {
+		l.spaceCh = make(chan struct{})
+	}
+	return l.spaceCh
+}
+
+// spaceError returns when the server last failed a write for lack of
+// space, and its message; the zero time when it never did.
+func (l *serverLog) spaceError() (time.Time, string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.spaceAt, l.spaceMsg
 }
 
 // Fatalf records the error: the server calls it when it cannot start (a

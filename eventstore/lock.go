@@ -8,16 +8,23 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/decisionledger/ledger/domain"
 )
 
 const (
 	lockFile  = "LOCK"
 	ownerFile = "owner.json"
-	// ownerWait is how long Open waits for a one-shot owner of the data
-	// directory to finish before giving up.
-	ownerWait = 5 * time.Second
+	// queueDir holds the tickets of processes waiting for the lock.
+	queueDir = "lock.queue"
+	// ownerWait is how long Open waits, by default, for one-shot owners of
+	// the data directory to finish before giving up (Options.LockWait).
+	ownerWait = 10 * time.Second
 	// ownerPoll is the interval between attempts to take the lock.
-	ownerPoll = 100 * time.Millisecond
+	ownerPoll = 10 * time.Millisecond
+	// queuePoll is the interval at which a waiter behind others checks
+	// its place in the queue.
+	queuePoll = 50 * time.Millisecond
 )
 
 // ErrInUse matches (with errors.Is) the error Open returns when another
@@ -29,6 +36,10 @@ var ErrInUse = errors.New("data directory in use")
 type InUseError struct {
 	Dir string
 	PID int // 0 when the owner has not written owner.json yet
+	// Waited is how long Open waited; Queued how many other processes
+	// were waiting for the directory too.
+	Waited time.Duration
+	Queued int
 	// Err is why the owner's URL could not be used, when it has one.
 	Err error
 }
@@ -42,14 +53,22 @@ func (e *InUseError) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("data directory %q is in use by %s, which serves it but cannot be reached: %v: wait for it to finish, or restart \"ledger serve\"", e.Dir, owner, e.Err)
 	}
-	return fmt.Sprintf("data directory %q is in use by %s (not serving): wait for it to finish, or run \"ledger serve\" to share it", e.Dir, owner)
+	return fmt.Sprintf("data directory %q is busy: %s (not serving) held it, and %d other processes waited for it, for all of %s: retry, or run \"ledger serve\" to share it", e.Dir, owner, e.Queued, e.Waited.Round(time.Millisecond))
 }
 
 // Is makes errors.Is(err, ErrInUse) true.
 func (e *InUseError) Is(target error) bool { return target == ErrInUse }
 
 // Unwrap returns why the owner's URL could not be used, if it has one.
-func (e *InUseError) Unwrap() error { return e.Err }
+// Otherwise the directory was only busy with other one-shot processes,
+// which is contention like a lost race on a product: the error is then
+// also a domain conflict (the CLI's exit 4, "retry"), not a failure.
+func (e *InUseError) Unwrap() []error {
+	if e.Err != nil {
+		return []error{e.Err}
+	}
+	return []error{domain.ErrConflict}
+}
 
 // ErrServed matches (with errors.Is) the error a serving Open returns when
 // another process already serves the data directory.
@@ -175,39 +194,72 @@ func readOwner(dir string) owner {
 // openDir opens the store on a data directory: as its owner with an
 // embedded server when the lock is free; as a client of the owner when the
 // owner serves it (a serving Open fails at once instead: one process
-// serves a directory); otherwise it waits up to ownerWait for the owner to
-// finish.
+// serves a directory); otherwise it queues behind the other processes
+// waiting for the directory, first come first served, for at most
+// Options.LockWait. Without the queue, waiters polled the lock and whoever
+// happened to poll first got it: with 48 one-shot writers, one write in
+// nine waited out its time behind luckier later arrivals.
 func openDir(ctx context.Context, opt Options) (*Store, error) {
 	if err := os.MkdirAll(opt.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create data directory %q: %w", opt.DataDir, err)
 	}
-	deadline := time.Now().Add(ownerWait)
+	wait := opt.LockWait
+	if wait <= 0 {
+		wait = ownerWait
+	}
+	start := time.Now()
+	deadline := start.Add(wait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	t, err := takeTicket(opt.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { t.release() }()
 	for {
-		l, err := lockDir(opt.DataDir)
-		if err == nil {
-			s, err := openEmbedded(ctx, opt, l)
-			if err != nil {
-				_ = l.release()
+		ahead := t.ahead()
+		if ahead == 0 {
+			l, err := lockDir(opt.DataDir)
+			if err == nil {
+				t.release() // the next in line may start polling
+				s, err := openEmbedded(ctx, opt, l)
+				if err != nil {
+					_ = l.release()
+					return nil, err
+				}
+				return s, nil
+			}
+			if !errors.Is(err, errLocked) {
 				return nil, err
 			}
-			return s, nil
-		}
-		if !errors.Is(err, errLocked) {
-			return nil, err
 		}
 		o := readOwner(opt.DataDir)
+		if o.PID > 0 && !processAlive(o.PID) {
+			// owner.json of a serve that was killed: whoever holds the
+			// lock now has not written its own yet, and is not serving.
+			o = owner{}
+		}
 		if o.URL != "" && opt.Listen != "" {
 			return nil, &ServedError{Dir: opt.DataDir, PID: o.PID, URL: o.URL}
 		}
 		var lastErr error
 		if o.URL != "" {
-			s, err := openURL(ctx, opt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir))
+			// The queue is for the lock: a client of serve must not hold
+			// up the others while it connects (or while a serve that just
+			// died fails to answer it).
+			t.release()
+			uctx, cancel := context.WithDeadline(ctx, deadline)
+			s, err := openURL(uctx, opt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir))
+			cancel()
 			var unreachable *unreachableError
-			if errors.As(err, &unreachable) {
+			if errors.As(err, &unreachable) || (err != nil && !processAlive(o.PID)) {
+				// Not there, or it died while we set up: the lock is
+				// free now, or soon.
 				lastErr = err
+				if t, err = takeTicket(opt.DataDir); err != nil {
+					return nil, err
+				}
 			} else {
 				if err == nil && o.Protected {
 					s.readOnly = &ReadOnlyError{Dir: opt.DataDir, PID: o.PID}
@@ -215,14 +267,109 @@ func openDir(ctx context.Context, opt Options) (*Store, error) {
 				return s, err // connected: the answer is final, good or bad
 			}
 		}
-		wait := min(ownerPoll, time.Until(deadline))
-		if wait <= 0 {
-			return nil, &InUseError{Dir: opt.DataDir, PID: o.PID, Err: lastErr}
+		busy := func() error {
+			return &InUseError{Dir: opt.DataDir, PID: o.PID, Err: lastErr, Waited: time.Since(start), Queued: ahead}
+		}
+		pause := ownerPoll
+		if ahead > 0 {
+			pause = queuePoll // the first in line polls the lock often, the rest their place
+		}
+		pause = min(pause, time.Until(deadline))
+		if pause <= 0 {
+			return nil, busy()
 		}
 		select {
 		case <-ctx.Done():
-			return nil, &InUseError{Dir: opt.DataDir, PID: o.PID, Err: lastErr}
-		case <-time.After(wait):
+			return nil, busy()
+		case <-time.After(pause):
 		}
 	}
+}
+
+// ticket is a place in the queue for a data directory's lock: a file in
+// dir/lock.queue named by its arrival time, flocked by its process for as
+// long as it waits, so that a waiter that died is seen to be gone.
+type ticket struct {
+	dir, name string
+	file      *os.File
+}
+
+// takeTicket joins the queue for dir's lock.
+func takeTicket(dir string) (*ticket, error) {
+	q := filepath.Join(dir, queueDir)
+	if err := os.MkdirAll(q, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
+	}
+	// The ticket is locked under a name no waiter looks at ("t..." sorts
+	// after every arrival time) and then renamed into the queue: a waiter
+	// that saw it unlocked would take it for a dead one's and remove it.
+	tmp, err := os.CreateTemp(q, "tmp-*")
+	if err != nil {
+		return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
+	}
+	if err := flock(tmp); err != nil {
+		tmp.Close()
+		_ = os.Remove(tmp.Name())
+		return nil, err
+	}
+	for n := 0; ; n++ {
+		name := fmt.Sprintf("%020d-%07d-%d", time.Now().UnixNano(), os.Getpid(), n)
+		path := filepath.Join(q, name)
+		if _, err := os.Lstat(path); err == nil {
+			continue
+		}
+		if err := os.Rename(tmp.Name(), path); err != nil {
+			tmp.Close()
+			_ = os.Remove(tmp.Name())
+			return nil, fmt.Errorf("cannot queue for data directory %q: %w", dir, err)
+		}
+		return &ticket{dir: q, name: name, file: tmp}, nil
+	}
+}
+
+// ahead returns how many waiters arrived before t. It checks only the
+// first of them: when its waiter died without leaving the queue (its
+// flock is free), its ticket is removed and the next one checked, so
+// each poll costs a directory read and an open or two however long the
+// queue.
+func (t *ticket) ahead() int {
+	if t.file == nil {
+		return 0
+	}
+	for {
+		entries, err := os.ReadDir(t.dir) // sorted by name, so by arrival
+		if err != nil {
+			return 0
+		}
+		n := 0
+		for n < len(entries) && entries[n].Name() < t.name {
+			n++
+		}
+		if n == 0 {
+			return 0
+		}
+		path := filepath.Join(t.dir, entries[0].Name())
+		f, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			continue // it left meanwhile
+		}
+		if flock(f) != nil {
+			f.Close()
+			return n // the first in line is alive
+		}
+		_ = os.Remove(path)
+		_ = funlock(f)
+		f.Close()
+	}
+}
+
+// release leaves the queue; it is safe to call more than once.
+func (t *ticket) release() {
+	if t.file == nil {
+		return
+	}
+	_ = os.Remove(filepath.Join(t.dir, t.name))
+	_ = funlock(t.file)
+	t.file.Close()
+	t.file = nil
 }

@@ -59,6 +59,11 @@ type Options struct {
 	// signature it rejects, and, once a product has signed events, one
 	// without. Without it signatures are read but not checked.
 	Verify func(msg, sig []byte) bool
+	// LockWait bounds, in embedded mode, the wait for other processes
+	// that own the data directory without serving it (one-shot commands)
+	// to finish; they are served in order of arrival. 0 means 10 s. A wait
+	// that runs out is an *InUseError, which is also a domain conflict.
+	LockWait time.Duration
 	// Protect, with Listen, makes the serving process the only writer:
 	// clients of the listener (other ledger commands, the nats CLI) may
 	// read the streams and buckets and call the ledger's service
@@ -80,9 +85,19 @@ type Store struct {
 	sign   func([]byte) ([]byte, error) // Options.Sign
 	verify func(msg, sig []byte) bool   // Options.Verify
 
-	ns        *server.Server // the embedded server, nil when connected by URL
-	lock      *dirLock       // the data directory's lock, nil when connected by URL
-	clientURL string
+	ns  *server.Server // the embedded server, nil when connected by URL
+	log *serverLog     // its log, nil when connected by URL
+
+	// recoverMu serialises JetStream restarts after a full disk;
+	// recoveredAt is the last one, limitHit says that JetStream refused a
+	// write for its storage limit since.
+	recoverMu   sync.Mutex
+	recoveredAt time.Time
+	limitHit    bool
+	closing     chan struct{} // closed by Close: background work stops
+	background  sync.WaitGroup
+	lock        *dirLock // the data directory's lock, nil when connected by URL
+	clientURL   string
 
 	// servicePass is the service user's password on a protected embedded
 	// server; it never leaves the process.
@@ -171,6 +186,10 @@ func (s *Store) setup(ctx context.Context, replicas int) error {
 // releases the data directory. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		if s.closing != nil {
+			close(s.closing)
+			s.background.Wait()
+		}
 		var errs []error
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			errs = append(errs, fmt.Errorf("draining the NATS connection: %w", err))

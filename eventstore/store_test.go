@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,14 +69,36 @@ func TestOpen_NonServingOwnerIsInUse(t *testing.T) {
 	_, err = Open(ctx, Options{DataDir: dir})
 	require.ErrorIs(t, err, ErrInUse)
 	assert.GreaterOrEqual(t, time.Since(start), 250*time.Millisecond, "it waits for the owner")
-	assert.Equal(t, fmt.Sprintf(`data directory %q is in use by process %d (not serving): wait for it to finish, or run "ledger serve" to share it`, dir, os.Getpid()), err.Error())
+	assert.Regexp(t, fmt.Sprintf(`^data directory %q is busy: process %d \(not serving\) held it, and 0 other processes waited for it, for all of [0-9.]+m?s: retry, or run "ledger serve" to share it$`, regexp.QuoteMeta(dir), os.Getpid()), err.Error())
+	assert.ErrorIs(t, err, domain.ErrConflict, "contention is a conflict (exit 4), not a failure")
+
+	// A waiter that died leaves a ticket nobody holds: it is skipped.
+	stale := filepath.Join(dir, queueDir, "00000000000000000001-0000001-0")
+	require.NoError(t, os.WriteFile(stale, nil, 0o600))
 
 	// Once the owner is done, the directory is free.
 	require.NoError(t, a.Close())
-	b, err := Open(testCtx(t), Options{DataDir: dir})
+	b, err := Open(testCtx(t), Options{DataDir: dir, LockWait: time.Second})
 	require.NoError(t, err)
 	assert.True(t, b.Embedded())
 	require.NoError(t, b.Close())
+	entries, err := os.ReadDir(filepath.Join(dir, queueDir))
+	require.NoError(t, err)
+	assert.Empty(t, entries, "every ticket is gone: the stale one and the waiters' own")
+}
+
+func TestOpen_WaitersTakeTurns(t *testing.T) {
+	dir := t.TempDir()
+	first, err := takeTicket(dir)
+	require.NoError(t, err)
+	second, err := takeTicket(dir)
+	require.NoError(t, err)
+	assert.Equal(t, 0, first.ahead())
+	assert.Equal(t, 1, second.ahead(), "the second waits behind the first")
+	first.release()
+	assert.Equal(t, 0, second.ahead(), "and goes next once the first leaves")
+	second.release()
+	second.release() // twice is harmless
 }
 
 func TestOpen_WaitsForOwnerToFinish(t *testing.T) {

@@ -113,6 +113,13 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 			return nil, fmt.Errorf("cannot add the %s view endpoint: %w", name, err)
 		}
 	}
+	// Subscriptions reach the server asynchronously: without a round
+	// trip, a client told that the service runs (serve prints so once
+	// Start returns) could still be answered "no responders".
+	if err := nc.Flush(); err != nil {
+		s.Stop()
+		return nil, fmt.Errorf("cannot register the ledger service: %w", err)
+	}
 	return s, nil
 }
 

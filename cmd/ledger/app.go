@@ -91,7 +91,7 @@ Start with:  ledger serve --demo   (then, in another terminal, ledger log)`,
 	f.StringVarP(&a.productID, "product", "p", os.Getenv("LEDGER_PRODUCT"), "product id; optional when the ledger holds one product (env LEDGER_PRODUCT)")
 	f.StringVar(&a.actor, "as", os.Getenv("LEDGER_ACTOR"), "who is deciding, for write commands (env LEDGER_ACTOR)")
 	f.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
-	f.DurationVar(&a.timeout, "timeout", 10*time.Second, "how long to wait for a running \"ledger serve\" to answer; a write it does not confirm in time has an unknown outcome, retried safely with --command-id")
+	f.DurationVar(&a.timeout, "timeout", 10*time.Second, "how long to wait for a running \"ledger serve\" to answer (a write it does not confirm in time has an unknown outcome, retried safely with --command-id), or, without serve, for the other commands using the data directory to finish (exit 4 when they do not)")
 	root.SetFlagErrorFunc(flagError)
 
 	root.AddGroup(
@@ -135,6 +135,7 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 		Replicas: a.replicas,
 		Listen:   a.listen,
 		Protect:  a.listen != "",
+		LockWait: a.timeout,
 		Name:     "ledger",
 		Sign:     sign,
 		Verify:   verify,

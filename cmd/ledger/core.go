@@ -69,6 +69,29 @@ func (a *app) core(ctx context.Context) (core, error) {
 		a.theCore = remoteCore{c: service.NewClient(s.Conn()), timeout: a.timeout}
 		return a.theCore, nil
 	}
+	if !s.Embedded() && a.natsURL == "" {
+		// The serve that owns --data listens but its service does not
+		// answer: it is starting (the service comes last) or it just
+		// died. Its store is not ours to read or write: wait for the
+		// service, within --timeout, rather than fail later on a dead
+		// connection with "context deadline exceeded".
+		deadline := time.Now().Add(a.timeout)
+		for time.Now().Before(deadline) {
+			if service.Available(ctx, s.Conn(), serviceProbe) {
+				a.theCore = remoteCore{c: service.NewClient(s.Conn()), timeout: a.timeout}
+				return a.theCore, nil
+			}
+			if s.Conn().IsClosed() {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(50 * time.Millisecond): // no responders comes back at once
+			}
+		}
+		return nil, fmt.Errorf("the \"ledger serve\" that owns data directory %q (at %s) does not answer: it is starting or has stopped; nothing was sent, retry", a.dataDir, s.ClientURL())
+	}
 	q := query.New(s, s.Snapshots())
 	q.SetClock(a.now)
 	a.theCore = localCore{h: a.handler, q: q}
