@@ -16,7 +16,9 @@ func (a *app) extraCommands() []*cobra.Command {
 	audit.GroupID = "run"
 	token := a.tokenCommand()
 	token.GroupID = "run"
-	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), audit, token, a.importCommand(), a.benchCommand()}, a.replayCommands()...)
+	bench := a.benchCommand()
+	bench.GroupID = "run"
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), audit, token, a.importCommand(), bench}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store: the live
