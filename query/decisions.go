@@ -188,11 +188,16 @@ func (s *Service) decisions(ctx context.Context, product string, f DecisionsFilt
 	out := Decisions{Filter: describeFilter(df, f.Overrides), Decisions: []DecisionRow{}}
 	if s.live != nil {
 		var liveMeta Meta
+		hasLog := false
 		ok := s.fromLive(ctx, product, replay.Latest, minSeq, func(set *projections.Set, m Meta) {
-			liveMeta = m
-			out.Decisions, err = collectDecisions(set.Log, df, f.Overrides)
+			// Right after serve starts, the transparency log is still being
+			// built in the background: answer from the stream until then.
+			if hasLog = set.HasLog(); hasLog {
+				liveMeta = m
+				out.Decisions, err = collectDecisions(set.Log, df, f.Overrides)
+			}
 		})
-		if ok {
+		if ok && hasLog {
 			if err != nil {
 				return Decisions{}, err
 			}
