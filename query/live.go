@@ -273,8 +273,12 @@ func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait
 					m.Warnings = []string{fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", n, first)}
 				}
 				m.addTrust(lp.set.Gate())
-				fn(lp.set, m)
-				lp.mu.RUnlock()
+				func() {
+					// Released even if fn panics (a panic in one request
+					// must not leave every later one waiting on the lock).
+					defer lp.mu.RUnlock()
+					fn(lp.set, m)
+				}()
 				return true
 			}
 			changed = lp.changed
