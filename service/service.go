@@ -142,6 +142,15 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 			defer func() { <-s.sem; s.wg.Done() }()
 			ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
 			defer cancel()
+			defer func() {
+				// One request that panics must not stop the service: it is
+				// answered as an internal error and logged.
+				if p := recover(); p != nil {
+					s.opt.Logf("ledger service: request on %s panicked: %v", req.Subject(), p)
+					_, b := body(fmt.Errorf("internal error: %v", p))
+					_ = req.Error("500", "internal error", b)
+				}
+			}()
 			v, err := fn(ctx, req.Data())
 			if err == nil {
 				var b []byte
