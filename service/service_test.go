@@ -48,6 +48,11 @@ func serve(t *testing.T, seed bool) *served {
 	q.UseLive(live, h.LastSeq)
 	svc, err := service.Start(s.Conn(), h, q, service.Options{Logf: t.Logf})
 	require.NoError(t, err)
+	if seed {
+		// As a serve that has been running: the transparency log, built in
+		// the background after a start, is ready.
+		require.Eventually(t, func() bool { return live.LogReady("checkout") }, 20*time.Second, 5*time.Millisecond)
+	}
 	t.Cleanup(func() {
 		svc.Stop()
 		cancel()
