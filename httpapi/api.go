@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -251,26 +252,13 @@ func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request) (CommandB
 	if len(bytes.TrimSpace(data)) == 0 {
 		return b, domain.Malformed("", "the body is empty: send {\"action\",\"args\",\"commandId\",\"at\"}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&b); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return b, domain.Malformed(typeErr.Field, "%s must be a %s, not %s", typeErr.Field, typeErr.Type.Kind(), typeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			if name == "actor" || name == "product" {
-				return b, domain.Malformed(name, "%s is not part of the body: the path names the product and the caller is the actor", name)
-			}
-			return b, domain.Malformed(name, "unknown field %q: a command has action, args, commandId and at", name)
+	err = domain.DecodeStrict(data, &b, "the body", func(name string) string {
+		if name == "actor" || name == "product" {
+			return name + " is not part of the body: the path names the product and the caller is the actor"
 		}
-		return b, domain.Malformed("", "the body is not a JSON object: %s", err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return b, domain.Malformed("", "the body must be one JSON object, with nothing after it")
-	}
-	return b, nil
+		return fmt.Sprintf("unknown field %q: a command has action, args, commandId and at", name)
+	})
+	return b, err
 }
 
 // serveReady answers 200 once every product's live projections have

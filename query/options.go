@@ -3,11 +3,8 @@ package query
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 
 	"github.com/decisionledger/ledger/domain"
@@ -100,23 +97,8 @@ func DecodeOptions(raw []byte) (Options, error) {
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return o, nil
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return o, domain.Malformed(typeErr.Field, "%s must be a %s, not %s", typeErr.Field, typeErr.Type.Kind(), typeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			return o, domain.Malformed(name, "unknown option %q", name)
-		}
-		return o, domain.Malformed("", "the view's options are not a JSON object: %s", err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return o, domain.Malformed("", "the view's options must be one JSON object, with nothing after it")
-	}
-	return o, nil
+	err := domain.DecodeStrict(raw, &o, "the view's options", func(name string) string { return fmt.Sprintf("unknown option %q", name) })
+	return o, err
 }
 
 // Check refuses options the view does not take, naming the first.

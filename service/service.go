@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -193,23 +191,10 @@ func DecodeRequest(data []byte) (command.Request, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return r, domain.Malformed("", "the request is empty: send {\"action\",\"product\",\"actor\",\"commandId\",\"at\",\"args\"}")
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&r); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &typeErr) && typeErr.Field != "":
-			return r, domain.Malformed(typeErr.Field, "%s must be a %s, not %s", typeErr.Field, typeErr.Type.Kind(), typeErr.Value)
-		case strings.HasPrefix(err.Error(), "json: unknown field "):
-			name, _ := strconv.Unquote(strings.TrimPrefix(err.Error(), "json: unknown field "))
-			return r, domain.Malformed(name, "unknown field %q: a request has action, product, actor, commandId, at and args", name)
-		}
-		return r, domain.Malformed("", "the request is not a JSON object: %s", err.Error())
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return r, domain.Malformed("", "the request must be one JSON object, with nothing after it")
-	}
-	return r, nil
+	err := domain.DecodeStrict(data, &r, "the request", func(name string) string {
+		return fmt.Sprintf("unknown field %q: a request has action, product, actor, commandId, at and args", name)
+	})
+	return r, err
 }
 
 // oneLine folds a message into one header-safe line.
