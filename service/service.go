@@ -146,7 +146,7 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 				if p := recover(); p != nil {
 					s.opt.Logf("ledger service: request on %s panicked: %v", req.Subject(), p)
 					_, b := body(fmt.Errorf("internal error: %v", p))
-					_ = req.Error("500", "internal error", b)
+					_ = replyError(req, 500, "internal error", b)
 				}
 			}()
 			v, err := fn(ctx, req.Data())
@@ -160,7 +160,7 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 				}
 			}
 			code, b := body(err)
-			if rerr := req.Error(strconv.Itoa(code), oneLine(err.Error()), b); rerr != nil {
+			if rerr := replyError(req, code, oneLine(err.Error()), b); rerr != nil {
 				s.opt.Logf("ledger service: error reply to %s: %v", req.Subject(), rerr)
 			}
 		}()
@@ -181,6 +181,17 @@ func (s *Service) view(ctx context.Context, name string, data []byte) (any, erro
 		return nil, err
 	}
 	return s.views.View(ctx, name, o)
+}
+
+// replyError sends an error reply with micro's error headers. It does not
+// use Request.Error: that records the error on the request, which micro
+// reads once the handler returns, and this service answers from its own
+// goroutine after that (a data race). The wire form is the same.
+func replyError(req micro.Request, code int, description string, data []byte) error {
+	return req.Respond(data, micro.WithHeaders(micro.Headers{
+		micro.ErrorHeader:     []string{description},
+		micro.ErrorCodeHeader: []string{strconv.Itoa(code)},
+	}))
 }
 
 // DecodeRequest reads a command request strictly: unknown fields, values
