@@ -40,11 +40,6 @@ type Options struct {
 	Decisions int
 	// Progress, when set, hears one line per path as it runs.
 	Progress io.Writer
-	// HTTP, when set, measures the backlog view over HTTP with 32
-	// concurrent readers against a static JSON response of the same size
-	// from the same server, given the running service's query facade. It
-	// is the hook for the HTTP API; until it exists the row says so.
-	HTTP func(ctx context.Context, q *query.Service, product string) (Figure, error)
 }
 
 // maxReply is the largest answer the bench asks through the service: a
@@ -293,8 +288,8 @@ func (r *runner) replayWithSnapshots() error {
 	return nil
 }
 
-// served measures what needs the running service: durable decisions
-// and why.
+// served measures what needs the running service: durable decisions,
+// why, and the backlog over HTTP.
 func (r *runner) served() error {
 	sv, err := startServing(r.ctx, r.store)
 	if err != nil {
@@ -319,8 +314,7 @@ func (r *runner) served() error {
 	if err := r.why(sv); err != nil {
 		return err
 	}
-	r.http(sv)
-	return nil
+	return r.http(sv)
 }
 
 // decisions makes durable decisions one at a time through the service (a
@@ -447,13 +441,11 @@ func (r *runner) why(sv *serving) error {
 	return nil
 }
 
-func (r *runner) http(sv *serving) {
-	f := Figure{Skipped: true, Note: "not measured: no HTTP server yet", Target: "≥ 0.5"}
-	if r.opt.HTTP != nil {
-		var err error
-		if f, err = r.opt.HTTP(r.ctx, sv.q, r.products()[0]); err != nil {
-			f = Figure{Skipped: true, Note: "failed: " + err.Error(), Target: "≥ 0.5"}
-		}
+// openItems counts the product's open items, for the HTTP row's note.
+func (r *runner) openItems(sv *serving, p string) int {
+	b, err := sv.q.Backlog(r.ctx, p, replay.Latest, query.BacklogFilter{}, 0)
+	if err != nil {
+		return 0
 	}
-	r.rep.set("http", "backlog over HTTP, 32 readers", f)
+	return len(b.Items)
 }

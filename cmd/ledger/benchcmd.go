@@ -30,6 +30,7 @@ same durability (fsync on every write), interleaved in the same run:
   full rebuild of every projection   ordered consumer reading and decoding the stream
   backlog as of a date, snapshots    the same answer by full replay
   why of one item                    reading that item's subject alone
+  backlog over HTTP, 32 readers      the same bytes as static JSON, same server
 
 and reports the as-of cost early and late in the history, serve's cold start,
 snapshot bytes against stream bytes and the peak RSS of a rebuild. Ratios are
