@@ -119,6 +119,10 @@ func (s *Store) ReadRaw(ctx context.Context, after uint64, fn func(Raw) error) (
 	})
 }
 
+// StreamLastSeq returns the sequence of the stream's last message, of
+// whatever subject (0 for an empty stream).
+func (s *Store) StreamLastSeq(ctx context.Context) (uint64, error) { return s.streamLastSeq(ctx) }
+
 func (s *Store) streamLastSeq(ctx context.Context) (uint64, error) {
 	info, err := s.info(ctx)
 	if err != nil {

@@ -205,12 +205,27 @@ func midDecision(p any) bool {
 // not an error; any other error is returned as Read returned it.
 func foldUpTo(ctx context.Context, src Source, product string, after uint64, pos Position, res *Result,
 	p any, first, apply func(domain.Event) error) error {
+	step := stepUpTo(pos, res, p, apply)
 	_, err := src.Read(ctx, product, after, func(e domain.Event) error {
 		if first != nil {
 			f := first
 			first = nil
 			return f(e)
 		}
+		return step(e)
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// stepUpTo is foldUpTo's work on one event, for folds that are not fed by
+// one Read of their own (RebuildAll): it returns errStop before the first
+// event past pos, or after the event at pos.Seq, and must not be called
+// again once it has.
+func stepUpTo(pos Position, res *Result, p any, apply func(domain.Event) error) func(domain.Event) error {
+	return func(e domain.Event) error {
 		if pos.Past(e) && !midDecision(p) {
 			return errStop
 		}
@@ -228,11 +243,7 @@ func foldUpTo(ctx context.Context, src Source, product string, after uint64, pos
 			return errStop
 		}
 		return nil
-	})
-	if errors.Is(err, errStop) {
-		return nil
 	}
-	return err
 }
 
 func orUnknown(t string) string {

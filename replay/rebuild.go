@@ -24,6 +24,12 @@ type RebuildOptions struct {
 	// reached and the sequence the rebuild goes to (0 when unknown), and
 	// once more at the end.
 	Progress func(done, total uint64)
+	// ViewsOnly leaves the transparency log out: the Set folds the
+	// backlog, roadmap and requests (the Views, which is what snapshots
+	// hold) and its Log stays nil. The log is the one projection that
+	// grows with history rather than with the product, so a rebuild that
+	// only writes snapshots (ledger replay) has no use for it.
+	ViewsOnly bool
 }
 
 // progressEvery is how many events lie between two progress calls.
@@ -42,52 +48,78 @@ type Rebuilt struct {
 // when asked. A snapshot that cannot be written is a warning, not a
 // failure.
 func Rebuild(ctx context.Context, src Source, product string, pos Position, opt RebuildOptions) (*projections.Set, Rebuilt, error) {
-	set := projections.NewSet()
-	out := Rebuilt{Result: Result{Product: product, AsOf: pos}}
 	total := pos.Seq
 	if t, ok := src.(tail); ok {
 		if last, err := t.LastSeq(ctx, product); err == nil && (total == 0 || last < total) {
 			total = last
 		}
 	}
-	var sn *Snapshotter
-	if opt.Snapshots != nil {
-		sn = NewSnapshotter(opt.Snapshots, product, opt.Every, View{Projection: ViewsOf(set)})
-	}
-	var snapErrs []error
-	write := func(ws []SnapshotInfo, err error) {
-		out.Snapshots += len(ws)
-		if err != nil {
-			snapErrs = append(snapErrs, err)
-		}
-	}
-	err := foldUpTo(ctx, src, product, 0, pos, &out.Result, set, nil, func(e domain.Event) error {
-		set.Apply(e)
-		if sn != nil {
-			write(sn.MaybeSnapshot(ctx, e))
-		}
-		if opt.Progress != nil && out.Events%progressEvery == 0 {
+	rb := newRebuilder(product, pos, opt)
+	err := foldUpTo(ctx, src, product, 0, pos, &rb.out.Result, rb.set, nil, func(e domain.Event) error {
+		rb.apply(ctx, e)
+		if opt.Progress != nil && rb.out.Events%progressEvery == 0 {
 			opt.Progress(e.Seq, total)
 		}
 		return ctx.Err()
 	})
 	if err != nil {
-		return nil, out, fmt.Errorf("rebuilding product %q: %w", product, err)
+		return nil, rb.out, fmt.Errorf("rebuilding product %q: %w", product, err)
 	}
 	if opt.Progress != nil {
-		opt.Progress(out.Seq, max(total, out.Seq))
+		opt.Progress(rb.out.Seq, max(total, rb.out.Seq))
 	}
-	if sn != nil && out.Events > 0 && out.Events%sn.every != 0 {
-		write(sn.Snapshot(ctx)) // the Views at the end, unless just written
+	rb.finish(ctx)
+	return rb.set, rb.out, nil
+}
+
+// rebuilder is one product's rebuild: its Set, its snapshots and what it
+// did. It is not safe for concurrent use.
+type rebuilder struct {
+	set      *projections.Set
+	sn       *Snapshotter
+	snaps    SnapshotStore
+	out      Rebuilt
+	snapErrs []error
+}
+
+func newRebuilder(product string, pos Position, opt RebuildOptions) *rebuilder {
+	rb := &rebuilder{set: projections.NewSet(), snaps: opt.Snapshots, out: Rebuilt{Result: Result{Product: product, AsOf: pos}}}
+	if opt.ViewsOnly {
+		rb.set = projections.NewSetWithoutLog(projections.NewBacklog(), projections.NewRoadmap(), projections.NewRequests(), nil)
 	}
-	if sn != nil {
-		kind := KindOf(set)
-		if err := prune(ctx, opt.Snapshots, product, kind, func(l []SnapshotInfo) []SnapshotInfo { return l }); err != nil {
-			snapErrs = append(snapErrs, err)
+	if opt.Snapshots != nil {
+		rb.sn = NewSnapshotter(opt.Snapshots, product, opt.Every, View{Projection: ViewsOf(rb.set)})
+	}
+	return rb
+}
+
+// apply folds one event and writes the snapshot it makes due.
+func (rb *rebuilder) apply(ctx context.Context, e domain.Event) {
+	rb.set.Apply(e)
+	if rb.sn != nil {
+		rb.wrote(rb.sn.MaybeSnapshot(ctx, e))
+	}
+}
+
+func (rb *rebuilder) wrote(ws []SnapshotInfo, err error) {
+	rb.out.Snapshots += len(ws)
+	if err != nil {
+		rb.snapErrs = append(rb.snapErrs, err)
+	}
+}
+
+// finish writes the snapshot of the end, deletes the whole-Set snapshots
+// older versions wrote, and turns snapshot failures into warnings.
+func (rb *rebuilder) finish(ctx context.Context) {
+	if rb.sn != nil && rb.out.Events > 0 && rb.out.Events%rb.sn.every != 0 {
+		rb.wrote(rb.sn.Snapshot(ctx)) // the Views at the end, unless just written
+	}
+	if rb.sn != nil {
+		if err := prune(ctx, rb.snaps, rb.out.Product, KindOf(rb.set), func(l []SnapshotInfo) []SnapshotInfo { return l }); err != nil {
+			rb.snapErrs = append(rb.snapErrs, err)
 		}
 	}
-	for _, e := range snapErrs {
-		out.warnf("%v", e)
+	for _, e := range rb.snapErrs {
+		rb.out.warnf("%v", e)
 	}
-	return set, out, nil
 }
