@@ -84,7 +84,8 @@ func (r *runner) http(sv *serving) error {
 	}
 	r.rep.set("http", "backlog over HTTP, 32 readers", Figure{Ledger: ledger, Raw: raw, Ratio: ledger / raw, Unit: "req/s",
 		Target: "≥ 0.5", Met: metPtr(ledger/raw >= 0.5),
-		Note: fmt.Sprintf("GET /api/v1/products/%s/backlog (%d B, %d open items) by %d keep-alive readers vs the same bytes as a static JSON response from the same server",
+		Note: fmt.Sprintf("GET /api/v1/products/%s/backlog (%d B, %d open items) by %d keep-alive readers vs the same bytes as a static JSON response from the same server; "+
+			"the API encodes an answer for now once per position of the product and serves its bytes until the next decision",
 			p, len(body), r.openItems(sv, p), httpReaders)})
 	return nil
 }

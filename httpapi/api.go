@@ -101,6 +101,9 @@ func viewStatuses(v viewRoute) []int {
 	if v.view == query.ViewProducts {
 		return []int{200, 401}
 	}
+	if cacheable(v.view, query.Options{}) {
+		return []int{200, 304, 400, 401, 404, 422} // 304: If-None-Match names the ETag of the answer for now
+	}
 	return []int{200, 400, 401, 404, 422}
 }
 
@@ -188,11 +191,34 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 		s.writeError(w, r, err)
 		return
 	}
+	live, _ := s.cfg.Views.(liveViewer)
+	keep := !csvOut && live != nil && cacheable(v.view, o)
+	key := cacheKey(v.view, o)
+	if keep {
+		if pos, ok := live.LiveAt(o.Product); ok {
+			if e, ok := s.views.get(key, pos, o.MinSeq); ok {
+				s.metrics.viewCache.WithLabelValues(v.view, "hit").Inc()
+				writeCached(w, r, e)
+				return
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
 	defer cancel()
 	out, err := s.cfg.Views.View(ctx, v.view, o)
 	if err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	if pos, ok := positionOf(out); keep && ok {
+		e, err := encodeView(pos, out)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.views.put(key, e)
+		s.metrics.viewCache.WithLabelValues(v.view, "miss").Inc()
+		writeCached(w, r, e)
 		return
 	}
 	if csvOut {

@@ -23,6 +23,7 @@ type Metrics struct {
 	conflicts    prometheus.Counter
 	decisionTime prometheus.Histogram
 	httpDuration *prometheus.HistogramVec
+	viewCache    *prometheus.CounterVec
 	lagOnce      sync.Once
 }
 
@@ -43,7 +44,10 @@ func NewMetrics() *Metrics {
 	m.httpDuration = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "ledger_http_request_duration_seconds",
 		Help: "HTTP request latency by route and status (server-sent event streams count their whole life).", Buckets: prometheus.DefBuckets},
 		[]string{"route", "code"})
-	m.reg.MustRegister(m.events, m.refusals, m.conflicts, m.decisionTime, m.httpDuration,
+	m.viewCache = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "ledger_http_view_answers_total",
+		Help: "Answers of the backlog, roadmap and requests views for now, by view and whether the encoded answer was kept from an earlier request at the same position (hit) or built (miss)."},
+		[]string{"view", "cache"})
+	m.reg.MustRegister(m.events, m.refusals, m.conflicts, m.decisionTime, m.httpDuration, m.viewCache,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -62,6 +62,7 @@ type Server struct {
 	routes  []route
 	metrics *Metrics
 	pages   *pages
+	views   viewCache
 
 	readyMu sync.Mutex
 	ready   bool

@@ -38,6 +38,24 @@ func (s *Service) Follow(ctx context.Context, product string, after uint64, fn f
 	return err
 }
 
+// LiveAt returns, without asking the stream, the position an answer for
+// now about the product would have: where its live projections stand,
+// once they include every write this process made to it. ok is false
+// without live projections, for a product they do not follow, or while
+// they lag behind such a write. Answers for now are a function of that
+// position, so an edge may keep an encoded answer for as long as LiveAt
+// returns its position.
+func (s *Service) LiveAt(product string) (pos uint64, ok bool) {
+	if s.live == nil {
+		return 0, false
+	}
+	pos = s.live.Position(product)
+	if pos == 0 || (s.seen != nil && s.seen(product) > pos) {
+		return 0, false
+	}
+	return pos, true
+}
+
 // Head returns the stream sequence of the product's last stored event (0
 // when it has none), and the last sequence the live projections applied
 // (equal to the head when the service has no live projections: its views
