@@ -371,6 +371,10 @@ func TestEventIDsDeterministic(t *testing.T) {
 	assert.NotEqual(t, a, EventID("checkout", "cmd-2", t0, 0))
 	assert.NotEqual(t, a, EventID("shop", "cmd-1", t0, 0), "the same command id in another product is another command")
 	assert.Len(t, a, 26)
+	// Ids already in streams must come out the same forever: the
+	// validating fold derives them again for every event it reads.
+	assert.Equal(t, "01KFDA3QM0WR3P09729AWQBMXN", EventID("checkout", "cmd-1", time.Date(2026, 1, 20, 9, 0, 0, 0, time.UTC), 0))
+	assert.Equal(t, "01KFDA3QM0QFP3DB2SW91RQBKZ", EventID("checkout", "01J0000000000000000000000", time.Date(2026, 1, 20, 9, 0, 0, 0, time.UTC), 12))
 }
 
 func TestRecordedCommands(t *testing.T) {
