@@ -214,9 +214,10 @@ func (r *runner) products() []string {
 	return ps
 }
 
-// rebuild rebuilds every projection of every product from the stream,
-// against an ordered consumer reading and decoding the whole stream,
-// interleaved, best of Reps each.
+// rebuild rebuilds every projection of every product, the transparency
+// log included, from one read of the stream (replay.RebuildAll), against
+// an ordered consumer reading and decoding the whole stream, interleaved,
+// best of Reps each, with the peak RSS of the last ledger side.
 func (r *runner) rebuild() error {
 	best := func(d *time.Duration, t time.Duration) {
 		if *d == 0 || t < *d {
@@ -224,17 +225,18 @@ func (r *runner) rebuild() error {
 		}
 	}
 	var ledger, raw time.Duration
+	var mib float64
+	var how string
 	for i := range r.opt.Reps {
 		sides := []func() error{
 			func() error {
+				debug.FreeOSMemory()
+				peak := newPeakRSS()
 				t := time.Now()
-				for _, p := range r.products() {
-					if _, err := query.Rebuild(r.ctx, r.store, nil, p, replay.Latest, 0, nil); err != nil {
-						return err
-					}
-				}
+				_, err := query.RebuildAll(r.ctx, r.store, r.products(), replay.Latest, query.RebuildOptions{})
 				best(&ledger, time.Since(t))
-				return nil
+				mib, how = peak.stop()
+				return err
 			},
 			func() error {
 				t := time.Now()
@@ -254,37 +256,40 @@ func (r *runner) rebuild() error {
 				return err
 			}
 		}
-		r.progressf("rebuild %d/%d  ledger %.0f ev/s  raw %.0f ev/s", i+1, r.opt.Reps,
-			float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds())
+		r.progressf("rebuild %d/%d  ledger %.0f ev/s  raw %.0f ev/s  peak RSS %.0f MiB", i+1, r.opt.Reps,
+			float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds(), mib)
 	}
 	l, w := float64(r.opt.Events)/ledger.Seconds(), float64(r.opt.Events)/raw.Seconds()
 	r.rep.set("rebuild", "full rebuild of every projection", Figure{Ledger: l, Raw: w, Ratio: l / w, Unit: "ev/s",
-		Target: "≥ 0.6", Met: metPtr(l/w >= 0.6), Note: "replay.Rebuild of every product vs an ordered consumer reading and JSON-decoding the stream"})
+		Target: "≥ 0.6", Met: metPtr(l/w >= 0.6), Note: "replay.RebuildAll of every product, transparency log included, from one read of the stream, " +
+			"vs an ordered consumer reading and JSON-decoding the stream"})
+	r.rep.set("rebuild-log-rss", "peak RSS of a full rebuild, log included", Figure{Ledger: mib, Unit: "MiB",
+		Note: how + "; the transparency log keeps every decision of the history, so it grows with history, not with the product"})
 	return nil
 }
 
-// replayWithSnapshots is `ledger replay`: a rebuild of every product that
-// writes Views snapshots every DefaultEvery events, with the peak RSS it
-// reaches.
+// replayWithSnapshots is `ledger replay --all`: every product rebuilt
+// from one read, writing Views snapshots every DefaultEvery events, with
+// the peak RSS it reaches. Like the command it leaves out the
+// transparency log, which snapshots do not hold.
 func (r *runner) replayWithSnapshots() error {
 	debug.FreeOSMemory()
 	peak := newPeakRSS()
 	t := time.Now()
-	for _, p := range r.products() {
-		if _, err := query.Rebuild(r.ctx, r.store, r.store.Snapshots(), p, replay.Latest, replay.DefaultEvery, nil); err != nil {
-			return err
-		}
+	if _, err := query.RebuildAll(r.ctx, r.store, r.products(), replay.Latest,
+		query.RebuildOptions{Snapshots: r.store.Snapshots(), Every: replay.DefaultEvery, ViewsOnly: true}); err != nil {
+		return err
 	}
 	secs := time.Since(t).Seconds()
 	mib, how := peak.stop()
 	r.progressf("replay  with snapshots %.1f s, peak RSS %.0f MiB (%s)", secs, mib, how)
-	r.rep.set("replay", "ledger replay with snapshots", Figure{Ledger: secs, Unit: "s",
-		Note: "rebuild of every product writing Views snapshots every 1000 events"})
-	f := Figure{Ledger: mib, Unit: "MiB", Target: "< 512 MiB at 1M", Note: how}
+	r.rep.set("replay", "ledger replay --all, with snapshots", Figure{Ledger: secs, Unit: "s",
+		Note: "every product rebuilt from one read, writing Views snapshots every 1000 events"})
+	f := Figure{Ledger: mib, Unit: "MiB", Target: "< 512 MiB at 1M", Note: how + "; ledger replay --all, which does not build the transparency log"}
 	if r.opt.Events >= FullEvents {
 		f.Met = metPtr(mib < 512)
 	}
-	r.rep.set("rebuild-rss", "peak RSS of a rebuild", f)
+	r.rep.set("rebuild-rss", "peak RSS of ledger replay", f)
 	return nil
 }
 

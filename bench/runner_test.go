@@ -20,7 +20,7 @@ func TestRun(t *testing.T) {
 	}
 	rep, err := bench.Run(context.Background(), bench.Options{Dir: t.TempDir(), Events: 4000, Products: 2, Reps: 1, Decisions: 50})
 	require.NoError(t, err)
-	for _, name := range []string{"import", "rebuild", "replay", "rebuild-rss", "decision", "why", "http",
+	for _, name := range []string{"import", "rebuild", "replay", "rebuild-rss", "rebuild-log-rss", "decision", "why", "http",
 		"asof", "asof-scaling", "snapshot-bytes", "cold-start"} {
 		f, ok := rep.Paths[name]
 		require.True(t, ok, name)

@@ -20,7 +20,7 @@ import (
 func TestLiveLogBuiltInBackground(t *testing.T) {
 	q, s := demoService(t)
 	// Snapshots of the views, so that the restore starts from one.
-	_, err := Rebuild(context.Background(), s, s.Snapshots(), "checkout", replay.Latest, 50, nil)
+	_, err := Rebuild(context.Background(), s, s.Snapshots(), "checkout", replay.Latest, 50, true, nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strings"
 	"time"
 
@@ -31,25 +32,35 @@ func parsePosition(flag, s string) (query.Position, error) {
 func (a *app) replayCommand() *cobra.Command {
 	var asOf string
 	var every int
+	var all bool
 	c := &cobra.Command{
-		Use:   "replay [--as-of T] [--snapshot-every N]",
-		Short: "Rebuild every projection from the stream and write snapshots that make as-of questions fast",
+		Use:   "replay [--all] [--as-of T] [--snapshot-every N]",
+		Short: "Rebuild the projections from the stream and write snapshots that make as-of questions fast",
 		Long: `replay reads the product's whole history (up to --as-of when given), rebuilds
-every projection from it, and writes snapshots of the backlog, roadmap and
-requests every N events, and of everything at the end. Snapshots are a cache:
-"show --as-of", "compare" and "diff" start from the nearest one and replay only
-the events after it; one from another version of the ledger is ignored.
+the backlog, roadmap and requests from it, and writes snapshots of them every
+N events and at the end. Snapshots are a cache: "show --as-of", "compare",
+"diff" and serve's start begin at the nearest one and replay only the events
+after it; one from another version of the ledger, or that does not match the
+stream, is ignored. The transparency log is not rebuilt: no snapshot holds it
+(it grows with history), and serve builds it from the stream when it starts.
+
+--all replays every product from one read of the stream, the products folding
+side by side: on a ledger of several products it is faster than one replay per
+product.
 
 On a terminal it shows a progress bar with events/s and the time left (with
 several products in the store, it counts stream positions); otherwise it
-prints plain progress lines to stderr. It ends with a one-line summary.`,
+prints plain progress lines to stderr. It ends with a one-line summary (one
+per product with --all).`,
 		Example: `  ledger replay -p checkout
+  ledger replay --all
   ledger replay -p checkout --as-of 2026-04-01 --snapshot-every 500
   ledger replay -p checkout --snapshot-every 0 --json   # rebuild only, write nothing`,
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&asOf, "as-of", "", "stop at a date (2026-04-01, end of day UTC), an RFC 3339 time or seq:N")
 	c.Flags().IntVar(&every, "snapshot-every", query.DefaultSnapshotEvery, "write a snapshot every N events (0: write none)")
+	c.Flags().BoolVar(&all, "all", false, "replay every product, from one read of the stream (not with -p)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		pos, err := parsePosition("as-of", asOf)
@@ -58,6 +69,12 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		}
 		if every < 0 {
 			return usagef("--snapshot-every must be 0 or more, not %d", every)
+		}
+		if all && a.productID != "" {
+			return usagef("--all replays every product: leave out -p %s (or LEDGER_PRODUCT), or leave out --all", a.productID)
+		}
+		if all {
+			return a.replayAll(cmd, pos, every)
 		}
 		product, err := a.product(ctx)
 		if err != nil {
@@ -69,7 +86,7 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		}
 		prog := a.newProgress(product)
 		start := time.Now()
-		res, err := query.Rebuild(ctx, s, s.Snapshots(), product, pos, every, prog.update)
+		res, err := query.Rebuild(ctx, s, s.Snapshots(), product, pos, every, true, prog.update)
 		prog.finish()
 		if err != nil {
 			return err
@@ -89,6 +106,53 @@ prints plain progress lines to stderr. It ends with a one-line summary.`,
 		return nil
 	}
 	return c
+}
+
+// replayAll is replay --all: every product from one read of the stream.
+func (a *app) replayAll(cmd *cobra.Command, pos query.Position, every int) error {
+	ctx := cmd.Context()
+	s, err := a.open(ctx)
+	if err != nil {
+		return err
+	}
+	products, err := s.Products(ctx)
+	if err != nil {
+		return err
+	}
+	if len(products) == 0 {
+		return usagef("the ledger has no product yet: create one with \"ledger product create ID --name N --pm ACTOR --po ACTOR --as ACTOR\", or run \"ledger demo\"")
+	}
+	sort.Strings(products)
+	prog := a.newProgress(fmt.Sprintf("%d products", len(products)))
+	start := time.Now()
+	opt := query.RebuildOptions{Every: every, Progress: prog.update, ViewsOnly: true}
+	if every > 0 {
+		opt.Snapshots = s.Snapshots()
+	}
+	res, err := query.RebuildAll(ctx, s, products, pos, opt)
+	prog.finish()
+	if err != nil {
+		return err
+	}
+	secs := time.Since(start).Seconds()
+	var events uint64
+	for _, r := range res {
+		events += r.Events
+	}
+	rate := float64(events) / max(secs, 1e-9)
+	if a.jsonOut {
+		return a.printJSON(struct {
+			Products     []query.Rebuilt `json:"products"`
+			Seconds      float64         `json:"seconds"`
+			EventsPerSec float64         `json:"eventsPerSecond"`
+		}{res, secs, rate})
+	}
+	for _, r := range res {
+		a.printWarnings(r.Warnings)
+		a.printf("replayed %d events of %q (up to %s); %d snapshots written\n", r.Events, r.Product, stoppedAt(r.Result), r.Snapshots)
+	}
+	a.printf("replayed %d events of %d products in %.2f s (%.0f events/s)\n", events, len(res), secs, rate)
+	return nil
 }
 
 // rebuildProgress shows a rebuild's progress: a bar on a terminal, a plain line

@@ -74,6 +74,36 @@ func TestReplayCommand(t *testing.T) {
 	assert.Positive(t, got.EventsPerSec)
 }
 
+// TestReplayAll replays every product from one read: a line per product
+// and a total, the same snapshots a replay per product writes (the as-of
+// answers after it come from them), and --all with -p is refused.
+func TestReplayAll(t *testing.T) {
+	c := newCLI(t)
+	c.ok("demo")
+	c.ok("product", "create", "shop", "--name", "Shop", "--pm", "pam", "--po", "olga", "--as", "pam")
+	o := c.historyOK("replay", "--all", "--snapshot-every", "50")
+	assert.Regexp(t, `^replayed 163 events of "checkout" \(up to seq 163, 2026-10-05 10:00\); 4 snapshots written\n`+
+		`replayed 1 events of "shop" \(up to seq 164, [0-9: -]+\); 1 snapshots written\n`+
+		`replayed 164 events of 2 products in [0-9.]+ s \(\d+ events/s\)\n$`, o.stdout)
+	assert.Contains(t, o.stderr, "replaying 2 products: 100% (sequence 164 of 164)")
+
+	o = c.historyOK("replay", "--all", "--as-of", "seq:100", "--snapshot-every", "0", "--json")
+	var got struct {
+		Products []replay.Rebuilt `json:"products"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(o.stdout), &got))
+	require.Len(t, got.Products, 2)
+	assert.Equal(t, uint64(100), got.Products[0].Seq)
+	assert.Zero(t, got.Products[1].Events, "shop was created after seq 100")
+
+	show := c.ok("show", "backlog", "-p", "checkout", "--as-of", "seq:150", "--json")
+	assert.Contains(t, show, `"replayed": 0`, "answered from a snapshot replay --all wrote at the 150th event")
+
+	o = c.history("replay", "--all", "-p", "shop")
+	assert.Equal(t, exitUsage, o.code)
+	assert.ErrorContains(t, o.err, "--all replays every product")
+}
+
 func TestCompareCommand(t *testing.T) {
 	c := newCLI(t)
 	c.ok("demo")
