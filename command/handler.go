@@ -30,8 +30,10 @@ type Store interface {
 const MaxAttempts = 8
 
 // Handler executes commands. It keeps each product's write state in
-// memory and catches it up from the store before every decision, so a
-// long-running server does not re-read history; with WithSnapshots a new
+// memory, catches it up from the store once, and then decides on it
+// without reading first (a write it has not seen makes the append
+// conflict, and the state catches up then), so a long-running server
+// does not re-read history; with WithSnapshots a new
 // Handler (a one-shot CLI write) starts from the product's newest
 // write-state snapshot rather than its first event. Safe for concurrent
 // use.
@@ -58,6 +60,10 @@ type product struct {
 	events       uint64 // product events folded into state
 	unsaved      uint64 // of which since the last snapshot
 	saving       bool   // a snapshot is being stored
+	// current is set once state was caught up with the stream, and
+	// cleared when a write failed without saying how (a timeout): the
+	// next command may then be decided on state without reading first.
+	current bool
 }
 
 // New returns a Handler over store; now supplies the time of decisions
@@ -99,18 +105,40 @@ func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error)
 	return res, err
 }
 
+// execute decides c on p's state and stores the events.
+//
+// A product this handler has caught up with before is decided on the
+// state it holds, without asking the stream first (a round trip whose
+// cost grows with the stream, and the one writer of a served ledger is
+// this handler anyway): the append expects the product's last sequence to
+// be the one that state ends at, so it is stored only if nobody wrote to
+// the product in between, the guarantee a fresh read gives. When somebody
+// did, the state catches up and the command is decided again. Either way
+// a conflict is what it always was: a write to what the command decides
+// about, stored after the command arrived here.
 func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Result, error) {
+	arrived := time.Now()
+	held := p.current // decide on the state held, without reading first
 	for attempt := 1; ; attempt++ {
-		if err := h.catchUp(ctx, c.Product, p); err != nil {
-			return Result{}, err
+		if !held {
+			if err := h.catchUp(ctx, c.Product, p); err != nil {
+				return Result{}, err
+			}
 		}
 		if seq, ok := p.state.Recorded(c.ID); ok {
 			return Result{Duplicate: true, FirstSeq: seq}, nil
 		}
 		evs, err := domain.Decide(p.state, c, h.now())
+		if err != nil && held {
+			// Refused on the state held: a write it has not seen yet may
+			// have made the command lawful. Decide on a fresh read.
+			held, attempt = false, attempt-1
+			continue
+		}
 		if err != nil {
 			return Result{}, err
 		}
+		held = false
 		read := p.state.LastSeq
 		seqs, err := h.store.Append(ctx, evs, read)
 		if err == nil {
@@ -121,12 +149,15 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 			return Result{Events: evs, FirstSeq: seqs[0]}, nil
 		}
 		if !errors.Is(err, domain.ErrConflict) {
+			// The outcome may be unknown: whatever the stream holds now,
+			// the next command reads it first.
+			p.current = false
 			return Result{}, err
 		}
 		// Someone else wrote to the product. If they touched what this
-		// command decides about, the user must look again; otherwise
-		// decide again on the fresh state.
-		changed, cerr := h.changedSince(ctx, c.Product, p, read, evs)
+		// command decides about after it arrived, the user must look
+		// again; otherwise decide again on the fresh state.
+		changed, cerr := h.changedSince(ctx, c.Product, p, read, evs, arrived)
 		if cerr != nil {
 			return Result{}, cerr
 		}
@@ -143,6 +174,7 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 		if attempt == MaxAttempts {
 			return Result{}, fmt.Errorf("product %q is busy: %d attempts lost a race with other writers: %w", c.Product, attempt, err)
 		}
+		held = p.current // changedSince caught the state up
 	}
 }
 
@@ -208,6 +240,7 @@ func (p *product) gateFor() *domain.Gate {
 
 func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
 	h.restore(ctx, id, p)
+	p.current = false
 	_, err := h.store.Read(ctx, id, p.state.LastSeq, func(e domain.Event) error {
 		p.admit(e)
 		return nil
@@ -216,20 +249,23 @@ func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
 		return fmt.Errorf("read product %q: %w", id, err)
 	}
 	p.flush()
+	p.current = true
 	return nil
 }
 
 // changedSince catches the state up and returns the first new event that
-// touches one of the aggregates of evs, or nil.
-func (h *Handler) changedSince(ctx context.Context, id string, p *product, after uint64, evs []domain.Event) (*domain.Event, error) {
+// touches one of the aggregates of evs and was stored at or after since,
+// or nil. An event the stream gives no time for counts as stored after.
+func (h *Handler) changedSince(ctx context.Context, id string, p *product, after uint64, evs []domain.Event, since time.Time) (*domain.Event, error) {
 	touched := map[domain.Aggregate]bool{}
 	for _, e := range evs {
 		touched[e.Aggregate] = true
 	}
 	var hit *domain.Event
+	p.current = false
 	_, err := h.store.Read(ctx, id, after, func(e domain.Event) error {
 		for _, a := range p.admit(e) {
-			if _, q := domain.QuarantineReason(a); !q && hit == nil && touched[a.Aggregate] {
+			if _, q := domain.QuarantineReason(a); !q && hit == nil && touched[a.Aggregate] && storedSince(a, since) {
 				a := a
 				hit = &a
 			}
@@ -240,5 +276,14 @@ func (h *Handler) changedSince(ctx context.Context, id string, p *product, after
 		return nil, fmt.Errorf("read product %q: %w", id, err)
 	}
 	p.flush()
+	p.current = true
 	return hit, nil
+}
+
+// storedSince reports whether the stream stored e at or after t (true
+// when it does not say). The stream's clock is the server's: on a
+// cluster, skew between it and this process's clock moves the line by
+// as much.
+func storedSince(e domain.Event, t time.Time) bool {
+	return e.Stored == nil || e.Stored.Time.IsZero() || !e.Stored.Time.Before(t)
 }

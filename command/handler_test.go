@@ -124,3 +124,62 @@ func TestRefusalWritesNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
 }
+
+// readCounter is the real store, counting the reads the handler asks of
+// it.
+type readCounter struct {
+	*eventstore.Store
+	reads int
+}
+
+func (r *readCounter) Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	r.reads++
+	return r.Store.Read(ctx, product, after, fn)
+}
+
+// TestHeldStateDecidesWithoutReading: once caught up, a handler decides
+// on the state it holds and the append alone checks that nobody wrote in
+// between. A handler whose state went stale (another process wrote)
+// decides again on a fresh read: a command only the other write made
+// lawful is recorded, and so is one about an item the other process
+// changed before the command arrived; neither is a conflict.
+func TestHeldStateDecidesWithoutReading(t *testing.T) {
+	s, now := setUp(t)
+	ctx := context.Background()
+	rc := &readCounter{Store: s}
+	h := New(rc, now)
+	rank := func(h *Handler, id, item string) (Result, error) {
+		return h.Execute(ctx, domain.Command{ID: id, Product: "p", Actor: "olga", Why: "w", Action: domain.RankItem{ID: item, Position: domain.Position{Place: domain.PlaceTop}}})
+	}
+	_, err := rank(h, "r1", "A")
+	require.NoError(t, err)
+	require.Equal(t, 1, rc.reads, "the first command catches up")
+	for i, item := range []string{"B", "C", "D", "A"} {
+		_, err := rank(h, fmt.Sprintf("r%d", i+2), item)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 1, rc.reads, "the next ones decide on the state held")
+
+	other := New(s, now)
+	_, err = other.Execute(ctx, domain.Command{ID: "o1", Product: "p", Actor: "olga", Why: "w", Action: domain.AddItem{ID: "E", Title: "e"}})
+	require.NoError(t, err)
+	_, err = rank(other, "o2", "B")
+	require.NoError(t, err)
+
+	res, err := rank(h, "r6", "E")
+	require.NoError(t, err, "E exists since the other process added it")
+	require.Len(t, res.Events, 1)
+	assert.Equal(t, 2, rc.reads, "refused on the state held, decided again on a fresh read")
+	_, err = rank(other, "o3", "C")
+	require.NoError(t, err)
+	res, err = rank(h, "r7", "C")
+	require.NoError(t, err, "C changed before this command arrived: no conflict")
+	require.Len(t, res.Events, 1)
+	last, err := s.LastSeq(ctx, "p")
+	require.NoError(t, err)
+	assert.Equal(t, last, res.FirstSeq)
+
+	dup, err := rank(h, "o3", "C")
+	require.NoError(t, err)
+	assert.True(t, dup.Duplicate, "a command id the other process recorded is a duplicate here too")
+}

@@ -96,7 +96,7 @@ func (h *Handler) restore(ctx context.Context, id string, p *product) {
 // contradicts, so that the product is replayed from its first event.
 func (h *Handler) forget(id string, p *product) {
 	h.warnf("write-state snapshot of product %q at sequence %d disagrees with the stream, replaying the product from the start", id, p.state.LastSeq)
-	p.state, p.fromSnapshot = h.newState(id), false
+	p.state, p.fromSnapshot, p.current = h.newState(id), false, false
 	p.events, p.unsaved = 0, 0
 }
 
