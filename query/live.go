@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -81,20 +82,30 @@ func (l *Live) Run(ctx context.Context) error {
 			l.logf("live projections: listing products: %v", err)
 		}
 		sort.Strings(ps)
+		// Products start side by side (restoring a snapshot is CPU work),
+		// so that serve answers for all of them sooner than one after
+		// another would.
+		var starting sync.WaitGroup
+		slots := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
 		for _, id := range ps {
 			if l.tracked(id) {
 				continue
 			}
-			lp, err := l.start(ctx, id)
-			if err != nil {
-				if ctx.Err() == nil {
-					l.logf("live projections: %v", err)
+			starting.Go(func() {
+				slots <- struct{}{}
+				lp, err := l.start(ctx, id)
+				<-slots
+				if err != nil {
+					if ctx.Err() == nil {
+						l.logf("live projections: %v", err)
+					}
+					return
 				}
-				continue
-			}
-			wg.Go(func() { l.follow(ctx, id, lp) })
-			wg.Go(func() { l.buildLog(ctx, id, lp) })
+				wg.Go(func() { l.follow(ctx, id, lp) })
+				wg.Go(func() { l.buildLog(ctx, id, lp) })
+			})
 		}
+		starting.Wait()
 		select {
 		case <-ctx.Done():
 			return nil
