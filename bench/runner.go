@@ -313,6 +313,14 @@ func (r *runner) served() error {
 			}
 		}
 	}
+	select {
+	case <-sv.warmed:
+		if sv.warmErr != nil {
+			return sv.warmErr
+		}
+	case <-r.ctx.Done():
+		return r.ctx.Err()
+	}
 	if err := r.decisions(sv); err != nil {
 		return err
 	}

@@ -20,6 +20,10 @@ type serving struct {
 	svc     *service.Service
 	client  *service.Client
 	stop    func()
+	// warmed is closed once every product's write state is caught up;
+	// warmErr says why not.
+	warmed  chan struct{}
+	warmErr error
 }
 
 func startServing(ctx context.Context, s *eventstore.Store) (*serving, error) {
@@ -40,10 +44,18 @@ func startServing(ctx context.Context, s *eventstore.Store) (*serving, error) {
 		return nil, err
 	}
 	sv.svc, sv.client = svc, service.NewClient(s.Conn())
+	// As serve does when it starts: every product's write state caught
+	// up (and snapshotted) in the background.
+	sv.warmed = make(chan struct{})
+	go func() {
+		defer close(sv.warmed)
+		sv.warmErr = sv.handler.CatchUpAll(ctx, s)
+	}()
 	sv.stop = func() {
 		svc.Stop()
 		cancel()
 		<-done
+		<-sv.warmed
 		sv.handler.Wait()
 	}
 	return sv, nil

@@ -191,6 +191,25 @@ func (h *Handler) State(ctx context.Context, productID string) (*domain.State, e
 	return p.state, nil
 }
 
+// CatchUpAll catches up the write state of every product that lister
+// lists (and stores write-state snapshots where they are due), so that
+// the first decision about each does not wait for its history: serve runs
+// it in the background when it starts. It stops at the first error.
+func (h *Handler) CatchUpAll(ctx context.Context, lister interface {
+	Products(ctx context.Context) ([]string, error)
+}) error {
+	ps, err := lister.Products(ctx)
+	if err != nil {
+		return fmt.Errorf("listing products: %w", err)
+	}
+	for _, p := range ps {
+		if _, err := h.State(ctx, p); err != nil {
+			return fmt.Errorf("catching up the write state of product %q: %w", p, err)
+		}
+	}
+	return nil
+}
+
 func (h *Handler) product(id string) *product {
 	h.mu.Lock()
 	defer h.mu.Unlock()

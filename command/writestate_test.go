@@ -298,3 +298,33 @@ func TestUnusableWriteStateSnapshotIsReplayed(t *testing.T) {
 		})
 	}
 }
+
+// TestCatchUpAll: serve catches up every product's write state when it
+// starts, storing the snapshot that was due, so that neither the first
+// decision nor the next start reads the history again.
+func TestCatchUpAll(t *testing.T) {
+	ctx := context.Background()
+	s := openStore(t, t.TempDir())
+	_, err := demo.Seed(ctx, command.New(s, nil), demo.Product)
+	require.NoError(t, err)
+	cs := &countingStore{Store: s}
+	var w warnings
+	h := command.New(cs, nil, command.WithSnapshots(s.WriteStates(), 50), command.WithWarnings(w.add))
+	require.NoError(t, h.CatchUpAll(ctx, s))
+	h.Wait()
+	all := len(readEvents(t, s, demo.Product))
+	assert.Equal(t, all, cs.reads(), "the whole history, once")
+	info, _, ok, err := s.WriteStates().Latest(ctx, demo.Product)
+	require.NoError(t, err)
+	require.True(t, ok, "the snapshot that was due is stored")
+	assert.Equal(t, uint64(all), info.Events)
+
+	_, err = h.Do(ctx, command.Request{Action: "item.rank", Product: demo.Product, Actor: "nina", Args: []byte(`{"id":"OPS-5","top":true,"why":"After the catch-up"}`)})
+	require.NoError(t, err)
+	assert.Equal(t, all, cs.reads(), "the first decision reads nothing more")
+	next := &countingStore{Store: s}
+	fresh := command.New(next, nil, command.WithSnapshots(s.WriteStates(), 50))
+	require.NoError(t, fresh.CatchUpAll(ctx, s))
+	assert.Equal(t, 1, next.reads(), "the next start restores the snapshot and reads the decision after it")
+	assert.Empty(t, w.list())
+}

@@ -35,7 +35,19 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 		defer close(done)
 		_ = a.live.Run(ctx)
 	}()
-	stopLive := func() { cancel(); <-done }
+	// The write state of every product is caught up now, in the
+	// background, rather than by the first decision about it: on a long
+	// history without a write-state snapshot (after an import, say) that
+	// first decision would otherwise wait for the whole history, and the
+	// catch-up stores a snapshot so that the next start does not.
+	warmed := make(chan struct{})
+	go func() {
+		defer close(warmed)
+		if err := a.handler.CatchUpAll(ctx, s); err != nil && ctx.Err() == nil {
+			a.warnf("%v", err)
+		}
+	}()
+	stopLive := func() { cancel(); <-done; <-warmed }
 	q := query.New(s, s.Snapshots())
 	q.SetClock(a.now)
 	q.UseLive(a.live, a.handler.LastSeq)
