@@ -130,5 +130,5 @@ func (s *Score) outscores(other *Score) bool {
 	if s == nil || other == nil || s.Value == nil || other.Value == nil {
 		return false
 	}
-	return strings.EqualFold(s.Framework, other.Framework) && *s.Value > *other.Value
+	return *s.Value > *other.Value && (s.Framework == other.Framework || strings.EqualFold(s.Framework, other.Framework))
 }
