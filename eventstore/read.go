@@ -93,8 +93,7 @@ func (s *Store) Follow(ctx context.Context, product string, after uint64, fn fun
 	if !validToken(product) {
 		return invalidProduct(product)
 	}
-	_, err := s.scan(ctx, domain.ProductSubjects(product), position{after: after}, noEnd, s.decodeTo(fn))
-	return err
+	return s.followHub().follow(ctx, product, after, fn)
 }
 
 // Raw is one stored message as JetStream holds it, for the audit code

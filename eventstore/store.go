@@ -106,6 +106,13 @@ type Store struct {
 	// protected serve, whose listener would refuse them anyway.
 	readOnly *ReadOnlyError
 
+	// The hub every Follow shares (hub.go), its lifetime.
+	hubOnce sync.Once
+	hub     *hub
+	hubMu   sync.Mutex
+	hubCtxV context.Context
+	hubStop context.CancelFunc
+
 	connClosed chan struct{} // closed when nc is closed
 	closeOnce  sync.Once
 	closeErr   error
@@ -186,10 +193,11 @@ func (s *Store) setup(ctx context.Context, replicas int) error {
 // releases the data directory. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopHub()
 		if s.closing != nil {
 			close(s.closing)
-			s.background.Wait()
 		}
+		s.background.Wait()
 		var errs []error
 		if err := s.nc.Drain(); err != nil && !errors.Is(err, nats.ErrConnectionClosed) {
 			errs = append(errs, fmt.Errorf("draining the NATS connection: %w", err))
