@@ -95,8 +95,10 @@ func asOfInto(ctx context.Context, src Source, snaps SnapshotReader, product str
 			if pre != nil {
 				after = pre
 			}
-			err := replay(ctx, after, product, pos, p, from, &res)
-			pre.stop()
+			err := func() error {
+				defer pre.stop()
+				return replay(ctx, after, product, pos, p, from, &res)
+			}()
 			if !errors.Is(err, errDisagrees) {
 				return res, err
 			}

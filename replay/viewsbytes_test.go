@@ -116,6 +116,9 @@ func TestViewsSnapshotRefused(t *testing.T) {
 	for i := range len(good) {
 		require.Error(t, v.UnmarshalSnapshot(good[:i]), "cut at %d of %d", i, len(good))
 	}
+	huge := append(binary.AppendUvarint(nil, uint64(len(ViewsVersion))), ViewsVersion...)
+	huge = binary.AppendUvarint(append(huge, viewsZstd), maxViewsBody+1)
+	require.ErrorContains(t, v.UnmarshalSnapshot(append(huge, good[len(huge):]...)), "too large")
 	for i := range len(body) {
 		require.Error(t, v.unmarshalBinary(body[:i]), "body cut at %d of %d", i, len(body))
 	}

@@ -22,9 +22,14 @@ import (
 // takes about a millisecond per megabyte.
 const viewsZstd = 1
 
-// maxViewsBody bounds the body a snapshot may claim, so that a damaged
-// length cannot make the reader allocate without end.
-const maxViewsBody = 1 << 30
+// maxViewsBody bounds the body a snapshot may decompress to, so that a
+// damaged or crafted one cannot make the reader allocate without end; the
+// body of a product of 5,000 items is under 2 MB.
+const maxViewsBody = 256 << 20
+
+// viewsBodyHint bounds what is allocated up front for the body a snapshot
+// claims: beyond it the decoder grows the buffer as it goes.
+const viewsBodyHint = 16 << 20
 
 var (
 	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
@@ -85,7 +90,7 @@ func decodeViews(data []byte) ([]byte, error) {
 	if k <= 0 || size > maxViewsBody {
 		return nil, errors.New("read views snapshot: its length is missing or too large")
 	}
-	body, err := zstdDecoder().DecodeAll(data[1+k:], make([]byte, 0, size))
+	body, err := zstdDecoder().DecodeAll(data[1+k:], make([]byte, 0, min(size, viewsBodyHint)))
 	if err != nil {
 		return nil, fmt.Errorf("read views snapshot: %w", err)
 	}
