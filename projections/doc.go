@@ -3,7 +3,10 @@
 // the transparency Log of every decision chain. Each is a deterministic
 // fold over domain events: Apply reads no clock, draws no randomness and
 // does no I/O, so the same events always give the same state, and every
-// projection can be written to and restored from a snapshot.
+// projection can be written to and restored from a snapshot: JSON
+// (MarshalSnapshot), and for the backlog, roadmap, requests and gate also
+// a compact binary form (AppendBinary, see codec.go) that as-of answers
+// restore an order of magnitude faster.
 //
 // Events reaching a projection have already been validated by the domain
 // deciders; a projection still never panics. An event whose payload this

@@ -77,32 +77,51 @@ func AsOfViews(ctx context.Context, src Source, snaps SnapshotReader, product st
 // that fails to decode or one that disagrees with the stream is ignored
 // and named in Result.Warnings; the answer never depends on snapshots.
 func AsOfInto(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection) (Result, error) {
+	return asOfInto(ctx, src, snaps, product, pos, p, true)
+}
+
+// asOfInto is AsOfInto, reading the events after a snapshot while it is
+// restored when prefetching (see prefetch), after it when not.
+func asOfInto(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection, prefetching bool) (Result, error) {
 	res := Result{Product: product, AsOf: pos}
 	p.Reset()
-	var from *SnapshotInfo
 	if snaps != nil {
-		from = restore(ctx, snaps, product, pos, p, &res)
-	}
-	if from != nil {
-		err := replay(ctx, src, product, pos, p, from, &res)
-		if !errors.Is(err, errDisagrees) {
-			return res, err
+		var ahead Source
+		if prefetching {
+			ahead = src
 		}
-		res.warnf("snapshot %s ignored: %v; rebuilt from events", from.Name(), err)
-		p.Reset()
-		res.Seq, res.At, res.Events, res.Replayed, res.Snapshot = 0, nil, 0, 0, nil
+		if from, pre := restore(ctx, ahead, snaps, product, pos, p, &res); from != nil {
+			var after Source = src
+			if pre != nil {
+				after = pre
+			}
+			err := func() error {
+				defer pre.stop()
+				return replay(ctx, after, product, pos, p, from, &res)
+			}()
+			if !errors.Is(err, errDisagrees) {
+				return res, err
+			}
+			res.warnf("snapshot %s ignored: %v; rebuilt from events", from.Name(), err)
+			p.Reset()
+			res.Seq, res.At, res.Events, res.Replayed, res.Snapshot = 0, nil, 0, 0, nil
+		}
 	}
 	return res, replay(ctx, src, product, pos, p, nil, &res)
 }
 
 // restore loads into p the newest usable snapshot at or before pos and
-// returns its info, or nil (p left empty) when there is none.
-func restore(ctx context.Context, snaps SnapshotReader, product string, pos Position, p Projection, res *Result) *SnapshotInfo {
+// returns its info, or nil (p left empty) when there is none. While it
+// downloads and decodes a snapshot, the events after it are already being
+// read from src (unless src is nil): the prefetch returned with a
+// snapshot delivers them (replay reads it), and is stopped when the
+// snapshot is not used.
+func restore(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection, res *Result) (*SnapshotInfo, *prefetch) {
 	kind := KindOf(p)
 	list, err := snaps.List(ctx, product, kind)
 	if err != nil {
 		res.warnf("snapshots of %s/%s ignored: %v; rebuilt from events", product, kind, err)
-		return nil
+		return nil, nil
 	}
 	tries, otherVersion := 0, 0
 	for i := len(list) - 1; i >= 0 && tries < maxSnapshotTries; i-- {
@@ -118,29 +137,39 @@ func restore(ctx context.Context, snaps SnapshotReader, product string, pos Posi
 			continue
 		}
 		tries++
-		data, err := snaps.Get(ctx, s)
-		if err != nil {
-			res.warnf("snapshot %s ignored: cannot read it: %v", s.Name(), err)
+		var pre *prefetch
+		if src != nil {
+			pre = startPrefetch(ctx, src, product, s.Seq-1, pos)
+		}
+		if err := load(ctx, snaps, s, p); err != nil {
+			pre.stop()
+			res.warnf("snapshot %s ignored: %v", s.Name(), err)
 			continue
 		}
-		if err := p.UnmarshalSnapshot(data); err != nil {
-			p.Reset()
-			if errors.Is(err, projections.ErrSnapshotVersion) {
-				res.warnf("snapshot %s ignored: projection version: %v", s.Name(), err)
-			} else {
-				res.warnf("snapshot %s ignored: failed to decode: %v", s.Name(), err)
-			}
-			continue
-		}
-		if held := p.Position(); held != s.Seq {
-			p.Reset()
-			res.warnf("snapshot %s ignored: it holds sequence %d, not %d", s.Name(), held, s.Seq)
-			continue
-		}
-		return &s
+		return &s, pre
 	}
 	if n := otherVersion - maxVersionWarnings; n > 0 {
 		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version", n, product, kind)
+	}
+	return nil, nil
+}
+
+// load reads the snapshot s into p, or says why it cannot (p left empty).
+func load(ctx context.Context, snaps SnapshotReader, s SnapshotInfo, p Projection) error {
+	data, err := snaps.Get(ctx, s)
+	if err != nil {
+		return fmt.Errorf("cannot read it: %w", err)
+	}
+	if err := p.UnmarshalSnapshot(data); err != nil {
+		p.Reset()
+		if errors.Is(err, projections.ErrSnapshotVersion) {
+			return fmt.Errorf("projection version: %w", err)
+		}
+		return fmt.Errorf("failed to decode: %w", err)
+	}
+	if held := p.Position(); held != s.Seq {
+		p.Reset()
+		return fmt.Errorf("it holds sequence %d, not %d", held, s.Seq)
 	}
 	return nil
 }

@@ -17,16 +17,20 @@
 // ignored, reported in Result.Warnings, and the answer is rebuilt from
 // events, so deleting snapshots changes no answer. The Views (backlog,
 // roadmap, requests) grow with the number of items, not with the length of
-// history, so their snapshots keep as-of questions flat as history grows;
-// they are thinned out as they age (Thin: the newest few, then about two
-// per doubling of age), so that the snapshots of a product stay a small
-// fraction of its stream. The transparency log holds every decision, so
-// it is never snapshotted, and a Set as of a position costs in proportion
-// to the history before it.
+// history, so their snapshots keep as-of questions flat as history grows.
+// A Views snapshot is its members' compact binary encoding compressed with
+// zstd, and they are thinned out as they age (Thin: the newest few, then
+// one every MaxGap intervals), so that an as-of question anywhere replays
+// a bounded number of events while the snapshots of a product stay a
+// fraction of its stream. The events after a snapshot are read while it
+// is restored. The transparency log holds every decision, so it is never
+// snapshotted, and a Set as of a position costs in proportion to the
+// history before it.
 //
 // replay owns positions, the snapshot policy (what, when, which snapshot
 // to trust) and the compare and diff rules. It declares the small
 // interfaces it needs (Source, Follower, Projection, SnapshotReader,
-// SnapshotStore) and imports only domain, projections and the standard
-// library: it must not import eventstore, the NATS client or cmd.
+// SnapshotStore) and imports only domain, projections, the standard
+// library and klauspost/compress's zstd (for its snapshots): it must not
+// import eventstore, the NATS client or cmd.
 package replay

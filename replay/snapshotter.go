@@ -170,20 +170,31 @@ func prune(ctx context.Context, store SnapshotStore, product, kind string, drop 
 // one snapshot interval of events.
 const KeepRecent = 3
 
+// MaxGap bounds, in snapshot intervals, how far apart Thin leaves two
+// kept snapshots, whatever their age: an as-of question anywhere in the
+// history replays at most MaxGap intervals of events (2,000 at the
+// default), a few milliseconds' worth, after the snapshot it starts from.
+// The snapshots this keeps, one every MaxGap intervals, are what the
+// compact Views encoding pays for: about a tenth of the bytes of the
+// events between them for a product of 5,000 items.
+const MaxGap = 2
+
 // Thin is the retention policy for snapshots written every every events:
 // it returns the snapshots of list (one product and kind, by Seq
 // ascending) to delete. It keeps the KeepRecent newest and, of the older
-// ones, about two per doubling of age: a snapshot whose age (how many
-// events the newest has folded in beyond it) is between 2^(b-1) and 2^b
-// intervals of every events is kept when it is the first of its aligned
-// window of 2^(b-2) intervals (one interval while b < 2). The first
-// snapshot of a product is always kept, and a snapshot dropped once is
-// not wanted again: windows only widen as snapshots age.
+// ones, the first of each aligned window of events: a snapshot whose age
+// (how many events the newest has folded in beyond it) is between
+// 2^(b-1) and 2^b intervals of every events falls in windows of 2^(b-2)
+// intervals (one interval while b < 2), and windows are never wider than
+// MaxGap intervals. The first snapshot of a product is always kept, and a
+// snapshot dropped once is not wanted again: windows only widen as
+// snapshots age.
 //
-// So n intervals of history keep about KeepRecent + 2*log2(n) snapshots
-// (14 at 100 intervals, 20 at 1,000, 34 at 100,000) rather than n, and an
+// So n intervals of history keep about KeepRecent + 2*log2(MaxGap) +
+// n/MaxGap snapshots (53 of 100 at the default, 503 of 1,000), and an
 // as-of question D events before the newest snapshot replays at most
-// max(every, D) events after the snapshot it starts from.
+// min(max(every, D), MaxGap*every) events after the snapshot it starts
+// from.
 func Thin(list []SnapshotInfo, every uint64) []SnapshotInfo {
 	if every == 0 {
 		every = DefaultEvery
@@ -201,7 +212,7 @@ func Thin(list []SnapshotInfo, every uint64) []SnapshotInfo {
 			age = (newest - s.Events) / every
 		}
 		b := uint64(bits.Len64(age)) // age in [2^(b-1), 2^b), 0 for age 0
-		width := every << max(b, 2) >> 2
+		width := min(every<<max(b, 2)>>2, every*MaxGap)
 		w := window{b, s.Events / width}
 		if seen[w] {
 			drop = append(drop, s)

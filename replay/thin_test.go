@@ -45,10 +45,11 @@ func TestThin(t *testing.T) {
 		for i := 0; i < min(KeepRecent, n); i++ {
 			assert.Equal(t, newest-uint64(i)*every, kept[len(kept)-1-i], "n=%d: the newest %d are kept", n, KeepRecent)
 		}
-		assert.LessOrEqual(t, len(kept), KeepRecent+3*bits.Len(uint(n)), "n=%d: about two per doubling of age: %v", n, kept)
+		assert.LessOrEqual(t, len(kept), KeepRecent+2*bits.Len(MaxGap)+n/MaxGap+1, "n=%d: one per MaxGap intervals: %v", n, kept)
 		// The events a question at q replays from the snapshot before it
-		// stay within its distance from the newest snapshot, and within
-		// one interval for the recent past.
+		// stay within its distance from the newest snapshot, within one
+		// interval for the recent past, and within MaxGap intervals
+		// anywhere.
 		for q := uint64(every); q <= newest; q += every / 4 {
 			var from uint64
 			for _, e := range kept {
@@ -56,8 +57,9 @@ func TestThin(t *testing.T) {
 					from = e
 				}
 			}
-			assert.LessOrEqual(t, q-from, max(every, newest-q), "n=%d: a question at %d replays from %d", n, q, from)
+			assert.LessOrEqual(t, q-from, min(max(every, newest-q), MaxGap*every), "n=%d: a question at %d replays from %d", n, q, from)
 		}
 	}
-	assert.Len(t, thinned(100, every), 14, "100 intervals (100k events at the default)")
+	assert.Len(t, thinned(100, every), 53, "100 intervals (100k events at the default)")
+	assert.Len(t, thinned(1000, every), 503, "1,000 intervals")
 }

@@ -1,7 +1,7 @@
 package replay
 
 import (
-	"encoding/json"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -10,9 +10,10 @@ import (
 )
 
 // ViewsVersion is the version of a Views snapshot; it embeds the versions
-// of its members, so a change to any of them retires old snapshots.
-const ViewsVersion = "views/2+" + domain.GateVersion + "+" + projections.BacklogVersion + "+" +
-	projections.RoadmapVersion + "+" + projections.RequestsVersion
+// of its members and of their binary encoding, so a change to any of
+// them retires old snapshots.
+const ViewsVersion = "views/3+" + domain.GateBinaryVersion + "+" + projections.BacklogVersion + "+" +
+	projections.RoadmapVersion + "+" + projections.RequestsVersion + "+" + projections.CodecVersion
 
 // Views are the read models whose size follows the number of items and
 // requests, not the length of history: the backlog, the roadmap and the
@@ -82,59 +83,62 @@ func (v *Views) Position() uint64 { return v.Backlog.Position() }
 // Version returns ViewsVersion.
 func (v *Views) Version() string { return ViewsVersion }
 
-type viewsSnapshot struct {
-	Version  string          `json:"version"`
-	Backlog  json.RawMessage `json:"backlog"`
-	Roadmap  json.RawMessage `json:"roadmap"`
-	Requests json.RawMessage `json:"requests"`
-	Gate     json.RawMessage `json:"gate"`
-}
-
-// MarshalSnapshot writes every member's state.
+// MarshalSnapshot writes every member's state: ViewsVersion, then the
+// members' compact binary snapshots (projections' AppendBinary),
+// compressed with zstd (see viewsCodec).
 func (v *Views) MarshalSnapshot() ([]byte, error) {
-	s := viewsSnapshot{Version: ViewsVersion}
-	var err error
-	if s.Backlog, err = v.Backlog.MarshalSnapshot(); err != nil {
-		return nil, err
-	}
-	if s.Roadmap, err = v.Roadmap.MarshalSnapshot(); err != nil {
-		return nil, err
-	}
-	if s.Requests, err = v.Requests.MarshalSnapshot(); err != nil {
-		return nil, err
-	}
-	if s.Gate, err = v.Gate.MarshalSnapshot(); err != nil {
-		return nil, err
-	}
-	// The bytes json.Marshal(s) gives, written in one pass: the members'
-	// snapshots are compact JSON already, so they need no compacting copy.
-	ver, err := json.Marshal(s.Version)
+	body, err := v.appendBinary(nil)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, len(s.Backlog)+len(s.Roadmap)+len(s.Requests)+len(s.Gate)+len(ver)+80)
-	out = append(append(append(out, `{"version":`...), ver...), `,"backlog":`...)
-	out = append(append(out, s.Backlog...), `,"roadmap":`...)
-	out = append(append(out, s.Roadmap...), `,"requests":`...)
-	out = append(append(out, s.Requests...), `,"gate":`...)
-	out = append(append(out, s.Gate...), '}')
-	return out, nil
+	return encodeViews(body), nil
 }
 
 // UnmarshalSnapshot replaces every member's state with a snapshot's; on
 // any error (one wrapping projections.ErrSnapshotVersion among them) the
 // Views are left unchanged.
 func (v *Views) UnmarshalSnapshot(data []byte) error {
-	var s viewsSnapshot
-	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("read views snapshot: %w", err)
+	body, err := decodeViews(data)
+	if err != nil {
+		return err
 	}
-	if s.Version != ViewsVersion {
-		return fmt.Errorf("views snapshot written by %q, this is %q: %w", s.Version, ViewsVersion, projections.ErrSnapshotVersion)
+	return v.unmarshalBinary(body)
+}
+
+// appendBinary appends the members' binary snapshots, each after its
+// length.
+func (v *Views) appendBinary(out []byte) ([]byte, error) {
+	members := []interface{ AppendBinary([]byte) ([]byte, error) }{v.Backlog, v.Roadmap, v.Requests, v.Gate}
+	var buf []byte
+	for _, m := range members {
+		var err error
+		if buf, err = m.AppendBinary(buf[:0]); err != nil {
+			return nil, fmt.Errorf("views snapshot: %w", err)
+		}
+		out = binary.AppendUvarint(out, uint64(len(buf)))
+		out = append(out, buf...)
 	}
+	return out, nil
+}
+
+// unmarshalBinary reads what appendBinary wrote into fresh members and
+// takes them only when all of them decode and agree.
+func (v *Views) unmarshalBinary(body []byte) error {
 	n := NewViews()
-	if err := errors.Join(n.Backlog.UnmarshalSnapshot(s.Backlog), n.Roadmap.UnmarshalSnapshot(s.Roadmap),
-		n.Requests.UnmarshalSnapshot(s.Requests), n.Gate.UnmarshalSnapshot(s.Gate)); err != nil {
+	members := []interface{ UnmarshalBinary([]byte) error }{n.Backlog, n.Roadmap, n.Requests, n.Gate}
+	var errs []error
+	for _, m := range members {
+		size, k := binary.Uvarint(body)
+		if k <= 0 || size > uint64(len(body)-k) {
+			return errors.New("read views snapshot: a member is cut short")
+		}
+		errs = append(errs, m.UnmarshalBinary(body[k:k+int(size)]))
+		body = body[k+int(size):]
+	}
+	if len(body) != 0 {
+		errs = append(errs, errors.New("bytes are left over"))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("read views snapshot: %w", err)
 	}
 	if n.Backlog.Position() != n.Roadmap.Position() || n.Backlog.Position() != n.Requests.Position() {
@@ -145,14 +149,14 @@ func (v *Views) UnmarshalSnapshot(data []byte) error {
 	return nil
 }
 
-// clone returns a deep copy of v, through its snapshot.
+// clone returns a deep copy of v, through its binary snapshot.
 func (v *Views) clone() (*Views, error) {
-	b, err := v.MarshalSnapshot()
+	b, err := v.appendBinary(nil)
 	if err != nil {
 		return nil, err
 	}
 	c := NewViews()
-	if err := c.UnmarshalSnapshot(b); err != nil {
+	if err := c.unmarshalBinary(b); err != nil {
 		return nil, err
 	}
 	return c, nil

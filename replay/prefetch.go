@@ -1,0 +1,137 @@
+package replay
+
+import (
+	"context"
+	"errors"
+	"sync"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// prefetchChunk is how many events a prefetch hands over at a time, so
+// that the two goroutines meet once per chunk rather than per event.
+const prefetchChunk = 64
+
+// prefetchChunks bounds how many chunks a prefetch reads ahead of the fold.
+const prefetchChunks = 8
+
+// prefetch reads a product's events after a sequence on a goroutine of
+// its own, while the snapshot they follow is downloaded and decoded: an
+// as-of answer's read (a consumer to set up on the server, the events'
+// JSON to decode) and its restore then overlap instead of adding up, and
+// so do decoding and folding the events after the snapshot. It reads up
+// to the first event past the position asked for; should the fold want
+// more (a decision that goes on past the position), Read goes on reading
+// from the source itself. It is a Source for one Read, of that product
+// after that sequence; use it once, and stop it whether or not it was
+// read.
+type prefetch struct {
+	src     Source
+	product string
+	after   uint64
+
+	chunks chan []domain.Event
+	cancel context.CancelFunc
+	done   chan struct{}
+	// err is what the source's Read returned, and atPos whether it was
+	// stopped at the position; both are set before done is closed.
+	err   error
+	atPos bool
+
+	stopOnce sync.Once
+}
+
+// errPrefetched ends a prefetch's read at the first event past its
+// position.
+var errPrefetched = errors.New("prefetched up to the position")
+
+// startPrefetch starts reading the product's events after the sequence
+// after from src, up to the first one past pos.
+func startPrefetch(ctx context.Context, src Source, product string, after uint64, pos Position) *prefetch {
+	ctx, cancel := context.WithCancel(ctx)
+	f := &prefetch{src: src, product: product, after: after,
+		chunks: make(chan []domain.Event, prefetchChunks), cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		defer close(f.chunks)
+		cur := make([]domain.Event, 0, prefetchChunk)
+		send := func() error {
+			if len(cur) == 0 {
+				return nil
+			}
+			select {
+			case f.chunks <- cur:
+				cur = make([]domain.Event, 0, prefetchChunk)
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+		_, err := src.Read(ctx, product, after, func(e domain.Event) error {
+			cur = append(cur, e)
+			if pos.Past(e) {
+				return errPrefetched
+			}
+			if len(cur) == prefetchChunk {
+				return send()
+			}
+			return nil
+		})
+		f.atPos = errors.Is(err, errPrefetched)
+		if err == nil || f.atPos {
+			err = send()
+		}
+		f.err = err
+	}()
+	return f
+}
+
+// Read delivers what the prefetch read, and then what follows it from the
+// source, when it is asked for the product and sequence the prefetch
+// started with; any other read goes to the source alone. It returns fn's
+// first error, or the source's.
+func (f *prefetch) Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	if product != f.product || after != f.after {
+		f.stop()
+		return f.src.Read(ctx, product, after, fn)
+	}
+	last := after
+	for {
+		select {
+		case chunk, ok := <-f.chunks:
+			if !ok {
+				<-f.done
+				if f.err != nil || !f.atPos {
+					return last, f.err
+				}
+				// The prefetch stopped at the position; the fold wants more.
+				return f.src.Read(ctx, product, last, fn)
+			}
+			for _, e := range chunk {
+				if err := fn(e); err != nil {
+					f.stop()
+					return last, err
+				}
+				last = e.Seq
+			}
+		case <-ctx.Done():
+			f.stop()
+			return last, ctx.Err()
+		}
+	}
+}
+
+// stop ends the read and waits for its goroutine; a nil prefetch is
+// stopped already.
+func (f *prefetch) stop() {
+	if f == nil {
+		return
+	}
+	f.stopOnce.Do(func() {
+		f.cancel()
+		for range f.chunks {
+			// Drained, so that a send the reader is blocked in returns.
+		}
+		<-f.done
+	})
+}
