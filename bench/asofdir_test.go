@@ -186,7 +186,7 @@ func openAsOfDir(b *testing.B, dir string, n int) asOfDir {
 	if resnap {
 		start := time.Now()
 		for _, p := range d.products {
-			_, err := query.Rebuild(ctx, s, snaps, p, replay.Latest, replay.DefaultEvery, nil)
+			_, err := query.Rebuild(ctx, s, snaps, p, replay.Latest, replay.DefaultEvery, true, nil)
 			require.NoError(b, err)
 		}
 		b.Logf("snapshots written in %s (ledger replay)", time.Since(start).Round(100*time.Millisecond))
