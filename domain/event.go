@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -96,6 +97,21 @@ func Subject(product string, kind AggregateKind, id string) string {
 
 // ProductSubjects is the subject filter that matches every event of a product.
 func ProductSubjects(product string) string { return "ledger." + product + ".>" }
+
+// SubjectProduct is the product whose subjects (ProductSubjects) hold
+// subject: the token after "ledger.", "" when subject is not on a
+// product's subjects.
+func SubjectProduct(subject string) string {
+	rest, ok := strings.CutPrefix(subject, "ledger.")
+	if !ok {
+		return ""
+	}
+	p, _, ok := strings.Cut(rest, ".")
+	if !ok {
+		return "" // ledger.<product> alone is not on the product's subjects
+	}
+	return p
+}
 
 // Payload is the type-specific data of an event. Each v1 event type has
 // one payload struct; EventType names it.

@@ -3,7 +3,6 @@ package eventstore
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -203,7 +202,7 @@ func (h *hub) dispatch(m jetstream.Msg, seq uint64) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.pos = seq
-	product := subjectProduct(m.Subject())
+	product := domain.SubjectProduct(m.Subject())
 	h.last[product] = seq
 	fs := h.subs[product]
 	if len(fs) == 0 {
@@ -230,20 +229,6 @@ func (h *hub) dropAll() {
 		}
 		delete(h.subs, p)
 	}
-}
-
-// subjectProduct is the product of a subject ledger.<product>.<kind>.<id>
-// ("" for any other subject).
-func subjectProduct(subject string) string {
-	rest, ok := strings.CutPrefix(subject, "ledger.")
-	if !ok {
-		return ""
-	}
-	p, _, ok := strings.Cut(rest, ".")
-	if !ok {
-		return ""
-	}
-	return p
 }
 
 // followHub returns the store's hub, made on first use.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -145,20 +144,12 @@ func RebuildAll(ctx context.Context, src StreamSource, products []string, pos Po
 	return sets, outs, nil
 }
 
-// productOf is the product whose Read delivers e: the second token of
-// its subject (ledger.<product>.<kind>.<id>), or its envelope's product
-// when the event was not read from a stream.
+// productOf is the product whose Read delivers e: the one its subject
+// belongs to, or its envelope's product when the event was not read from
+// a stream.
 func productOf(e domain.Event) string {
 	if e.Stored == nil || e.Stored.Subject == "" {
 		return e.Product
 	}
-	rest, ok := strings.CutPrefix(e.Stored.Subject, "ledger.")
-	if !ok {
-		return ""
-	}
-	p, _, ok := strings.Cut(rest, ".")
-	if !ok {
-		return "" // ledger.<product> alone is not on the product's subjects
-	}
-	return p
+	return domain.SubjectProduct(e.Stored.Subject)
 }
