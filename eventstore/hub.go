@@ -37,7 +37,7 @@ type hub struct {
 	pos     uint64            // the last sequence the hub dispatched
 	last    map[string]uint64 // by product, the last of its sequences dispatched
 	subs    map[string]map[*follower]struct{}
-	rereads int // joins refused for a later event of the product, for tests
+	rereads map[string]int // by product, joins refused for a later event of it, for tests
 }
 
 // follower is one Follow call's place in the hub.
@@ -118,7 +118,7 @@ func (h *hub) join(product string, after uint64) (*follower, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.running || h.last[product] > after {
-		h.rereads++
+		h.rereads[product]++
 		return nil, false
 	}
 	f := &follower{product: product, ch: make(chan domain.Event, followerQueue)}
@@ -146,7 +146,7 @@ func (h *hub) ensure(ctx context.Context) error {
 	}
 	h.pos, h.running = end, true
 	if h.subs == nil {
-		h.subs, h.last = map[string]map[*follower]struct{}{}, map[string]uint64{}
+		h.subs, h.last, h.rereads = map[string]map[*follower]struct{}{}, map[string]uint64{}, map[string]int{}
 	}
 	h.s.background.Add(1)
 	go h.run(h.s.hubCtx())

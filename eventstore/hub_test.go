@@ -85,7 +85,7 @@ func TestFollowersShareOneConsumer(t *testing.T) {
 
 	h := s.followHub()
 	h.mu.Lock()
-	before := h.rereads
+	before := h.rereads["c"]
 	h.mu.Unlock()
 	quiet := follow("c", false)
 	time.Sleep(50 * time.Millisecond)
@@ -99,6 +99,6 @@ func TestFollowersShareOneConsumer(t *testing.T) {
 		return len(quiet.seqs) == 1
 	}, 10*time.Second, 10*time.Millisecond)
 	h.mu.Lock()
-	assert.LessOrEqual(t, h.rereads-before, 2, "a quiet product's follower is not sent back to read by the others' events")
+	assert.LessOrEqual(t, h.rereads["c"]-before, 2, "a quiet product's follower is not sent back to read by the others' events")
 	h.mu.Unlock()
 }
