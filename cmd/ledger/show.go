@@ -105,7 +105,18 @@ func scoreText(s *query.Score) string {
 	if s == nil || s.Value == nil {
 		return "-"
 	}
-	return s.Framework + " " + strconv.FormatFloat(*s.Value, 'f', -1, 64)
+	return s.Framework + " " + scoreNumber(*s.Value)
+}
+
+// scoreNumber shows a computed score to six significant digits: a RICE
+// score is a quotient, and 105.80000000000001 in a table says nothing
+// 105.8 does not. JSON and CSV keep the value whole.
+func scoreNumber(v float64) string {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 6, 64), 64)
+	if err != nil {
+		r = v
+	}
+	return strconv.FormatFloat(r, 'f', -1, 64)
 }
 
 func decisionText(d query.DecisionRef) string {
@@ -240,7 +251,7 @@ func decisionLine(d query.Decision) string {
 	if len(d.OverridesScore) > 0 {
 		var ids []string
 		for _, o := range d.OverridesScore {
-			ids = append(ids, fmt.Sprintf("%s (%s %s)", o.ID, o.Framework, strconv.FormatFloat(o.Score, 'f', -1, 64)))
+			ids = append(ids, fmt.Sprintf("%s (%s %s)", o.ID, o.Framework, scoreNumber(o.Score)))
 		}
 		b.WriteString("  OVERRIDES SCORE of " + strings.Join(ids, ", "))
 	}
