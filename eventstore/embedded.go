@@ -87,6 +87,10 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 	}
 	so := &server.Options{
 		ServerName: "ledger",
+		// Views of a long history are megabytes (a backlog of 5,000
+		// items, 2.5 MB): the embedded server carries messages up to
+		// 8 MiB, the most NATS advises, rather than its default 1 MiB.
+		MaxPayload: MaxMessage,
 		JetStream:  true,
 		StoreDir:   dir,
 		// Every write is fsynced before it is acknowledged: an event the
@@ -148,6 +152,9 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 	}
 	return ns, lg, nil
 }
+
+// MaxMessage is the largest message the embedded server carries.
+const MaxMessage = 8 << 20
 
 // listenerUser is the identity of every client of a served store: the
 // server's no-auth user, so clients need no credentials.

@@ -58,6 +58,7 @@ type Options struct {
 
 // Service is a running ledger service.
 type Service struct {
+	nc     *nats.Conn
 	svc    micro.Service
 	cmd    Commander
 	views  Viewer
@@ -80,7 +81,7 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	if opt.Logf == nil {
 		opt.Logf = func(string, ...any) {}
 	}
-	s := &Service{cmd: cmd, views: views, opt: opt, sem: make(chan struct{}, opt.Concurrency)}
+	s := &Service{nc: nc, cmd: cmd, views: views, opt: opt, sem: make(chan struct{}, opt.Concurrency)}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	svc, err := micro.AddService(nc, micro.Config{
 		Name:        Name,
@@ -153,6 +154,9 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 			if err == nil {
 				var b []byte
 				if b, err = json.Marshal(v); err == nil {
+					err = s.fits(req.Subject(), len(b))
+				}
+				if err == nil {
 					if rerr := req.Respond(b); rerr != nil {
 						s.opt.Logf("ledger service: reply to %s: %v", req.Subject(), rerr)
 					}
@@ -181,6 +185,39 @@ func (s *Service) view(ctx context.Context, name string, data []byte) (any, erro
 		return nil, err
 	}
 	return s.views.View(ctx, name, o)
+}
+
+// replyRoom is what a reply leaves of the server's message limit for
+// its headers and the protocol around it.
+const replyRoom = 8 << 10
+
+// fits refuses an answer too large for one NATS message, which the
+// server would drop without a word and leave the caller waiting until it
+// gives up: it says how large the answer is, what the limit is and what
+// to do instead.
+func (s *Service) fits(subject string, n int) error {
+	limit := s.nc.MaxPayload()
+	if limit <= 0 || int64(n) <= limit-replyRoom {
+		return nil
+	}
+	what := "this answer"
+	if name, ok := strings.CutPrefix(subject, ViewPrefix); ok {
+		what = "the " + name + " view"
+	}
+	return domain.Invalid("", "%s is %s, over the %s this NATS server allows in one message (max_payload): "+
+		"narrow it (a status filter, one item, a date range), read it over the HTTP API (ledger serve --http), "+
+		"or raise max_payload on the NATS server", what, sizeText(int64(n)), sizeText(limit-replyRoom))
+}
+
+// sizeText is a byte count for people.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }
 
 // replyError sends an error reply with micro's error headers. It does not

@@ -342,3 +342,46 @@ func TestDecisionsOverNATS(t *testing.T) {
 	msg = request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","overrides":"yes"}`)
 	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
 }
+
+// sized answers every view with a string of n bytes.
+type sized struct{ n int }
+
+func (v sized) View(context.Context, string, query.Options) (any, error) {
+	return strings.Repeat("x", v.n), nil
+}
+
+// The embedded server carries views of megabytes, and an answer too
+// large even for it is an error that says so, with what to do, rather
+// than silence until the caller's timeout.
+func TestAnswersBeyondOneMessage(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name string
+		n    int
+		want string
+	}{
+		{"ThreeMegabytes", 3 << 20, ""},
+		{"OverTheLimit", 9 << 20, "the backlog view is 9.0 MiB, over the 8.0 MiB this NATS server allows in one message (max_payload)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := listening(t)
+			svc, err := service.Start(s.Conn(), failing{}, sized{tc.n}, service.Options{})
+			require.NoError(t, err)
+			defer svc.Stop()
+			nc := client(t, s.ClientURL())
+			var got string
+			start := time.Now()
+			err = service.NewClient(nc).View(ctx, "backlog", query.Options{Product: "checkout"}, &got)
+			if tc.want == "" {
+				require.NoError(t, err)
+				assert.Len(t, got, tc.n)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, domain.KindInvalid, domain.KindOf(err))
+			assert.Contains(t, err.Error(), tc.want)
+			assert.Contains(t, err.Error(), "HTTP API")
+			assert.Less(t, time.Since(start), 5*time.Second, "answered, not timed out")
+		})
+	}
+}
