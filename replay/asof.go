@@ -132,7 +132,7 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		case s.Version != p.Version():
 			otherVersion++
 			if otherVersion <= maxVersionWarnings {
-				res.warnf("snapshot %s ignored: projection version %s != %s", s.Name(), s.Version, p.Version())
+				res.warnf("snapshot %s ignored: projection version %s != %s (ledger replay --all writes them again for this version)", s.Name(), s.Version, p.Version())
 			}
 			continue
 		}
@@ -149,7 +149,7 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		return &s, pre
 	}
 	if n := otherVersion - maxVersionWarnings; n > 0 {
-		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version", n, product, kind)
+		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version (ledger replay --all writes them again)", n, product, kind)
 	}
 	return nil, nil
 }
