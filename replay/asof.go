@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -139,7 +140,7 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		tries++
 		var pre *prefetch
 		if src != nil {
-			pre = startPrefetch(ctx, src, product, s.Seq-1, pos)
+			pre = startPrefetch(ctx, src, product, s.Seq-1, pos, nextPast(list[i+1:], pos))
 		}
 		if err := load(ctx, snaps, s, p); err != nil {
 			pre.stop()
@@ -152,6 +153,19 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version", n, product, kind)
 	}
 	return nil, nil
+}
+
+// nextPast returns the sequence of the first snapshot of later (by Seq
+// ascending) that lies past pos, math.MaxUint64 when none does: the event
+// it ends with is past pos, so an answer needs no event after it unless a
+// decision goes on beyond it.
+func nextPast(later []SnapshotInfo, pos Position) uint64 {
+	for _, s := range later {
+		if !pos.covers(s) {
+			return s.Seq
+		}
+	}
+	return math.MaxUint64
 }
 
 // load reads the snapshot s into p, or says why it cannot (p left empty).

@@ -14,13 +14,18 @@ import (
 	"github.com/decisionledger/ledger/eventstore"
 )
 
+// readOnly hides every method of a Source but Read.
+type readOnly struct{ Source }
+
 // BenchmarkPrefetchDir answers the backlog, roadmap and requests of the
 // first product as of random dates in the second half of its history
-// from snapshots, reading the events after the snapshot while it is
-// restored and after it, interleaved, on the data directory that
-// bench.BenchmarkAsOfDir keeps (it must have run once):
+// from snapshots three ways, interleaved on the same dates: reading the
+// events after the snapshot after restoring it, while restoring it, and
+// while restoring it with ReadRange up to the next snapshot. It runs on
+// the data directory bench.BenchmarkAsOfDir keeps (which must have run
+// once):
 //
-//	LEDGER_BENCH_DIR=/tmp/asof1m go test ./replay -run '^$' -bench PrefetchDir -benchtime 20x
+//	LEDGER_BENCH_DIR=/tmp/asof1m go test ./replay -run '^$' -bench PrefetchDir -benchtime 40x
 func BenchmarkPrefetchDir(b *testing.B) {
 	dir := os.Getenv("LEDGER_BENCH_DIR")
 	if dir == "" {
@@ -38,23 +43,29 @@ func BenchmarkPrefetchDir(b *testing.B) {
 	b.Cleanup(func() { _ = s.Close() })
 	times := meta.Times["p1"]
 	rng := rand.New(rand.NewPCG(2, 99))
-	var with, without time.Duration
+	type way struct {
+		src      Source
+		prefetch bool
+		took     time.Duration
+	}
+	ways := []*way{{src: readOnly{s}}, {src: readOnly{s}, prefetch: true}, {src: s, prefetch: true}}
 	var i int
 	for b.Loop() {
 		pos := AtTime(times[len(times)/2+rng.IntN(len(times)/2)])
-		sides := []*time.Duration{&with, &without}
-		if i%2 == 1 {
-			sides[0], sides[1] = sides[1], sides[0]
-		}
-		i++
-		for _, d := range sides {
+		for k := range ways {
+			w := ways[(i+k)%len(ways)]
 			t := time.Now()
-			res, err := asOfInto(ctx, s, s.Snapshots(), "p1", pos, NewViews(), d == &with)
+			res, err := asOfInto(ctx, w.src, s.Snapshots(), "p1", pos, NewViews(), w.prefetch)
 			require.NoError(b, err)
 			require.Empty(b, res.Warnings)
-			*d += time.Since(t)
+			w.took += time.Since(t)
 		}
+		i++
 	}
-	b.ReportMetric(with.Seconds()*1000/float64(b.N), "prefetch-ms")
-	b.ReportMetric(without.Seconds()*1000/float64(b.N), "sequential-ms")
+	for _, m := range []struct {
+		w    *way
+		unit string
+	}{{ways[0], "sequential-ms"}, {ways[1], "prefetch-ms"}, {ways[2], "range-ms"}} {
+		b.ReportMetric(m.w.took.Seconds()*1000/float64(b.N), m.unit)
+	}
 }
