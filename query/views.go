@@ -33,13 +33,9 @@ func (s *Service) Backlog(ctx context.Context, product string, pos replay.Positi
 	if !oneOf(f.Status, ItemStatuses) && f.Status != "" {
 		return Backlog{}, invalidFilter("status", f.Status, ItemStatuses)
 	}
-	out := Backlog{Items: []projections.Item{}}
+	var out Backlog
 	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) {
-		for _, it := range v.Backlog.Items() {
-			if matchItem(it, f.Status) {
-				out.Items = append(out.Items, it)
-			}
-		}
+		out.Items = v.Backlog.ItemsWith(func(st domain.ItemStatus) bool { return matchStatus(st, f.Status) })
 	})
 	if err != nil {
 		return Backlog{}, err
@@ -48,14 +44,14 @@ func (s *Service) Backlog(ctx context.Context, product string, pos replay.Positi
 	return out, nil
 }
 
-func matchItem(it projections.Item, status string) bool {
-	switch status {
+func matchStatus(st domain.ItemStatus, filter string) bool {
+	switch filter {
 	case "", "open":
-		return it.Status.Open()
+		return st.Open()
 	case "all":
 		return true
 	}
-	return string(it.Status) == status
+	return string(st) == filter
 }
 
 // Roadmap is the roadmap view: periods in time order, items in the PM's order.

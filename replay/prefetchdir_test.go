@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 )
 
@@ -67,5 +68,52 @@ func BenchmarkPrefetchDir(b *testing.B) {
 		unit string
 	}{{ways[0], "sequential-ms"}, {ways[1], "prefetch-ms"}, {ways[2], "range-ms"}} {
 		b.ReportMetric(m.w.took.Seconds()*1000/float64(b.N), m.unit)
+	}
+}
+
+// BenchmarkRestoreDir restores two Views snapshots of the first product
+// on the data directory bench.BenchmarkAsOfDir keeps (which must have run
+// once): the one a tenth of the way into its history and the newest,
+// what the two regions of ledger bench's asof-scaling row start from,
+// and copies their backlogs' items out as the backlog view does:
+//
+//	LEDGER_BENCH_DIR=/tmp/asof1m go test ./replay -run '^$' -bench RestoreDir -benchmem
+func BenchmarkRestoreDir(b *testing.B) {
+	dir := os.Getenv("LEDGER_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set LEDGER_BENCH_DIR to a directory bench.BenchmarkAsOfDir wrote")
+	}
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir, Name: "ledger-asof-bench"})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = s.Close() })
+	list, err := s.Snapshots().List(ctx, "p1", "views")
+	require.NoError(b, err)
+	require.NotEmpty(b, list)
+	for _, c := range []struct {
+		name string
+		info SnapshotInfo
+	}{{"Tenth", list[len(list)/10]}, {"Newest", list[len(list)-1]}} {
+		data, err := s.Snapshots().Get(ctx, c.info)
+		require.NoError(b, err)
+		v := NewViews()
+		require.NoError(b, v.UnmarshalSnapshot(data))
+		b.Run(c.name+"/Restore", func(b *testing.B) {
+			for b.Loop() {
+				require.NoError(b, NewViews().UnmarshalSnapshot(data))
+			}
+			b.ReportMetric(float64(len(v.Backlog.Items())), "items")
+		})
+		b.Run(c.name+"/OpenItems", func(b *testing.B) {
+			for b.Loop() {
+				v.Backlog.ItemsWith(domain.ItemStatus.Open)
+			}
+			b.ReportMetric(float64(len(v.Backlog.ItemsWith(domain.ItemStatus.Open))), "items")
+		})
+		b.Run(c.name+"/AllItems", func(b *testing.B) {
+			for b.Loop() {
+				v.Backlog.Items()
+			}
+		})
 	}
 }
