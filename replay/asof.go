@@ -64,7 +64,15 @@ func AsOf(ctx context.Context, src Source, snaps SnapshotReader, product string,
 // they stood at pos, starting from the nearest usable Views snapshot
 // (snaps may be nil).
 func AsOfViews(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*Views, Result, error) {
-	v := NewViews()
+	return AsOfViewsOf(ctx, src, snaps, product, pos, AllMembers)
+}
+
+// AsOfViewsOf is AsOfViews for an answer that needs only the members m
+// names (NewViewsOf): the others are nil, neither restored from the
+// snapshot nor folded, and the answer is what AsOfViews gives for those
+// it holds.
+func AsOfViewsOf(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, m Members) (*Views, Result, error) {
+	v := NewViewsOf(m)
 	res, err := AsOfInto(ctx, src, snaps, product, pos, v)
 	if err != nil {
 		return nil, res, err

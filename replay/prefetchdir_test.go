@@ -75,7 +75,8 @@ func BenchmarkPrefetchDir(b *testing.B) {
 // on the data directory bench.BenchmarkAsOfDir keeps (which must have run
 // once): the one a tenth of the way into its history and the newest,
 // what the two regions of ledger bench's asof-scaling row start from,
-// and copies their backlogs' items out as the backlog view does:
+// whole and the backlog alone (as the backlog view restores them), and
+// copies their backlogs' items out as the backlog view does:
 //
 //	LEDGER_BENCH_DIR=/tmp/asof1m go test ./replay -run '^$' -bench RestoreDir -benchmem
 func BenchmarkRestoreDir(b *testing.B) {
@@ -103,6 +104,11 @@ func BenchmarkRestoreDir(b *testing.B) {
 				require.NoError(b, NewViews().UnmarshalSnapshot(data))
 			}
 			b.ReportMetric(float64(len(v.Backlog.Items())), "items")
+		})
+		b.Run(c.name+"/RestoreBacklog", func(b *testing.B) {
+			for b.Loop() {
+				require.NoError(b, NewViewsOf(MemberBacklog).UnmarshalSnapshot(data))
+			}
 		})
 		b.Run(c.name+"/OpenItems", func(b *testing.B) {
 			for b.Loop() {
