@@ -49,8 +49,11 @@ func newPeakRSS() peakRSS {
 	}}
 }
 
-func statusField(name string) (float64, error) {
-	b, err := os.ReadFile("/proc/self/status")
+func statusField(name string) (float64, error) { return statusFieldOf("/proc/self/status", name) }
+
+// statusFieldOf reads a field in kilobytes from a /proc status file.
+func statusFieldOf(path, name string) (float64, error) {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0, err
 	}
@@ -59,7 +62,7 @@ func statusField(name string) (float64, error) {
 			return strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 64)
 		}
 	}
-	return 0, fmt.Errorf("no %s in /proc/self/status", name)
+	return 0, fmt.Errorf("no %s in %s", name, path)
 }
 
 // TempDir makes a fresh data directory for a run under dir ("" for the

@@ -40,6 +40,13 @@ type Options struct {
 	Decisions int
 	// Progress, when set, hears one line per path as it runs.
 	Progress io.Writer
+	// ReplayCommand, when set, is the command line of ledger replay --all
+	// (the ledger binary, "replay", "--all"; the bench adds --data and
+	// --json): the replay row runs it on the bench's data directory in a
+	// process of its own and reports that process's peak RSS, which is
+	// what a user's replay takes. Unset, the replay runs in this process,
+	// whose peak also counts the bench's own memory.
+	ReplayCommand []string
 }
 
 // maxReply is the largest answer the bench asks through the service: a
@@ -273,6 +280,9 @@ func (r *runner) rebuild() error {
 // the peak RSS it reaches. Like the command it leaves out the
 // transparency log, which snapshots do not hold.
 func (r *runner) replayWithSnapshots() error {
+	if len(r.opt.ReplayCommand) > 0 {
+		return r.replayChild()
+	}
 	debug.FreeOSMemory()
 	peak := newPeakRSS()
 	t := time.Now()

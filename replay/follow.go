@@ -51,7 +51,7 @@ func Follow(ctx context.Context, src Follower, product string, p Projection, opt
 		var capErr error
 		lock.Lock()
 		p.Apply(e)
-		if opt.Snapshots != nil && opt.Snapshots.Observe(e) {
+		if opt.Snapshots != nil && opt.Snapshots.Observe(e) && !holds(p) {
 			pending, capErr = opt.Snapshots.Capture()
 		}
 		lock.Unlock()
@@ -70,6 +70,14 @@ func Follow(ctx context.Context, src Follower, product string, p Projection, opt
 		return fmt.Errorf("following product %q: %w", product, err)
 	}
 	return nil
+}
+
+// holds reports whether p is a validating fold holding the first events
+// of a decision whose last is not read yet: its views stand before them,
+// so a snapshot that falls due waits for the rest.
+func holds(p Projection) bool {
+	h, ok := p.(interface{ Pending() bool })
+	return ok && h.Pending()
 }
 
 type noLock struct{}

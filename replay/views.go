@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
@@ -178,12 +179,21 @@ func (v *Views) Version() string { return ViewsVersion }
 // members' compact binary snapshots (projections' AppendBinary),
 // compressed with zstd (see viewsCodec).
 func (v *Views) MarshalSnapshot() ([]byte, error) {
-	body, err := v.appendBinary(nil)
+	bp := bodyBufs.Get().(*[]byte)
+	defer bodyBufs.Put(bp)
+	body, err := v.appendBinary((*bp)[:0])
 	if err != nil {
 		return nil, err
 	}
+	*bp = body
 	return encodeViews(body), nil
 }
+
+// bodyBufs holds the buffers bodies are written into before they are
+// compressed: a product's body is megabytes, written every thousand
+// events, and a rebuild of every product writes several at once; reusing
+// them keeps that off the heap a rebuild's peak is measured by.
+var bodyBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // UnmarshalSnapshot replaces every member's state with a snapshot's; on
 // any error (one wrapping projections.ErrSnapshotVersion among them) the
@@ -206,14 +216,19 @@ func (v *Views) appendBinary(out []byte) ([]byte, error) {
 		return nil, errPartialViews
 	}
 	members := []interface{ AppendBinary([]byte) ([]byte, error) }{v.Backlog, v.Roadmap, v.Requests, v.Gate}
-	var buf []byte
 	for _, m := range members {
+		// Written in place after room for the longest length, which then
+		// moves up against it: no copy of the member is held on the side.
+		at := len(out)
+		out = append(out, make([]byte, binary.MaxVarintLen64)...)
 		var err error
-		if buf, err = m.AppendBinary(buf[:0]); err != nil {
+		if out, err = m.AppendBinary(out); err != nil {
 			return nil, fmt.Errorf("views snapshot: %w", err)
 		}
-		out = binary.AppendUvarint(out, uint64(len(buf)))
-		out = append(out, buf...)
+		size := len(out) - at - binary.MaxVarintLen64
+		k := binary.PutUvarint(out[at:], uint64(size))
+		copy(out[at+k:], out[at+binary.MaxVarintLen64:])
+		out = out[:at+k+size]
 	}
 	return out, nil
 }

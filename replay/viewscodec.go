@@ -33,7 +33,12 @@ const viewsBodyHint = 16 << 20
 
 var (
 	zstdEncoder = sync.OnceValue(func() *zstd.Encoder {
-		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(2))
+		// A 2 MiB window rather than the level's 8: each encoder keeps
+		// a history twice its window, and at 5,000 items a body is under
+		// 2 MB, so the smaller one finds the same matches (the same bytes,
+		// measured on a 1M-event product) in a quarter of the memory.
+		e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(2),
+			zstd.WithWindowSize(2<<20))
 		if err != nil {
 			panic(fmt.Sprintf("zstd encoder: %v", err)) // only for invalid options
 		}

@@ -33,7 +33,8 @@ same durability (fsync on every write), interleaved in the same run:
   backlog over HTTP, 32 readers      the same bytes as static JSON, same server
 
 and reports the as-of cost early and late in the history, serve's cold start,
-snapshot bytes against stream bytes and the peak RSS of a rebuild. Ratios are
+snapshot bytes against stream bytes and the peak RSS of a rebuild (ledger replay
+--all, run as a process of its own on the bench's directory). Ratios are
 oriented so that higher is better. It prints a table, then one JSON line with
 every figure (--json: only the JSON line). The default size finishes in about
 a minute on 2 cores; the issue's targets are stated for --events 1000000.
@@ -55,6 +56,11 @@ It never touches --data.`,
 		}
 		defer os.RemoveAll(dir)
 		opt := bench.Options{Dir: dir, Events: events, Products: products, Seed: seed, Reps: reps, Decisions: decisions}
+		if exe, err := os.Executable(); err == nil {
+			// The replay row runs this very binary's replay --all in a
+			// process of its own: its peak RSS is what a user's takes.
+			opt.ReplayCommand = []string{exe, "replay", "--all"}
+		}
 		if f, ok := file(a.stderr); ok && term.IsTerminal(int(f.Fd())) {
 			opt.Progress = f
 		}

@@ -48,6 +48,10 @@ stream, is ignored. The transparency log is not rebuilt: no snapshot holds it
 side by side: on a ledger of several products it is faster than one replay per
 product.
 
+It keeps its heap near 400 MiB (a soft limit, raised to one and a half times
+what it holds live on a history that needs more), where the Go runtime would
+let it double what is live; GOMEMLIMIT, when set, is the limit instead.
+
 On a terminal it shows a progress bar with events/s and the time left (with
 several products in the store, it counts stream positions); otherwise it
 prints plain progress lines to stderr. It ends with a one-line summary (one
@@ -73,6 +77,7 @@ per product with --all).`,
 		if all && a.productID != "" {
 			return usagef("--all replays every product: leave out -p %s (or LEDGER_PRODUCT), or leave out --all", a.productID)
 		}
+		defer boundHeap(replayHeapFloor)()
 		if all {
 			return a.replayAll(cmd, pos, every)
 		}
