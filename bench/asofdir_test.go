@@ -37,8 +37,11 @@ import (
 // Random asks the backlog of the first product as of random dates in the
 // second half of its history from snapshots and by full replay,
 // interleaved, as bench/asof.go does, and reports both and their ratio;
-// Snapshots asks only from snapshots (the one to profile); Scaling is the
-// cost a tenth of the way in against the cost at the end.
+// Snapshots asks only from snapshots (the one to profile), Early and Late
+// likewise in the two regions the Scaling row compares; Scaling is the
+// asof-scaling row (bench.AsOfScaling): per iteration, the median cost of
+// bench.ScalingDates dates around a tenth of the way in against that of
+// as many at the end.
 func BenchmarkAsOfDir(b *testing.B) {
 	dir := os.Getenv("LEDGER_BENCH_DIR")
 	if dir == "" {
@@ -97,11 +100,36 @@ func BenchmarkAsOfDir(b *testing.B) {
 		}
 		b.ReportMetric(float64(replayedEvents)/float64(b.N), "replayed/op")
 	})
+	// Early and Late ask only from snapshots, each at random dates of one
+	// region of the Scaling row (bench.ScalingRegions): the ones to
+	// profile when the ratio moves. cpu-ms/op is the process's CPU time
+	// per answer, embedded server included, which a neighbour's load
+	// moves less than the wall time.
+	early, late := bench.ScalingRegions(times)
+	for _, c := range []struct {
+		name   string
+		region []time.Time
+	}{{"Early", early}, {"Late", late}} {
+		b.Run(c.name, func(b *testing.B) {
+			var replayedEvents uint64
+			cpu := processCPU()
+			for b.Loop() {
+				x, _ := backlog(q, replay.AtTime(c.region[rng.IntN(len(c.region))]))
+				require.Empty(b, x.Warnings)
+				replayedEvents += x.Replayed
+			}
+			b.ReportMetric(float64(replayedEvents)/float64(b.N), "replayed/op")
+			b.ReportMetric((processCPU()-cpu).Seconds()*1000/float64(b.N), "cpu-ms/op")
+		})
+	}
 	b.Run("Scaling", func(b *testing.B) {
 		var early, late time.Duration
 		for b.Loop() {
-			_, de := backlog(q, replay.AtTime(times[len(times)/10]))
-			_, dl := backlog(q, replay.AtTime(times[len(times)-1]))
+			de, dl, err := bench.AsOfScaling(rng, times, bench.ScalingDates, func(at replay.Position) error {
+				_, err := q.Backlog(ctx, p, at, query.BacklogFilter{}, 0)
+				return err
+			})
+			require.NoError(b, err)
 			early += de
 			late += dl
 		}

@@ -108,7 +108,7 @@ func (g *Gate) AppendBinary(b []byte) ([]byte, error) {
 // of product. It refuses, with an error that says why, bytes of another
 // version or product and bytes that do not decode; it never panics.
 func RestoreGateBinary(product string, data []byte) (*Gate, error) {
-	d := &binDec{b: data}
+	d := newBinDec(data)
 	if v := d.str(); d.err == nil && v != GateBinaryVersion {
 		return nil, fmt.Errorf("gate snapshot has version %q, this ledger reads %q", v, GateBinaryVersion)
 	}
@@ -228,12 +228,18 @@ func (e *binEnc) time(t time.Time) {
 }
 
 // binDec reads it; the first malformed or missing byte sets err, and
-// every read after it returns zero values.
+// every read after it returns zero values. The strings it reads are
+// substrings of one copy of the input, s, rather than one allocation
+// each: a gate of 5,000 items and 2,500 requests reads tens of thousands
+// of them, and the state keeps them alive either way.
 type binDec struct {
 	b    []byte
+	s    string // the whole input, which strings are cut from
 	strs []string
 	err  error
 }
+
+func newBinDec(data []byte) *binDec { return &binDec{b: data, s: string(data)} }
 
 func (d *binDec) fail(what string) {
 	if d.err == nil {
@@ -311,10 +317,13 @@ func (d *binDec) str() string {
 		}
 		return d.strs[i-1]
 	}
-	s := string(d.raw())
-	if d.err == nil {
-		d.strs = append(d.strs, s)
+	raw := d.raw()
+	if d.err != nil {
+		return ""
 	}
+	end := len(d.s) - len(d.b) // raw ends where the bytes left begin
+	s := d.s[end-len(raw) : end]
+	d.strs = append(d.strs, s)
 	return s
 }
 

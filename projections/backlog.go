@@ -321,6 +321,29 @@ func (b *Backlog) Items() []Item {
 	return out
 }
 
+// ItemsWith returns the items whose status keep accepts, in the order
+// Items gives them; only those are copied, so that a view of the open
+// items of a long-lived product does not copy the thousands it has closed.
+func (b *Backlog) ItemsWith(keep func(domain.ItemStatus) bool) []Item {
+	var n int
+	for _, ids := range [][]string{b.st.Open, b.st.Closed} {
+		for _, id := range ids {
+			if it := b.st.Items[id]; it != nil && keep(it.Status) {
+				n++
+			}
+		}
+	}
+	out := make([]Item, 0, n)
+	for _, ids := range [][]string{b.st.Open, b.st.Closed} {
+		for _, id := range ids {
+			if it := b.st.Items[id]; it != nil && keep(it.Status) {
+				out = append(out, it.clone())
+			}
+		}
+	}
+	return out
+}
+
 // Item returns the item with the given id and whether it exists.
 func (b *Backlog) Item(id string) (Item, bool) {
 	it := b.st.Items[id]

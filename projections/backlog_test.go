@@ -202,3 +202,49 @@ func TestBacklogJSONShape(t *testing.T) {
 	assert.Equal(t, "oscar", ld["actor"])
 	assert.Equal(t, "po", ld["role"])
 }
+
+// TestBacklogItemsWith requires ItemsWith to give what Items gives,
+// filtered on status, in the same order and as deep copies.
+func TestBacklogItemsWith(t *testing.T) {
+	b := newBuilder()
+	for _, id := range []string{"A", "B", "C", "D", "E", "F"} {
+		b.item(id, "item "+id)
+	}
+	b.rankScored("E", domain.PlaceTop, "", "rice", map[string]float64{"reach": 10, "impact": 2, "confidence": 0.5, "effort": 1})
+	b.start("C")
+	b.deliver("B")
+	b.remove("D")
+	b.start("F")
+	b.deliver("F")
+	bl := NewBacklog()
+	applyAll(bl, b.events)
+
+	all := bl.Items()
+	for _, c := range []struct {
+		name string
+		keep func(domain.ItemStatus) bool
+	}{
+		{"Open", domain.ItemStatus.Open},
+		{"All", func(domain.ItemStatus) bool { return true }},
+		{"Delivered", func(s domain.ItemStatus) bool { return s == domain.StatusDelivered }},
+		{"None", func(domain.ItemStatus) bool { return false }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			want := []Item{}
+			for _, it := range all {
+				if c.keep(it.Status) {
+					want = append(want, it)
+				}
+			}
+			got := bl.ItemsWith(c.keep)
+			require.NotNil(t, got)
+			assert.Equal(t, want, got)
+		})
+	}
+	got := bl.ItemsWith(domain.ItemStatus.Open)
+	require.Equal(t, "E", got[0].ID)
+	require.NotNil(t, got[0].Score)
+	got[0].Score.Inputs["reach"] = 99
+	again := bl.ItemsWith(domain.ItemStatus.Open)
+	assert.Equal(t, 10.0, again[0].Score.Inputs["reach"], "a copy, not the backlog's own")
+}

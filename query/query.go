@@ -132,6 +132,13 @@ func (s *Service) Set(ctx context.Context, product string, pos replay.Position) 
 // live ones for now, else built from the nearest snapshot, so that the
 // cost stays flat as history grows.
 func (s *Service) withViews(ctx context.Context, product string, pos replay.Position, minSeq uint64, fn func(v *replay.Views)) (Meta, error) {
+	return s.withViewsOf(ctx, product, pos, minSeq, replay.AllMembers, fn)
+}
+
+// withViewsOf is withViews for fn that reads only the members m names:
+// an answer built from the stream restores and folds only those (live
+// projections hold every member anyway).
+func (s *Service) withViewsOf(ctx context.Context, product string, pos replay.Position, minSeq uint64, m replay.Members, fn func(v *replay.Views)) (Meta, error) {
 	var meta Meta
 	if s.fromLive(ctx, product, pos, minSeq, func(set *projections.Set, m Meta) {
 		meta = m
@@ -139,7 +146,7 @@ func (s *Service) withViews(ctx context.Context, product string, pos replay.Posi
 	}) {
 		return meta, nil
 	}
-	v, meta, err := s.views(ctx, product, pos)
+	v, meta, err := s.views(ctx, product, pos, m)
 	if err != nil {
 		return Meta{}, err
 	}
@@ -147,17 +154,14 @@ func (s *Service) withViews(ctx context.Context, product string, pos replay.Posi
 	return meta, nil
 }
 
-// views builds the backlog, roadmap and requests as of pos from the
-// stream and the nearest snapshot.
-func (s *Service) views(ctx context.Context, product string, pos replay.Position) (*replay.Views, Meta, error) {
-	v, res, err := replay.AsOfViews(ctx, s.src, s.snaps, product, pos)
+// views builds the members m names of the backlog, roadmap and requests
+// as of pos from the stream and the nearest snapshot.
+func (s *Service) views(ctx context.Context, product string, pos replay.Position, members replay.Members) (*replay.Views, Meta, error) {
+	v, res, err := replay.AsOfViewsOf(ctx, s.src, s.snaps, product, pos, members)
 	if err != nil {
 		return nil, Meta{}, fmt.Errorf("read product %q: %w", product, err)
 	}
-	n, first := v.Backlog.Skipped()
-	if rn, rf := v.Requests.Skipped(); rn > n {
-		n, first = rn, rf
-	}
+	n, first := v.Skipped()
 	m, err := s.meta(res, n, first, pos)
 	m.addTrust(v.Gate)
 	return v, m, err

@@ -33,13 +33,9 @@ func (s *Service) Backlog(ctx context.Context, product string, pos replay.Positi
 	if !oneOf(f.Status, ItemStatuses) && f.Status != "" {
 		return Backlog{}, invalidFilter("status", f.Status, ItemStatuses)
 	}
-	out := Backlog{Items: []projections.Item{}}
-	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) {
-		for _, it := range v.Backlog.Items() {
-			if matchItem(it, f.Status) {
-				out.Items = append(out.Items, it)
-			}
-		}
+	var out Backlog
+	meta, err := s.withViewsOf(ctx, product, pos, minSeq, replay.MemberBacklog, func(v *replay.Views) {
+		out.Items = v.Backlog.ItemsWith(func(st domain.ItemStatus) bool { return matchStatus(st, f.Status) })
 	})
 	if err != nil {
 		return Backlog{}, err
@@ -48,14 +44,14 @@ func (s *Service) Backlog(ctx context.Context, product string, pos replay.Positi
 	return out, nil
 }
 
-func matchItem(it projections.Item, status string) bool {
-	switch status {
+func matchStatus(st domain.ItemStatus, filter string) bool {
+	switch filter {
 	case "", "open":
-		return it.Status.Open()
+		return st.Open()
 	case "all":
 		return true
 	}
-	return string(it.Status) == status
+	return string(st) == filter
 }
 
 // Roadmap is the roadmap view: periods in time order, items in the PM's order.
@@ -67,7 +63,7 @@ type Roadmap struct {
 // Roadmap returns the roadmap view.
 func (s *Service) Roadmap(ctx context.Context, product string, pos replay.Position, minSeq uint64) (Roadmap, error) {
 	var out Roadmap
-	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) { out.Periods = v.Roadmap.Periods() })
+	meta, err := s.withViewsOf(ctx, product, pos, minSeq, replay.MemberRoadmap, func(v *replay.Views) { out.Periods = v.Roadmap.Periods() })
 	if err != nil {
 		return Roadmap{}, err
 	}
@@ -102,7 +98,7 @@ func (s *Service) Requests(ctx context.Context, product string, pos replay.Posit
 		return Requests{}, invalidFilter("status", status, RequestStatuses)
 	}
 	out := Requests{Requests: []Request{}}
-	meta, err := s.withViews(ctx, product, pos, minSeq, func(v *replay.Views) {
+	meta, err := s.withViewsOf(ctx, product, pos, minSeq, replay.MemberRequests, func(v *replay.Views) {
 		for _, r := range v.Requests.Requests(projections.RequestFilter{Status: projections.RequestStatus(status), Requester: requester}) {
 			v := Request{Request: r}
 			if r.Wait != nil {

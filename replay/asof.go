@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -63,7 +64,15 @@ func AsOf(ctx context.Context, src Source, snaps SnapshotReader, product string,
 // they stood at pos, starting from the nearest usable Views snapshot
 // (snaps may be nil).
 func AsOfViews(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position) (*Views, Result, error) {
-	v := NewViews()
+	return AsOfViewsOf(ctx, src, snaps, product, pos, AllMembers)
+}
+
+// AsOfViewsOf is AsOfViews for an answer that needs only the members m
+// names (NewViewsOf): the others are nil, neither restored from the
+// snapshot nor folded, and the answer is what AsOfViews gives for those
+// it holds.
+func AsOfViewsOf(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, m Members) (*Views, Result, error) {
+	v := NewViewsOf(m)
 	res, err := AsOfInto(ctx, src, snaps, product, pos, v)
 	if err != nil {
 		return nil, res, err
@@ -139,7 +148,7 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		tries++
 		var pre *prefetch
 		if src != nil {
-			pre = startPrefetch(ctx, src, product, s.Seq-1, pos)
+			pre = startPrefetch(ctx, src, product, s.Seq-1, pos, nextPast(list[i+1:], pos))
 		}
 		if err := load(ctx, snaps, s, p); err != nil {
 			pre.stop()
@@ -152,6 +161,19 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version (ledger replay --all writes them again)", n, product, kind)
 	}
 	return nil, nil
+}
+
+// nextPast returns the sequence of the first snapshot of later (by Seq
+// ascending) that lies past pos, math.MaxUint64 when none does: the event
+// it ends with is past pos, so an answer needs no event after it unless a
+// decision goes on beyond it.
+func nextPast(later []SnapshotInfo, pos Position) uint64 {
+	for _, s := range later {
+		if !pos.covers(s) {
+			return s.Seq
+		}
+	}
+	return math.MaxUint64
 }
 
 // load reads the snapshot s into p, or says why it cannot (p left empty).

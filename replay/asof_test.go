@@ -179,6 +179,17 @@ func TestAsOf_SnapshotsChangeNoAnswer(t *testing.T) {
 		if p >= 10 && p <= last {
 			require.NotNil(t, res.Snapshot, "seq:%d starts from a snapshot", p)
 		}
+		// Views of one member restore and fold that member alone, to the
+		// same state and from the same snapshot.
+		for _, m := range []replay.Members{replay.MemberBacklog, replay.MemberRoadmap, replay.MemberRequests} {
+			part, pres, err := replay.AsOfViewsOf(ctx, s, snaps, product, replay.AtSeq(p), m)
+			require.NoError(t, err)
+			require.Equal(t, res, pres, "seq:%d, members %b", p, m)
+			require.Equal(t, m, part.Members())
+			require.Equal(t, memberBytes(t, with, m), memberBytes(t, part, m), "seq:%d, members %b", p, m)
+			_, err = part.MarshalSnapshot()
+			require.Error(t, err, "views of some members are never snapshotted")
+		}
 	}
 	// By time: at an event's time it is in; a nanosecond before, it is not.
 	for i := 0; i < len(evs); i += 9 {
@@ -290,4 +301,28 @@ func TestAsOf_UnusableSnapshotIgnored(t *testing.T) {
 		require.Len(t, res.Warnings, 1)
 		assert.Contains(t, res.Warnings[0], "failed to decode")
 	})
+}
+
+// memberBytes is the binary state of the members of v that m names, and
+// of its gate.
+func memberBytes(t *testing.T, v *replay.Views, m replay.Members) []string {
+	t.Helper()
+	type appender interface{ AppendBinary([]byte) ([]byte, error) }
+	ms := []appender{v.Gate}
+	if m&replay.MemberBacklog != 0 {
+		ms = append(ms, v.Backlog)
+	}
+	if m&replay.MemberRoadmap != 0 {
+		ms = append(ms, v.Roadmap)
+	}
+	if m&replay.MemberRequests != 0 {
+		ms = append(ms, v.Requests)
+	}
+	var out []string
+	for _, a := range ms {
+		b, err := a.AppendBinary(nil)
+		require.NoError(t, err)
+		out = append(out, string(b))
+	}
+	return out
 }

@@ -1,8 +1,9 @@
 // Package replay rebuilds projections from a product's history and
 // answers questions about the past: any view as of a date, an RFC 3339
-// time or a stream position (Position, AsOf, AsOfViews, AsOfInto), the
-// roadmap as planned at one date against what was delivered by a later one
-// (Compare), and what changed between two dates (Diff).
+// time or a stream position (Position, AsOf, AsOfViews, AsOfViewsOf,
+// AsOfInto), the roadmap as planned at one date against what was
+// delivered by a later one (Compare), and what changed between two dates
+// (Diff).
 //
 // A product's events are stored in non-decreasing business time (the
 // domain refuses a decision dated before the product's latest), so "as of
@@ -23,7 +24,8 @@
 // one every MaxGap intervals), so that an as-of question anywhere replays
 // a bounded number of events while the snapshots of a product stay a
 // fraction of its stream. The events after a snapshot are read while it
-// is restored. The transparency log holds every decision, so it is never
+// is restored, and an answer about one view (AsOfViewsOf) restores and
+// folds that view alone. The transparency log holds every decision, so it is never
 // snapshotted, and a Set as of a position costs in proportion to the
 // history before it.
 //

@@ -3,6 +3,7 @@ package replay
 import (
 	"context"
 	"errors"
+	"math"
 	"sync"
 
 	"github.com/decisionledger/ledger/domain"
@@ -20,11 +21,12 @@ const prefetchChunks = 8
 // as-of answer's read (a consumer to set up on the server, the events'
 // JSON to decode) and its restore then overlap instead of adding up, and
 // so do decoding and folding the events after the snapshot. It reads up
-// to the first event past the position asked for; should the fold want
-// more (a decision that goes on past the position), Read goes on reading
-// from the source itself. It is a Source for one Read, of that product
-// after that sequence; use it once, and stop it whether or not it was
-// read.
+// to the first event past the position asked for, and no further than a
+// stream sequence known to lie past it (the next snapshot's), with
+// ReadRange where the source has it; should the fold want more (a
+// decision that goes on past the position), Read goes on reading from
+// the source itself. It is a Source for one Read, of that product after
+// that sequence; use it once, and stop it whether or not it was read.
 type prefetch struct {
 	src     Source
 	product string
@@ -33,10 +35,11 @@ type prefetch struct {
 	chunks chan []domain.Event
 	cancel context.CancelFunc
 	done   chan struct{}
-	// err is what the source's Read returned, and atPos whether it was
-	// stopped at the position; both are set before done is closed.
-	err   error
-	atPos bool
+	// err is what the source's Read returned, and more whether the
+	// events may go on after what it read (it stopped at the position, or
+	// at a bound); both are set before done is closed.
+	err  error
+	more bool
 
 	stopOnce sync.Once
 }
@@ -46,8 +49,9 @@ type prefetch struct {
 var errPrefetched = errors.New("prefetched up to the position")
 
 // startPrefetch starts reading the product's events after the sequence
-// after from src, up to the first one past pos.
-func startPrefetch(ctx context.Context, src Source, product string, after uint64, pos Position) *prefetch {
+// after from src, up to the first one past pos and at most up to the
+// sequence upTo (math.MaxUint64: none known).
+func startPrefetch(ctx context.Context, src Source, product string, after uint64, pos Position, upTo uint64) *prefetch {
 	ctx, cancel := context.WithCancel(ctx)
 	f := &prefetch{src: src, product: product, after: after,
 		chunks: make(chan []domain.Event, prefetchChunks), cancel: cancel, done: make(chan struct{})}
@@ -67,7 +71,7 @@ func startPrefetch(ctx context.Context, src Source, product string, after uint64
 				return ctx.Err()
 			}
 		}
-		_, err := src.Read(ctx, product, after, func(e domain.Event) error {
+		each := func(e domain.Event) error {
 			cur = append(cur, e)
 			if pos.Past(e) {
 				return errPrefetched
@@ -76,9 +80,18 @@ func startPrefetch(ctx context.Context, src Source, product string, after uint64
 				return send()
 			}
 			return nil
-		})
-		f.atPos = errors.Is(err, errPrefetched)
-		if err == nil || f.atPos {
+		}
+		var err error
+		if r, ok := src.(rangeSource); ok {
+			_, err = r.ReadRange(ctx, product, after, upTo, each)
+			f.more = upTo != math.MaxUint64
+		} else {
+			_, err = src.Read(ctx, product, after, each)
+		}
+		if errors.Is(err, errPrefetched) {
+			f.more, err = true, nil
+		}
+		if err == nil {
 			err = send()
 		}
 		f.err = err
@@ -101,10 +114,11 @@ func (f *prefetch) Read(ctx context.Context, product string, after uint64, fn fu
 		case chunk, ok := <-f.chunks:
 			if !ok {
 				<-f.done
-				if f.err != nil || !f.atPos {
+				if f.err != nil || !f.more {
 					return last, f.err
 				}
-				// The prefetch stopped at the position; the fold wants more.
+				// The prefetch stopped at the position or its bound, and
+				// the fold wants more.
 				return f.src.Read(ctx, product, last, fn)
 			}
 			for _, e := range chunk {

@@ -2,6 +2,7 @@ package replay
 
 import (
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -12,10 +13,10 @@ import (
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 )
 
-// TestPrefetch reads the demo product through a prefetch stopped at every
-// position, and requires a reader that goes on past the position (as the
-// fold does inside a decision) to get every later event in order, as a
-// plain read gives them; one that stops gets what it asked for, and the
+// TestPrefetch reads the demo product through a prefetch stopped at many
+// positions and bounds, and requires a reader that goes on past them (as
+// the fold does inside a decision) to get every later event in order, as
+// a plain read gives them; one that stops gets what it asked for, and the
 // read goroutine ends either way.
 func TestPrefetch(t *testing.T) {
 	s := eventstoretest.Demo(t)
@@ -31,8 +32,19 @@ func TestPrefetch(t *testing.T) {
 	stop := errors.New("enough")
 	for i := 0; i < len(all); i += 7 {
 		after := all[i].Seq - 1
-		for _, pos := range []Position{AtSeq(all[min(i+3, len(all)-1)].Seq), AtTime(all[min(i+5, len(all)-1)].OccurredAt), Latest} {
-			f := startPrefetch(ctx, s, demo.Product, after, pos)
+		for _, c := range []struct {
+			pos  Position
+			upTo uint64
+		}{
+			{AtSeq(all[min(i+3, len(all)-1)].Seq), math.MaxUint64},
+			{AtTime(all[min(i+5, len(all)-1)].OccurredAt), math.MaxUint64},
+			{Latest, math.MaxUint64},
+			{AtSeq(all[min(i+3, len(all)-1)].Seq), all[min(i+1, len(all)-1)].Seq}, // a bound before the position
+			{Latest, all[min(i+4, len(all)-1)].Seq},
+			{AtSeq(all[min(i+3, len(all)-1)].Seq), all[len(all)-1].Seq + 100},
+		} {
+			pos := c.pos
+			f := startPrefetch(ctx, s, demo.Product, after, pos, c.upTo)
 			var got []domain.Event
 			_, err := f.Read(ctx, demo.Product, after, func(e domain.Event) error {
 				got = append(got, e)
@@ -40,9 +52,9 @@ func TestPrefetch(t *testing.T) {
 			})
 			f.stop()
 			require.NoError(t, err)
-			assert.Equal(t, seqs(all[i:]), seqs(got), "from %d, stopped at %s: the rest follows", after, pos)
+			assert.Equal(t, seqs(all[i:]), seqs(got), "from %d, stopped at %s or %d: the rest follows", after, pos, c.upTo)
 
-			f = startPrefetch(ctx, s, demo.Product, after, pos)
+			f = startPrefetch(ctx, s, demo.Product, after, pos, c.upTo)
 			got = got[:0]
 			_, err = f.Read(ctx, demo.Product, after, func(e domain.Event) error {
 				if len(got) == 2 {
@@ -60,7 +72,7 @@ func TestPrefetch(t *testing.T) {
 	}
 
 	// Another read than the one prefetched goes to the source.
-	f := startPrefetch(ctx, s, demo.Product, 0, Latest)
+	f := startPrefetch(ctx, s, demo.Product, 0, Latest, math.MaxUint64)
 	var n int
 	_, err := f.Read(ctx, demo.Product, all[9].Seq, func(domain.Event) error { n++; return nil })
 	require.NoError(t, err)

@@ -35,6 +35,16 @@ type tail interface {
 	LastSeq(ctx context.Context, product string) (uint64, error)
 }
 
+// rangeSource is what an as-of answer reads the events after a snapshot
+// with, when the source offers it: Read that stops at a stream sequence,
+// so that a short read can be set up more cheaply than one to the end;
+// *eventstore.Store has it.
+type rangeSource interface {
+	// ReadRange is Read of the events whose sequence is greater than
+	// after and at most upTo (math.MaxUint64: no bound but the end).
+	ReadRange(ctx context.Context, product string, after, upTo uint64, fn func(domain.Event) error) (uint64, error)
+}
+
 // Projection is a fold replay can rebuild and snapshot. Every projection
 // of package projections satisfies it, projections.Set and Views too.
 type Projection interface {

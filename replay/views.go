@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/decisionledger/ledger/domain"
@@ -32,10 +34,55 @@ type Views struct {
 
 var _ Projection = (*Views)(nil)
 
+// Members names members of Views, for an answer that needs only some of
+// them (NewViewsOf, AsOfViewsOf).
+type Members uint8
+
+// The members of Views; AllMembers is every one.
+const (
+	MemberBacklog Members = 1 << iota
+	MemberRoadmap
+	MemberRequests
+	AllMembers = MemberBacklog | MemberRoadmap | MemberRequests
+)
+
 // NewViews returns empty Views.
-func NewViews() *Views {
-	return &Views{Backlog: projections.NewBacklog(), Roadmap: projections.NewRoadmap(),
-		Requests: projections.NewRequests(), Gate: projections.NewGate()}
+func NewViews() *Views { return NewViewsOf(AllMembers) }
+
+// NewViewsOf returns empty Views holding only the members m names (and
+// the gate, which every member folds behind); the others are nil. They
+// fold and restore what they hold: restoring a snapshot into them
+// decodes only those members, which is what an answer about one view
+// saves on a long-lived product (the backlog of 5,000 items is half a
+// snapshot, the roadmap and requests a fifth). They are never
+// snapshotted: MarshalSnapshot fails unless every member is held.
+func NewViewsOf(m Members) *Views {
+	v := &Views{Gate: projections.NewGate()}
+	if m&MemberBacklog != 0 {
+		v.Backlog = projections.NewBacklog()
+	}
+	if m&MemberRoadmap != 0 {
+		v.Roadmap = projections.NewRoadmap()
+	}
+	if m&MemberRequests != 0 {
+		v.Requests = projections.NewRequests()
+	}
+	return v
+}
+
+// Members returns the members v holds.
+func (v *Views) Members() Members {
+	var m Members
+	if v.Backlog != nil {
+		m |= MemberBacklog
+	}
+	if v.Roadmap != nil {
+		m |= MemberRoadmap
+	}
+	if v.Requests != nil {
+		m |= MemberRequests
+	}
+	return m
 }
 
 // ViewsOf returns Views that share the members of a Set, so that a live
@@ -61,9 +108,15 @@ func (v *Views) Apply(e domain.Event) {
 // Gate.Admit returned) to every member: for a caller that must look at the
 // views between the events of one atomic decision.
 func (v *Views) Fold(a domain.Event) {
-	v.Backlog.Apply(a)
-	v.Roadmap.Apply(a)
-	v.Requests.Apply(a)
+	if v.Backlog != nil {
+		v.Backlog.Apply(a)
+	}
+	if v.Roadmap != nil {
+		v.Roadmap.Apply(a)
+	}
+	if v.Requests != nil {
+		v.Requests.Apply(a)
+	}
 }
 
 // Pending reports whether the validating fold holds the first events of a
@@ -73,13 +126,51 @@ func (v *Views) Pending() bool { return v.Gate.Pending() }
 // Reset empties every member.
 func (v *Views) Reset() {
 	*v.Gate = *projections.NewGate()
-	v.Backlog.Reset()
-	v.Roadmap.Reset()
-	v.Requests.Reset()
+	if v.Backlog != nil {
+		v.Backlog.Reset()
+	}
+	if v.Roadmap != nil {
+		v.Roadmap.Reset()
+	}
+	if v.Requests != nil {
+		v.Requests.Reset()
+	}
 }
 
 // Position is the Seq of the last event applied, 0 if none.
-func (v *Views) Position() uint64 { return v.Backlog.Position() }
+func (v *Views) Position() uint64 {
+	switch {
+	case v.Backlog != nil:
+		return v.Backlog.Position()
+	case v.Roadmap != nil:
+		return v.Roadmap.Position()
+	case v.Requests != nil:
+		return v.Requests.Position()
+	}
+	return 0
+}
+
+// Skipped returns how many events had a payload this version cannot
+// read, and the Seq of the first of them: the backlog's count, or the
+// requests' when that is higher (the members see the same events, so
+// they agree), the roadmap's when neither is held.
+func (v *Views) Skipped() (count int, firstSeq uint64) {
+	held := false
+	if v.Backlog != nil {
+		count, firstSeq = v.Backlog.Skipped()
+		held = true
+	}
+	if v.Requests != nil {
+		if n, f := v.Requests.Skipped(); n > count || !held {
+			count, firstSeq = n, f
+		}
+		held = true
+	}
+	if v.Roadmap != nil && !held {
+		count, firstSeq = v.Roadmap.Skipped()
+	}
+	return count, firstSeq
+}
 
 // Version returns ViewsVersion.
 func (v *Views) Version() string { return ViewsVersion }
@@ -115,9 +206,15 @@ func (v *Views) UnmarshalSnapshot(data []byte) error {
 	return v.unmarshalBinary(body)
 }
 
+// errPartialViews refuses to snapshot Views that hold only some members.
+var errPartialViews = errors.New("views snapshot: these views hold only some of the members, and a snapshot holds every one")
+
 // appendBinary appends the members' binary snapshots, each after its
 // length.
 func (v *Views) appendBinary(out []byte) ([]byte, error) {
+	if v.Members() != AllMembers {
+		return nil, errPartialViews
+	}
 	members := []interface{ AppendBinary([]byte) ([]byte, error) }{v.Backlog, v.Roadmap, v.Requests, v.Gate}
 	for _, m := range members {
 		// Written in place after room for the longest length, which then
@@ -137,17 +234,38 @@ func (v *Views) appendBinary(out []byte) ([]byte, error) {
 }
 
 // unmarshalBinary reads what appendBinary wrote into fresh members and
-// takes them only when all of them decode and agree.
+// takes them only when all of them decode and agree. Of the backlog,
+// roadmap and requests it decodes only the ones v holds: the members are
+// framed by their lengths and never refer to one another's bytes, so the
+// others are stepped over.
 func (v *Views) unmarshalBinary(body []byte) error {
-	n := NewViews()
-	members := []interface{ UnmarshalBinary([]byte) error }{n.Backlog, n.Roadmap, n.Requests, n.Gate}
+	n := NewViewsOf(v.Members())
+	type member interface {
+		UnmarshalBinary([]byte) error
+		Position() uint64
+	}
+	var members [3]member // backlog, roadmap, requests, in the snapshot's order
+	if n.Backlog != nil {
+		members[0] = n.Backlog
+	}
+	if n.Roadmap != nil {
+		members[1] = n.Roadmap
+	}
+	if n.Requests != nil {
+		members[2] = n.Requests
+	}
 	var errs []error
-	for _, m := range members {
+	for i := range len(members) + 1 {
 		size, k := binary.Uvarint(body)
 		if k <= 0 || size > uint64(len(body)-k) {
 			return errors.New("read views snapshot: a member is cut short")
 		}
-		errs = append(errs, m.UnmarshalBinary(body[k:k+int(size)]))
+		switch data := body[k : k+int(size)]; {
+		case i == len(members):
+			errs = append(errs, n.Gate.UnmarshalBinary(data))
+		case members[i] != nil:
+			errs = append(errs, members[i].UnmarshalBinary(data))
+		}
 		body = body[k+int(size):]
 	}
 	if len(body) != 0 {
@@ -156,11 +274,28 @@ func (v *Views) unmarshalBinary(body []byte) error {
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("read views snapshot: %w", err)
 	}
-	if n.Backlog.Position() != n.Roadmap.Position() || n.Backlog.Position() != n.Requests.Position() {
-		return fmt.Errorf("views snapshot is inconsistent: its members stand at sequences %d, %d and %d",
-			n.Backlog.Position(), n.Roadmap.Position(), n.Requests.Position())
+	var at []string
+	agree := true
+	for _, m := range members {
+		if m != nil {
+			at = append(at, strconv.FormatUint(m.Position(), 10))
+			agree = agree && at[len(at)-1] == at[0]
+		}
 	}
-	*v.Backlog, *v.Roadmap, *v.Requests, *v.Gate = *n.Backlog, *n.Roadmap, *n.Requests, *n.Gate
+	if !agree {
+		last := len(at) - 1
+		return fmt.Errorf("views snapshot is inconsistent: its members stand at sequences %s and %s", strings.Join(at[:last], ", "), at[last])
+	}
+	if n.Backlog != nil {
+		*v.Backlog = *n.Backlog
+	}
+	if n.Roadmap != nil {
+		*v.Roadmap = *n.Roadmap
+	}
+	if n.Requests != nil {
+		*v.Requests = *n.Requests
+	}
+	*v.Gate = *n.Gate
 	return nil
 }
 
