@@ -3,7 +3,9 @@ package projections
 import (
 	"encoding/binary"
 	"math"
+	"slices"
 	"time"
+	"unsafe"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -34,10 +36,52 @@ import (
 type book struct {
 	strs  []string
 	index map[string]uint64
+	// recent remembers the index of a string by the address of its
+	// bytes. Most strings interned are the same few thousand item ids
+	// (a rank over a long backlog overrides hundreds), handed over as
+	// the same string each time, so an address and a length compared
+	// find them without hashing. An address reused by another string
+	// fails the comparison of the bytes, which then go to the map.
+	recent []recentStr
+	// empty is the index of "" plus one, 0 until it is interned: most
+	// decisions have no reason, no via and some links empty.
+	empty uint64
 	times []time.Time
 }
 
+type recentStr struct {
+	at uintptr
+	i  uint64
+}
+
+// recentSize is the number of places in book.recent, a power of two; the
+// table is made once the book holds recentFrom strings (a log told from
+// a snapshot for one decision never needs it).
+const (
+	recentSize = 16384
+	recentFrom = 64
+)
+
 func (k *book) intern(s string) uint64 {
+	if len(s) == 0 {
+		if k.empty == 0 {
+			k.empty = k.lookup(s) + 1
+		}
+		return k.empty - 1
+	}
+	if k.recent == nil {
+		return k.lookup(s)
+	}
+	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	c := &k.recent[(at>>3^at>>15)&(recentSize-1)]
+	if c.at != at || k.strs[c.i] != s {
+		*c = recentStr{at, k.lookup(s)}
+	}
+	return c.i
+}
+
+// lookup is intern through the map.
+func (k *book) lookup(s string) uint64 {
 	if i, ok := k.index[s]; ok {
 		return i
 	}
@@ -47,6 +91,9 @@ func (k *book) intern(s string) uint64 {
 	i := uint64(len(k.strs))
 	k.strs = append(k.strs, s)
 	k.index[s] = i
+	if len(k.strs) == recentFrom {
+		k.recent = make([]recentStr, recentSize)
+	}
 	return i
 }
 
@@ -82,6 +129,9 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 	if d.Score != nil {
 		flags |= recScore
 	}
+	// Room for all of it, so that a long list of overrides grows the
+	// chain's bytes once.
+	b = slices.Grow(b, 64+len(d.Why)+len(d.EventID)+16*len(d.Changes)+12*len(d.OverridesScore))
 	sec, nsec := d.At.Unix(), d.At.Nanosecond()
 	if time.Unix(sec, int64(nsec)).UTC() != d.At {
 		flags |= recTime

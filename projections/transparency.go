@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -61,12 +62,17 @@ type Log struct {
 }
 
 type logState struct {
-	Cursor cursor
-	// Chains are keyed by kind/id.
-	Chains   map[string]*chain
+	Cursor   cursor
+	Chains   map[chainRef]*chain
 	Products map[string]*product
 	// book holds what the chains' encoded decisions refer to.
 	book book
+}
+
+// chainRef names a chain: a snapshot keys it by kind/id (chainKey).
+type chainRef struct {
+	kind domain.AggregateKind
+	id   string
 }
 
 // chain is the decisions about one aggregate, encoded (logbook.go).
@@ -294,9 +300,9 @@ func (l *Log) fold(e domain.Event) {
 
 func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bool) {
 	if l.st.Chains == nil {
-		l.st.Chains = map[string]*chain{}
+		l.st.Chains = map[chainRef]*chain{}
 	}
-	key := chainKey(kind, id)
+	key := chainRef{kind, id}
 	c := l.st.Chains[key]
 	if c == nil {
 		c = &chain{Kind: kind, ID: id}
@@ -328,7 +334,7 @@ var lookupKinds = []domain.AggregateKind{domain.KindItem, domain.KindRequest,
 
 func (l *Log) find(id string) *chain {
 	for _, k := range lookupKinds {
-		if c := l.st.Chains[chainKey(k, id)]; c != nil {
+		if c := l.st.Chains[chainRef{k, id}]; c != nil {
 			return c
 		}
 	}
@@ -350,7 +356,7 @@ func (l *Log) Chain(id string) ([]Decision, domain.AggregateKind, bool) {
 // ChainOf returns the decisions about the aggregate of the given kind and
 // id, and whether the log knows it.
 func (l *Log) ChainOf(kind domain.AggregateKind, id string) ([]Decision, bool) {
-	c := l.st.Chains[chainKey(kind, id)]
+	c := l.st.Chains[chainRef{kind, id}]
 	if c == nil {
 		return nil, false
 	}
@@ -392,7 +398,7 @@ func (l *Log) MarshalSnapshot() ([]byte, error) {
 	if l.st.Chains != nil {
 		s.State.Chains = make(map[string]*chainJSON, len(l.st.Chains))
 		for key, c := range l.st.Chains {
-			s.State.Chains[key] = &chainJSON{Kind: c.Kind, ID: c.ID, Decisions: l.st.book.decisions(c.recs, c.n), Churn: c.Churn}
+			s.State.Chains[chainKey(key.kind, key.id)] = &chainJSON{Kind: c.Kind, ID: c.ID, Decisions: l.st.book.decisions(c.recs, c.n), Churn: c.Churn}
 		}
 	}
 	var err error
@@ -432,7 +438,7 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 	l.init()
 	l.st = logState{Cursor: s.State.Cursor, Products: s.State.Products}
 	if s.State.Chains != nil {
-		l.st.Chains = make(map[string]*chain, len(s.State.Chains))
+		l.st.Chains = make(map[chainRef]*chain, len(s.State.Chains))
 		for _, key := range sortedKeys(s.State.Chains) {
 			cj := s.State.Chains[key]
 			if cj == nil {
@@ -442,7 +448,8 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 			for i := range cj.Decisions {
 				c.recs = l.st.book.appendDecision(c.recs, &cj.Decisions[i])
 			}
-			l.st.Chains[key] = c
+			kind, id, _ := strings.Cut(key, "/")
+			l.st.Chains[chainRef{domain.AggregateKind(kind), id}] = c
 		}
 	}
 	*l.backlog, *l.roadmap, *l.requests = b, r, q
