@@ -40,8 +40,8 @@ type book struct {
 	// bytes. Most strings interned are the same few thousand item ids
 	// (a rank over a long backlog overrides hundreds), handed over as
 	// the same string each time, so an address and a length compared
-	// find them without hashing. An address reused by another string
-	// fails the comparison of the bytes, which then go to the map.
+	// find them without hashing or reading the bytes. The entry holds
+	// the string, so its bytes stay where they are while it is there.
 	recent []recentStr
 	// empty is the index of "" plus one, 0 until it is interned: most
 	// decisions have no reason, no via and some links empty.
@@ -50,8 +50,8 @@ type book struct {
 }
 
 type recentStr struct {
-	at uintptr
-	i  uint64
+	s string
+	i uint64
 }
 
 // recentSize is the number of places in book.recent, a power of two; the
@@ -72,10 +72,11 @@ func (k *book) intern(s string) uint64 {
 	if k.recent == nil {
 		return k.lookup(s)
 	}
-	at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+	p := unsafe.StringData(s)
+	at := uintptr(unsafe.Pointer(p))
 	c := &k.recent[(at>>3^at>>15)&(recentSize-1)]
-	if c.at != at || k.strs[c.i] != s {
-		*c = recentStr{at, k.lookup(s)}
+	if unsafe.StringData(c.s) != p || len(c.s) != len(s) {
+		*c = recentStr{s, k.lookup(s)}
 	}
 	return c.i
 }
