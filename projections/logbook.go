@@ -24,9 +24,12 @@ import (
 // 8-byte little-endian floats. Free text that is new on every decision
 // (the why, the event id, the change lines, an import's source) is
 // written inline, its length and its bytes; the strings that recur (the
-// type, actor, role and reason, the ids of the items overridden and
-// linked, frameworks, score input names, formulas) as their index in the
-// log's string table, so that an override is a dozen bytes. The encoding
+// type, actor, role and reason, the ids of the items linked,
+// frameworks, score input names, formulas) as their index in the log's
+// string table, and an override (an item, its framework and its score,
+// which stay the same over all the ranks that jump over it until it is
+// scored again) as its index in the log's table of overrides, two or
+// three bytes. The encoding
 // lives only in memory: snapshots of the log write the Decision values as
 // before.
 
@@ -46,7 +49,44 @@ type book struct {
 	// empty is the index of "" plus one, 0 until it is interned: most
 	// decisions have no reason, no via and some links empty.
 	empty uint64
-	times []time.Time
+	// overrides are the distinct overrides of every rank: an item keeps
+	// its score until it is scored again, so the ranks that jump over it
+	// meanwhile list the same override, and a rank's list is a list of
+	// indexes here. latest is, by the index of an item's id, the index of
+	// its latest override plus one.
+	overrides   []override
+	overrideIdx map[override]uint64
+	latest      []uint64
+	times       []time.Time
+}
+
+// override is an Override as the book holds it, with the score's bits.
+type override struct {
+	id, framework, score uint64
+}
+
+// override returns the index of o among the book's overrides.
+func (k *book) override(o Override) uint64 {
+	x := override{k.intern(o.ID), k.intern(o.Framework), math.Float64bits(o.Score)}
+	if x.id < uint64(len(k.latest)) {
+		if j := k.latest[x.id]; j > 0 && k.overrides[j-1] == x {
+			return j - 1
+		}
+	}
+	j, ok := k.overrideIdx[x]
+	if !ok {
+		if k.overrideIdx == nil {
+			k.overrideIdx = map[override]uint64{}
+		}
+		j = uint64(len(k.overrides))
+		k.overrides = append(k.overrides, x)
+		k.overrideIdx[x] = j
+	}
+	if x.id >= uint64(len(k.latest)) {
+		k.latest = append(k.latest, make([]uint64, int(x.id)+1-len(k.latest))...)
+	}
+	k.latest[x.id] = j + 1
+	return j
 }
 
 type recentStr struct {
@@ -132,7 +172,7 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 	}
 	// Room for all of it, so that a long list of overrides grows the
 	// chain's bytes once.
-	b = slices.Grow(b, 64+len(d.Why)+len(d.EventID)+16*len(d.Changes)+12*len(d.OverridesScore))
+	b = slices.Grow(b, 64+len(d.Why)+len(d.EventID)+16*len(d.Changes)+3*len(d.OverridesScore))
 	sec, nsec := d.At.Unix(), d.At.Nanosecond()
 	if time.Unix(sec, int64(nsec)).UTC() != d.At {
 		flags |= recTime
@@ -175,9 +215,7 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 	if d.OverridesScore != nil {
 		b = binary.AppendUvarint(b, uint64(len(d.OverridesScore)))
 		for _, o := range d.OverridesScore {
-			b = k.appendStr(b, o.ID)
-			b = k.appendStr(b, o.Framework)
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(o.Score))
+			b = binary.AppendUvarint(b, k.override(o))
 		}
 	}
 	if s := d.Score; s != nil {
@@ -298,7 +336,8 @@ func (r *bookReader) decision(d *Decision) {
 	if flags&recOverrides != 0 {
 		d.OverridesScore = make([]Override, r.uint())
 		for i := range d.OverridesScore {
-			d.OverridesScore[i] = Override{ID: r.str(), Framework: r.str(), Score: r.float()}
+			o := r.k.overrides[r.uint()]
+			d.OverridesScore[i] = Override{ID: r.k.strs[o.id], Framework: r.k.strs[o.framework], Score: math.Float64frombits(o.score)}
 		}
 	}
 	if flags&recScore != 0 {
