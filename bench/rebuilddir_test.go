@@ -19,7 +19,9 @@ import (
 // that outlives the run (a copy of one bench.NewGenerator(1, 4, n) wrote;
 // it is opened, not written to): query.RebuildAll of every product, the
 // transparency log included, against rawRead of the whole stream,
-// interleaved as the runner does, reporting both and their ratio. It runs
+// interleaved as the runner does, reporting both and their ratio, the
+// heap after the rebuild and the peak RSS of the ledger side (as the
+// rebuild-log-rss row measures it). It runs
 // only with LEDGER_BENCH_DIR set:
 //
 //	LEDGER_BENCH_DIR=/tmp/wtlog1m go test ./bench -run '^$' -bench RebuildDir -benchtime 2x
@@ -43,14 +45,18 @@ func BenchmarkRebuildDir(b *testing.B) {
 	var ledger, raw time.Duration
 	var events int
 	var heap uint64
+	var rss float64
 	i := 0
 	for b.Loop() {
 		sides := []func(){
 			func() {
 				debug.FreeOSMemory()
+				peak := newPeakRSS()
 				t := time.Now()
 				res, err := query.RebuildAll(ctx, s, products, replay.Latest, query.RebuildOptions{})
 				ledger += time.Since(t)
+				mib, _ := peak.stop()
+				rss = max(rss, mib)
 				require.NoError(b, err)
 				var ms runtime.MemStats
 				runtime.ReadMemStats(&ms)
@@ -86,6 +92,7 @@ func BenchmarkRebuildDir(b *testing.B) {
 	}
 	b.ReportMetric(float64(events)*k/ledger.Seconds(), "ledger-ev/s")
 	b.ReportMetric(float64(heap)/(1<<20), "heap-MiB")
+	b.ReportMetric(rss, "peak-RSS-MiB")
 	if !alone {
 		b.ReportMetric(float64(events)*k/raw.Seconds(), "raw-ev/s")
 		b.ReportMetric(raw.Seconds()/ledger.Seconds(), "ratio")
