@@ -25,14 +25,28 @@ const (
 	MaxYear = 2999
 )
 
-var (
-	idPattern     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$`)
-	periodPattern = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
-)
+var periodPattern = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
 
 // ValidID reports whether s can be an id: it becomes a NATS subject
-// token, so a dot, '*', '>' or space must never get through.
-func ValidID(s string) bool { return idPattern.MatchString(s) }
+// token, so a dot, '*', '>' or space must never get through. It is
+// ^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$ (validate_test.go holds it to that),
+// written out: the validating fold checks the ids of every event it
+// reads, and the regular expression was 6% of folding a history.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case (c == '-' || c == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
 
 // CheckID validates an id, naming the field in the error.
 func CheckID(field, s string) error {

@@ -2,6 +2,7 @@ package projections
 
 import (
 	"math"
+	"strings"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -202,25 +203,41 @@ func (b *Backlog) rank(it *Item, p domain.BacklogItemRanked) {
 		copy(at[from:to], at[from+1:to+1])
 	}
 	open[to], at[to] = it.ID, it
-	// Counted first, so that the list is allocated once and exactly: a
-	// rank over a long backlog can override hundreds of items, and the
-	// transparency log keeps the same list (it is never written again).
-	n := 0
-	for k := to + 1; k <= from; k++ {
-		if other := at[k]; other != nil && other.Score.outscores(it.Score) {
-			n++
-		}
-	}
-	if n > 0 {
-		it.LastDecision.Overrides = make([]Override, 0, n)
-		for k := to + 1; k <= from; k++ {
-			if other := at[k]; other != nil && other.Score.outscores(it.Score) {
-				it.LastDecision.Overrides = append(it.LastDecision.Overrides,
-					Override{ID: open[k], Framework: other.Score.Framework, Score: *other.Score.Value})
-			}
-		}
-	}
+	b.overrides(it, to+1, from+1)
 	b.renumber(min(to, from), max(to, from)+1)
+}
+
+// overrides sets the overrides of it, just moved up, from the open items
+// at places from to end-1 (the ones it jumped over): those whose score
+// outscores its own. An item without a score value outscores nothing, so
+// most ranks look at nothing. The places are gathered first, so that the
+// list is allocated once and exactly: a rank over a long backlog can
+// override hundreds of items.
+func (b *Backlog) overrides(it *Item, from, end int) {
+	if from >= end || it.Score == nil || it.Score.Value == nil {
+		return
+	}
+	v, fw := *it.Score.Value, it.Score.Framework
+	var buf [256]int32
+	places := buf[:0]
+	for k, other := range b.at[from:end] {
+		// Score.outscores, inlined: this loop is most of a rank.
+		if other == nil || other.Score == nil || other.Score.Value == nil || !(*other.Score.Value > v) {
+			continue
+		}
+		if f := other.Score.Framework; f == fw || strings.EqualFold(f, fw) {
+			places = append(places, int32(from+k))
+		}
+	}
+	if len(places) == 0 {
+		return
+	}
+	out := make([]Override, len(places))
+	for i, k := range places {
+		other := b.at[k]
+		out[i] = Override{ID: b.st.Open[k], Framework: other.Score.Framework, Score: *other.Score.Value}
+	}
+	it.LastDecision.Overrides = out
 }
 
 // target is the index the open item at from moves to under p, and

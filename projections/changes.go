@@ -24,6 +24,33 @@ func change(field, old, new string) []string {
 	return []string{field + " " + old + " -> " + new}
 }
 
+// textChange is change of free text, quoted: most decisions leave the
+// text as it was, which needs no quoting to tell.
+func textChange(field, old, new string) []string {
+	if old == new {
+		return nil
+	}
+	return change(field, text(old), text(new))
+}
+
+// numChange is change of a number that may be unset; the fold replaces
+// a number's pointer, never writes through it, so the same pointer is the
+// same number.
+func numChange(field string, old, new *float64) []string {
+	if old == new {
+		return nil
+	}
+	return change(field, numPtr(old), numPtr(new))
+}
+
+// scoreChange is change of a score, under the same rule as numChange.
+func scoreChange(old, new *Score) []string {
+	if old == new {
+		return nil
+	}
+	return change("score", scoreText(old), scoreText(new))
+}
+
 func text(s string) string {
 	if s == "" {
 		return ""
@@ -61,17 +88,17 @@ func itemChanges(before Item, had bool, after Item, ranked bool) []string {
 		out = append(out, fmt.Sprintf("rank %d", after.Rank))
 		before = Item{Title: after.Title, Kind: after.Kind, Status: after.Status}
 	}
-	out = append(out, change("title", text(before.Title), text(after.Title))...)
-	out = append(out, change("detail", text(before.Detail), text(after.Detail))...)
+	out = append(out, textChange("title", before.Title, after.Title)...)
+	out = append(out, textChange("detail", before.Detail, after.Detail)...)
 	out = append(out, change("epic", before.Epic, after.Epic)...)
 	out = append(out, change("roadmap", before.Roadmap, after.Roadmap)...)
 	out = append(out, change("request", before.Request, after.Request)...)
 	out = append(out, change("status", string(before.Status), string(after.Status))...)
 	if ranked {
-		out = append(out, fmt.Sprintf("rank %d -> %d", before.Rank, after.Rank))
+		out = append(out, "rank "+strconv.Itoa(before.Rank)+" -> "+strconv.Itoa(after.Rank))
 	}
-	out = append(out, change("estimate", numPtr(before.Estimate), numPtr(after.Estimate))...)
-	out = append(out, change("score", scoreText(before.Score), scoreText(after.Score))...)
+	out = append(out, numChange("estimate", before.Estimate, after.Estimate)...)
+	out = append(out, scoreChange(before.Score, after.Score)...)
 	out = append(out, change("release", before.Release, after.Release)...)
 	return out
 }
@@ -83,8 +110,8 @@ func roadmapChanges(before RoadmapItem, had bool, after RoadmapItem, withRank bo
 	if !had {
 		before = RoadmapItem{}
 	}
-	out = append(out, change("title", text(before.Title), text(after.Title))...)
-	out = append(out, change("objective", text(before.Objective), text(after.Objective))...)
+	out = append(out, textChange("title", before.Title, after.Title)...)
+	out = append(out, textChange("objective", before.Objective, after.Objective)...)
 	out = append(out, change("period", before.Period, after.Period)...)
 	out = append(out, change("status", string(before.Status), string(after.Status))...)
 	if withRank {

@@ -3,6 +3,7 @@ package projections
 import (
 	"encoding/json"
 	"sort"
+	"strings"
 
 	"github.com/decisionledger/ledger/domain"
 )
@@ -45,14 +46,6 @@ type Links struct {
 	Repeats string `json:"repeats,omitempty"`
 }
 
-func (d Decision) clone() Decision {
-	d.Changes = cloneSlice(d.Changes)
-	d.Links = clonePtr(d.Links)
-	d.OverridesScore = cloneSlice(d.OverridesScore)
-	d.Score = d.Score.clone()
-	return d
-}
-
 // Log is the transparency log: for every backlog item, roadmap item,
 // request and product, the complete ordered chain of decisions. It keeps
 // its own Backlog, Roadmap and Requests to tell what each decision
@@ -69,13 +62,38 @@ type Log struct {
 }
 
 type logState struct {
-	Cursor cursor `json:"cursor"`
-	// Chains are keyed by kind/id.
-	Chains   map[string]*chain   `json:"chains"`
-	Products map[string]*product `json:"products"`
+	Cursor   cursor
+	Chains   map[chainRef]*chain
+	Products map[string]*product
+	// book holds what the chains' encoded decisions refer to.
+	book book
 }
 
+// chainRef names a chain: a snapshot keys it by kind/id (chainKey).
+type chainRef struct {
+	kind domain.AggregateKind
+	id   string
+}
+
+// chain is the decisions about one aggregate, encoded (logbook.go).
 type chain struct {
+	Kind  domain.AggregateKind
+	ID    string
+	n     int    // decisions
+	recs  []byte // their encoding
+	Churn int
+}
+
+// logStateJSON is logState as a snapshot writes it, with every decision
+// in full.
+type logStateJSON struct {
+	Cursor cursor `json:"cursor"`
+	// Chains are keyed by kind/id.
+	Chains   map[string]*chainJSON `json:"chains"`
+	Products map[string]*product   `json:"products"`
+}
+
+type chainJSON struct {
 	Kind      domain.AggregateKind `json:"kind"`
 	ID        string               `json:"id"`
 	Decisions []Decision           `json:"decisions"`
@@ -235,11 +253,10 @@ func (l *Log) itemDecision(e domain.Event) {
 	d.Changes = itemChanges(before, had, after, ranked)
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
 	if ranked {
-		// Shared with the item's last decision: a rank writes a new list
-		// and never touches an old one, and the log hands out copies.
+		// Read, not kept: record encodes the decision.
 		d.OverridesScore = after.LastDecision.Overrides
 		if p := e.Data.(domain.BacklogItemRanked); p.Score != nil {
-			d.Score = after.Score.clone()
+			d.Score = after.Score
 		}
 	}
 	l.record(domain.KindItem, id, d, ranked)
@@ -283,15 +300,16 @@ func (l *Log) fold(e domain.Event) {
 
 func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bool) {
 	if l.st.Chains == nil {
-		l.st.Chains = map[string]*chain{}
+		l.st.Chains = map[chainRef]*chain{}
 	}
-	key := chainKey(kind, id)
+	key := chainRef{kind, id}
 	c := l.st.Chains[key]
 	if c == nil {
 		c = &chain{Kind: kind, ID: id}
 		l.st.Chains[key] = c
 	}
-	c.Decisions = append(c.Decisions, d)
+	c.recs = l.st.book.appendDecision(c.recs, &d)
+	c.n++
 	if rerank {
 		c.Churn++
 	}
@@ -316,7 +334,7 @@ var lookupKinds = []domain.AggregateKind{domain.KindItem, domain.KindRequest,
 
 func (l *Log) find(id string) *chain {
 	for _, k := range lookupKinds {
-		if c := l.st.Chains[chainKey(k, id)]; c != nil {
+		if c := l.st.Chains[chainRef{k, id}]; c != nil {
 			return c
 		}
 	}
@@ -332,17 +350,17 @@ func (l *Log) Chain(id string) ([]Decision, domain.AggregateKind, bool) {
 	if c == nil {
 		return nil, "", false
 	}
-	return cloneDecisions(c.Decisions), c.Kind, true
+	return l.st.book.decisions(c.recs, c.n), c.Kind, true
 }
 
 // ChainOf returns the decisions about the aggregate of the given kind and
 // id, and whether the log knows it.
 func (l *Log) ChainOf(kind domain.AggregateKind, id string) ([]Decision, bool) {
-	c := l.st.Chains[chainKey(kind, id)]
+	c := l.st.Chains[chainRef{kind, id}]
 	if c == nil {
 		return nil, false
 	}
-	return cloneDecisions(c.Decisions), true
+	return l.st.book.decisions(c.recs, c.n), true
 }
 
 // Churn returns how often id was re-ranked (0 if unknown).
@@ -365,16 +383,8 @@ func (l *Log) IDs(kind domain.AggregateKind) []string {
 	return out
 }
 
-func cloneDecisions(ds []Decision) []Decision {
-	out := make([]Decision, len(ds))
-	for i, d := range ds {
-		out[i] = d.clone()
-	}
-	return out
-}
-
 type logSnapshot struct {
-	State    logState        `json:"state"`
+	State    logStateJSON    `json:"state"`
 	Backlog  json.RawMessage `json:"backlog"`
 	Roadmap  json.RawMessage `json:"roadmap"`
 	Requests json.RawMessage `json:"requests"`
@@ -384,7 +394,13 @@ type logSnapshot struct {
 // deterministically.
 func (l *Log) MarshalSnapshot() ([]byte, error) {
 	l.init()
-	s := logSnapshot{State: l.st}
+	s := logSnapshot{State: logStateJSON{Cursor: l.st.Cursor, Products: l.st.Products}}
+	if l.st.Chains != nil {
+		s.State.Chains = make(map[string]*chainJSON, len(l.st.Chains))
+		for key, c := range l.st.Chains {
+			s.State.Chains[chainKey(key.kind, key.id)] = &chainJSON{Kind: c.Kind, ID: c.ID, Decisions: l.st.book.decisions(c.recs, c.n), Churn: c.Churn}
+		}
+	}
 	var err error
 	if s.Backlog, err = l.backlog.MarshalSnapshot(); err != nil {
 		return nil, err
@@ -420,7 +436,22 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 	}
 	// A shared log restores the folds it shares: they stand where it does.
 	l.init()
-	l.st = s.State
+	l.st = logState{Cursor: s.State.Cursor, Products: s.State.Products}
+	if s.State.Chains != nil {
+		l.st.Chains = make(map[chainRef]*chain, len(s.State.Chains))
+		for _, key := range sortedKeys(s.State.Chains) {
+			cj := s.State.Chains[key]
+			if cj == nil {
+				continue
+			}
+			c := &chain{Kind: cj.Kind, ID: cj.ID, n: len(cj.Decisions), Churn: cj.Churn}
+			for i := range cj.Decisions {
+				c.recs = l.st.book.appendDecision(c.recs, &cj.Decisions[i])
+			}
+			kind, id, _ := strings.Cut(key, "/")
+			l.st.Chains[chainRef{domain.AggregateKind(kind), id}] = c
+		}
+	}
 	*l.backlog, *l.roadmap, *l.requests = b, r, q
 	return nil
 }
