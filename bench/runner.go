@@ -134,8 +134,11 @@ func (r *runner) run() error {
 	}{
 		{"import", r.importHistory},
 		{"rebuild", r.rebuild},
-		{"replay", r.replayWithSnapshots},
+		// The served paths come before the replay, which runs on a
+		// directory holding only what a user's holds: the raw stream,
+		// which only the import and decision rows write, is gone by then.
 		{"serve", r.served},
+		{"replay", r.replayWithSnapshots},
 		{"asof", r.asOf},
 		{"sizes", r.sizes},
 		{"cold start", r.coldStart},
