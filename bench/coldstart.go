@@ -2,6 +2,8 @@ package bench
 
 import (
 	"fmt"
+
+	"github.com/nats-io/nats.go/jetstream"
 	"runtime/debug"
 	"time"
 
@@ -11,11 +13,7 @@ import (
 
 // sizes compares the bytes of the snapshots with the bytes of the stream.
 func (r *runner) sizes() error {
-	st, err := r.js.Stream(r.ctx, eventstore.StreamName)
-	if err != nil {
-		return err
-	}
-	info, err := st.Info(r.ctx)
+	info, err := r.ledgerInfo()
 	if err != nil {
 		return err
 	}
@@ -32,6 +30,15 @@ func (r *runner) sizes() error {
 		Note: "every Views snapshot kept (after thinning) against the LEDGER stream"})
 	r.progressf("sizes   snapshots %.1f MiB, stream %.1f MiB", snap/(1<<20), stream/(1<<20))
 	return nil
+}
+
+// ledgerInfo is the LEDGER stream's info.
+func (r *runner) ledgerInfo() (*jetstream.StreamInfo, error) {
+	st, err := r.js.Stream(r.ctx, eventstore.StreamName)
+	if err != nil {
+		return nil, err
+	}
+	return st.Info(r.ctx)
 }
 
 // coldStart closes the store and opens it again the way serve does,

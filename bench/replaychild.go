@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/replay"
 )
 
@@ -25,11 +24,7 @@ func (r *runner) replayChild() error {
 	if err := deleteRawStream(r.ctx, r.js); err != nil {
 		return err
 	}
-	st, err := r.js.Stream(r.ctx, eventstore.StreamName)
-	if err != nil {
-		return err
-	}
-	info, err := st.Info(r.ctx)
+	info, err := r.ledgerInfo()
 	if err != nil {
 		return err
 	}
