@@ -2,10 +2,10 @@ package bench
 
 import (
 	"fmt"
-
-	"github.com/nats-io/nats.go/jetstream"
 	"runtime/debug"
 	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
