@@ -11,7 +11,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/replay"
 )
@@ -32,14 +31,8 @@ import (
 // LEDGER_BENCH_CPUPROFILE=FILE profiles the timed decisions alone, not
 // the start.
 func BenchmarkDecisionDir(b *testing.B) {
-	dir := os.Getenv("LEDGER_BENCH_DIR")
-	if dir == "" {
-		b.Skip("set LEDGER_BENCH_DIR to a data directory to keep between runs")
-	}
 	ctx := context.Background()
-	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir, Name: "ledger-decision-bench"})
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = s.Close() })
+	s := openBenchDir(b, "ledger-decision-bench")
 	sv, err := startServing(ctx, s)
 	require.NoError(b, err)
 	b.Cleanup(sv.stop)

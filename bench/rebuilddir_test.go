@@ -29,14 +29,8 @@ import (
 // LEDGER_BENCH_SIDE=ledger runs the ledger side alone (the one to
 // profile).
 func BenchmarkRebuildDir(b *testing.B) {
-	dir := os.Getenv("LEDGER_BENCH_DIR")
-	if dir == "" {
-		b.Skip("set LEDGER_BENCH_DIR to a data directory to keep between runs")
-	}
 	ctx := context.Background()
-	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir, Name: "ledger-rebuild-bench"})
-	require.NoError(b, err)
-	b.Cleanup(func() { _ = s.Close() })
+	s := openBenchDir(b, "ledger-rebuild-bench")
 	products := []string{}
 	for _, h := range NewGenerator(1, 4, 1000).Products() {
 		products = append(products, h.Product())
@@ -97,4 +91,19 @@ func BenchmarkRebuildDir(b *testing.B) {
 		b.ReportMetric(float64(events)*k/raw.Seconds(), "raw-ev/s")
 		b.ReportMetric(raw.Seconds()/ledger.Seconds(), "ratio")
 	}
+}
+
+// openBenchDir opens the store in LEDGER_BENCH_DIR for a benchmark of a
+// kept directory, closed when it ends, and skips the benchmark when the
+// variable is not set.
+func openBenchDir(b *testing.B, name string) *eventstore.Store {
+	b.Helper()
+	dir := os.Getenv("LEDGER_BENCH_DIR")
+	if dir == "" {
+		b.Skip("set LEDGER_BENCH_DIR to a data directory to keep between runs")
+	}
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: dir, Name: name})
+	require.NoError(b, err)
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }
