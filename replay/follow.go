@@ -51,7 +51,7 @@ func Follow(ctx context.Context, src Follower, product string, p Projection, opt
 		var capErr error
 		lock.Lock()
 		p.Apply(e)
-		if opt.Snapshots != nil && opt.Snapshots.Observe(e) && !holds(p) {
+		if opt.Snapshots != nil && opt.Snapshots.Observe(e) {
 			pending, capErr = opt.Snapshots.Capture()
 		}
 		lock.Unlock()
@@ -74,7 +74,7 @@ func Follow(ctx context.Context, src Follower, product string, p Projection, opt
 
 // holds reports whether p is a validating fold holding the first events
 // of a decision whose last is not read yet: its views stand before them,
-// so a snapshot that falls due waits for the rest.
+// so a snapshot that falls due waits for the rest (Snapshotter.Capture).
 func holds(p Projection) bool {
 	h, ok := p.(interface{ Pending() bool })
 	return ok && h.Pending()

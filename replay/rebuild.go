@@ -96,12 +96,8 @@ func newRebuilder(product string, pos Position, opt RebuildOptions) *rebuilder {
 // apply folds one event and writes the snapshot it makes due.
 func (rb *rebuilder) apply(ctx context.Context, e domain.Event) {
 	rb.set.Apply(e)
-	if rb.sn != nil && rb.sn.Observe(e) && !rb.set.Pending() {
-		// While the validating fold holds the first events of a decision
-		// (a request accepted, before the item it became is read), the
-		// views stand before them: the snapshot stays due until the
-		// decision is whole.
-		rb.wrote(rb.sn.Snapshot(ctx))
+	if rb.sn != nil {
+		rb.wrote(rb.sn.MaybeSnapshot(ctx, e))
 	}
 }
 
@@ -115,7 +111,7 @@ func (rb *rebuilder) wrote(ws []SnapshotInfo, err error) {
 // finish writes the snapshot of the end, deletes the whole-Set snapshots
 // older versions wrote, and turns snapshot failures into warnings.
 func (rb *rebuilder) finish(ctx context.Context) {
-	if rb.sn != nil && rb.out.Events > 0 && (rb.out.Events%rb.sn.every != 0 || rb.sn.due) && !rb.set.Pending() {
+	if rb.sn != nil && rb.out.Events > 0 && (rb.out.Events%rb.sn.every != 0 || rb.sn.due) {
 		rb.wrote(rb.sn.Snapshot(ctx)) // the Views at the end, unless just written
 	}
 	if rb.sn != nil {

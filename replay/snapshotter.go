@@ -108,6 +108,15 @@ func (s *Snapshotter) Capture() ([]Pending, error) {
 	if s.seq == 0 || s.at.IsZero() {
 		return nil, nil
 	}
+	for _, v := range s.views {
+		if holds(v.Projection) {
+			// The validating fold holds the first events of a decision
+			// (a request accepted, before the item it became is read):
+			// the views stand before them, so the snapshot stays due
+			// until the decision is whole.
+			return nil, nil
+		}
+	}
 	s.due = false
 	out := make([]Pending, 0, len(s.views))
 	for _, v := range s.views {
