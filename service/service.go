@@ -150,7 +150,16 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 					_ = replyError(req, 500, "internal error", b)
 				}
 			}()
-			v, err := fn(ctx, req.Data())
+			var v any
+			var err error
+			if n := len(req.Data()); n > MaxRequest {
+				// The embedded server carries 8 MiB for the answers; a
+				// request is a command or a view's options, and one
+				// larger than the HTTP API takes is refused unread.
+				err = domain.Malformed("", "the request is %s, over the %s a request may be", sizeText(int64(n)), sizeText(MaxRequest))
+			} else {
+				v, err = fn(ctx, req.Data())
+			}
 			if err == nil {
 				var b []byte
 				if b, err = json.Marshal(v); err == nil {
@@ -186,6 +195,10 @@ func (s *Service) view(ctx context.Context, name string, data []byte) (any, erro
 	}
 	return s.views.View(ctx, name, o)
 }
+
+// MaxRequest is the largest request the service reads, as the HTTP API's
+// largest body.
+const MaxRequest = 1 << 20
 
 // replyRoom is what a reply leaves of the server's message limit for
 // its headers and the protocol around it.

@@ -385,3 +385,17 @@ func TestAnswersBeyondOneMessage(t *testing.T) {
 		})
 	}
 }
+
+// A request over 1 MiB is refused unread, though the server would carry
+// it: the larger message limit is for answers.
+func TestRequestsOverOneMiBRefused(t *testing.T) {
+	s := listening(t)
+	svc, err := service.Start(s.Conn(), failing{errors.New("must not be called")}, sized{10}, service.Options{})
+	require.NoError(t, err)
+	defer svc.Stop()
+	nc := client(t, s.ClientURL())
+	big := `{"action":"item.start","product":"checkout","actor":"tom","args":{"id":"A","why":"` + strings.Repeat("x", 2<<20) + `"}}`
+	msg := request(t, nc, "ledgerapi.v1.command", big)
+	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
+	assert.Contains(t, string(msg.Data), "over the 1.0 MiB a request may be")
+}
