@@ -1,0 +1,134 @@
+package access_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/access"
+	"github.com/decisionledger/ledger/domain"
+)
+
+var now = time.Date(2026, 11, 27, 8, 30, 0, 0, time.UTC)
+
+func TestTokenFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens")
+	reg, err := access.Open(path)
+	require.NoError(t, err)
+	assert.True(t, reg.Local(), "no tokens file: local mode")
+
+	tok, info, err := access.AddToken(path, "nina", false, now)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(tok, "ldg_"))
+	assert.Equal(t, "nina", info.Actor)
+	bot, _, err := access.AddToken(path, "bot", true, now)
+	require.NoError(t, err)
+
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), tok, "only the hash is stored")
+	assert.NotContains(t, string(b), strings.TrimPrefix(tok, "ldg_"))
+	assert.Contains(t, string(b), " on-behalf\n")
+	st, err := os.Stat(path)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+
+	ts, err := access.ListTokens(path)
+	require.NoError(t, err)
+	require.Len(t, ts, 2)
+	assert.Equal(t, info.ID, ts[0].ID)
+	assert.False(t, ts[0].OnBehalf)
+	assert.True(t, ts[1].OnBehalf)
+
+	assert.False(t, reg.Local(), "a token ends local mode")
+	id, ok := reg.Authenticate("", tok)
+	require.True(t, ok)
+	assert.Equal(t, access.Identity{Actor: "nina", TokenID: info.ID}, id)
+	_, ok = reg.Authenticate("nina", tok)
+	assert.True(t, ok, "NATS's --user ACTOR --password TOKEN")
+	_, ok = reg.Authenticate("sally", tok)
+	assert.False(t, ok, "a token speaks for its own actor only")
+	_, ok = reg.Authenticate("", tok+"x")
+	assert.False(t, ok)
+	id, ok = reg.Authenticate("", bot)
+	require.True(t, ok)
+	assert.True(t, id.Relay)
+
+	gone, err := access.RevokeToken(path, info.ID)
+	require.NoError(t, err)
+	require.Len(t, gone, 1)
+	_, ok = reg.Authenticate("", tok)
+	assert.False(t, ok, "a revoked token stops working on a running server")
+	_, err = access.RevokeToken(path, info.ID)
+	assert.Equal(t, domain.KindNotFound, domain.KindOf(err))
+	_, _, err = access.AddToken(path, "no one", false, now)
+	assert.Error(t, err, "an actor is an id")
+	_, _, err = access.AddToken(path, access.LocalActor, false, now)
+	assert.Error(t, err, "the local credential's name is taken")
+
+	_, err = access.RevokeToken(path, "bot")
+	require.NoError(t, err)
+	assert.False(t, reg.Local(), "revoking the last token does not open the ledger to anonymous callers")
+}
+
+func TestWatchTellsRevocations(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens")
+	_, info, err := access.AddToken(path, "nina", false, now)
+	require.NoError(t, err)
+	reg, err := access.Open(path)
+	require.NoError(t, err)
+	revoked := make(chan access.Token, 1)
+	reg.OnRevoke(func(t access.Token) { revoked <- t })
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go reg.Watch(ctx, 10*time.Millisecond)
+	_, err = access.RevokeToken(path, "nina")
+	require.NoError(t, err)
+	select {
+	case got := <-revoked:
+		assert.Equal(t, info.ID, got.ID)
+	case <-time.After(10 * time.Second):
+		t.Fatal("no revocation told")
+	}
+}
+
+func TestAct(t *testing.T) {
+	nina := &access.Identity{Actor: "nina", TokenID: "1"}
+	bot := &access.Identity{Actor: "bot", TokenID: "2", Relay: true}
+	local := &access.Identity{Actor: access.LocalActor, Relay: true}
+	for _, tc := range []struct {
+		name         string
+		caller       *access.Identity
+		named        string
+		actor, relay string
+		kind         domain.Kind
+	}{
+		{name: "OK LocalMode", caller: nil, named: "pam", actor: "pam"},
+		{name: "ErrLocalModeNoActor", caller: nil, named: "", kind: domain.KindInvalid},
+		{name: "OK OwnActor", caller: nina, named: "", actor: "nina"},
+		{name: "OK OwnActorNamed", caller: nina, named: "nina", actor: "nina"},
+		{name: "ErrNotOnBehalf", caller: nina, named: "pam", kind: domain.KindUnauthorized},
+		{name: "OK Relay", caller: bot, named: "pam", actor: "pam", relay: "bot"},
+		{name: "OK RelayForItself", caller: bot, named: "", actor: "bot"},
+		{name: "OK LocalCredential", caller: local, named: "pam", actor: "pam", relay: access.LocalActor},
+		{name: "ErrLocalCredentialNoActor", caller: local, named: "", kind: domain.KindInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			actor, relay, err := access.Act(tc.caller, tc.named)
+			if tc.kind != 0 {
+				require.Error(t, err)
+				assert.Equal(t, tc.kind, domain.KindOf(err))
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.actor, actor)
+			assert.Equal(t, tc.relay, relay)
+		})
+	}
+}

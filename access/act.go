@@ -1,0 +1,36 @@
+package access
+
+import (
+	"fmt"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// Act decides who a request acts as. caller is the identity the edge
+// authenticated, nil when there is none to hold the request to: local
+// mode, or the ledger's own account (serve itself, another instance of
+// it). named is the actor the request names, "" when it names none.
+//
+// It returns the actor the decision is recorded for and, when the caller
+// acts for someone else, who relayed it. A caller may always act as its
+// own actor; it may act for another only with the right to relay. Every
+// refusal is a KindUnauthorized error that says what to do.
+func Act(caller *Identity, named string) (actor, relayedBy string, err error) {
+	if caller == nil {
+		if named == "" {
+			return "", "", domain.Invalid("actor", "say who is deciding: give the actor (--as, or LEDGER_ACTOR)")
+		}
+		return named, "", nil
+	}
+	if named == "" || named == caller.Actor {
+		if caller.Actor == LocalActor {
+			return "", "", domain.Invalid("actor", "say who is deciding: give the actor (--as, or LEDGER_ACTOR)")
+		}
+		return caller.Actor, "", nil
+	}
+	if !caller.Relay {
+		return "", "", &domain.Error{Kind: domain.KindUnauthorized, Field: "actor",
+			Msg: fmt.Sprintf("%s may not act as %s: a token speaks for its own actor; leave the actor out, or use a token made with \"ledger token add %s --on-behalf\" to relay decisions for others", caller.Actor, named, caller.Actor)}
+	}
+	return named, caller.Actor, nil
+}

@@ -1,0 +1,170 @@
+package access
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// A tokens file holds one line per token: its id, the actor it speaks
+// for, the SHA-256 of the token, when it was made and, for a token that
+// may act for others, the word on-behalf:
+//
+//	3f9a1c2b nina sha256:6b86b273ff34fce19d6b804eff5a3f57... 2026-11-27T08:30:00Z
+//	77e0c1d4 importer sha256:d4735e3a265e16eee03f59718b9b5d03... 2026-11-28T09:00:00Z on-behalf
+//
+// The token itself is printed once, by AddToken, and never stored: a copy
+// of the file does not let anyone call the ledger. Lines starting with #
+// are comments.
+
+// Token is one line of a tokens file.
+type Token struct {
+	ID      string    `json:"id"`
+	Actor   string    `json:"actor"`
+	Created time.Time `json:"created"`
+	// OnBehalf grants the right to act for other actors; the events then
+	// record this token's actor as the one who relayed them.
+	OnBehalf bool `json:"onBehalf,omitempty"`
+	hash     []byte
+}
+
+// tokenPrefix marks ledger tokens, so that secret scanners find them.
+const tokenPrefix = "ldg_"
+
+// onBehalfWord marks a token with the right to act for others.
+const onBehalfWord = "on-behalf"
+
+// LocalActor is the identity of the local credential: the CLI on the
+// machine that holds the data directory. No token may be made for it.
+const LocalActor = "local"
+
+// newSecret makes a random token.
+func newSecret() (string, error) {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return "", fmt.Errorf("cannot make a random token: %w", err)
+	}
+	return tokenPrefix + base64.RawURLEncoding.EncodeToString(secret), nil
+}
+
+// AddToken makes a new random token for actor, appends its hash to the
+// tokens file at path (creating it with mode 0600) and returns the token,
+// which is shown to the user once. onBehalf grants it the right to act
+// for other actors.
+func AddToken(path, actor string, onBehalf bool, now time.Time) (secret string, t Token, err error) {
+	if err := domain.CheckID("actor", actor); err != nil {
+		return "", Token{}, err
+	}
+	if actor == LocalActor {
+		return "", Token{}, domain.Invalid("actor", "%q is the identity of the CLI on the machine that holds the data directory: choose another actor name", LocalActor)
+	}
+	if secret, err = newSecret(); err != nil {
+		return "", Token{}, err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	t = Token{ID: hex.EncodeToString(sum[:4]), Actor: actor, Created: now.UTC().Truncate(time.Second), OnBehalf: onBehalf, hash: sum[:]}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return "", Token{}, fmt.Errorf("cannot open the tokens file: %w", err)
+	}
+	if _, err := f.WriteString(t.line() + "\n"); err != nil {
+		_ = f.Close()
+		return "", Token{}, fmt.Errorf("cannot write the tokens file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", Token{}, fmt.Errorf("cannot write the tokens file: %w", err)
+	}
+	return secret, t, nil
+}
+
+func (t Token) line() string {
+	s := fmt.Sprintf("%s %s sha256:%s %s", t.ID, t.Actor, hex.EncodeToString(t.hash), t.Created.Format(time.RFC3339))
+	if t.OnBehalf {
+		s += " " + onBehalfWord
+	}
+	return s
+}
+
+// ListTokens reads the tokens file at path; a missing file lists none.
+func ListTokens(path string) ([]Token, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the tokens file: %w", err)
+	}
+	return parseTokens(path, b)
+}
+
+// RevokeToken removes every token whose id or actor is idOrActor from the
+// file at path and returns them; it is a KindNotFound error when none is.
+// A running serve closes their connections and event streams at once.
+func RevokeToken(path, idOrActor string) ([]Token, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read the tokens file: %w", err)
+	}
+	var keep bytes.Buffer
+	var gone []Token
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		line := sc.Text()
+		ts, err := parseTokens(path, []byte(line))
+		if err != nil {
+			return nil, err
+		}
+		if len(ts) == 1 && (ts[0].ID == idOrActor || ts[0].Actor == idOrActor) {
+			gone = append(gone, ts[0])
+			continue
+		}
+		keep.WriteString(line + "\n")
+	}
+	if len(gone) == 0 {
+		return nil, &domain.Error{Kind: domain.KindNotFound, Field: "token",
+			Msg: fmt.Sprintf("no token with id or actor %q in %s: see \"ledger token list\"", idOrActor, path)}
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, keep.Bytes(), 0o600); err != nil {
+		return nil, fmt.Errorf("cannot write the tokens file: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, fmt.Errorf("cannot replace the tokens file: %w", err)
+	}
+	return gone, nil
+}
+
+func parseTokens(path string, b []byte) ([]Token, error) {
+	var out []Token
+	for n, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || len(f) > 5 || !strings.HasPrefix(f[2], "sha256:") || (len(f) == 5 && f[4] != onBehalfWord) {
+			return nil, fmt.Errorf("%s:%d: want \"ID ACTOR sha256:HASH CREATED [%s]\"", path, n+1, onBehalfWord)
+		}
+		h, err := hex.DecodeString(strings.TrimPrefix(f[2], "sha256:"))
+		if err != nil || len(h) != sha256.Size {
+			return nil, fmt.Errorf("%s:%d: the hash is not a SHA-256 in hex", path, n+1)
+		}
+		created, err := time.Parse(time.RFC3339, f[3])
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: the creation time is not RFC 3339", path, n+1)
+		}
+		out = append(out, Token{ID: f[0], Actor: f[1], Created: created, OnBehalf: len(f) == 5, hash: h})
+	}
+	return out, nil
+}
