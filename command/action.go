@@ -38,6 +38,10 @@ type Request struct {
 	At string `json:"at,omitempty"`
 	// Args are the action's fields.
 	Args json.RawMessage `json:"args,omitempty"`
+	// RelayedBy is who relays the decision for Actor, as the edge that
+	// authenticated the caller found it (access.Act): never read from a
+	// request's JSON, which names only the actor.
+	RelayedBy string `json:"-"`
 }
 
 // NewID returns a fresh command id. An edge that must be able to tell the
@@ -65,7 +69,7 @@ func Decode(r Request) (domain.Command, error) {
 	if err := decodeStrict(r.Args, args); err != nil {
 		return domain.Command{}, err
 	}
-	c := domain.Command{ID: r.CommandID, Product: r.Product, Actor: r.Actor}
+	c := domain.Command{ID: r.CommandID, Product: r.Product, Actor: r.Actor, RelayedBy: r.RelayedBy}
 	if c.ID == "" {
 		c.ID = NewID()
 	} else if err := checkCommandID(c.ID); err != nil {

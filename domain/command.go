@@ -20,6 +20,12 @@ type Command struct {
 	Why string
 	// Action is what is decided.
 	Action Action
+	// RelayedBy is who relayed the decision for Actor: an identity with
+	// the right to act for others (an importer, a bot, the CLI on the
+	// machine that holds the data directory); "" when the actor decided
+	// through a credential of their own, or in local mode. The edges set
+	// it from how the caller signed in, never from what a request says.
+	RelayedBy string
 }
 
 // Action is the decision-specific part of a command.

@@ -40,6 +40,11 @@ func decideCommand(s *State, c Command, now time.Time) ([]Event, error) {
 	if c.ID == "" {
 		return nil, invalid("commandId", "commandId is required")
 	}
+	if c.RelayedBy != "" {
+		if err := CheckID("relayedBy", c.RelayedBy); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkText("why", c.Why, false, MaxTextLen); err != nil {
 		return nil, err
 	}
@@ -150,6 +155,7 @@ func (d *decision) event(kind AggregateKind, id string, role Role, data Payload)
 		Why:        strings.TrimSpace(d.c.Why),
 		Data:       data,
 		CommandID:  d.c.ID,
+		RelayedBy:  d.c.RelayedBy,
 	}
 	d.n++
 	return e

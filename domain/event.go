@@ -76,6 +76,10 @@ type Event struct {
 	// the v1 envelope is unchanged.
 	Source           *Source `json:"source,omitempty"`
 	OutsideAuthority bool    `json:"outsideAuthority,omitempty"`
+	// RelayedBy is who relayed the decision for the actor (Command's
+	// RelayedBy); absent when the actor decided through a credential of
+	// their own, so every earlier event reads the same.
+	RelayedBy string `json:"relayedBy,omitempty"`
 
 	Seq uint64 `json:"-"`
 	// Stored is what the stream says about the event, when it was read

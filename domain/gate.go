@@ -368,7 +368,7 @@ func decideAgain(s *State, c Command) ([]Event, error) {
 // rest of its group supplies what only a later event records (the title
 // and roadmap of an item a request was accepted into).
 func commandOf(first Event, group []Event) (Command, bool) {
-	c := Command{ID: first.CommandID, Product: first.Product, Actor: first.Actor.ID, At: first.OccurredAt, Why: first.Why}
+	c := Command{ID: first.CommandID, Product: first.Product, Actor: first.Actor.ID, At: first.OccurredAt, Why: first.Why, RelayedBy: first.RelayedBy}
 	id := first.Aggregate.ID
 	switch p := first.Data.(type) {
 	case ProductCreated:
@@ -454,6 +454,8 @@ func differs(want, got Event) string {
 		return fmt.Sprintf("reason %q, not %q", want.Reason, got.Reason)
 	case want.CommandID != got.CommandID:
 		return "another command id"
+	case want.RelayedBy != got.RelayedBy:
+		return fmt.Sprintf("relayed by %q, not %q", want.RelayedBy, got.RelayedBy)
 	}
 	if reflect.DeepEqual(want.Data, got.Data) {
 		return "" // the usual case, at a fraction of encoding both

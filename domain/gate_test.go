@@ -273,3 +273,47 @@ func TestGateChecksImportedObservations(t *testing.T) {
 		})
 	}
 }
+
+// TestGateRelayedDecisions: a decision relayed for its actor (by an
+// importer, a bot, the CLI of the machine that holds the data) records
+// who relayed it, is admitted as the actor's, and a relay that is no id
+// is refused when decided and quarantined when read.
+func TestGateRelayedDecisions(t *testing.T) {
+	evs := history(t, nil)
+	st := NewState(demo.Product)
+	g := NewGate(NewState(demo.Product))
+	admitted, quarantined := through(g, evs)
+	require.Empty(t, quarantined)
+	for _, e := range admitted {
+		st.Apply(e)
+	}
+	last := evs[len(evs)-1]
+	c := Command{ID: "relay-1", Product: demo.Product, Actor: "nina", At: last.OccurredAt.Add(time.Hour), Why: "From the tracker",
+		Action: SubmitRequest{ID: "REQ-R1", Title: "Relayed"}, RelayedBy: "importer"}
+	relayed, err := Decide(st, c, c.At)
+	require.NoError(t, err)
+	require.Len(t, relayed, 1)
+	assert.Equal(t, "importer", relayed[0].RelayedBy)
+	assert.Equal(t, "nina", relayed[0].Actor.ID, "the actor decides; the relay is recorded beside")
+	b, err := Encode(relayed[0])
+	require.NoError(t, err)
+	assert.Contains(t, string(b), `"relayedBy":"importer"`)
+
+	e := relayed[0]
+	e.Seq = last.Seq + 1
+	e.Stored = stored(t, e, nil)
+	got, q := through(g, []Event{e})
+	require.Empty(t, q)
+	require.Len(t, got, 1)
+
+	c.ID, c.RelayedBy = "relay-2", "no one"
+	_, err = Decide(st, c, c.At)
+	require.Error(t, err)
+	assert.Equal(t, "relayedBy", FieldOf(err))
+	forged := e
+	forged.ID, forged.CommandID, forged.RelayedBy, forged.Seq = EventID(demo.Product, "relay-3", e.OccurredAt, 0), "relay-3", "no one", e.Seq+1
+	forged.Aggregate.ID = "REQ-R2"
+	forged.Stored = stored(t, forged, nil)
+	_, q = through(g, []Event{forged})
+	assert.Contains(t, q[forged.Seq], "relayedBy", "a relay that is no id is quarantined")
+}
