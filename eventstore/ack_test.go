@@ -18,9 +18,9 @@ import (
 // rogue connects to s's listener and answers every request published to
 // ledger.> at once with reply, before the stream can; it returns how many
 // it answered.
-func rogue(t *testing.T, s *Store, reply string) *atomic.Int64 {
+func rogue(t *testing.T, url string, reply string) *atomic.Int64 {
 	t.Helper()
-	nc, err := nats.Connect(s.ClientURL())
+	nc, err := nats.Connect(url)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	var n atomic.Int64
@@ -36,12 +36,16 @@ func rogue(t *testing.T, s *Store, reply string) *atomic.Int64 {
 }
 
 func TestAppend_ForgedAckNeverReportsWhatIsNotStored(t *testing.T) {
-	// No protection: any client may subscribe to ledger.> and answer.
-	s, err := Open(testCtx(t), Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
+	// A NATS server without the ledger's accounts (an operator's, with
+	// one account for everyone): any client may subscribe to ledger.> and
+	// answer. The embedded server and the operator's configuration keep
+	// clients out of the store's account; the read-back is for the rest.
+	url := startPlainServer(t)
+	s, err := Open(testCtx(t), Options{URL: url})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	ctx := testCtx(t)
-	forged := rogue(t, s, `{"stream":"LEDGER","seq":999999,"count":3}`)
+	forged := rogue(t, url, `{"stream":"LEDGER","seq":999999,"count":3}`)
 
 	t.Run("SingleStoredOnce", func(t *testing.T) {
 		seqs, err := s.Append(ctx, []domain.Event{productCreated("forge", "f1")}, 0)

@@ -20,14 +20,15 @@ import (
 func TestConformance(t *testing.T) {
 	t.Run("Embedded", func(t *testing.T) {
 		dir := t.TempDir()
-		// The first Open of a subtest owns the directory and serves it;
-		// later ones connect to it, as `ledger` commands do to `ledger serve`
-		// (a second serving Open would be refused).
+		// The first Open owns the directory and serves it; the other
+		// writers are further connections of the serving process in the
+		// store account, the only one that writes: clients of the
+		// listener read the clients' copy and cannot.
+		owner, err := Open(testCtx(t), Options{DataDir: dir, Listen: "127.0.0.1:0"})
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, owner.Close()) })
 		runConformance(t, func(t *testing.T) (*Store, error) {
-			if readOwner(dir).URL != "" {
-				return Open(testCtx(t), Options{DataDir: dir})
-			}
-			return Open(testCtx(t), Options{DataDir: dir, Listen: "127.0.0.1:0"})
+			return openSibling(t, owner)
 		})
 	})
 	t.Run("Cluster", func(t *testing.T) {

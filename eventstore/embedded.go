@@ -22,51 +22,75 @@ import (
 // recovering the stream's files.
 const startTimeout = 60 * time.Second
 
-// openEmbedded starts a nats-server on the locked data directory, connects
-// to it in-process, verifies the stream and records the owner.
+// openEmbedded starts a nats-server on the locked data directory with the
+// ledger's accounts, connects to it in-process, verifies the stream and
+// records the owner.
 func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) {
-	var servicePass string
-	if opt.Listen != "" && opt.Protect {
-		var err error
-		if servicePass, err = randomPassword(); err != nil {
-			return nil, err
-		}
+	if err := moveGlobalAccount(opt.DataDir); err != nil {
+		return nil, err
 	}
-	ns, lg, err := startServer(ctx, opt, servicePass)
+	auth, err := newListenerAuth(opt.Clients)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ns: ns, log: lg, lock: l, servicePass: servicePass, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
+	var localPass string
+	if opt.Listen != "" {
+		if localPass, err = randomPassword(); err != nil {
+			return nil, err
+		}
+		auth.local, auth.localUser = localPass, opt.LocalUser
+		if auth.localUser == "" {
+			auth.localUser = "local"
+		}
+	}
+	ns, lg, err := startServer(ctx, opt, auth)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{ns: ns, log: lg, lock: l, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify, warnf: opt.warnf()}
+	s.auth = auth
 	if opt.Listen != "" {
 		s.clientURL = ns.ClientURL()
 	}
-	login := nats.UserInfo("", "")
-	if servicePass != "" {
-		login = nats.UserInfo(serviceUser, servicePass)
+	shutdown := func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
 	}
 	nc, err := nats.Connect("",
 		nats.InProcessServer(ns),
-		login,
+		nats.UserInfo(serveUser, auth.servePass),
 		nats.Name(opt.Name),
 		nats.DrainTimeout(drainTimeout),
 		nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }),
 	)
 	if err != nil {
-		ns.Shutdown()
-		ns.WaitForShutdown()
+		shutdown()
 		return nil, fmt.Errorf("cannot connect to the embedded NATS server: %w", err)
 	}
 	s.nc = nc
-	if err := s.setup(ctx, opt.Replicas); err != nil {
+	if err := s.setup(ctx, opt.Replicas, false); err != nil {
 		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+		shutdown()
 		return nil, err
 	}
-	if err := l.writeOwner(s.clientURL, servicePass != ""); err != nil {
+	if opt.Listen != "" {
+		cnc, err := nats.Connect("", nats.InProcessServer(ns), nats.UserInfo(copierUser, auth.copierPass), nats.Name(opt.Name+" copies"))
+		if err != nil {
+			nc.Close()
+			shutdown()
+			return nil, fmt.Errorf("cannot connect to the embedded NATS server's clients account: %w", err)
+		}
+		if err := s.startCopies(cnc); err != nil {
+			cnc.Close()
+			nc.Close()
+			shutdown()
+			return nil, err
+		}
+	}
+	if err := l.writeOwner(s.clientURL, localPass); err != nil {
+		s.stopCopies()
 		nc.Close()
-		ns.Shutdown()
-		ns.WaitForShutdown()
+		shutdown()
 		return nil, err
 	}
 	s.closing = make(chan struct{})
@@ -78,27 +102,54 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 	return s, nil
 }
 
-// startServer starts the embedded server and waits until it accepts
-// connections with JetStream enabled.
-func startServer(ctx context.Context, opt Options, servicePass string) (*server.Server, *serverLog, error) {
+// moveGlobalAccount moves a data directory written before the ledger had
+// accounts: JetStream kept its streams under the global account ($G),
+// and they belong to the store account now. The move is a rename of one
+// directory, done before the server starts.
+func moveGlobalAccount(dataDir string) error {
+	js := filepath.Join(dataDir, "jetstream")
+	old, now := filepath.Join(js, "$G"), filepath.Join(js, StoreAccount)
+	if _, err := os.Stat(old); err != nil {
+		return nil // nothing to move
+	}
+	if _, err := os.Stat(now); err == nil {
+		return fmt.Errorf("data directory %q holds streams of the global account ($G) and of the account %s: move one of %s and %s away", dataDir, StoreAccount, old, now)
+	}
+	if err := os.Rename(old, now); err != nil {
+		return fmt.Errorf("cannot move the streams of data directory %q into the account %s: %w", dataDir, StoreAccount, err)
+	}
+	return nil
+}
+
+// startServer starts the embedded server with the ledger's accounts and
+// waits until it accepts connections with JetStream enabled.
+func startServer(ctx context.Context, opt Options, auth *listenerAuth) (*server.Server, *serverLog, error) {
 	dir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
 	}
-	so := &server.Options{
-		ServerName: "ledger",
-		// Views of a long history are megabytes (a backlog of 5,000
-		// items, 2.5 MB): the embedded server carries messages up to
-		// 8 MiB, the most NATS advises, rather than its default 1 MiB.
-		MaxPayload: MaxMessage,
-		JetStream:  true,
-		StoreDir:   dir,
-		// Every write is fsynced before it is acknowledged: an event the
-		// ledger reported as recorded survives a power cut.
-		SyncAlways: true,
-		NoSigs:     true,
-		DontListen: opt.Listen == "",
+	so := &server.Options{}
+	// The clients' account keeps its copies only while serve listens: a
+	// one-shot command has no clients, and the copies wait, unchanged,
+	// for the next serve.
+	if err := so.ProcessConfigString(accountsConfig(false, opt.Listen != "")); err != nil {
+		return nil, nil, fmt.Errorf("cannot configure the embedded NATS server's accounts: %w", err)
 	}
+	so.ServerName = "ledger"
+	// Views of a long history are megabytes (a backlog of 5,000 items,
+	// 2.5 MB): the embedded server carries messages up to 8 MiB, the most
+	// NATS advises, rather than its default 1 MiB.
+	so.MaxPayload = MaxMessage
+	so.JetStream = true
+	so.StoreDir = dir
+	// Every write is fsynced before it is acknowledged: an event the
+	// ledger reported as recorded survives a power cut.
+	so.SyncAlways = true
+	so.NoSigs = true
+	so.DontListen = opt.Listen == ""
+	// Who connects, and into which account, is decided by the ledger:
+	// serve's in-process connections, and listener clients by their token.
+	so.CustomClientAuthentication = auth
 	if opt.Listen != "" {
 		host, port, err := splitListen(opt.Listen)
 		if err != nil {
@@ -114,23 +165,11 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 			ln.Close()
 		}
 	}
-	if servicePass != "" {
-		// Only the store's own in-process connection (and the service on
-		// it) writes; clients of the listener (other ledger commands, the
-		// nats CLI) read and call the service. In-process connections are
-		// authenticated like any other, so the store logs in as a second
-		// user whose password is made up here and never leaves the process,
-		// and which the server accepts on in-process connections only.
-		so.Users = []*server.User{
-			{Username: serviceUser, Password: servicePass, AllowedConnectionTypes: map[string]struct{}{connTypeInProcess: {}}},
-			{Username: listenerUser, Permissions: listenerPermissions()},
-		}
-		so.NoAuthUser = listenerUser
-	}
 	ns, err := server.NewServer(so)
 	if err != nil {
 		return nil, nil, fmt.Errorf("cannot configure the embedded NATS server: %w", err)
 	}
+	auth.setServer(ns)
 	lg := &serverLog{debug: opt.Debug}
 	ns.SetLogger(lg, false, false)
 	go ns.Start()
@@ -156,129 +195,14 @@ func startServer(ctx context.Context, opt Options, servicePass string) (*server.
 // MaxMessage is the largest message the embedded server carries.
 const MaxMessage = 8 << 20
 
-// listenerUser is the identity of every client of a served store: the
-// server's no-auth user, so clients need no credentials.
-const listenerUser = "ledger"
-
-// serviceUser is the identity of the store's own in-process connection
-// when the listener is protected: the only one that writes.
-const serviceUser = "ledger-service"
-
-// connTypeInProcess is the server's name for in-process connections
-// (jwt.ConnectionTypeInProcess): the service user is refused on any other,
-// so its password would be of no use on the listener even if it leaked.
-const connTypeInProcess = "IN_PROCESS"
-
-// randomPassword makes the service user's password, new for every start of
-// the server.
+// randomPassword makes a password of serve's own connections, new for
+// every start of the server, and the local credential.
 func randomPassword() (string, error) {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		return "", fmt.Errorf("cannot make a password for the embedded NATS server: %w", err)
 	}
 	return hex.EncodeToString(b), nil
-}
-
-// Subjects of the JetStream API and of the buckets, as the server names
-// them (server/jetstream_api.go, nats.go's kv.go and object.go).
-const (
-	snapshotStream      = "OBJ_" + SnapshotBucket
-	snapshotIndexStream = "KV_" + SnapshotIndexBucket
-	serviceSubjects     = "ledgerapi.>"
-)
-
-// listenerPermissions is what a client of a protected listener may do:
-// read everything the ledger stores and call its service, nothing else.
-// The allow lists name what reading needs; the deny lists repeat what must
-// never be allowed, so that widening an allow rule later cannot open it.
-func listenerPermissions() *server.Permissions {
-	return &server.Permissions{
-		Publish: &server.SubjectPermission{
-			Allow: []string{
-				// Requests to the ledger's service: the one way to write.
-				serviceSubjects,
-				// Service discovery (nats micro ls/info/stats); answering
-				// discovery is the service's, so subscribing is denied.
-				"$SRV.>",
-				// Read-only JetStream API: account and stream info, stream
-				// and consumer listings, message get and direct get (what
-				// LastSeq and key-value reads use).
-				"$JS.API.INFO",
-				"$JS.API.STREAM.NAMES",
-				"$JS.API.STREAM.LIST",
-				"$JS.API.STREAM.INFO.*",
-				"$JS.API.STREAM.MSG.GET.*",
-				"$JS.API.DIRECT.GET.>",
-				// Consumers, for ordered reads (Read, Follow, object
-				// gets) and nats stream view: a consumer reads a stream
-				// and cannot change it. Deleting one ends a read early
-				// at worst; the store deletes its own when done.
-				"$JS.API.CONSUMER.CREATE.>",
-				"$JS.API.CONSUMER.INFO.>",
-				"$JS.API.CONSUMER.NAMES.*",
-				"$JS.API.CONSUMER.LIST.*",
-				"$JS.API.CONSUMER.MSG.NEXT.>",
-				"$JS.API.CONSUMER.DELETE.>",
-				// Acknowledgements and flow control of those consumers.
-				"$JS.ACK.>",
-				"$JS.FC.>",
-			},
-			Deny: protectedPublish(),
-		},
-		Subscribe: &server.SubjectPermission{
-			// Replies to the client's own requests, and push consumers'
-			// deliveries (object store gets use one), arrive on inboxes.
-			Allow: []string{"_INBOX.>"},
-			Deny: []string{
-				// Seeing a publish to ledger.> is enough to answer it
-				// first with a forged acknowledgement.
-				streamSubjects, checkpointSubjects,
-				// Whoever subscribes here can answer other clients'
-				// requests to the service, or its discovery, as if it
-				// were the ledger.
-				serviceSubjects, "$SRV.>",
-				// Likewise the JetStream API: a subscriber could answer
-				// stream info or acks in the server's place.
-				"$JS.API.>",
-			},
-		},
-	}
-}
-
-// protectedPublish lists the subjects no client of a protected listener
-// may publish to, with the reason for each.
-func protectedPublish() []string {
-	out := []string{
-		// Events and audit records are written by the ledger alone: a
-		// publish here would be stored as history.
-		streamSubjects, checkpointSubjects,
-		// Replies travel to inboxes: a client that may publish there can
-		// forge anyone's reply, an acknowledgement or a service answer.
-		"_INBOX.>",
-		// The snapshot buckets are written with plain publishes to these
-		// subjects: a forged snapshot would be served as state.
-		"$O." + SnapshotBucket + ".>",
-		"$KV." + SnapshotIndexBucket + ".>",
-		// A stream made by a client that captured ledgerapi.> or ledger.>
-		// would acknowledge publishes meant for the ledger.
-		"$JS.API.STREAM.CREATE.>",
-		// Durable consumers outlive the reader; ordered reads need none.
-		"$JS.API.CONSUMER.DURABLE.CREATE.>",
-	}
-	// The stream's deny settings do not cover deleting it whole, updating
-	// its settings or, for buckets, purging and deleting messages.
-	for _, stream := range []string{StreamName, CheckpointStreamName, snapshotStream, snapshotIndexStream} {
-		for _, op := range []string{"DELETE", "UPDATE", "PURGE", "MSG.DELETE"} {
-			out = append(out, "$JS.API.STREAM."+op+"."+stream)
-		}
-	}
-	return append(out,
-		// Snapshots and restores rewrite a stream wholesale; moving or
-		// stepping down leaders is the operator's.
-		"$JS.API.STREAM.SNAPSHOT.>", "$JS.API.STREAM.RESTORE.>",
-		"$JS.API.STREAM.LEADER.>", "$JS.API.STREAM.PEER.>",
-		"$JS.API.META.>", "$JS.API.ACCOUNT.>",
-	)
 }
 
 // splitListen parses "host:port"; port 0 asks for a free port.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/domain"
@@ -173,4 +174,104 @@ func startCluster(t testing.TB) string {
 		return true
 	}, 20*time.Second, 20*time.Millisecond, "the cluster's servers did not catch up")
 	return strings.Join(urls, ",")
+}
+
+// accountsCluster is a 3-node cluster configured with the operator's
+// accounts (OperatorAccounts), and the URLs of its users.
+type accountsCluster struct {
+	serveURL, copierURL, clientURL string
+}
+
+// startAccountsCluster starts a 3-node JetStream cluster whose servers
+// run the configuration "ledger accounts" prints, with passwords from the
+// environment as an operator would set them.
+func startAccountsCluster(t *testing.T) accountsCluster {
+	t.Helper()
+	pw := map[string]string{"LEDGER_SERVE_PASSWORD": "s3rve", "LEDGER_COPIER_PASSWORD": "c0pier", "NINA_PASSWORD": "n1na", "IMPORTER_PASSWORD": "imp0rter"}
+	for k, v := range pw {
+		t.Setenv(k, v)
+	}
+	const size = 3
+	ports := freePorts(t, size)
+	var routes []string
+	for _, p := range ports {
+		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
+	}
+	servers := make([]*server.Server, size)
+	var hosts []string
+	for i := range servers {
+		opts := &server.Options{}
+		require.NoError(t, opts.ProcessConfigString(OperatorAccounts()))
+		opts.ServerName = fmt.Sprintf("n%d", i+1)
+		opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
+		opts.JetStream, opts.StoreDir = true, t.TempDir()
+		opts.NoLog, opts.NoSigs = true, true
+		opts.Cluster = server.ClusterOpts{Name: "ledger-accounts", Host: "127.0.0.1", Port: ports[i]}
+		opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
+		ns, err := server.NewServer(opts)
+		require.NoError(t, err)
+		go ns.Start()
+		t.Cleanup(func() {
+			ns.Shutdown()
+			ns.WaitForShutdown()
+		})
+		require.True(t, ns.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
+		servers[i] = ns
+		hosts = append(hosts, strings.TrimPrefix(ns.ClientURL(), "nats://"))
+	}
+	require.Eventually(t, func() bool {
+		for _, ns := range servers {
+			if ns.JetStreamIsLeader() {
+				return true
+			}
+		}
+		return false
+	}, 20*time.Second, 20*time.Millisecond, "the cluster elected no meta leader")
+	url := func(user, pass string) string {
+		var us []string
+		for _, h := range hosts {
+			us = append(us, fmt.Sprintf("nats://%s:%s@%s", user, pass, h))
+		}
+		return strings.Join(us, ",")
+	}
+	return accountsCluster{
+		serveURL:  url(serveUser, pw["LEDGER_SERVE_PASSWORD"]),
+		copierURL: url(copierUser, pw["LEDGER_COPIER_PASSWORD"]),
+		clientURL: url("nina", pw["NINA_PASSWORD"]),
+	}
+}
+
+// openSibling opens another Store on the owner's embedded server, in the
+// store account as the owner's own connection is: a second writer of the
+// same stream, as several serve instances are on a cluster.
+func openSibling(t testing.TB, owner *Store) (*Store, error) {
+	t.Helper()
+	s := &Store{connClosed: make(chan struct{}), warnf: owner.warnf}
+	nc, err := nats.Connect("", nats.InProcessServer(owner.ns), nats.UserInfo(serveUser, owner.auth.servePass),
+		nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }))
+	if err != nil {
+		return nil, err
+	}
+	s.nc = nc
+	if err := s.setup(testCtx(t), 1, false); err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// startPlainServer starts a single JetStream server with no accounts, as
+// an operator's NATS may be, and returns its URL.
+func startPlainServer(t testing.TB) string {
+	t.Helper()
+	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true,
+		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	require.NoError(t, err)
+	go ns.Start()
+	t.Cleanup(func() {
+		ns.Shutdown()
+		ns.WaitForShutdown()
+	})
+	require.True(t, ns.ReadyForConnections(10*time.Second))
+	return ns.ClientURL()
 }

@@ -31,12 +31,12 @@ func TestOpen_OneShotOpensNoListener(t *testing.T) {
 func TestOpen_SecondServeIsRefusedAtOnce(t *testing.T) {
 	dir := t.TempDir()
 	ctx := testCtx(t)
-	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	a, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	defer func() { require.NoError(t, a.Close()) }()
 
 	start := time.Now()
-	_, err = Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	_, err = Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
 	require.ErrorIs(t, err, ErrServed)
 	assert.Less(t, time.Since(start), time.Second, "no wait for the owner")
 	var served *ServedError
@@ -57,7 +57,7 @@ func TestOpen_ServeOnATakenAddressFailsAtOnce(t *testing.T) {
 	defer busy.Close()
 	dir := t.TempDir()
 	start := time.Now()
-	_, err = Open(testCtx(t), Options{DataDir: dir, Listen: busy.Addr().String(), Protect: true})
+	_, err = Open(testCtx(t), Options{DataDir: dir, Listen: busy.Addr().String()})
 	require.Error(t, err)
 	assert.Less(t, time.Since(start), time.Second)
 	assert.Contains(t, err.Error(), "cannot listen on "+busy.Addr().String())

@@ -92,20 +92,26 @@ func (e *ServedError) Error() string {
 func (e *ServedError) Is(target error) bool { return target == ErrServed }
 
 // ErrReadOnly matches (with errors.Is) the error of a write through a
-// store that is a client of a protected "ledger serve": only the serving
-// process writes, and other processes send it commands through its service.
-var ErrReadOnly = errors.New("writes go through the serving process")
+// store that reads the clients' copy of the ledger: only serve writes,
+// and other processes send it commands through its service.
+var ErrReadOnly = errors.New("writes go through the ledger service")
 
 // ReadOnlyError is the error of Append, PublishCheckpoint, PublishLeaves
-// and snapshot writes on a store opened as a client of a protected serve.
+// and snapshot writes on a store that reads the clients' copy of the
+// ledger: a client of the serve that owns a data directory, or a client
+// of a NATS system whose user is in the clients' account.
 type ReadOnlyError struct {
-	Dir string
+	Dir string // the data directory, when a serve owns it
 	PID int
+	URL string // the NATS server otherwise
 }
 
 // Error says who writes and how to reach it.
 func (e *ReadOnlyError) Error() string {
-	return fmt.Sprintf("the data directory %q is served by \"ledger serve\" (pid %d): writes go through its service", e.Dir, e.PID)
+	if e.Dir != "" {
+		return fmt.Sprintf("the data directory %q is served by \"ledger serve\" (pid %d): writes go through its service", e.Dir, e.PID)
+	}
+	return fmt.Sprintf("this NATS user at %s reads the clients' copy of the ledger: writes go through the ledger service (is \"ledger serve\" running?)", e.URL)
 }
 
 // Is makes errors.Is(err, ErrReadOnly) true.
@@ -117,10 +123,11 @@ type owner struct {
 	PID int `json:"pid"`
 	// URL is the listener, set only by a serving owner.
 	URL string `json:"url"`
-	// Protected says that only the owner writes: clients of URL may read
-	// and call the ledger's service.
-	Protected bool      `json:"protected,omitempty"`
-	Started   time.Time `json:"started"`
+	// Token is the local credential of a serving owner: the CLI on this
+	// machine signs in with it (whoever can read this file can read the
+	// data directory, and so act as anyone anyway). The file is mode 0600.
+	Token   string    `json:"token,omitempty"`
+	Started time.Time `json:"started"`
 }
 
 // dirLock is an exclusive lock on a data directory, held for the life of
@@ -149,9 +156,9 @@ func lockDir(dir string) (*dirLock, error) {
 }
 
 // writeOwner records this process as the owner, atomically: url is the
-// listener ("" when not serving), protected whether only the owner writes.
-func (l *dirLock) writeOwner(url string, protected bool) error {
-	b, err := json.Marshal(owner{PID: os.Getpid(), URL: url, Protected: protected, Started: time.Now().UTC()})
+// listener ("" when not serving), token its local credential.
+func (l *dirLock) writeOwner(url, token string) error {
+	b, err := json.Marshal(owner{PID: os.Getpid(), URL: url, Token: token, Started: time.Now().UTC()})
 	if err != nil {
 		return err
 	}
@@ -250,7 +257,11 @@ func openDir(ctx context.Context, opt Options) (*Store, error) {
 			// died fails to answer it).
 			t.release()
 			uctx, cancel := context.WithDeadline(ctx, deadline)
-			s, err := openURL(uctx, opt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir))
+			copt := opt
+			if copt.Token == "" {
+				copt.User, copt.Token = "", o.Token
+			}
+			s, err := openURL(uctx, copt, o.URL, fmt.Sprintf("process %d serves data directory %q there", o.PID, opt.DataDir), true)
 			cancel()
 			var unreachable *unreachableError
 			if errors.As(err, &unreachable) || (err != nil && !processAlive(o.PID)) {
@@ -261,7 +272,7 @@ func openDir(ctx context.Context, opt Options) (*Store, error) {
 					return nil, err
 				}
 			} else {
-				if err == nil && o.Protected {
+				if err == nil {
 					s.readOnly = &ReadOnlyError{Dir: opt.DataDir, PID: o.PID}
 				}
 				return s, err // connected: the answer is final, good or bad

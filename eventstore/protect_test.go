@@ -2,9 +2,12 @@ package eventstore
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +15,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nats.go/micro"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -19,28 +23,50 @@ import (
 	"github.com/decisionledger/ledger/snapshot"
 )
 
-// served is a protected served store holding one event, one snapshot and
-// one checkpoint, so that every stream and bucket exists.
+// served is a serving store holding one event, one snapshot and one
+// checkpoint, so that every stream and bucket exists, with a stand-in
+// for the ledger's service on its connection: it answers ledgerapi.>
+// by echoing the request, the worst a responder can do (the attacker
+// chooses every byte it publishes to the reply subject).
 type served struct {
-	dir   string
-	owner *Store
-	snap  SnapshotInfo
+	dir    string
+	owner  *Store
+	snap   SnapshotInfo
+	client func(t *testing.T) *client // a client of the listener
 }
 
 func serveProtected(t *testing.T) *served {
 	t.Helper()
 	ctx := testCtx(t)
 	dir := t.TempDir()
-	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Warnf: t.Logf})
 	require.NoError(t, err)
 	t.Cleanup(func() { assert.NoError(t, owner.Close()) })
+	srv := seed(t, owner)
+	srv.dir = dir
+	srv.client = func(t *testing.T) *client { return connectClient(t, owner.ClientURL()) }
+	return srv
+}
+
+// seed writes what every stream and bucket holds, starts the echo
+// service on the owner and waits for the clients' copies.
+func seed(t *testing.T, owner *Store) *served {
+	t.Helper()
+	ctx := testCtx(t)
 	seqs, err := owner.Append(ctx, []domain.Event{productCreated("checkout", "p1")}, 0)
-	require.NoError(t, err, "the owner writes on its privileged in-process connection")
+	require.NoError(t, err, "the owner writes in the store account")
 	snap, err := owner.Snapshots().Put(ctx, snapshot.Info{Product: "checkout", Kind: "backlog", Seq: seqs[0], Version: "v1"}, []byte(`{"items":[]}`))
 	require.NoError(t, err, "the owner writes snapshots")
 	_, err = owner.PublishCheckpoint(ctx, []byte("signed note"))
 	require.NoError(t, err, "the owner writes checkpoints")
-	return &served{dir: dir, owner: owner, snap: snap}
+	svc, err := micro.AddService(owner.Conn(), micro.Config{Name: "ledger", Version: "1.0.0"})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = svc.Stop() })
+	require.NoError(t, svc.AddGroup("ledgerapi.v1").AddEndpoint("echo", micro.HandlerFunc(func(r micro.Request) {
+		_ = r.Respond(r.Data())
+	})))
+	require.NoError(t, owner.Conn().Flush())
+	return &served{owner: owner, snap: snap}
 }
 
 // client is a plain nats.go client of the listener that collects the
@@ -53,14 +79,14 @@ type client struct {
 	errs []string
 }
 
-func connectClient(t *testing.T, url string) *client {
+func connectClient(t *testing.T, url string, opts ...nats.Option) *client {
 	t.Helper()
 	c := &client{}
-	nc, err := nats.Connect(url, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+	nc, err := nats.Connect(url, append(opts, nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 		c.mu.Lock()
 		c.errs = append(c.errs, err.Error())
 		c.mu.Unlock()
-	}))
+	}))...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
@@ -70,7 +96,7 @@ func connectClient(t *testing.T, url string) *client {
 }
 
 // refused waits for the server to report a permission violation naming
-// want, such as `Publish to "ledger.>"`.
+// want, such as `Publish to "_INBOX.x"`.
 func (c *client) refused(t *testing.T, want string) {
 	t.Helper()
 	seen := func() bool {
@@ -90,12 +116,268 @@ func (c *client) refused(t *testing.T, want string) {
 	}
 }
 
-// short is a context for a request the server will not answer.
-func short(t *testing.T) context.Context {
+// storeState is everything of the store account an attacker must not
+// change: every stream with its settings and messages, every consumer
+// with its settings, every bucket entry.
+func storeState(t *testing.T, s *Store) map[string]string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	t.Cleanup(cancel)
-	return ctx
+	ctx := testCtx(t)
+	out := map[string]string{}
+	names := s.js.StreamNames(ctx)
+	var streams []string
+	for n := range names.Name() {
+		streams = append(streams, n)
+	}
+	require.NoError(t, names.Err())
+	sort.Strings(streams)
+	out["streams"] = strings.Join(streams, ",")
+	for _, name := range streams {
+		st, err := s.js.Stream(ctx, name)
+		require.NoError(t, err)
+		info := st.CachedInfo()
+		cfg, err := json.Marshal(info.Config)
+		require.NoError(t, err)
+		out["stream "+name] = string(cfg)
+		out["state "+name] = fmt.Sprintf("msgs=%d first=%d last=%d deleted=%d", info.State.Msgs, info.State.FirstSeq, info.State.LastSeq, info.State.NumDeleted)
+		// Every message, by sequence: the bytes and headers as stored.
+		for seq := info.State.FirstSeq; seq <= info.State.LastSeq && seq > 0; seq++ {
+			m, err := st.GetMsg(ctx, seq)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue
+			}
+			require.NoError(t, err)
+			out[fmt.Sprintf("msg %s %d", name, seq)] = m.Subject + "\n" + fmt.Sprint(m.Header) + "\n" + string(m.Data)
+		}
+		cons := st.ListConsumers(ctx)
+		var durables []string
+		for ci := range cons.Info() {
+			if ci.Config.Durable == "" {
+				continue // ordered reads come and go; serve's own are checked by working
+			}
+			durables = append(durables, ci.Name)
+			b, err := json.Marshal(ci.Config)
+			require.NoError(t, err)
+			out["consumer "+name+" "+ci.Name] = string(b)
+		}
+		require.NoError(t, cons.Err())
+		sort.Strings(durables)
+		out["durables "+name] = strings.Join(durables, ",")
+	}
+	return out
+}
+
+// privileged lists the subjects no client may make anything publish to
+// with effect: the JetStream API of every stream and consumer of the
+// store (under the clients' import prefix too), the events' and
+// checkpoints' subjects, the buckets', the copies' feeds and the
+// ledger's own service. Each comes with the payload most likely to do
+// harm there, which the echo responder publishes verbatim.
+func privileged(t *testing.T, s *Store) map[string]string {
+	t.Helper()
+	ctx := testCtx(t)
+	out := map[string]string{
+		"ledger.checkout.item.EVIL":                        `{"id":"01J00000000000000000000000","type":"BacklogItemRemoved","schema":1}`,
+		"ledger.evil.product.evil":                         `{}`,
+		"ledger-checkpoints.note":                          "forged checkpoint",
+		"ledger-checkpoints.leaves":                        "forged leaves",
+		"ledgerapi.v1.command":                             `{"action":"item.remove","product":"checkout","actor":"olga","args":{"id":"ITEM-0","why":"forged"}}`,
+		"$JS.API.STREAM.CREATE.EVIL":                       `{"name":"EVIL","subjects":["ledger.>","ledgerapi.>"]}`,
+		"$JS.API.META.LEADER.STEPDOWN":                     `{}`,
+		"$JS.API.ACCOUNT.PURGE." + StoreAccount:            `{}`,
+		"$KV." + SnapshotIndexBucket + ".checkout.backlog": `forged`,
+		"$KV." + SnapshotIndexBucket + ".evil":             `forged`,
+		"$O." + SnapshotBucket + ".C.evil":                 `forged`,
+	}
+	names := s.js.StreamNames(ctx)
+	for name := range names.Name() {
+		st, err := s.js.Stream(ctx, name)
+		require.NoError(t, err)
+		cfg := st.CachedInfo().Config
+		cfg.DenyDelete, cfg.DenyPurge, cfg.Subjects = false, false, []string{"ledgerapi.>"}
+		weak, err := json.Marshal(cfg)
+		require.NoError(t, err)
+		for _, prefix := range []string{"$JS.API", copyAPIPrefix} {
+			for _, op := range []string{"DELETE", "PURGE", "MSG.DELETE", "SNAPSHOT", "RESTORE", "LEADER.STEPDOWN"} {
+				out[prefix+".STREAM."+op+"."+name] = `{"seq":1,"no_erase":true}`
+			}
+			out[prefix+".STREAM.UPDATE."+name] = string(weak)
+			out[prefix+".CONSUMER.CREATE."+name+".evil"] = `{"stream_name":"` + name + `","config":{"name":"evil","deliver_subject":"ledger.checkout.item.EVIL","ack_policy":"none"}}`
+			out[prefix+".CONSUMER.DURABLE.CREATE."+name+".evil"] = `{"stream_name":"` + name + `","config":{"durable_name":"evil","deliver_subject":"$JS.API.STREAM.DELETE.LEDGER","ack_policy":"none"}}`
+		}
+		cons := st.ListConsumers(ctx)
+		for ci := range cons.Info() {
+			for _, prefix := range []string{"$JS.API", copyAPIPrefix} {
+				for _, op := range []string{"DELETE", "PAUSE", "RESET", "UNPIN", "LEADER.STEPDOWN"} {
+					out[prefix+".CONSUMER."+op+"."+name+"."+ci.Name] = `{"seq":99999,"pause_until":"2999-01-01T00:00:00Z"}`
+				}
+				out[prefix+".CONSUMER.CREATE."+name+"."+ci.Name] = `{"stream_name":"` + name + `","config":{"name":"` + ci.Name + `","filter_subject":"nothing.here","deliver_subject":"nothing.here"}}`
+			}
+			out["$JS.ACK."+name+"."+ci.Name+".1.99999.99999.0.0"] = "+ACK"
+			out["$JS.FC."+name+"."+ci.Name+".evil"] = ""
+		}
+		require.NoError(t, cons.Err())
+	}
+	require.NoError(t, names.Err())
+	for _, stream := range copiedStreams {
+		out[copyDeliver(stream)] = "forged delivery"
+	}
+	return out
+}
+
+// responders lists the requests a client can send that something answers:
+// the clients' JetStream API (answers and errors), the ledger's service
+// (here, the echo), its discovery, the copies' reset, the system's user
+// info. Each is sent with every privileged subject as its reply.
+var responders = []struct{ subject, data string }{
+	{"$JS.API.INFO", ""},
+	{"$JS.API.STREAM.NAMES", ""},
+	{"$JS.API.STREAM.LIST", ""},
+	{"$JS.API.STREAM.INFO." + StreamName, ""},
+	{"$JS.API.STREAM.INFO." + CheckpointStreamName, ""},
+	{"$JS.API.STREAM.INFO.NOPE", ""},
+	{"$JS.API.STREAM.MSG.GET." + StreamName, `{"seq":1}`},
+	{"$JS.API.DIRECT.GET." + StreamName, `{"seq":1}`},
+	{"$JS.API.DIRECT.GET." + StreamName, `{"seq":99999999}`},
+	{"$JS.API.DIRECT.GET." + StreamName + ".ledger.checkout.product.checkout", ""},
+	{"$JS.API.CONSUMER.NAMES." + StreamName, ""},
+	{"$JS.API.CONSUMER.INFO." + StreamName + ".nope", ""},
+	{"$JS.API.STREAM.CREATE.X", `{}`},
+	{"$SRV.PING", ""},
+	{"$SRV.INFO.ledger", ""},
+	{"$SRV.STATS", ""},
+	{copyAPIPrefix + ".CONSUMER.RESET." + StreamName + "." + copyConsumer, ""},
+	{"$SYS.REQ.USER.INFO", ""},
+	{"ledgerapi.v1.echo", ""}, // the payload is the target's
+}
+
+// attack sends every responder's request with every privileged subject
+// as its reply, and waits until the server has handled them.
+func attack(t *testing.T, c *client, targets map[string]string) int {
+	t.Helper()
+	n := 0
+	for target, payload := range targets {
+		for _, r := range responders {
+			data := r.data
+			if r.subject == "ledgerapi.v1.echo" {
+				data = payload
+			}
+			require.NoError(t, c.nc.PublishMsg(&nats.Msg{Subject: r.subject, Reply: target, Data: []byte(data)}))
+			n++
+		}
+		// And straight at the target, as far as permissions let it.
+		require.NoError(t, c.nc.Publish(target, []byte(payload)))
+		n++
+	}
+	require.NoError(t, c.nc.FlushTimeout(10*time.Second))
+	return n
+}
+
+// TestReplySubjectAttacks tries, as the reply subject of every request a
+// listener client can have answered, every privileged subject of the
+// store, and requires that nothing of the store changed: its streams,
+// their settings and messages, the buckets, serve's durable consumers;
+// that serve's own reads still follow; and that the clients' copies are
+// restored whole.
+func TestReplySubjectAttacks(t *testing.T) {
+	t.Run("Embedded", func(t *testing.T) {
+		srv := serveProtected(t)
+		checkAttacks(t, srv, srv.client(t))
+	})
+	t.Run("Cluster", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("the 3-node cluster runs without -short")
+		}
+		cl := startAccountsCluster(t)
+		ctx := testCtx(t)
+		owner, err := Open(ctx, Options{URL: cl.serveURL, ClientsURL: cl.copierURL, Replicas: 3, Warnf: t.Logf})
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, owner.Close()) })
+		srv := seed(t, owner)
+		c := connectClient(t, cl.clientURL)
+		checkAttacks(t, srv, c)
+	})
+}
+
+func checkAttacks(t *testing.T, srv *served, c *client) {
+	ctx := testCtx(t)
+	waitCopies(t, c, srv.owner)
+	// serve's own read of the stream: a follower, which the attack's
+	// consumer requests must not stop or re-filter.
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	seen := make(chan uint64, 16)
+	go func() {
+		_ = srv.owner.Follow(fctx, "checkout", 0, func(e domain.Event) error { seen <- e.Seq; return nil })
+	}()
+	require.Equal(t, uint64(1), <-seen)
+
+	before := storeState(t, srv.owner)
+	targets := privileged(t, srv.owner)
+	n := attack(t, c, targets)
+	t.Logf("%d requests and publishes against %d privileged subjects", n, len(targets))
+	// Let anything the attack set in motion land: a request answered
+	// late, a consumer created, an advisory acted on.
+	c2 := connectClient(t, c.nc.ConnectedUrl(), nats.UserInfo(c.nc.Opts.User, c.nc.Opts.Password))
+	for i := 0; i < 3; i++ {
+		_, _ = c2.nc.Request("$JS.API.INFO", nil, 2*time.Second)
+	}
+	// serve restores the copies a client harmed (remaking the consumer
+	// that feeds each): the store is compared once it has.
+	waitCopies(t, c2, srv.owner)
+	after := storeState(t, srv.owner)
+	for k, v := range before {
+		assert.Equal(t, v, after[k], "the store changed: %s", k)
+	}
+	for k := range after {
+		_, ok := before[k]
+		assert.True(t, ok, "the store gained %s", k)
+	}
+
+	// serve still follows the stream and still writes.
+	last, err := srv.owner.LastSeq(ctx, "checkout")
+	require.NoError(t, err)
+	seqs, err := srv.owner.Append(ctx, []domain.Event{itemAdded("checkout", "after", 0)}, last)
+	require.NoError(t, err)
+	select {
+	case got := <-seen:
+		assert.Equal(t, seqs[0], got, "the follower goes on")
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve's follower stopped")
+	}
+	// The clients' copies: whatever happened to them, restored whole.
+	waitCopies(t, c2, srv.owner)
+}
+
+// waitCopies waits until the client's copies of the streams hold what
+// the store holds.
+func waitCopies(t *testing.T, c *client, owner *Store) {
+	t.Helper()
+	ctx := testCtx(t)
+	for _, name := range copiedStreams {
+		src, err := owner.js.Stream(ctx, name)
+		require.NoError(t, err)
+		want := src.CachedInfo().State
+		var got jetstream.StreamState
+		ok := assert.Eventually(t, func() bool {
+			st, err := c.js.Stream(ctx, name)
+			if err != nil {
+				return false
+			}
+			got = st.CachedInfo().State
+			return got.Msgs == want.Msgs && got.FirstSeq == want.FirstSeq && got.LastSeq == want.LastSeq
+		}, 20*time.Second, 50*time.Millisecond)
+		require.True(t, ok, "the clients' copy of %s: %+v, the store: %+v", name, got, want)
+		st, err := c.js.Stream(ctx, name)
+		require.NoError(t, err)
+		for seq := want.FirstSeq; seq <= want.LastSeq; seq++ {
+			a, err := src.GetMsg(ctx, seq)
+			require.NoError(t, err)
+			b, err := st.GetMsg(ctx, seq)
+			require.NoError(t, err)
+			assert.Equal(t, a.Subject, b.Subject)
+			assert.Equal(t, a.Data, b.Data, "%s %d", name, seq)
+		}
+	}
 }
 
 func TestServedListener_Refusals(t *testing.T) {
@@ -109,126 +391,45 @@ func TestServedListener_Refusals(t *testing.T) {
 	require.Equal(t, uint64(1), messages())
 
 	t.Run("PublishEvent", func(t *testing.T) {
-		c := connectClient(t, srv.owner.ClientURL())
+		c := srv.client(t)
 		_, err := c.js.Publish(short(t), "ledger.checkout.item.X", []byte(`{}`))
-		require.Error(t, err)
-		c.refused(t, `Publish to "ledger.checkout.item.X"`)
+		require.Error(t, err, "no stream of the clients' account takes ledger.>")
 		assert.Equal(t, uint64(1), messages(), "nothing stored")
 	})
-	t.Run("PublishCheckpoint", func(t *testing.T) {
-		c := connectClient(t, srv.owner.ClientURL())
-		require.NoError(t, c.nc.Publish("ledger-checkpoints.note", []byte("forged")))
-		c.refused(t, `Publish to "ledger-checkpoints.note"`)
-		var n int
-		require.NoError(t, srv.owner.ReadCheckpoints(ctx, func(CheckpointRecord) error { n++; return nil }))
-		assert.Equal(t, 1, n)
-	})
-	t.Run("AnswerPublishToLedger", func(t *testing.T) {
-		c := connectClient(t, srv.owner.ClientURL())
-		var answered sync.WaitGroup
-		sub, err := c.nc.Subscribe("ledger.>", func(m *nats.Msg) {
-			answered.Add(1)
-			_ = m.Respond([]byte(`{"stream":"LEDGER","seq":999999}`))
-		})
-		require.NoError(t, err)
-		c.refused(t, `Subscription to "ledger.>"`)
-		require.NoError(t, sub.Unsubscribe())
-		last, err := srv.owner.LastSeq(ctx, "checkout")
-		require.NoError(t, err)
-		seqs, err := srv.owner.Append(ctx, []domain.Event{itemAdded("checkout", "p2", 0)}, last)
-		require.NoError(t, err)
-		assert.Greater(t, seqs[0], last, "the stream's own acknowledgement")
+	t.Run("PublishToInbox", func(t *testing.T) {
+		c := srv.client(t)
+		require.NoError(t, c.nc.Publish("_INBOX.x", []byte(`{"stream":"LEDGER","seq":1}`)))
+		c.refused(t, `Publish to "_INBOX.x"`)
 	})
 	for _, subject := range []string{"ledgerapi.>", "ledgerapi.v1.command", "$SRV.>", "$JS.API.>", "$JS.API.STREAM.INFO.LEDGER"} {
 		t.Run("Subscribe "+subject, func(t *testing.T) {
-			c := connectClient(t, srv.owner.ClientURL())
+			c := srv.client(t)
 			_, err := c.nc.SubscribeSync(subject)
 			require.NoError(t, err, "refused asynchronously")
 			c.refused(t, `Subscription to "`+subject+`"`)
 		})
 	}
-	t.Run("PublishToInbox", func(t *testing.T) {
-		c := connectClient(t, srv.owner.ClientURL())
-		require.NoError(t, c.nc.Publish("_INBOX.x", []byte(`{"stream":"LEDGER","seq":1}`)))
-		c.refused(t, `Publish to "_INBOX.x"`)
-	})
-	// Each refusal below waits for a request the server never answers:
-	// they wait together.
-	t.Run("Buckets and streams", func(t *testing.T) {
-		t.Run("ObjectPut", func(t *testing.T) {
-			t.Parallel()
-			c := connectClient(t, srv.owner.ClientURL())
-			obs, err := c.js.ObjectStore(ctx, SnapshotBucket)
-			require.NoError(t, err, "binding the bucket only reads")
-			_, err = obs.PutBytes(short(t), "checkout/backlog/forged", []byte(`{}`))
-			require.Error(t, err)
-			c.refused(t, `Publish to "$O.`+SnapshotBucket+`.`)
-			list, err := srv.owner.Snapshots().List(ctx, "checkout", "backlog")
-			require.NoError(t, err)
-			assert.Equal(t, []SnapshotInfo{srv.snap}, list)
-		})
-		t.Run("KVDelete", func(t *testing.T) {
-			t.Parallel()
-			c := connectClient(t, srv.owner.ClientURL())
-			kv, err := c.js.KeyValue(ctx, SnapshotIndexBucket)
-			require.NoError(t, err)
-			require.Error(t, kv.Delete(short(t), "checkout.backlog"))
-			c.refused(t, `Publish to "$KV.`+SnapshotIndexBucket+`.checkout.backlog"`)
-			_, err = kv.Get(ctx, "checkout.backlog")
-			require.NoError(t, err, "the index entry is still there")
-		})
-		for _, stream := range []string{StreamName, CheckpointStreamName, "OBJ_" + SnapshotBucket, "KV_" + SnapshotIndexBucket} {
-			t.Run("Delete "+stream, func(t *testing.T) {
-				t.Parallel()
-				c := connectClient(t, srv.owner.ClientURL())
-				require.Error(t, c.js.DeleteStream(short(t), stream))
-				c.refused(t, `Publish to "$JS.API.STREAM.DELETE.`+stream+`"`)
-			})
-			t.Run("Purge "+stream, func(t *testing.T) {
-				t.Parallel()
-				c := connectClient(t, srv.owner.ClientURL())
-				st, err := c.js.Stream(ctx, stream)
-				require.NoError(t, err, "stream info is a read")
-				require.Error(t, st.Purge(short(t)))
-				c.refused(t, `Publish to "$JS.API.STREAM.PURGE.`+stream+`"`)
-			})
-			t.Run("Update "+stream, func(t *testing.T) {
-				t.Parallel()
-				c := connectClient(t, srv.owner.ClientURL())
-				st, err := c.js.Stream(ctx, stream)
-				require.NoError(t, err)
-				cfg := st.CachedInfo().Config
-				cfg.Description = "changed"
-				_, err = c.js.UpdateStream(short(t), cfg)
-				require.Error(t, err)
-				c.refused(t, `Publish to "$JS.API.STREAM.UPDATE.`+stream+`"`)
-			})
-		}
-		t.Run("DeleteMsg", func(t *testing.T) {
-			t.Parallel()
-			c := connectClient(t, srv.owner.ClientURL())
-			st, err := c.js.Stream(ctx, StreamName)
-			require.NoError(t, err)
-			require.Error(t, st.DeleteMsg(short(t), 1))
-			c.refused(t, `Publish to "$JS.API.STREAM.MSG.DELETE.LEDGER"`)
-		})
-		t.Run("CreateStream", func(t *testing.T) {
-			t.Parallel()
-			c := connectClient(t, srv.owner.ClientURL())
-			_, err := c.js.CreateStream(short(t), jetstream.StreamConfig{Name: "CAPTURE", Subjects: []string{"ledgerapi.>"}})
-			require.Error(t, err)
-			c.refused(t, `Publish to "$JS.API.STREAM.CREATE.CAPTURE"`)
-		})
-	})
-	t.Run("ServiceUserOverTCP", func(t *testing.T) {
-		// Even with the password the service user is in-process only.
-		_, err := nats.Connect(srv.owner.ClientURL(), nats.UserInfo(serviceUser, srv.owner.servicePass))
+	t.Run("BucketsAreNotThere", func(t *testing.T) {
+		c := srv.client(t)
+		_, err := c.js.ObjectStore(ctx, SnapshotBucket)
+		require.Error(t, err, "the snapshot buckets are the store's")
+		_, err = c.js.KeyValue(ctx, SnapshotIndexBucket)
 		require.Error(t, err)
-		assert.Contains(t, strings.ToLower(err.Error()), "authorization")
 	})
-	info, err := srv.owner.StreamInfo(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, uint64(2), info.Messages, "the owner's event is all that was added")
+	t.Run("DeleteTheCopy", func(t *testing.T) {
+		c := srv.client(t)
+		require.Error(t, c.js.DeleteStream(short(t), StreamName))
+		c.refused(t, `Publish to "$JS.API.STREAM.DELETE.LEDGER"`)
+	})
+	t.Run("ServeUsersOverTCP", func(t *testing.T) {
+		// Even with the password serve's users are in-process only.
+		for user, pass := range map[string]string{serveUser: srv.owner.auth.servePass, copierUser: srv.owner.auth.copierPass} {
+			_, err := nats.Connect(srv.owner.ClientURL(), nats.UserInfo(user, pass))
+			require.Error(t, err, user)
+			assert.Contains(t, strings.ToLower(err.Error()), "authorization")
+		}
+	})
+	assert.Equal(t, uint64(1), messages(), "nothing was added")
 }
 
 func TestServedListener_Reads(t *testing.T) {
@@ -236,10 +437,12 @@ func TestServedListener_Reads(t *testing.T) {
 	ctx := testCtx(t)
 
 	t.Run("NATSClient", func(t *testing.T) {
-		c := connectClient(t, srv.owner.ClientURL())
+		c := srv.client(t)
+		waitCopies(t, c, srv.owner)
 		st, err := c.js.Stream(ctx, StreamName)
 		require.NoError(t, err)
 		assert.Equal(t, uint64(1), st.CachedInfo().State.Msgs)
+		assert.NotNil(t, st.CachedInfo().Config.Mirror, "a read-only copy")
 		m, err := st.GetMsg(ctx, 1)
 		require.NoError(t, err)
 		assert.Equal(t, "ledger.checkout.product.checkout", m.Subject)
@@ -270,17 +473,15 @@ func TestServedListener_Reads(t *testing.T) {
 		products, err := s.Products(ctx)
 		require.NoError(t, err)
 		assert.Equal(t, []string{"checkout"}, products)
-		list, err := s.Snapshots().List(ctx, "checkout", "backlog")
-		require.NoError(t, err)
-		assert.Equal(t, []SnapshotInfo{srv.snap}, list)
-		b, err := s.Snapshots().Get(ctx, srv.snap)
-		require.NoError(t, err)
-		assert.JSONEq(t, `{"items":[]}`, string(b))
 		var records int
 		require.NoError(t, s.ReadCheckpoints(ctx, func(CheckpointRecord) error { records++; return nil }))
 		assert.Equal(t, 1, records)
+		// Snapshots are the store's: a client finds none.
+		list, err := s.Snapshots().List(ctx, "checkout", "backlog")
+		require.NoError(t, err)
+		assert.Empty(t, list)
 
-		// Follow sees what the owner writes next.
+		// Follow sees what the owner writes next, once the copy has it.
 		fctx, cancel := context.WithCancel(ctx)
 		defer cancel()
 		seen := make(chan domain.Event, 1)
@@ -322,7 +523,7 @@ func TestServedListener_Reads(t *testing.T) {
 func TestServedListener_NoSnapshotsYet(t *testing.T) {
 	ctx := testCtx(t)
 	dir := t.TempDir()
-	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	defer func() { assert.NoError(t, owner.Close()) }()
 	s, err := Open(ctx, Options{DataDir: dir})
@@ -336,8 +537,9 @@ func TestServedListener_NoSnapshotsYet(t *testing.T) {
 	assert.ErrorIs(t, err, ErrSnapshotNotFound)
 }
 
-// TestServedListener_NatsCLI shows the refusals to the nats CLI, which
-// users reach for first.
+// TestServedListener_NatsCLI replays, with the nats CLI users reach for
+// first, the message that deleted the whole ledger before it had
+// accounts: now it deletes the clients' copy, and serve restores it.
 func TestServedListener_NatsCLI(t *testing.T) {
 	bin, err := exec.LookPath("nats")
 	if err != nil {
@@ -353,15 +555,71 @@ func TestServedListener_NatsCLI(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		return string(out), err
 	}
+	c := srv.client(t)
+	waitCopies(t, c, srv.owner)
+	before := storeState(t, srv.owner)
 
-	out, _ := nats("pub", "ledger.checkout.item.X", "{}")
+	out, err := nats("pub", "--reply", "$JS.API.STREAM.DELETE.LEDGER", "$JS.API.DIRECT.GET.LEDGER", `{"seq":99999999}`)
+	require.NoError(t, err, out)
+	out, err = nats("stream", "rm", "-f", StreamName)
+	require.Error(t, err, out)
+	assert.Contains(t, out, "Permissions Violation")
+	out, _ = nats("pub", "ledger.checkout.item.X", "{}")
 	assert.Contains(t, out, `Permissions Violation for Publish to "ledger.checkout.item.X"`)
+
+	assert.Equal(t, before, storeState(t, srv.owner), "the store is untouched")
+	waitCopies(t, c, srv.owner)
 	out, err = nats("stream", "info", StreamName)
 	require.NoError(t, err, out)
 	assert.Contains(t, out, "Messages: 1")
-	out, err = nats("stream", "rm", "-f", StreamName)
-	require.Error(t, err, out)
-	info, err := srv.owner.StreamInfo(testCtx(t))
+}
+
+// short is a context for a request the server will not answer.
+func short(t *testing.T) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestCopyNoRoom: serve does not make a copy the disk has no room for
+// (it would stop JetStream for the ledger too when it ran out), says so
+// once, and makes it when there is room again.
+func TestCopyNoRoom(t *testing.T) {
+	var mu sync.Mutex
+	var said []string
+	dir := t.TempDir()
+	owner, err := Open(testCtx(t), Options{DataDir: dir, Listen: "127.0.0.1:0", Warnf: func(format string, args ...any) {
+		mu.Lock()
+		said = append(said, fmt.Sprintf(format, args...))
+		mu.Unlock()
+	}})
 	require.NoError(t, err)
-	assert.Equal(t, uint64(1), info.Messages, "nothing stored, nothing removed")
+	t.Cleanup(func() { assert.NoError(t, owner.Close()) })
+	srv := seed(t, owner)
+	c := connectClient(t, owner.ClientURL())
+	waitCopies(t, c, owner)
+
+	full := func(string) (uint64, bool) { return 1 << 20, true }
+	copyFreeBytes.Store(&full)
+	t.Cleanup(func() { copyFreeBytes.Store(nil) })
+	require.NoError(t, owner.copies.js.DeleteStream(testCtx(t), StreamName), "as a client's reply trick does")
+	noRoom := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		n := 0
+		for _, s := range said {
+			if strings.Contains(s, "no room for it on the disk") {
+				n++
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return noRoom() > 0 }, 10*time.Second, 10*time.Millisecond, "said: %v", said)
+	_, err = c.js.Stream(testCtx(t), StreamName)
+	require.ErrorIs(t, err, jetstream.ErrStreamNotFound, "no copy without room")
+
+	copyFreeBytes.Store(nil)
+	waitCopies(t, c, srv.owner)
+	assert.Equal(t, 1, noRoom(), "said once")
 }

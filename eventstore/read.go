@@ -123,6 +123,7 @@ func (s *Store) ReadRaw(ctx context.Context, after uint64, fn func(Raw) error) (
 func (s *Store) StreamLastSeq(ctx context.Context) (uint64, error) { return s.streamLastSeq(ctx) }
 
 func (s *Store) streamLastSeq(ctx context.Context) (uint64, error) {
+	s.settle(ctx)
 	info, err := s.info(ctx)
 	if err != nil {
 		return 0, err
@@ -185,6 +186,7 @@ func storedOf(m jetstream.Msg, seq uint64, verify func(msg, sig []byte) bool) *d
 // subjects. So when the filtered messages are at least half of the range,
 // scan reads the range unfiltered and drops the others itself.
 func (s *Store) scan(ctx context.Context, filter string, start position, end uint64, fn func(jetstream.Msg, uint64) error) (uint64, error) {
+	s.settle(ctx)
 	last := start.after
 	if end != noEnd && end <= start.after {
 		return last, nil

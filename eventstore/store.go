@@ -64,16 +64,38 @@ type Options struct {
 	// to finish; they are served in order of arrival. 0 means 10 s. A wait
 	// that runs out is an *InUseError, which is also a domain conflict.
 	LockWait time.Duration
-	// Protect, with Listen, makes the serving process the only writer:
-	// clients of the listener (other ledger commands, the nats CLI) may
-	// read the streams and buckets and call the ledger's service
-	// (ledgerapi.>), but not publish events or audit records, write
-	// snapshots, answer requests, or delete, purge or reconfigure any of
-	// the ledger's streams (their deny settings do not cover deleting them
-	// whole). The store's own in-process connection, Conn, keeps every
-	// right. A store that opens the directory as a client of a protected
-	// serve refuses writes with a ReadOnlyError.
-	Protect bool
+	// Clients decides who the clients of the listener are, by their
+	// tokens; nil lets in only clients without credentials (local mode)
+	// and the local credential. Clients of the listener belong to the
+	// clients' account (accounts.go): they call the ledger's service and
+	// read copies of the streams, and nothing they do reaches the store.
+	Clients Authenticator
+	// LocalUser is the actor name of the local credential that serve
+	// keeps in owner.json for the CLI on the same machine ("local" when
+	// empty).
+	LocalUser string
+	// Token authenticates this process to a NATS server it connects to:
+	// the owner's listener when another process serves DataDir, or the
+	// server at URL. With User it is the password; alone, a NATS token.
+	// Empty: the local credential of the serve that owns DataDir, or no
+	// credentials.
+	Token, User string
+	// ClientsURL, with URL, connects serve to the clients' account of the
+	// same NATS system (a user allowed to manage the copies, as
+	// OperatorAccounts configures it): serve then keeps the clients'
+	// read-only copies there. Empty: serve keeps none (the embedded
+	// server's are kept whenever it listens).
+	ClientsURL string
+	// Warnf hears of what the store repairs behind the scenes (a copy a
+	// client changed); nil discards it.
+	Warnf func(format string, args ...any)
+}
+
+func (o Options) warnf() func(string, ...any) {
+	if o.Warnf != nil {
+		return o.Warnf
+	}
+	return func(string, ...any) {}
 }
 
 // Store is the ledger's event store on one NATS connection. It is safe for
@@ -99,11 +121,18 @@ type Store struct {
 	lock        *dirLock // the data directory's lock, nil when connected by URL
 	clientURL   string
 
-	// servicePass is the service user's password on a protected embedded
-	// server; it never leaves the process.
-	servicePass string
-	// readOnly, when set, refuses writes: the store is a client of a
-	// protected serve, whose listener would refuse them anyway.
+	// auth is the embedded server's authentication, nil without a
+	// listener.
+	auth *listenerAuth
+	// copies keeps the clients' read-only copies, nil when this store
+	// keeps none; stopCopies ends it.
+	copies     *copier
+	copiesStop context.CancelFunc
+	copiesDone chan struct{}
+	warnf      func(format string, args ...any)
+	// readOnly, when set, refuses writes: the store reads the clients'
+	// copy of the ledger, in the clients' account, where nothing can
+	// write to the ledger.
 	readOnly *ReadOnlyError
 
 	// The hub every Follow shares (hub.go), its lifetime.
@@ -134,7 +163,23 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		opt.Name = "ledger"
 	}
 	if opt.URL != "" {
-		return openURL(ctx, opt, opt.URL, "is the server running? check --nats")
+		s, err := openURL(ctx, opt, opt.URL, "is the server running? check --nats", false)
+		if err != nil {
+			return nil, err
+		}
+		if opt.ClientsURL != "" && s.readOnly == nil {
+			cnc, err := connect(ctx, opt.ClientsURL, opt.Name+" copies", "", "")
+			if err != nil {
+				_ = s.Close()
+				return nil, &unreachableError{fmt.Errorf("cannot reach the clients' account at %s: %w (check --clients-nats)", opt.ClientsURL, err)}
+			}
+			if err := s.startCopies(cnc); err != nil {
+				cnc.Close()
+				_ = s.Close()
+				return nil, err
+			}
+		}
+		return s, nil
 	}
 	if opt.DataDir == "" {
 		return nil, errors.New("no data directory and no NATS URL: set --data or --nats")
@@ -145,31 +190,47 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 	return openDir(ctx, opt)
 }
 
-// openURL connects to a running server and verifies the stream. hint tells
-// the user what to check when the server cannot be reached.
-func openURL(ctx context.Context, opt Options, url, hint string) (*Store, error) {
-	s := &Store{connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify}
-	timeout := connectTimeout
-	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
-		timeout = max(time.Until(d), 100*time.Millisecond)
-	}
-	nc, err := nats.Connect(url,
-		nats.Name(opt.Name),
-		nats.Timeout(timeout),
-		nats.MaxReconnects(-1),
-		nats.ReconnectWait(250*time.Millisecond),
-		nats.DrainTimeout(drainTimeout),
-		nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }),
-	)
+// openURL connects to a running server and verifies the stream. hint
+// tells the user what to check when the server cannot be reached. A
+// client of a serve that owns the data directory reads the clients' copy
+// and never sets anything up.
+func openURL(ctx context.Context, opt Options, url, hint string, client bool) (*Store, error) {
+	s := &Store{connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify, warnf: opt.warnf()}
+	nc, err := connect(ctx, url, opt.Name, opt.User, opt.Token, nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }))
 	if err != nil {
+		if errors.Is(err, nats.ErrAuthorization) {
+			return nil, fmt.Errorf("NATS at %s refused this client's credentials: %w (give a token with --token or LEDGER_TOKEN: \"ledger token add ACTOR\" makes one)", url, err)
+		}
 		return nil, &unreachableError{fmt.Errorf("cannot reach NATS at %s: %w (%s)", url, err, hint)}
 	}
 	s.nc, s.clientURL = nc, url
-	if err := s.setup(ctx, opt.Replicas); err != nil {
+	if err := s.setup(ctx, opt.Replicas, client); err != nil {
 		nc.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// connect dials a NATS server with the ledger's settings.
+func connect(ctx context.Context, url, name, user, token string, extra ...nats.Option) (*nats.Conn, error) {
+	timeout := connectTimeout
+	if d, ok := ctx.Deadline(); ok && time.Until(d) < timeout {
+		timeout = max(time.Until(d), 100*time.Millisecond)
+	}
+	opts := append([]nats.Option{
+		nats.Name(name),
+		nats.Timeout(timeout),
+		nats.MaxReconnects(-1),
+		nats.ReconnectWait(250 * time.Millisecond),
+		nats.DrainTimeout(drainTimeout),
+	}, extra...)
+	switch {
+	case user != "":
+		opts = append(opts, nats.UserInfo(user, token))
+	case token != "":
+		opts = append(opts, nats.Token(token))
+	}
+	return nats.Connect(url, opts...)
 }
 
 // unreachableError marks a failure to connect, as opposed to a server that
@@ -179,13 +240,26 @@ type unreachableError struct{ err error }
 func (e *unreachableError) Error() string { return e.err.Error() }
 func (e *unreachableError) Unwrap() error { return e.err }
 
-// setup creates the JetStream context and verifies the stream.
-func (s *Store) setup(ctx context.Context, replicas int) error {
+// setup creates the JetStream context and verifies the stream. A client
+// finds the clients' copy of the ledger, a mirror, and reads it: it sets
+// nothing up and refuses writes.
+func (s *Store) setup(ctx context.Context, replicas int, client bool) error {
 	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(defaultTimeout))
 	if err != nil {
 		return fmt.Errorf("cannot use JetStream: %w", err)
 	}
 	s.js = js
+	if client {
+		s.readOnly = &ReadOnlyError{URL: s.clientURL}
+		return nil
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	st, err := js.Stream(rctx, StreamName)
+	cancel()
+	if err == nil && st.CachedInfo().Config.Mirror != nil {
+		s.readOnly = &ReadOnlyError{URL: s.clientURL}
+		return nil
+	}
 	return ensureStream(ctx, js, replicas)
 }
 
@@ -193,6 +267,7 @@ func (s *Store) setup(ctx context.Context, replicas int) error {
 // releases the data directory. It is safe to call more than once.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
+		s.stopCopies()
 		s.stopHub()
 		if s.closing != nil {
 			close(s.closing)
@@ -229,9 +304,10 @@ func (s *Store) ClientURL() string { return s.clientURL }
 // Embedded reports whether this store runs its own nats-server in-process.
 func (s *Store) Embedded() bool { return s.ns != nil }
 
-// Conn returns the store's NATS connection: for a served store, the
-// privileged in-process one, on which the ledger's NATS service is
-// registered. Callers must not close it; Close does.
+// Conn returns the store's NATS connection: for serve, its connection in
+// the store account, on which the ledger's NATS service is registered;
+// for a client, its connection in the clients' account. Callers must not
+// close it; Close does.
 func (s *Store) Conn() *nats.Conn { return s.nc }
 
 // writable returns the error for a write the store must refuse, or nil.

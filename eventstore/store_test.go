@@ -39,17 +39,26 @@ func TestOpen_ServingOwnerSharesDirectory(t *testing.T) {
 	assert.Equal(t, a.ClientURL(), o.URL)
 	assert.False(t, o.Started.IsZero())
 
+	assert.NotEmpty(t, o.Token, "the local credential, for the CLI on this machine")
+	st, err := os.Stat(filepath.Join(dir, ownerFile))
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm(), "whoever reads it may act as anyone")
+
 	// The same process opens the directory again: the flock of another
-	// open file conflicts, so it connects to the owner.
+	// open file conflicts, so it connects to the owner, signs in with the
+	// local credential and reads the clients' copy.
+	seqs, err := a.Append(ctx, []domain.Event{productCreated("shared", "s1")}, 0)
+	require.NoError(t, err)
 	c, err := Open(ctx, Options{DataDir: dir})
 	require.NoError(t, err)
 	assert.False(t, c.Embedded())
 	assert.Equal(t, a.ClientURL(), c.ClientURL())
-	seqs, err := c.Append(ctx, []domain.Event{productCreated("shared", "s1")}, 0)
-	require.NoError(t, err)
-	got := readAll(t, a, "shared")
-	require.Len(t, got, 1)
-	assert.Equal(t, seqs[0], got[0].Seq)
+	require.Eventually(t, func() bool {
+		got, err := c.LastSeq(ctx, "shared")
+		return err == nil && got == seqs[0]
+	}, 10*time.Second, 10*time.Millisecond)
+	_, err = c.Append(ctx, []domain.Event{itemAdded("shared", "s2", 0)}, seqs[0])
+	require.ErrorIs(t, err, ErrReadOnly, "writes go through serve's service")
 	require.NoError(t, c.Close())
 
 	require.NoError(t, a.Close())
@@ -337,7 +346,7 @@ func TestDuplicateIDOfAnotherEventRefused(t *testing.T) {
 func TestServedStoreProtectsHistory(t *testing.T) {
 	ctx := testCtx(t)
 	dir := t.TempDir()
-	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0", Protect: true})
+	owner, err := Open(ctx, Options{DataDir: dir, Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	defer owner.Close()
 	_, err = owner.Append(ctx, []domain.Event{productCreated("prot", "c1")}, 0)

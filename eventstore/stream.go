@@ -213,6 +213,7 @@ func (s *Store) LastSeq(ctx context.Context, product string) (uint64, error) {
 func (s *Store) lastSeq(ctx context.Context, filter string) (uint64, error) {
 	ctx, cancel := withTimeout(ctx)
 	defer cancel()
+	s.settle(ctx)
 	req, err := json.Marshal(struct {
 		LastBySubject string `json:"last_by_subj"`
 	}{filter})

@@ -1,14 +1,18 @@
 package faults
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/eventstore"
 )
 
 // TestDiskFull fills the file system under a running serve (a 16 MB
@@ -28,7 +32,12 @@ func TestDiskFull(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = exec.Command("umount", "-l", mnt).Run() })
 	dir := filepath.Join(mnt, "data")
-	startServe(t, dir, "--checkpoint-every", "0", "--checkpoint-interval", "0")
+	srv := startServe(t, dir, "--checkpoint-every", "0", "--checkpoint-interval", "0")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("serve's output:\n%s", srv.output())
+		}
+	})
 	write := func(item string) result {
 		return runLedger(t, "--data", dir, "-p", "disk", "--as", "olga", "--timeout", "5s",
 			"item", "add", item, "--title", "Item "+item, "--command-id", "disk-"+item)
@@ -37,6 +46,22 @@ func TestDiskFull(t *testing.T) {
 	require.Equal(t, 0, r.code, "%s", r)
 	r = write("BEFORE")
 	require.Equal(t, 0, r.code, "%s", r)
+	// The disk fills while serve is idle: its clients' copy has copied
+	// BEFORE. (A copy still writing when another process takes the last
+	// byte fails as any JetStream write does, and JetStream stops until
+	// there is room again: see eventstore's TestCopyNoRoom.)
+	copied := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir})
+		if err != nil {
+			return false
+		}
+		defer s.Close()
+		info, err := s.StreamInfo(ctx)
+		return err == nil && info.LastSeq == 2
+	}
+	require.Eventually(t, copied, 20*time.Second, 50*time.Millisecond, "the clients' copy")
 
 	filler := filepath.Join(mnt, "filler")
 	f, err := os.Create(filler)

@@ -91,7 +91,8 @@ func runLedger(t testing.TB, args ...string) result {
 func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LEDGER_") {
+		// LEDGER_NATS_DEBUG=1 shows the servers' logs when a test fails.
+		if !strings.HasPrefix(kv, "LEDGER_") || strings.HasPrefix(kv, "LEDGER_NATS_DEBUG=") {
 			env = append(env, kv)
 		}
 	}

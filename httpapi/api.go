@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -248,16 +249,24 @@ func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, status, out)
 }
 
-// do records a decision for the caller, counting refusals.
+// do records a decision for the caller, counting refusals. In local mode
+// the actor is X-Ledger-Actor's; with a token it is the token's, or the
+// one X-Ledger-Actor names when the token may act for others (the event
+// then records who relayed it).
 func (s *Server) do(r *http.Request, b CommandBody) (command.Output, error) {
-	actor := actorOf(r)
-	if actor == "" {
-		return command.Output{}, unauthenticated("say who is deciding: send X-Ledger-Actor: <actor> (or serve with --tokens and send a bearer token)")
+	actor, relay := actorOf(r), ""
+	if id := identityOf(r); id != nil {
+		var err error
+		if actor, relay, err = access.Act(id, strings.TrimSpace(r.Header.Get("X-Ledger-Actor"))); err != nil {
+			return command.Output{}, err
+		}
+	} else if actor == "" {
+		return command.Output{}, unauthenticated("say who is deciding: send X-Ledger-Actor: <actor> (or make tokens with \"ledger token add ACTOR\" and send one as a bearer token)")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
 	defer cancel()
 	return s.cfg.Commands.Do(ctx, command.Request{Action: b.Action, Product: r.PathValue("p"),
-		Actor: actor, CommandID: b.CommandID, At: b.At, Args: b.Args})
+		Actor: actor, RelayedBy: relay, CommandID: b.CommandID, At: b.At, Args: b.Args})
 }
 
 // decodeCommand reads the command body strictly: JSON only (which a
@@ -280,7 +289,7 @@ func (s *Server) decodeCommand(w http.ResponseWriter, r *http.Request) (CommandB
 	}
 	err = domain.DecodeStrict(data, &b, "the body", func(name string) string {
 		if name == "actor" || name == "product" {
-			return name + " is not part of the body: the path names the product and the caller is the actor"
+			return name + " is not part of the body: the path names the product, and the caller is the actor (a token that may act for others names another with X-Ledger-Actor)"
 		}
 		return fmt.Sprintf("unknown field %q: a command has action, args, commandId and at", name)
 	})

@@ -1,68 +1,27 @@
 package httpapi_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/httpapi"
 )
-
-func TestTokenFile(t *testing.T) {
-	t.Parallel()
-	path := filepath.Join(t.TempDir(), "tokens")
-	tok, info, err := httpapi.AddToken(path, "nina", now)
-	require.NoError(t, err)
-	assert.True(t, strings.HasPrefix(tok, "ldg_"))
-	assert.Equal(t, "nina", info.Actor)
-	_, _, err = httpapi.AddToken(path, "sally", now)
-	require.NoError(t, err)
-
-	b, err := os.ReadFile(path)
-	require.NoError(t, err)
-	assert.NotContains(t, string(b), tok, "only the hash is stored")
-	assert.NotContains(t, string(b), strings.TrimPrefix(tok, "ldg_"))
-	st, err := os.Stat(path)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
-
-	ts, err := httpapi.ListTokens(path)
-	require.NoError(t, err)
-	require.Len(t, ts, 2)
-	assert.Equal(t, info.ID, ts[0].ID)
-
-	tokens, err := httpapi.LoadTokens(path)
-	require.NoError(t, err)
-	actor, ok := tokens.Actor(tok)
-	assert.True(t, ok)
-	assert.Equal(t, "nina", actor)
-	_, ok = tokens.Actor(tok + "x")
-	assert.False(t, ok)
-
-	gone, err := httpapi.RevokeToken(path, info.ID)
-	require.NoError(t, err)
-	require.Len(t, gone, 1)
-	_, ok = tokens.Actor(tok)
-	assert.False(t, ok, "a revoked token stops working on a running server")
-	_, err = httpapi.RevokeToken(path, info.ID)
-	assert.Equal(t, domain.KindNotFound, domain.KindOf(err))
-	_, _, err = httpapi.AddToken(path, "no one", now)
-	assert.Error(t, err, "an actor is an id")
-}
 
 func TestTokens(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, options{tokens: true})
-	nina, _, err := httpapi.AddToken(f.tokens, "nina", now)
+	nina, _, err := access.AddToken(f.tokens, "nina", false, now)
 	require.NoError(t, err)
-	sally, _, err := httpapi.AddToken(f.tokens, "sally", now)
+	sally, _, err := access.AddToken(f.tokens, "sally", false, now)
+	require.NoError(t, err)
+	bot, _, err := access.AddToken(f.tokens, "bot", true, now)
 	require.NoError(t, err)
 	bearer := func(tok string) map[string]string { return map[string]string{"Authorization": "Bearer " + tok} }
 
@@ -85,6 +44,20 @@ func TestTokens(t *testing.T) {
 		a := f.do(call{method: http.MethodPost, path: "/api/v1/products/checkout/commands", body: `{"action":"request.submit","args":{"id":"REQ-T0","title":"x","why":"y"}}`,
 			header: map[string]string{"X-Ledger-Actor": "sally"}})
 		assert.Equal(t, 401, a.status, "with tokens, X-Ledger-Actor says nothing")
+	})
+	t.Run("ErrActForAnother", func(t *testing.T) {
+		a := f.do(call{method: http.MethodPost, path: "/api/v1/products/checkout/commands", body: `{"action":"request.submit","args":{"id":"REQ-T9","title":"x","why":"y"}}`,
+			header: map[string]string{"Authorization": "Bearer " + sally, "X-Ledger-Actor": "nina"}})
+		require.Equal(t, 403, a.status, "%s", a.body)
+		assert.Contains(t, string(a.body), "sally may not act as nina")
+		assert.Contains(t, string(a.body), "--on-behalf")
+	})
+	t.Run("OK Relay", func(t *testing.T) {
+		a := f.do(call{method: http.MethodPost, path: "/api/v1/products/checkout/commands", body: `{"action":"request.submit","args":{"id":"REQ-T8","title":"x","why":"y"}}`,
+			header: map[string]string{"Authorization": "Bearer " + bot, "X-Ledger-Actor": "sally"}})
+		require.Equal(t, 201, a.status, "%s", a.body)
+		assert.Contains(t, string(a.body), `"actor":{"id":"sally","role":"stakeholder"}`, "the relay decides for the actor it names")
+		assert.Contains(t, string(a.body), `"relayedBy":"bot"`, "and the event says who relayed it")
 	})
 	t.Run("Public", func(t *testing.T) {
 		for _, p := range []string{"/healthz", "/static/style.css", "/static/live.js", "/login"} {
@@ -139,4 +112,38 @@ func TestLocalMode(t *testing.T) {
 	res.Body.Close()
 	assert.Equal(t, 403, res.StatusCode, "a local server answers to its own names only (DNS rebinding)")
 	assert.Equal(t, 200, f.do(call{path: "/api/v1/products"}).status)
+}
+
+// TestRevokeEndsStreams: revoking a token closes the event streams it
+// opened at once, and the token opens no new one.
+func TestRevokeEndsStreams(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{tokens: true})
+	tok, _, err := access.AddToken(f.tokens, "nina", false, now)
+	require.NoError(t, err)
+	other, _, err := access.AddToken(f.tokens, "sally", false, now)
+	require.NoError(t, err)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	mine, res := f.stream(ctx, map[string]string{"Authorization": "Bearer " + tok}, "")
+	require.Equal(t, 200, res.StatusCode)
+	theirs, res := f.stream(ctx, map[string]string{"Authorization": "Bearer " + other}, "")
+	require.Equal(t, 200, res.StatusCode)
+
+	_, err = access.RevokeToken(f.tokens, "nina")
+	require.NoError(t, err)
+	closed := func(evs <-chan sseEvent) func() bool {
+		return func() bool {
+			select {
+			case _, ok := <-evs:
+				return !ok
+			default:
+				return false
+			}
+		}
+	}
+	require.Eventually(t, closed(mine), 10*time.Second, 10*time.Millisecond, "the revoked token's stream goes on")
+	assert.False(t, closed(theirs)(), "another token's stream is not touched")
+	a := f.do(call{path: "/api/v1/products/checkout/events", header: map[string]string{"Authorization": "Bearer " + tok}})
+	assert.Equal(t, 401, a.status)
 }

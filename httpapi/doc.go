@@ -7,6 +7,7 @@
 // Like the CLI and the NATS service it only decodes a request into a
 // command.Request or query.Options, calls command or query, and encodes
 // the answer; an error kind becomes an HTTP status in one table
-// (errors.go). It imports command, query, domain and libraries only: it
+// (errors.go). It imports command, query, domain, access (who the caller
+// is) and libraries only: it
 // must not import eventstore, projections, replay or service.
 package httpapi

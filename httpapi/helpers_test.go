@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/demo"
 	"github.com/decisionledger/ledger/eventstore"
@@ -61,10 +62,12 @@ func newFixture(t *testing.T, opt options) *fixture {
 	cfg := httpapi.Config{Commands: m.Commander(h), Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now }}
 	if opt.tokens {
 		f.tokens = filepath.Join(t.TempDir(), "tokens")
-		_, _, err := httpapi.AddToken(f.tokens, "nobody", now)
+		_, _, err := access.AddToken(f.tokens, "nobody", false, now)
 		require.NoError(t, err)
-		cfg.Tokens, err = httpapi.LoadTokens(f.tokens)
+		cfg.Access, err = access.Open(f.tokens)
 		require.NoError(t, err)
+		go cfg.Access.Watch(ctx, 20*time.Millisecond) // as serve does
+
 	}
 	f.srv, err = httpapi.New(cfg)
 	require.NoError(t, err)

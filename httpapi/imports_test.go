@@ -12,12 +12,12 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// The edge imports command, query and domain of the ledger, nothing
+// The edge imports command, query, domain and access of the ledger, nothing
 // else: the rule of doc.go, checked so that it survives edits.
 func TestImports(t *testing.T) {
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
-	allowed := map[string]bool{"command": true, "query": true, "domain": true}
+	allowed := map[string]bool{"command": true, "query": true, "domain": true, "access": true}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -67,8 +67,8 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.doc.sse {
 			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence", "schema": map[string]any{"type": "string"}})
 		}
-		if s.cfg.Tokens == nil && rt.auth == caller {
-			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding (local mode, without tokens)", "schema": map[string]any{"type": "string"}})
+		if rt.auth == caller && rt.method == http.MethodPost {
+			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding: required in local mode (without tokens); with a token, the token's actor decides, and only a token made with --on-behalf may name another actor here (the event records who relayed it)", "schema": map[string]any{"type": "string"}})
 		}
 		if params != nil {
 			op["parameters"] = params
@@ -100,7 +100,7 @@ func (s *Server) OpenAPI() map[string]any {
 		"paths":      paths,
 		"components": map[string]any{"schemas": sg.defs},
 	}
-	if s.cfg.Tokens != nil {
+	if !s.local() {
 		doc["components"].(map[string]any)["securitySchemes"] = map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}}
 		doc["security"] = []any{map[string]any{"bearer": []any{}}}
 	}

@@ -155,7 +155,7 @@ type actorRoles struct {
 
 func (p *pages) base(w http.ResponseWriter, r *http.Request, nav, title string) base {
 	b := base{Title: title, Nav: nav, Product: r.PathValue("p"), Path: r.URL.Path, CSRF: csrfToken(w, r),
-		Actor: actorOf(r), Tokens: p.s.cfg.Tokens != nil, AsOf: r.URL.Query().Get("asOf")}
+		Actor: actorOf(r), Tokens: !p.s.local(), AsOf: r.URL.Query().Get("asOf")}
 	if d := r.URL.Query().Get("done"); flashText.MatchString(d) {
 		// Only what decide redirects with: a link cannot make the page
 		// say anything else.
@@ -327,12 +327,12 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		p.error(w, r, err)
 		return
 	}
-	if p.s.cfg.Tokens == nil {
+	if p.s.local() {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	tok := strings.TrimSpace(r.PostFormValue("token"))
-	if _, ok := p.s.cfg.Tokens.Actor(tok); !ok {
+	if _, ok := p.s.cfg.Access.Authenticate("", tok); !ok {
 		p.error(w, r, unauthenticated("that token is not known or was revoked"))
 		return
 	}
@@ -364,7 +364,7 @@ func (p *pages) decide(w http.ResponseWriter, r *http.Request) {
 		p.error(w, r, err)
 		return
 	}
-	if p.s.cfg.Tokens == nil {
+	if p.s.local() {
 		// Local mode: the picker names the actor, as X-Ledger-Actor does
 		// for the API.
 		r = r.WithContext(context.WithValue(r.Context(), actorKey, strings.TrimSpace(r.PostFormValue("actor"))))

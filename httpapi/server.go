@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -41,11 +42,14 @@ type Viewer interface {
 type Config struct {
 	Commands Commander
 	Views    Viewer
-	// Tokens, when set, requires a bearer token on every route but the
-	// health checks and static assets. Without it the server is a
-	// single-user local tool: it must listen on loopback (Listen refuses
-	// anything else) and takes the actor from X-Ledger-Actor.
-	Tokens *Tokens
+	// Access checks the callers' tokens. Once it holds one (and for the
+	// rest of the run), every route but the health checks and static
+	// assets needs a token, and a request decides as the token's actor,
+	// or relays for the one X-Ledger-Actor names when the token may act
+	// for others. Until then (and when nil) the server is a single-user
+	// local tool: it must listen on loopback (Listen refuses anything
+	// else) and takes the actor from X-Ledger-Actor.
+	Access *access.Registry
 	// Metrics is where the server counts; nil makes a fresh registry.
 	Metrics *Metrics
 	// Logf hears of server faults; it never sees a token.
@@ -66,6 +70,56 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   bool
+
+	// sessions are the requests in flight by the token they came with,
+	// so that revoking a token ends them (an event stream) at once.
+	sessMu   sync.Mutex
+	sessions map[string]map[*session]struct{}
+}
+
+// session is one authenticated request in flight.
+type session struct{ cancel context.CancelFunc }
+
+// local reports whether the server runs in local mode: no token exists.
+func (s *Server) local() bool { return s.cfg.Access == nil || s.cfg.Access.Local() }
+
+// Revoke ends, at once, every request in flight that came with the token
+// id (an event stream, a slow view): a revoked token must not keep what
+// it opened.
+func (s *Server) Revoke(tokenID string) int {
+	s.sessMu.Lock()
+	defer s.sessMu.Unlock()
+	n := 0
+	for ss := range s.sessions[tokenID] {
+		ss.cancel()
+		n++
+	}
+	delete(s.sessions, tokenID)
+	return n
+}
+
+// track registers a request made with a token until it ends.
+func (s *Server) track(r *http.Request, tokenID string) (*http.Request, func()) {
+	ctx, cancel := context.WithCancel(r.Context())
+	ss := &session{cancel: cancel}
+	s.sessMu.Lock()
+	if s.sessions == nil {
+		s.sessions = map[string]map[*session]struct{}{}
+	}
+	if s.sessions[tokenID] == nil {
+		s.sessions[tokenID] = map[*session]struct{}{}
+	}
+	s.sessions[tokenID][ss] = struct{}{}
+	s.sessMu.Unlock()
+	return r.WithContext(ctx), func() {
+		cancel()
+		s.sessMu.Lock()
+		delete(s.sessions[tokenID], ss)
+		if len(s.sessions[tokenID]) == 0 {
+			delete(s.sessions, tokenID)
+		}
+		s.sessMu.Unlock()
+	}
 }
 
 // MaxBody bounds a request body.
@@ -92,6 +146,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s.pages = p
+	if cfg.Access != nil {
+		// A revoked token ends what it opened at once (Access.Watch tells).
+		cfg.Access.OnRevoke(func(t access.Token) { s.Revoke(t.ID) })
+	}
 	s.routes = append(s.apiRoutes(), s.pageRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
@@ -124,13 +182,23 @@ type route struct {
 
 type ctxKey int
 
-const actorKey ctxKey = 0
+const (
+	actorKey ctxKey = iota
+	identityKey
+)
 
 // actorOf returns the caller's actor: the token's, or in local mode the
 // X-Ledger-Actor header's (empty when not given).
 func actorOf(r *http.Request) string {
 	a, _ := r.Context().Value(actorKey).(string)
 	return a
+}
+
+// identityOf returns the identity the caller's token speaks for, nil in
+// local mode.
+func identityOf(r *http.Request) *access.Identity {
+	id, _ := r.Context().Value(identityKey).(*access.Identity)
+	return id
 }
 
 // wrap adds to a route what every route has: security headers, the host
@@ -147,7 +215,7 @@ func (s *Server) wrap(rt route) http.Handler {
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
-		if s.cfg.Tokens == nil && !loopbackHost(r.Host) {
+		if s.local() && !loopbackHost(r.Host) {
 			// A local server answers only to its own names, so that a web
 			// page cannot reach it by pointing a domain at 127.0.0.1.
 			s.fail(sw, r, rt, &domain.Error{Kind: domain.KindUnauthorized, Field: "Host",
@@ -155,12 +223,19 @@ func (s *Server) wrap(rt route) http.Handler {
 			return
 		}
 		if rt.auth == caller {
-			actor, err := s.authenticate(r, rt)
+			id, err := s.authenticate(r, rt)
 			if err != nil {
 				s.fail(sw, r, rt, err)
 				return
 			}
-			r = r.WithContext(context.WithValue(r.Context(), actorKey, actor))
+			if id == nil {
+				r = r.WithContext(context.WithValue(r.Context(), actorKey, strings.TrimSpace(r.Header.Get("X-Ledger-Actor"))))
+			} else {
+				ctx := context.WithValue(context.WithValue(r.Context(), actorKey, id.Actor), identityKey, id)
+				var end func()
+				r, end = s.track(r.WithContext(ctx), id.TokenID)
+				defer end()
+			}
 		}
 		rt.h(sw, r)
 	})
@@ -176,13 +251,13 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err erro
 	s.writeError(w, r, err)
 }
 
-// authenticate finds the caller's actor. With tokens: the bearer token,
-// or for reads and the dashboard's forms (which carry a CSRF token) the
-// cookie the login page set; never a token in the URL, which would end up
-// in logs. Without tokens: X-Ledger-Actor, for the API.
-func (s *Server) authenticate(r *http.Request, rt route) (string, error) {
-	if s.cfg.Tokens == nil {
-		return strings.TrimSpace(r.Header.Get("X-Ledger-Actor")), nil
+// authenticate finds who the caller is: nil in local mode; with tokens,
+// the identity of the bearer token or, for reads and the dashboard's
+// forms (which carry a CSRF token), of the cookie the login page set;
+// never a token in the URL, which would end up in logs.
+func (s *Server) authenticate(r *http.Request, rt route) (*access.Identity, error) {
+	if s.local() {
+		return nil, nil
 	}
 	tok, fromHeader := bearer(r)
 	if !fromHeader && (rt.page || r.Method == http.MethodGet) {
@@ -191,13 +266,13 @@ func (s *Server) authenticate(r *http.Request, rt route) (string, error) {
 		}
 	}
 	if tok == "" {
-		return "", unauthenticated("this ledger needs a token: send Authorization: Bearer <token> (make one with \"ledger token add ACTOR\")")
+		return nil, unauthenticated("this ledger needs a token: send Authorization: Bearer <token> (make one with \"ledger token add ACTOR\")")
 	}
-	actor, ok := s.cfg.Tokens.Actor(tok)
+	id, ok := s.cfg.Access.Authenticate("", tok)
 	if !ok {
-		return "", unauthenticated("the token is not known or was revoked: make a new one with \"ledger token add ACTOR\"")
+		return nil, unauthenticated("the token is not known or was revoked: make a new one with \"ledger token add ACTOR\"")
 	}
-	return actor, nil
+	return &id, nil
 }
 
 func bearer(r *http.Request) (string, bool) {
@@ -245,7 +320,7 @@ func CheckListen(addr string, tokens bool) error {
 // Listen opens addr for Serve, refusing, without tokens, any address
 // but loopback (see CheckListen).
 func (s *Server) Listen(addr string) (net.Listener, error) {
-	if err := CheckListen(addr, s.cfg.Tokens != nil); err != nil {
+	if err := CheckListen(addr, !s.local()); err != nil {
 		return nil, err
 	}
 	ln, err := net.Listen("tcp", addr)

@@ -77,7 +77,7 @@ var asked atomic.Int64
 func servedHistory(b *testing.B, n int) *service.Client {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: filepath.Join(b.TempDir(), "data"), Listen: "127.0.0.1:0", Protect: true})
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: filepath.Join(b.TempDir(), "data"), Listen: "127.0.0.1:0"})
 	require.NoError(b, err)
 	h := bench.NewHistory(1, "bench")
 	evs := make([]domain.Event, n)

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/micro"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -54,6 +55,14 @@ type Options struct {
 	Concurrency int
 	// Logf hears of failures to reply.
 	Logf func(format string, args ...any)
+	// Access says who the callers are and whom they may act for. A
+	// request that crossed from the clients' account carries the
+	// identity NATS authenticated (Nats-Request-Info, shared by the
+	// service import): it decides as that actor, or relays for the actor
+	// it names when that identity may. A request from the store's own
+	// account (serve itself, another instance) carries none and decides
+	// as the actor it names. Nil trusts every request's actor (tests).
+	Access *access.Registry
 }
 
 // Service is a running ledger service.
@@ -103,8 +112,11 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	}
 	for _, name := range query.Views {
 		name := name
-		if err := g.AddEndpoint("view-"+name, s.handler(func(ctx context.Context, data []byte) (any, error) {
-			return s.view(ctx, name, data)
+		if err := g.AddEndpoint("view-"+name, s.handler(func(ctx context.Context, req micro.Request) (any, error) {
+			if _, err := s.caller(req); err != nil {
+				return nil, err
+			}
+			return s.view(ctx, name, req.Data())
 		}), micro.WithEndpointSubject("view."+name), micro.WithEndpointMetadata(map[string]string{
 			"description": "the " + name + " view; the body is its options as JSON",
 		})); err != nil {
@@ -133,7 +145,7 @@ func (s *Service) Stop() {
 
 // handler runs fn on its own goroutine, bounded by the concurrency limit,
 // and replies with its JSON or its error.
-func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)) micro.Handler {
+func (s *Service) handler(fn func(ctx context.Context, req micro.Request) (any, error)) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
 		s.sem <- struct{}{}
 		s.wg.Add(1)
@@ -158,7 +170,7 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 				// larger than the HTTP API takes is refused unread.
 				err = domain.Malformed("", "the request is %s, over the %s a request may be", sizeText(int64(n)), sizeText(MaxRequest))
 			} else {
-				v, err = fn(ctx, req.Data())
+				v, err = fn(ctx, req)
 			}
 			if err == nil {
 				var b []byte
@@ -180,13 +192,65 @@ func (s *Service) handler(fn func(ctx context.Context, data []byte) (any, error)
 	})
 }
 
-func (s *Service) command(ctx context.Context, data []byte) (any, error) {
-	r, err := DecodeRequest(data)
+func (s *Service) command(ctx context.Context, req micro.Request) (any, error) {
+	r, err := DecodeRequest(req.Data())
 	if err != nil {
 		return nil, err
 	}
+	caller, err := s.caller(req)
+	if err != nil {
+		return nil, err
+	}
+	if s.opt.Access != nil {
+		if r.Actor, r.RelayedBy, err = access.Act(caller, r.Actor); err != nil {
+			return nil, err
+		}
+	}
 	return s.cmd.Do(ctx, r)
 }
+
+// requestInfo is what the NATS server says of a requester in the
+// Nats-Request-Info header when a request crosses a service import that
+// shares it: the account and the user it authenticated.
+type requestInfo struct {
+	Account string `json:"acc"`
+	User    string `json:"user"`
+}
+
+// caller returns who sent req: nil for a request from the store's own
+// account (it carries no Nats-Request-Info: the server sets that header
+// on every request that crosses the import, whatever the client sent) or
+// any caller in local mode; the identity the server authenticated
+// otherwise. A request without credentials once tokens
+// exist is refused.
+func (s *Service) caller(req micro.Request) (*access.Identity, error) {
+	if s.opt.Access == nil {
+		return nil, nil
+	}
+	h := req.Headers().Get(requestInfoHeader)
+	if h == "" {
+		return nil, nil
+	}
+	var ri requestInfo
+	if err := json.Unmarshal([]byte(h), &ri); err != nil {
+		return nil, fmt.Errorf("the NATS server's %s header cannot be read: %w", requestInfoHeader, err)
+	}
+	if s.opt.Access.Local() {
+		// Local mode: one user, who names whoever decides; nothing is
+		// relayed.
+		return nil, nil
+	}
+	if ri.User == "" {
+		return nil, &domain.Error{Kind: domain.KindUnauthorized, Msg: "this ledger needs a token now that tokens exist: reconnect with --token (ledger token add ACTOR makes one)"}
+	}
+	id := s.opt.Access.Identify(ri.User)
+	return &id, nil
+}
+
+// requestInfoHeader is the header in which the NATS server names the
+// requester of a request that crossed a service import sharing it
+// (server.ClientInfoHdr).
+const requestInfoHeader = "Nats-Request-Info"
 
 func (s *Service) view(ctx context.Context, name string, data []byte) (any, error) {
 	o, err := query.DecodeOptions(data)

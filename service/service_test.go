@@ -34,7 +34,7 @@ type served struct {
 func serve(t *testing.T, seed bool) *served {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", Protect: true})
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	h := command.New(s, nil)
 	if seed {
@@ -183,7 +183,7 @@ func (f failing) Do(context.Context, command.Request) (command.Output, error) {
 // listening opens a served store with no service on it yet.
 func listening(t *testing.T) *eventstore.Store {
 	t.Helper()
-	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0", Protect: true})
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: filepath.Join(t.TempDir(), "data"), Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, s.Close()) })
 	return s

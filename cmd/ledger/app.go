@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
@@ -32,6 +33,7 @@ type app struct {
 	actor     string
 	jsonOut   bool
 	timeout   time.Duration
+	token     string // --token: the caller's credential on a NATS or a serve it connects to
 
 	store   *eventstore.Store
 	handler *command.Handler
@@ -48,6 +50,9 @@ type app struct {
 	checkpointInterval time.Duration // serve: or at this interval
 
 	web webFlags // serve: the HTTP API and dashboard (token.go)
+
+	access     *access.Registry // serve: who the callers are, by their tokens
+	clientsURL string           // serve --clients-nats: where it keeps the clients' copies
 }
 
 func newApp(stdin io.Reader, stdout, stderr io.Writer) *app {
@@ -91,6 +96,7 @@ Start with:  ledger serve --demo   (then, in another terminal, ledger log)`,
 	f.StringVarP(&a.productID, "product", "p", os.Getenv("LEDGER_PRODUCT"), "product id; optional when the ledger holds one product (env LEDGER_PRODUCT)")
 	f.StringVar(&a.actor, "as", os.Getenv("LEDGER_ACTOR"), "who is deciding, for write commands (env LEDGER_ACTOR)")
 	f.BoolVar(&a.jsonOut, "json", false, "print JSON instead of text")
+	f.StringVar(&a.token, "token", os.Getenv("LEDGER_TOKEN"), "sign in to a \"ledger serve\" or a NATS system with this token (env LEDGER_TOKEN; made by \"ledger token add\"); on the machine that holds the data directory the CLI signs in by itself")
 	f.DurationVar(&a.timeout, "timeout", 10*time.Second, "how long to wait for a running \"ledger serve\" to answer (a write it does not confirm in time has an unknown outcome, retried safely with --command-id), or, without serve, for the other commands using the data directory to finish (exit 4 when they do not)")
 	root.SetFlagErrorFunc(flagError)
 
@@ -108,7 +114,7 @@ Start with:  ledger serve --demo   (then, in another terminal, ledger log)`,
 	add("write", a.productCommand(), a.roleCommand(), a.visionCommand(), a.goalCommand(),
 		a.roadmapCommand(), a.itemCommand(), a.requestCommand())
 	add("read", a.logCommand())
-	add("run", a.serveCommand(), a.demoCommand())
+	add("run", a.serveCommand(), a.demoCommand(), a.accountsCommand())
 	for _, c := range a.extraCommands() {
 		if c.GroupID == "" {
 			c.GroupID = "read"
@@ -129,17 +135,25 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s, err := eventstore.Open(ctx, eventstore.Options{
-		DataDir:  a.dataDir,
-		URL:      a.natsURL,
-		Replicas: a.replicas,
-		Listen:   a.listen,
-		Protect:  a.listen != "",
-		LockWait: a.timeout,
-		Name:     "ledger",
-		Sign:     sign,
-		Verify:   verify,
-	})
+	opt := eventstore.Options{
+		DataDir:    a.dataDir,
+		URL:        a.natsURL,
+		Replicas:   a.replicas,
+		Listen:     a.listen,
+		LockWait:   a.timeout,
+		Name:       "ledger",
+		Sign:       sign,
+		Verify:     verify,
+		Token:      a.token,
+		LocalUser:  access.LocalActor,
+		ClientsURL: a.clientsURL,
+		Warnf:      a.warnf,
+		Debug:      os.Getenv("LEDGER_NATS_DEBUG") != "",
+	}
+	if a.access != nil {
+		opt.Clients = tokenAuth{a.access}
+	}
+	s, err := eventstore.Open(ctx, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -306,3 +320,14 @@ func parseTime(flag, s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// tokenAuth lets the embedded server's listener authenticate clients by
+// the tokens of the access registry.
+type tokenAuth struct{ r *access.Registry }
+
+func (t tokenAuth) Authenticate(user, secret string) (actor, key string, ok bool) {
+	id, ok := t.r.Authenticate(user, secret)
+	return id.Actor, id.TokenID, ok
+}
+
+func (t tokenAuth) Local() bool { return t.r.Local() }

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -28,9 +29,14 @@ type core interface {
 type localCore struct {
 	h *command.Handler
 	q *query.Service
+	// relay is who relays the decisions this process records for
+	// others: access.LocalActor once tokens exist (as when serve runs,
+	// and this CLI signs in with its local credential), "" in local mode.
+	relay string
 }
 
 func (c localCore) Do(ctx context.Context, r command.Request) (command.Output, error) {
+	r.RelayedBy = c.relay
 	return c.h.Do(ctx, r)
 }
 
@@ -94,7 +100,20 @@ func (a *app) core(ctx context.Context) (core, error) {
 	}
 	q := query.New(s, s.Snapshots())
 	q.SetClock(a.now)
-	a.theCore = localCore{h: a.handler, q: q}
+	lc := localCore{h: a.handler, q: q}
+	if s.Embedded() {
+		// The machine that holds the data directory writes as serve's
+		// local credential would: once tokens exist, its decisions say
+		// they were relayed by it, with serve running or not.
+		reg, err := access.Open(a.tokensFile())
+		if err != nil {
+			return nil, err
+		}
+		if !reg.Local() {
+			lc.relay = access.LocalActor
+		}
+	}
+	a.theCore = lc
 	return a.theCore, nil
 }
 

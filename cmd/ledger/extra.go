@@ -55,7 +55,7 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 	// refusals of every edge.
 	metrics := httpapi.NewMetrics()
 	cmds := metrics.Commander(a.handler)
-	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf})
+	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access})
 	if err != nil {
 		stopLive()
 		return nil, err

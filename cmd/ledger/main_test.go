@@ -309,11 +309,7 @@ func TestReadYourWritesAndNarrowTables(t *testing.T) {
 // TestExistingNATSServer drives the CLI against a NATS server it does not
 // own, the way users who outgrow one machine run it.
 func TestExistingNATSServer(t *testing.T) {
-	srv, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: t.TempDir(), Listen: "127.0.0.1:0"})
-	require.NoError(t, err)
-	defer srv.Close()
-	url := srv.ClientURL()
-	require.NotEmpty(t, url)
+	url := plainNATS(t)
 
 	c := newCLI(t) // its --data is never created in URL mode
 	c.ok("--nats", url, "product", "create", "shop", "--name", "Shop", "--pm", "pam", "--po", "olga", "--as", "pam")
@@ -347,7 +343,7 @@ func TestExistingNATSServer(t *testing.T) {
 // outcome is unknown and which command id to retry with.
 func TestUnknownOutcomeNamesTheCommandID(t *testing.T) {
 	c := newCLI(t)
-	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data, Listen: "127.0.0.1:0", Protect: true})
+	s, err := eventstore.Open(context.Background(), eventstore.Options{DataDir: c.data, Listen: "127.0.0.1:0"})
 	require.NoError(t, err)
 	defer s.Close()
 	svc, err := micro.AddService(s.Conn(), micro.Config{Name: "ledger", Version: "1.0.0"})

@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"net"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/demo"
+	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -25,10 +29,18 @@ same --nats) send their commands and views to it; any NATS client can too:
   nats --server nats://127.0.0.1:4222 micro info ledger
   nats --server nats://127.0.0.1:4222 req ledgerapi.v1.view.backlog '{"product":"checkout"}'
 
-Clients of its listener may call the service and read the streams, never
-write them. Only serve listens: other commands open no port. With --nats it
-joins that NATS system and listens on nothing itself; several serve processes
-there are instances of one service.
+The store lives in a NATS account of its own that only serve uses; clients
+of its listener belong to another account, which imports the service and
+holds read-only copies of the streams (LEDGER, LEDGER_CHECKPOINTS), so no
+message a client sends can change the ledger. Without tokens serve is a
+single-user tool on loopback (local mode); once "ledger token add" has made
+one, every client signs in (nats --user ACTOR --password TOKEN, or --token)
+and decides as its token's actor. The CLI on this machine signs in by
+itself with a credential serve keeps in the data directory. Only serve
+listens: other commands open no port. With --nats it joins that NATS
+system and listens on nothing itself (see "ledger accounts" for the
+operator's configuration); several serve processes there are instances of
+one service.
 
 Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		Example: `  ledger serve --demo                    # then open http://127.0.0.1:8080/
@@ -36,7 +48,8 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
   ledger serve --nats nats://nats-1:4222,nats://nats-2:4222`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only)")
+	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only); without tokens it must be a loopback address")
+	c.Flags().StringVar(&a.clientsURL, "clients-nats", os.Getenv("LEDGER_CLIENTS_NATS"), "with --nats: the clients' account of the same NATS system, as the user that keeps the clients' read-only copies (see \"ledger accounts\"; env LEDGER_CLIENTS_NATS)")
 	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
 	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
@@ -46,11 +59,33 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		ctx := cmd.Context()
 		if a.natsURL == "" {
 			a.listen = listen
+		} else if a.clientsURL == "" {
+			a.warnf("no --clients-nats: serve keeps no read-only copy of the streams for the clients' account (see \"ledger accounts\")")
+		}
+		reg, err := access.Open(a.tokensFile())
+		if err != nil {
+			return err
+		}
+		a.access = reg
+		if a.natsURL == "" {
+			reg.EnableLocal()
+		}
+		if reg.Local() {
+			if err := localOnly("--nats-listen", a.listen); err != nil {
+				return err
+			}
+			if a.web.addr != "off" {
+				if err := localOnly("--http", a.web.addr); err != nil {
+					return err
+				}
+			}
 		}
 		s, err := a.open(ctx)
 		if err != nil {
 			return err
 		}
+		reg.OnRevoke(func(t access.Token) { _, _ = s.Disconnect(t.ID) })
+		go reg.Watch(ctx, tokenWatch)
 		if seed {
 			product := a.productID
 			if product == "" {
@@ -64,18 +99,26 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		}
 		where := "embedded store in " + a.dataDir
 		if !s.Embedded() {
-			where = "NATS at " + s.ClientURL()
+			where = "NATS at " + redactURL(s.ClientURL())
 		}
 		fmt.Fprintf(a.stdout, "ledger serving (%s)\n", where)
 		if u := s.ClientURL(); u != "" && s.Embedded() {
-			fmt.Fprintf(a.stdout, "NATS clients: %s   (try: nats --server %s stream info LEDGER)\n", u, u)
+			fmt.Fprintf(a.stdout, "NATS clients: %s   (try: nats --server %s micro info %s)\n", u, u, service.Name)
+		}
+		switch {
+		case !s.Embedded():
+			fmt.Fprintf(a.stdout, "NATS users are the operator's (see \"ledger accounts\"): each decides as itself; the tokens in %s sign in HTTP callers and say who may act for others\n", reg.Path())
+		case reg.Local():
+			fmt.Fprintln(a.stdout, "local mode: no tokens, so serve answers on loopback only and whoever uses it names who decides (--as, X-Ledger-Actor); to serve a team, make tokens with \"ledger token add ACTOR\"")
+		default:
+			fmt.Fprintf(a.stdout, "tokens from %s: every caller signs in (HTTP: Authorization: Bearer TOKEN; NATS: --user ACTOR --password TOKEN) and decides as its token's actor\n", reg.Path())
 		}
 		stop, err := a.startBackground(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ViewPrefix, service.Name)
-		fmt.Fprintln(a.stdout, "in another terminal: ledger log   |   stop with Ctrl-C")
+		fmt.Fprintf(a.stdout, "in another terminal: ledger log%s   |   stop with Ctrl-C\n", a.dataHint())
 		<-ctx.Done()
 		stop()
 		fmt.Fprintln(a.stdout, "ledger: shutting down")
@@ -130,4 +173,80 @@ func (a *app) reportSeed(product string, sum demo.Summary) {
 		fmt.Fprintf(a.stdout, " (%d were already there)", sum.Skipped)
 	}
 	fmt.Fprintln(a.stdout)
+}
+
+// tokenWatch is how often serve looks at the tokens file: a revoked
+// token's connections close within it.
+const tokenWatch = 250 * time.Millisecond
+
+// localOnly refuses a non-loopback address in local mode: without tokens
+// anyone who reaches serve could decide as anyone.
+func localOnly(flag, addr string) error {
+	if addr == "" {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return usagef("%s %q is not host:port: %v", flag, addr, err)
+	}
+	ip := net.ParseIP(host)
+	if host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return nil
+	}
+	return usagef("%s %s is not a loopback address: without tokens serve is a single-user tool, and anyone who reached it could decide as anyone; listen on 127.0.0.1, or make tokens with \"ledger token add ACTOR\" first", flag, addr)
+}
+
+// dataHint is the --data a command run elsewhere needs to find this
+// ledger: none for the default directory.
+func (a *app) dataHint() string {
+	if a.natsURL != "" {
+		return " --nats " + redactURL(a.natsURL)
+	}
+	if a.dataDir == "./ledger-data" && os.Getenv("LEDGER_DATA") == "" {
+		return ""
+	}
+	return " --data " + a.dataDir
+}
+
+// redactURL hides the passwords in NATS URLs printed for a user.
+func redactURL(u string) string {
+	out := []byte(u)
+	for i := 0; i < len(out); i++ {
+		if out[i] == '@' {
+			j := i
+			for j > 0 && out[j-1] != ':' && out[j-1] != '/' && out[j-1] != ',' {
+				j--
+			}
+			if j > 0 && out[j-1] == ':' {
+				for k := j; k < i; k++ {
+					out[k] = '*'
+				}
+			}
+		}
+	}
+	return string(out)
+}
+
+func (a *app) accountsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "accounts",
+		Short: "Print the NATS accounts an operator configures to run the ledger on a NATS cluster (--nats)",
+		Long: `accounts prints the accounts block to put in the configuration of every
+server of a NATS system that runs the ledger with --nats. It is the layout
+the embedded server uses: the account ` + eventstore.StoreAccount + ` holds the streams and
+buckets and is used by serve alone; ` + eventstore.ClientsAccount + ` is every other client's,
+imports the ledger's service with the caller's identity shared, and holds
+read-only copies of LEDGER and LEDGER_CHECKPOINTS, which serve keeps as the
+user ledger-copier (serve --clients-nats). Passwords come from the
+environment of the servers ($LEDGER_SERVE_PASSWORD, $LEDGER_COPIER_PASSWORD,
+one per person or tool): the NATS user name is the actor.`,
+		Example: `  ledger accounts > ledger-accounts.conf      # then: include ledger-accounts.conf in nats-server.conf
+  ledger serve --nats nats://ledger-serve:$LEDGER_SERVE_PASSWORD@nats-1:4222 \
+               --clients-nats nats://ledger-copier:$LEDGER_COPIER_PASSWORD@nats-1:4222 --replicas 3`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprint(cmd.OutOrStdout(), eventstore.OperatorAccounts())
+			return err
+		},
+	}
 }

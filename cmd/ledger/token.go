@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 )
@@ -40,13 +41,7 @@ func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, q *query.Se
 	if a.web.addr == "off" || a.web.addr == "" {
 		return func() {}, nil
 	}
-	cfg := httpapi.Config{Commands: cmds, Views: q, Metrics: m, Logf: a.warnf, Now: a.now}
-	path := a.tokensFile()
-	if _, err := os.Stat(path); err == nil || a.web.tokens != "" {
-		if cfg.Tokens, err = httpapi.LoadTokens(path); err != nil {
-			return nil, err
-		}
-	}
+	cfg := httpapi.Config{Commands: cmds, Views: q, Metrics: m, Logf: a.warnf, Now: a.now, Access: a.access}
 	srv, err := httpapi.New(cfg)
 	if err != nil {
 		return nil, err
@@ -65,11 +60,6 @@ func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, q *query.Se
 		done <- struct{}{}
 	}()
 	fmt.Fprintf(a.stdout, "dashboard and HTTP API: http://%s/   (API under /api/v1, /metrics for Prometheus)\n", ln.Addr())
-	if cfg.Tokens != nil {
-		fmt.Fprintf(a.stdout, "HTTP callers need a bearer token from %s (ledger token add ACTOR)\n", path)
-	} else {
-		fmt.Fprintln(a.stdout, "HTTP without tokens: single-user local mode on loopback; the actor comes from X-Ledger-Actor (the dashboard has a picker)")
-	}
 	return func() { cancel(); <-done; <-done }, nil
 }
 
@@ -77,13 +67,24 @@ func (a *app) tokenCommand() *cobra.Command {
 	var file string
 	c := &cobra.Command{
 		Use:   "token",
-		Short: "Make, list and revoke bearer tokens for the HTTP API",
-		Long: `A token lets an HTTP client (a script, a BI tool, the dashboard) act as one
-actor; what the actor may decide still comes from the roles the ledger
-records. "token add" prints the token once and appends only its SHA-256
-hash to the tokens file (default <data dir>/tokens), which "ledger serve"
-reads and re-reads when it changes, so a revoked token stops working at once.`,
+		Short: "Make, list and revoke the tokens people and tools sign in with (HTTP and NATS)",
+		Long: `A token lets a person or a tool (a script, a BI tool, an importer) act as one
+actor, on the HTTP API (Authorization: Bearer TOKEN) and on serve's NATS
+listener (nats --user ACTOR --password TOKEN, or nats --token TOKEN; the
+ledger CLI takes --token or LEDGER_TOKEN). What the actor may decide still
+comes from the roles the ledger records. A token speaks for its own actor
+only; one made with --on-behalf may also relay decisions for others (an
+importer, a tracker's webhook, a bot), and each event then records who
+relayed it.
+
+"token add" prints the token once and appends only its SHA-256 hash to the
+tokens file (default <data dir>/tokens), which "ledger serve" re-reads when
+it changes: a revoked token stops working at once, and its open event
+streams and NATS connections are closed. Once a token exists, serve
+refuses callers without one; with none, serve is a single-user tool on
+loopback (local mode).`,
 		Example: `  ledger token add nina
+  ledger token add importer --on-behalf
   ledger token list
   ledger token revoke 3f9a1c2b`,
 		Args: cobra.NoArgs,
@@ -96,40 +97,48 @@ reads and re-reads when it changes, so a revoked token stops working at once.`,
 		}
 		return filepath.Join(a.dataDir, "tokens")
 	}
+	var onBehalf bool
 	add := &cobra.Command{
-		Use:     "add ACTOR",
-		Short:   "Make a token for ACTOR; it is printed once, only its hash is kept",
-		Example: `  ledger token add nina   # then: curl -H "Authorization: Bearer ldg_..." http://127.0.0.1:8080/api/v1/products`,
-		Args:    positional(1, "token add ACTOR"),
+		Use:   "add ACTOR",
+		Short: "Make a token for ACTOR; it is printed once, only its hash is kept",
+		Example: `  ledger token add nina       # then: curl -H "Authorization: Bearer ldg_..." http://127.0.0.1:8080/api/v1/products
+                              #   or: nats --server nats://127.0.0.1:4222 --user nina --password ldg_... micro ls
+  ledger token add importer --on-behalf   # may record decisions for others; the events say it relayed them`,
+		Args: positional(1, "token add ACTOR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p := path()
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 				return err
 			}
-			tok, info, err := httpapi.AddToken(p, args[0], a.now())
+			tok, info, err := access.AddToken(p, args[0], onBehalf, a.now())
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
-				return a.printJSON(map[string]any{"id": info.ID, "actor": info.Actor, "created": info.Created, "token": tok, "file": p})
+				return a.printJSON(map[string]any{"id": info.ID, "actor": info.Actor, "onBehalf": info.OnBehalf, "created": info.Created, "token": tok, "file": p})
 			}
-			fmt.Fprintf(a.stdout, "token %s for %s (shown only now; %s keeps its hash):\n%s\n", info.ID, info.Actor, p, tok)
+			rights := "acts as " + info.Actor
+			if info.OnBehalf {
+				rights += ", and may relay decisions for other actors"
+			}
+			fmt.Fprintf(a.stdout, "token %s for %s (%s; shown only now, %s keeps its hash):\n%s\n", info.ID, info.Actor, rights, p, tok)
 			return nil
 		},
 	}
+	add.Flags().BoolVar(&onBehalf, "on-behalf", false, "let this token record decisions for other actors (an importer, a webhook, a bot); each event then records who relayed it")
 	list := &cobra.Command{
 		Use:     "list",
-		Short:   "List the tokens: id, actor, when made (never the token)",
+		Short:   "List the tokens: id, actor, rights, when made (never the token)",
 		Example: `  ledger token list --tokens /etc/ledger/tokens`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ts, err := httpapi.ListTokens(path())
+			ts, err := access.ListTokens(path())
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
 				if ts == nil {
-					ts = []httpapi.TokenInfo{}
+					ts = []access.Token{}
 				}
 				return a.printJSON(ts)
 			}
@@ -138,7 +147,11 @@ reads and re-reads when it changes, so a revoked token stops working at once.`,
 				return nil
 			}
 			for _, t := range ts {
-				fmt.Fprintf(a.stdout, "%s  %-12s  %s\n", t.ID, t.Actor, t.Created.Format(time.RFC3339))
+				rights := ""
+				if t.OnBehalf {
+					rights = "on-behalf"
+				}
+				fmt.Fprintf(a.stdout, "%s  %-12s  %-9s  %s\n", t.ID, t.Actor, rights, t.Created.Format(time.RFC3339))
 			}
 			return nil
 		},
@@ -150,7 +163,7 @@ reads and re-reads when it changes, so a revoked token stops working at once.`,
   ledger token revoke nina       # all of nina's`,
 		Args: positional(1, "token revoke ID|ACTOR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			gone, err := httpapi.RevokeToken(path(), args[0])
+			gone, err := access.RevokeToken(path(), args[0])
 			if errors.Is(err, fs.ErrNotExist) {
 				return usagef("no tokens file at %s: nothing to revoke", path())
 			}

@@ -126,8 +126,8 @@ func missingWhat(got int, use string) string {
 // record sends one decision to the core and prints what it wrote.
 func (a *app) record(cmd *cobra.Command, r command.Request) error {
 	ctx := cmd.Context()
-	if a.actor == "" {
-		return usagef("who is deciding? pass --as ACTOR or set LEDGER_ACTOR")
+	if a.actor == "" && a.token == "" && !strings.Contains(a.natsURL, "@") {
+		return usagef("who is deciding? pass --as ACTOR or set LEDGER_ACTOR (or sign in with --token, and the token's actor decides)")
 	}
 	r.Actor = a.actor
 	if r.CommandID == "" {
@@ -165,8 +165,12 @@ func (a *app) printResult(res command.Output) error {
 		if e.Actor.Role != "" {
 			role = " (" + string(e.Actor.Role) + ")"
 		}
-		a.printf("recorded #%d %s %s/%s by %s%s at %s\n", e.Seq, e.Type, e.Aggregate.Kind, e.Aggregate.ID,
-			e.Actor.ID, role, e.OccurredAt.Format(time.RFC3339))
+		via := ""
+		if e.RelayedBy != "" {
+			via = " via " + e.RelayedBy
+		}
+		a.printf("recorded #%d %s %s/%s by %s%s%s at %s\n", e.Seq, e.Type, e.Aggregate.Kind, e.Aggregate.ID,
+			e.Actor.ID, role, via, e.OccurredAt.Format(time.RFC3339))
 	}
 	return nil
 }
