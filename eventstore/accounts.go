@@ -124,10 +124,17 @@ func copierPermissions() *server.Permissions {
 
 // accountsConfig writes the accounts block of a NATS server configuration
 // for the ledger's layout. users, when set, adds the operator's users
-// (OperatorAccounts); the embedded server authenticates its own.
+// (OperatorAccounts), with their permissions as variables; the embedded
+// server authenticates its own.
 func accountsConfig(users bool, clientsJetStream bool) string {
 	var b strings.Builder
 	exports := accountExports()
+	if users {
+		fmt.Fprintf(&b, "# What a client may do in its own account: call the ledger, discover it, read\n"+
+			"# the copies. (The account is what protects the store; these keep one client\n"+
+			"# from answering another's requests.)\nLEDGER_CLIENT = %s\n", permissionsConfig(clientPermissions()))
+		fmt.Fprintf(&b, "# What serve's copier may do in the clients' account: manage the copies.\nLEDGER_COPIER = %s\n\n", permissionsConfig(copierPermissions()))
+	}
 	fmt.Fprintf(&b, "accounts {\n  %s: {\n    jetstream: enabled\n", StoreAccount)
 	if users {
 		fmt.Fprintf(&b, "    users: [\n      # serve, every instance of it: the only one that writes\n      {user: %q, password: $LEDGER_SERVE_PASSWORD}\n    ]\n", serveUser)
@@ -145,12 +152,18 @@ func accountsConfig(users bool, clientsJetStream bool) string {
 	}
 	fmt.Fprintf(&b, "    ]\n  }\n  %s: {\n", ClientsAccount)
 	if clientsJetStream {
-		b.WriteString("    jetstream: enabled\n")
+		if users {
+			// The copies, and nothing else: a client that makes the
+			// clients' JetStream create a stream gets nowhere.
+			fmt.Fprintf(&b, "    jetstream: {max_streams: %d}\n", len(copiedStreams))
+		} else {
+			b.WriteString("    jetstream: enabled\n")
+		}
 	}
 	if users {
-		fmt.Fprintf(&b, "    users: [\n      # serve keeps the read-only copies of LEDGER and LEDGER_CHECKPOINTS (serve --clients-nats)\n      {user: %q, password: $LEDGER_COPIER_PASSWORD, permissions: %s}\n", copierUser, permissionsConfig(copierPermissions()))
-		fmt.Fprintf(&b, "      # one user per person or tool: the NATS user name is the actor\n      {user: \"nina\", password: $NINA_PASSWORD, permissions: %s}\n", permissionsConfig(clientPermissions()))
-		fmt.Fprintf(&b, "      # an importer or a bot that records decisions for others (ledger token add importer --on-behalf on serve's machine)\n      {user: \"importer\", password: $IMPORTER_PASSWORD, permissions: %s}\n    ]\n", permissionsConfig(clientPermissions()))
+		fmt.Fprintf(&b, "    users: [\n      # serve keeps the read-only copies of LEDGER and LEDGER_CHECKPOINTS here (serve --clients-nats)\n      {user: %q, password: $LEDGER_COPIER_PASSWORD, permissions: $LEDGER_COPIER}\n", copierUser)
+		b.WriteString("      # one user per person or tool: the NATS user name is the actor\n      {user: \"nina\", password: $NINA_PASSWORD, permissions: $LEDGER_CLIENT}\n")
+		b.WriteString("      # an importer or a bot that records decisions for others\n      # (ledger token add importer --on-behalf, on serve's machine, grants it)\n      {user: \"importer\", password: $IMPORTER_PASSWORD, permissions: $LEDGER_CLIENT}\n    ]\n")
 	}
 	b.WriteString("    imports: [\n")
 	for _, e := range exports {
@@ -169,7 +182,8 @@ func accountsConfig(users bool, clientsJetStream bool) string {
 	return b.String()
 }
 
-// permissionsConfig writes permissions in the configuration's syntax.
+// permissionsConfig writes permissions in the configuration's syntax,
+// one list a line.
 func permissionsConfig(p *server.Permissions) string {
 	list := func(s []string) string {
 		q := make([]string, len(s))
@@ -178,20 +192,26 @@ func permissionsConfig(p *server.Permissions) string {
 		}
 		return "[" + strings.Join(q, ", ") + "]"
 	}
-	part := func(name string, sp *server.SubjectPermission) string {
-		if sp == nil {
-			return ""
+	var b strings.Builder
+	b.WriteString("{\n")
+	for _, part := range []struct {
+		name string
+		sp   *server.SubjectPermission
+	}{{"publish", p.Publish}, {"subscribe", p.Subscribe}} {
+		if part.sp == nil {
+			continue
 		}
-		var f []string
-		if len(sp.Allow) > 0 {
-			f = append(f, "allow: "+list(sp.Allow))
+		fmt.Fprintf(&b, "  %s: {\n", part.name)
+		if len(part.sp.Allow) > 0 {
+			fmt.Fprintf(&b, "    allow: %s\n", list(part.sp.Allow))
 		}
-		if len(sp.Deny) > 0 {
-			f = append(f, "deny: "+list(sp.Deny))
+		if len(part.sp.Deny) > 0 {
+			fmt.Fprintf(&b, "    deny: %s\n", list(part.sp.Deny))
 		}
-		return name + ": {" + strings.Join(f, ", ") + "}"
+		b.WriteString("  }\n")
 	}
-	return "{" + part("publish", p.Publish) + ", " + part("subscribe", p.Subscribe) + "}"
+	b.WriteString("}")
+	return b.String()
 }
 
 // OperatorAccounts returns the accounts block an operator puts in the
