@@ -158,7 +158,14 @@ func observedAggregate(s *State, e Event) error {
 		if inUse() {
 			return wrongState("%s: roadmap item %q exists already", what, id)
 		}
+		if err := checkPeriodYear(p.Period); err != nil {
+			return err
+		}
 		return checkText("title", p.Title, true, MaxTitleLen)
+	case RoadmapItemRescheduled:
+		if err := checkPeriodYear(p.To); err != nil {
+			return err
+		}
 	case BacklogItemAdded:
 		if inUse() {
 			return wrongState("%s: backlog item %q exists already", what, id)

@@ -65,6 +65,16 @@ func TestObserve(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "bugzilla 1 change 2020-12-31T23:59:59Z")
 	})
+	t.Run("ErrReleaseOfYear0", func(t *testing.T) {
+		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "M1", Period: "release:m1@0000-06-30"}, KindRoadmap, "M-m1", "pam", at))
+		require.Error(t, err)
+		assert.Equal(t, "period", FieldOf(err))
+		assert.Contains(t, err.Error(), "give a period from 1970 to 2999")
+	})
+	t.Run("ReleaseNameWithAt", func(t *testing.T) {
+		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "v1@beta", Period: "release:v1@beta"}, KindRoadmap, "M-v1", "pam", at))
+		assert.NoError(t, err, "a milestone's name is the tracker's; only a date of an implausible year is refused")
+	})
 	t.Run("ErrNoRoleEvents", func(t *testing.T) {
 		_, err := Observe(s, observed(RoleAssigned{Actor: "sally", Role: RolePO}, KindProduct, "shop", "pam", at))
 		assert.ErrorIs(t, err, ErrInvalid)

@@ -68,6 +68,7 @@ func TestMapFile(t *testing.T) {
 		"BadRole":                `{"people":{"a":{"roles":["boss"]}}}`,
 		"BadReason":              `{"resolutions":{"X":{"reject":"meh"}}}`,
 		"BadDate":                `{"milestones":{"3.4":"June"}}`,
+		"DateInYear0":            `{"milestones":{"3.4":"0000-06-30"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := importer.ParseMap([]byte(bad), importer.Map{})

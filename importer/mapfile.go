@@ -208,6 +208,9 @@ func mapDate(s string) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
 	}
+	if t.Year() < domain.MinYear || t.Year() > domain.MaxYear {
+		return time.Time{}, fmt.Errorf("%q is not a plausible date: give a year from %d to %d", s, domain.MinYear, domain.MaxYear)
+	}
 	return t, nil
 }
 
