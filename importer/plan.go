@@ -40,13 +40,14 @@ func Plan(system, product string, m *Map, ops []Op, skipped Skipped) ([]Step, Su
 		return nil, sum
 	}
 	p := &planner{system: system, product: product, m: m, roles: map[string]map[domain.Role]bool{},
-		planned: map[string]bool{}, actors: map[string]bool{}, sum: &sum}
+		planned: map[string]bool{}, actors: map[string]bool{}, dropped: map[string]bool{}, sum: &sum}
 	t0 := ops[0].At.UTC().Truncate(time.Millisecond)
 	p.create(t0)
 	spans := p.roleSpans()
 	next := 0
 	for _, op := range ops {
 		at := op.At.UTC().Truncate(time.Millisecond)
+		p.link(&op.Source)
 		for next < len(spans) && !spans[next].at.After(at) {
 			p.role(spans[next], later(spans[next].at, t0))
 			next++
@@ -72,6 +73,7 @@ type planner struct {
 	roles           map[string]map[domain.Role]bool
 	planned         map[string]bool
 	actors          map[string]bool
+	dropped         map[string]bool // issues whose link was dropped
 	steps           []Step
 	sum             *Summary
 }
@@ -82,6 +84,19 @@ type roleChange struct {
 	on    bool
 	at    time.Time
 	why   string
+}
+
+// link drops a source's link that is not one to keep (Link), counting
+// each issue whose link was dropped once.
+func (p *planner) link(src *domain.Source) {
+	if src.URL == "" || Link(src.URL) != "" {
+		return
+	}
+	src.URL = ""
+	if !p.dropped[src.Key] {
+		p.dropped[src.Key] = true
+		p.sum.LinksDropped++
+	}
 }
 
 func (p *planner) has(actor string) bool { return len(p.roles[actor]) > 0 }

@@ -269,7 +269,7 @@ func (mp *mapper) created(st *issueState, at time.Time) {
 	title, note := mp.title(st, st.title)
 	why := st.is.Body
 	if strings.TrimSpace(importer.Clean(why)) == "" {
-		why = fmt.Sprintf("github: issue %s opened (%s)", st.key, st.url)
+		why = importer.WithLink("github: issue "+st.key+" opened", st.url)
 	}
 	mp.emit(st, who, at, "created", why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
 		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who)}}}, nil, false)
@@ -429,7 +429,7 @@ func (mp *mapper) event(st *issueState, e Event, at time.Time) {
 		mp.res.Skipped.Add(e.Event)
 		return
 	}
-	why := fmt.Sprintf("github: %s by %s (%s)", what, who, st.url)
+	why := importer.WithLink(fmt.Sprintf("github: %s by %s", what, who), st.url)
 	mp.emit(st, who, at, strconv.FormatInt(e.ID, 10), why, reason, facts, needs, slip)
 }
 
