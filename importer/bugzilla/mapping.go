@@ -247,6 +247,7 @@ func (mp *mapper) emit(st *bugState, who string, at time.Time, change string, pa
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(who), Why: why, Reason: reason, Facts: facts,
 		Needs: needs, Slip: slip, Part: part,
+		Field:  importer.DatedBy(change, "creation_time", "history[].when"),
 		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: who}})
 }
 

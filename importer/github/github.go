@@ -251,6 +251,7 @@ func (mp *mapper) emit(st *issueState, who string, at time.Time, change string, 
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(who), Why: importer.Text(why, domain.MaxTextLen),
 		Reason: reason, Facts: facts, Needs: needs, Slip: slip,
+		Field:  importer.DatedBy(change, "created_at", "events[].created_at"),
 		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: who}})
 }
 

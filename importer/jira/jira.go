@@ -344,7 +344,8 @@ func (mp *mapper) emit(st *issueState, login, author string, at time.Time, chang
 		return
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(login), Why: why, Reason: reason, Facts: facts,
-		Needs: needs, Slip: slip, Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: author}})
+		Needs: needs, Slip: slip, Field: importer.DatedBy(change, "fields.created", "changelog.histories[].created"),
+		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: author}})
 }
 
 func (mp *mapper) title(st *issueState, s string) (string, string) {
