@@ -141,6 +141,45 @@ func ParseTime(field, s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// CheckText refuses a request whose own fields are not UTF-8 text,
+// naming the field. An edge that builds a request from text that is not
+// JSON (the CLI's flags, a form) calls it before sending: encoding the
+// request as JSON would turn each byte that is not UTF-8 into U+FFFD, so
+// that two different command ids ("\xffA", "\xfeA") would become one
+// and the second would be answered as a duplicate. Its args are checked
+// by MarshalArgs.
+func (r Request) CheckText() error {
+	for _, f := range []struct{ name, v string }{{"action", r.Action}, {"product", r.Product}, {"actor", r.Actor},
+		{"commandId", r.CommandID}, {"at", r.At}} {
+		if !utf8.ValidString(f.v) {
+			return domain.Invalid(f.name, "%s is not valid UTF-8: give it as UTF-8 text", f.name)
+		}
+	}
+	return nil
+}
+
+// MarshalArgs encodes args built from text that is not JSON (flags, form
+// fields), refusing a string that is not UTF-8 with a KindInvalid error
+// naming its field: json.Marshal would write each such byte as U+FFFD,
+// and record a value other than the one given.
+func MarshalArgs(args map[string]any) (json.RawMessage, error) {
+	for name, v := range args {
+		var texts []string
+		switch v := v.(type) {
+		case string:
+			texts = []string{v}
+		case []string:
+			texts = v
+		}
+		for _, s := range texts {
+			if !utf8.ValidString(s) {
+				return nil, domain.Invalid(name, "%s is not valid UTF-8: give it as UTF-8 text", name)
+			}
+		}
+	}
+	return json.Marshal(args)
+}
+
 func checkCommandID(id string) error {
 	if len(id) > MaxCommandIDLen {
 		return domain.Invalid("commandId", "commandId is %d bytes long: at most %d", len(id), MaxCommandIDLen)
@@ -156,11 +195,15 @@ func checkCommandID(id string) error {
 	return nil
 }
 
-// decodeStrict reads JSON args into v, refusing unknown fields, values of
-// the wrong type and trailing data, each naming the field.
+// decodeStrict reads JSON args into v, refusing text that is not UTF-8,
+// unknown fields (names match exactly, case included), values of the
+// wrong type and trailing data, each naming the field.
 func decodeStrict(raw json.RawMessage, v any) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	if err := domain.CheckStrict(raw, v, "args", nil); err != nil {
+		return err
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()

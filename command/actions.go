@@ -345,6 +345,9 @@ func decodeScore(raw json.RawMessage) (*domain.Score, error) {
 		return ParseScore(s)
 	}
 	var sc domain.Score
+	if err := domain.CheckStrict(raw, &sc, "score", nil); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&sc); err != nil {

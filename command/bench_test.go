@@ -15,6 +15,7 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/eventstore/eventstoretest"
+	"github.com/decisionledger/ledger/snapshot"
 )
 
 // BenchmarkOneShotWrite is what a one-shot CLI write costs on a product
@@ -25,13 +26,15 @@ import (
 //     event with a raw JetStream publish expecting the product's last
 //     sequence, the least any writer can do;
 //   - snapshot: the Handler restoring the newest write-state snapshot
-//     (taken at the end of the loaded history) and catching up from it;
+//     (taken at the end of the loaded history, attested by the event
+//     after it) and catching up from it;
 //   - replay: the Handler folding the whole history, as before
 //     write-state snapshots;
 //   - behind: the worst case with snapshots, the newest one being
 //     DefaultSnapshotEvery-1 events behind: the Handler catches up 999
-//     events, and having folded 1000 stores a new snapshot before the
-//     process ends (the snapshot is put back before each write, untimed).
+//     events, and having folded 1000 stores a new snapshot of the state
+//     its decision is taken on, which the decision attests (the old
+//     snapshot is put back before each write, untimed).
 //
 // Run it with
 //
@@ -102,8 +105,15 @@ func publishOnce(b *testing.B, s *eventstore.Store, c domain.Command) {
 	require.NoError(b, err)
 }
 
-// putBehind makes the state behind the newest write-state snapshot.
-func putBehind(b *testing.B, dir string, behind *domain.State) {
+// behindSnapshot is the write-state snapshot DefaultSnapshotEvery-1
+// events before the end of the loaded history, attested.
+type behindSnapshot struct {
+	info snapshot.Info
+	data []byte
+}
+
+// putBehind makes the snapshot behind the newest write-state snapshot.
+func putBehind(b *testing.B, dir string, behind behindSnapshot) {
 	ctx := context.Background()
 	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: dir})
 	require.NoError(b, err)
@@ -112,17 +122,19 @@ func putBehind(b *testing.B, dir string, behind *domain.State) {
 	for _, old := range list {
 		require.NoError(b, s.Snapshots().Delete(ctx, old))
 	}
-	putState(b, s.WriteStates(), behind, 0)
+	require.NoError(b, s.WriteStates().Put(ctx, behind.info, behind.data))
 	require.NoError(b, s.Close())
 }
 
 // loadOneShot writes a generated history of n events of product "bench"
-// into a new data directory through Append in atomic batches, then lets
-// a Handler with write-state snapshots fold it once, which stores the
-// snapshot the one-shot writes restore. It returns the directory, an
-// open item to rank and the state DefaultSnapshotEvery-1 events before
-// the end.
-func loadOneShot(b *testing.B, n int) (dir, item string, behind *domain.State) {
+// into a new data directory through Append in atomic batches, as a
+// Handler with write-state snapshots would have left it: the decision
+// DefaultSnapshotEvery-1 events before the end attests the snapshot of
+// the state before it. Then a Handler with write-state snapshots folds
+// it and records one decision, which stores the snapshot the one-shot
+// writes restore, attested by that decision. It returns the directory,
+// an open item to rank and the snapshot behind.
+func loadOneShot(b *testing.B, n int) (dir, item string, behind behindSnapshot) {
 	b.Helper()
 	ctx := context.Background()
 	dir = b.TempDir()
@@ -134,18 +146,35 @@ func loadOneShot(b *testing.B, n int) (dir, item string, behind *domain.State) {
 		evs[i] = h.Next()
 	}
 	start := time.Now()
-	appendAll(ctx, b, s, evs, func() int { return eventstore.MaxBatch }, nil)
+	k := n - command.DefaultSnapshotEvery + 1
+	for k > 0 && evs[k].CommandID == evs[k-1].CommandID {
+		k--
+	}
+	appendAll(ctx, b, s, evs[:k], func() int { return eventstore.MaxBatch }, nil)
+	st := fold("bench", evs[:k], 0)
+	data, err := st.MarshalSnapshot()
+	require.NoError(b, err)
+	behind = behindSnapshot{info: snapshot.Info{Product: "bench", Version: domain.StateVersion, Seq: st.LastSeq, LastAt: st.LastAt, Events: uint64(k)}, data: data}
+	j := k + 1
+	for j < n && evs[j].CommandID == evs[k].CommandID {
+		j++
+	}
+	seqs, err := s.AppendAttested(ctx, evs[k:j], st.LastSeq, command.Attestation(st.LastSeq, data))
+	require.NoError(b, err)
+	appendFrom(b, s, evs[j:], seqs[len(seqs)-1])
+
 	hd := command.New(s, nil, command.WithSnapshots(s.WriteStates(), 0), command.WithWarnings(func(err error) { b.Error(err) }))
-	_, err = hd.State(ctx, "bench")
+	_, err = hd.Execute(ctx, domain.Command{ID: "bench-load", Product: "bench", Actor: "olga", Why: "bench",
+		Action: domain.RankItem{ID: h.Open()[0], Position: domain.Position{Place: domain.PlaceTop}}})
 	require.NoError(b, err)
 	hd.Wait()
-	info, data, ok, err := s.WriteStates().Latest(ctx, "bench")
+	info, latest, ok, err := s.WriteStates().Latest(ctx, "bench")
 	require.NoError(b, err)
 	require.True(b, ok)
 	require.Equal(b, evs[n-1].Seq, info.Seq)
-	b.Logf("loaded %d events in %s; write-state snapshot of %d bytes", n, time.Since(start).Round(time.Millisecond), len(data))
+	b.Logf("loaded %d events in %s; write-state snapshot of %d bytes", n, time.Since(start).Round(time.Millisecond), len(latest))
 	require.NoError(b, s.Close())
-	return dir, h.Open()[0], fold("bench", evs[:n-command.DefaultSnapshotEvery+1], 0)
+	return dir, h.Open()[0], behind
 }
 
 // BenchmarkWriteStateMemory reports what the write model of one product

@@ -35,10 +35,11 @@ const MaxAttempts = 8
 // conflict, and the state catches up then), so a long-running server
 // does not re-read history; with WithSnapshots a new
 // Handler (a one-shot CLI write) starts from the product's newest
-// write-state snapshot rather than its first event. Safe for concurrent
-// use.
+// write-state snapshot that the stream attests rather than its first
+// event. Safe for concurrent use.
 type Handler struct {
 	store        Store
+	attester     Attester // store, when it is one
 	now          func() time.Time
 	snaps        Snapshots
 	every        uint64
@@ -73,6 +74,7 @@ func New(store Store, now func() time.Time, opts ...Option) *Handler {
 		now = time.Now
 	}
 	h := &Handler{store: store, now: now, products: map[string]*product{}}
+	h.attester, _ = store.(Attester)
 	for _, o := range opts {
 		o(h)
 	}
@@ -100,9 +102,7 @@ func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error)
 	p := h.product(c.Product)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	res, err := h.execute(ctx, c, p)
-	h.maybeSnapshot(ctx, c.Product, p)
-	return res, err
+	return h.execute(ctx, c, p)
 }
 
 // execute decides c on p's state and stores the events.
@@ -140,11 +140,22 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 		}
 		held = false
 		read := p.state.LastSeq
-		seqs, err := h.store.Append(ctx, evs, read)
+		// A snapshot due is of the state decided on, and this append
+		// attests it: stored only if the append is.
+		snap := h.snapshotDue(c.Product, p)
+		var seqs []uint64
+		if snap != nil {
+			seqs, err = h.attester.AppendAttested(ctx, evs, read, snap.attest)
+		} else {
+			seqs, err = h.store.Append(ctx, evs, read)
+		}
 		if err == nil {
 			for i := range evs {
 				evs[i].Seq = seqs[i]
 				p.trust(evs[i])
+			}
+			if snap != nil {
+				h.storeSnapshot(ctx, p, snap)
 			}
 			return Result{Events: evs, FirstSeq: seqs[0]}, nil
 		}
@@ -187,14 +198,14 @@ func (h *Handler) State(ctx context.Context, productID string) (*domain.State, e
 	if err := h.catchUp(ctx, productID, p); err != nil {
 		return nil, err
 	}
-	h.maybeSnapshot(ctx, productID, p)
 	return p.state, nil
 }
 
 // CatchUpAll catches up the write state of every product that lister
-// lists (and stores write-state snapshots where they are due), so that
-// the first decision about each does not wait for its history: serve runs
-// it in the background when it starts. It stops at the first error.
+// lists, so that the first decision about each does not wait for its
+// history: serve runs it in the background when it starts. It stores no
+// snapshot (only a decision can attest one: see Attester). It stops at
+// the first error.
 func (h *Handler) CatchUpAll(ctx context.Context, lister interface {
 	Products(ctx context.Context) ([]string, error)
 }) error {

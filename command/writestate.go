@@ -2,6 +2,7 @@ package command
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 
 	"github.com/decisionledger/ledger/domain"
@@ -14,12 +15,44 @@ import (
 type Snapshots interface {
 	// Latest returns the newest write-state snapshot of product and its
 	// bytes, or ok false when there is none. The bytes are not trusted:
-	// the handler checks version, product, digest and sequence.
+	// the handler checks version, product, digest and sequence, and
+	// that the stream attests them (Attester).
 	Latest(ctx context.Context, product string) (info snapshot.Info, data []byte, ok bool, err error)
 	// Put stores data as a write-state snapshot described by info (its
 	// Product, Version, Seq, LastAt and Events) and may delete older ones
 	// of the product. Safe for concurrent use.
 	Put(ctx context.Context, info snapshot.Info, data []byte) error
+}
+
+// Attester lets a Handler trust a write-state snapshot without folding
+// the product's history again: *eventstore.Store is one. Without it, a
+// Handler restores no snapshot (it stores them still).
+//
+// The bytes of a snapshot say nothing about who wrote them: without an
+// audit key anyone who can write the snapshot bucket can write a state
+// in which mallory holds the po role, digest and all. What they cannot
+// write is the stream. So the Handler that stores a snapshot of the state
+// it decides on names it, "<seq> sha256:<hex of its bytes>", on the
+// first event it appends on that state, and a Handler restores a snapshot
+// at seq only when the product's first event after seq names those exact
+// bytes; any other is replayed from the product's first event. The
+// attestation is only as good as the state its writer held: a Handler
+// attests only states it folded from the stream through the validating
+// fold, from the first event or from an attested snapshot.
+type Attester interface {
+	// AppendAttested is Store.Append, the first event carrying attest.
+	AppendAttested(ctx context.Context, events []domain.Event, expect uint64, attest string) ([]uint64, error)
+	// Attestation returns what the product's first event after seq
+	// attests, "" when it attests nothing or there is none.
+	Attestation(ctx context.Context, product string, after uint64) (string, error)
+}
+
+// Attestation is what a Handler records on the first event it appends on
+// the state at seq to attest data, that state's write-state snapshot:
+// "<seq> sha256:<hex>". Tools that write a product's history and its
+// snapshot themselves (the benchmarks) attest it the same way.
+func Attestation(seq uint64, data []byte) string {
+	return fmt.Sprintf("%d sha256:%x", seq, sha256.Sum256(data))
 }
 
 // DefaultSnapshotEvery is how many of a product's events a Handler folds
@@ -31,9 +64,11 @@ const DefaultSnapshotEvery = 1000
 type Option func(*Handler)
 
 // WithSnapshots makes the Handler restore each product from its newest
-// write-state snapshot in snaps and catch up from there, and store a new
-// one, in the background after a decision, once it has folded every
-// events (DefaultSnapshotEvery when every <= 0) since the last.
+// write-state snapshot in snaps, when the stream attests it (see
+// Attester), and catch up from there; and store a new one of the state a
+// decision is taken on, attested by the decision's first event, once it
+// has folded every events (DefaultSnapshotEvery when every <= 0) since
+// the last.
 func WithSnapshots(snaps Snapshots, every int) Option {
 	return func(h *Handler) {
 		if every <= 0 {
@@ -64,11 +99,13 @@ func WithWarnings(warn func(error)) Option {
 // one-shot process that skips it may lose the snapshot, never a decision.
 func (h *Handler) Wait() { h.storing.Wait() }
 
-// restore loads the product's newest write-state snapshot into p, once.
-// A snapshot it cannot use is named in a warning and the product is
-// replayed from its first event.
+// restore loads the product's newest write-state snapshot into p, once,
+// when the stream attests it. A snapshot it cannot use is named in a
+// warning (but one the stream does not attest yet: the newest snapshot
+// of a serve that wrote nothing after it, or one followed by an import)
+// and the product is replayed from its first event.
 func (h *Handler) restore(ctx context.Context, id string, p *product) {
-	if p.restored || h.snaps == nil {
+	if p.restored || h.snaps == nil || h.attester == nil {
 		return
 	}
 	p.restored = true
@@ -83,6 +120,15 @@ func (h *Handler) restore(ctx context.Context, id string, p *product) {
 	s, err := domain.RestoreState(id, data, h.commandLimit)
 	if err == nil && (info.Seq != s.LastSeq || info.Version != domain.StateVersion) {
 		err = fmt.Errorf("it is listed as version %q at sequence %d but holds version %q at %d", info.Version, info.Seq, domain.StateVersion, s.LastSeq)
+	}
+	if err == nil {
+		var got string
+		if got, err = h.attester.Attestation(ctx, id, s.LastSeq); err == nil && got != Attestation(s.LastSeq, data) {
+			if got == "" {
+				return // not attested (yet): replayed, as there is nothing wrong
+			}
+			err = fmt.Errorf("the product's next event attests another state (%s), not these bytes: the snapshot was edited, or written by another writer", got)
+		}
 	}
 	if err != nil {
 		h.warnf("write-state snapshot %s ignored, replaying product %q from the start: %w", info.Name(), id, err)
@@ -100,33 +146,49 @@ func (h *Handler) forget(id string, p *product) {
 	p.events, p.unsaved = 0, 0
 }
 
-// maybeSnapshot stores p's state in the background once it folded
-// h.every events since the last snapshot. Encoding happens here, under
-// p's lock; storing does not hold it.
-func (h *Handler) maybeSnapshot(ctx context.Context, id string, p *product) {
-	if h.snaps == nil || p.saving || p.unsaved < h.every || p.state.LastSeq == 0 {
-		return
+// pendingSnapshot is a write-state snapshot encoded from a product's
+// state, to store once the append that attests it succeeded.
+type pendingSnapshot struct {
+	info   snapshot.Info
+	data   []byte
+	attest string
+	saved  uint64 // p.unsaved it covers
+}
+
+// snapshotDue encodes p's state, the one a decision is about to be
+// appended on, as a snapshot when one is due: h.every events folded since
+// the last. Encoding happens under p's lock.
+func (h *Handler) snapshotDue(id string, p *product) *pendingSnapshot {
+	if h.snaps == nil || h.attester == nil || p.saving || p.unsaved < h.every || p.state.LastSeq == 0 {
+		return nil
 	}
 	data, err := p.state.MarshalSnapshot()
 	if err != nil {
 		h.warnf("write-state snapshot of product %q not stored: %w", id, err)
-		return
+		return nil
 	}
-	info := snapshot.Info{Product: id, Version: domain.StateVersion, Seq: p.state.LastSeq, LastAt: p.state.LastAt, Events: p.events}
-	saved := p.unsaved
+	return &pendingSnapshot{
+		info: snapshot.Info{Product: id, Version: domain.StateVersion, Seq: p.state.LastSeq, LastAt: p.state.LastAt, Events: p.events},
+		data: data, attest: Attestation(p.state.LastSeq, data), saved: p.unsaved,
+	}
+}
+
+// storeSnapshot stores snap in the background, once the append that
+// attests it is stored; storing does not hold p's lock.
+func (h *Handler) storeSnapshot(ctx context.Context, p *product, snap *pendingSnapshot) {
 	p.saving = true
 	h.storing.Add(1)
 	go func() {
 		defer h.storing.Done()
-		err := h.snaps.Put(context.WithoutCancel(ctx), info, data)
+		err := h.snaps.Put(context.WithoutCancel(ctx), snap.info, snap.data)
 		p.mu.Lock()
 		p.saving = false
 		if err == nil {
-			p.unsaved -= min(saved, p.unsaved)
+			p.unsaved -= min(snap.saved, p.unsaved)
 		}
 		p.mu.Unlock()
 		if err != nil {
-			h.warnf("write-state snapshot %s not stored (the decision is): %w", info.Name(), err)
+			h.warnf("write-state snapshot %s not stored (the decision is): %w", snap.info.Name(), err)
 		}
 	}()
 }

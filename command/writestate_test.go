@@ -79,16 +79,6 @@ func fold(product string, evs []domain.Event, limit int) *domain.State {
 	return s
 }
 
-func putState(t testing.TB, ws command.Snapshots, s *domain.State, events int) snapshot.Info {
-	t.Helper()
-	data, err := s.MarshalSnapshot()
-	require.NoError(t, err)
-	info := snapshot.Info{Product: s.Product.ID, Version: domain.StateVersion, Seq: s.LastSeq, LastAt: s.LastAt, Events: uint64(events)}
-	require.NoError(t, ws.Put(context.Background(), info, data))
-	info.Kind = eventstore.WriteStateKind
-	return info
-}
-
 func assertSameState(t testing.TB, want, got *domain.State) {
 	t.Helper()
 	wb, err := want.MarshalSnapshot()
@@ -102,15 +92,65 @@ func assertSameState(t testing.TB, want, got *domain.State) {
 	assert.Equal(t, want.Product, got.Product)
 }
 
-// checkRestores stores the state folded up to each cut as the newest
-// write-state snapshot and requires a new Handler to restore it, read
-// only the events after it and end in the state folded from scratch.
-func checkRestores(t *testing.T, s *eventstore.Store, product string, cuts []int, limit int) {
+// appendFrom appends evs to product after sequence expect in atomic
+// batches of at most eventstore.MaxBatch, setting their sequences.
+func appendFrom(t testing.TB, s *eventstore.Store, evs []domain.Event, expect uint64) uint64 {
+	t.Helper()
+	for i := 0; i < len(evs); {
+		n := min(eventstore.MaxBatch, len(evs)-i)
+		seqs, err := s.Append(context.Background(), evs[i:i+n], expect)
+		require.NoError(t, err)
+		for j, seq := range seqs {
+			evs[i+j].Seq = seq
+		}
+		expect = seqs[len(seqs)-1]
+		i += n
+	}
+	return expect
+}
+
+// withAttestedSnapshot writes evs into a new store as a Handler with
+// write-state snapshots would leave them with a snapshot at k: the state
+// folded from evs[:k] stored as the newest write-state snapshot, and the
+// decision that follows it (the events of one command id) appended
+// attesting it. With k = len(evs) nothing attests the snapshot.
+func withAttestedSnapshot(t testing.TB, product string, evs []domain.Event, k, limit int) *eventstore.Store {
+	t.Helper()
+	s := openStore(t, t.TempDir())
+	own := make([]domain.Event, len(evs))
+	for i, e := range evs {
+		e.Seq, e.Stored = 0, nil
+		own[i] = e
+	}
+	last := appendFrom(t, s, own[:k], 0)
+	st := fold(product, own[:k], limit)
+	data, err := st.MarshalSnapshot()
+	require.NoError(t, err)
+	if k < len(own) {
+		j := k + 1
+		for j < len(own) && own[j].CommandID == own[k].CommandID {
+			j++
+		}
+		seqs, err := s.AppendAttested(context.Background(), own[k:j], last, command.Attestation(last, data))
+		require.NoError(t, err)
+		for i, seq := range seqs {
+			own[k+i].Seq = seq
+		}
+		appendFrom(t, s, own[j:], seqs[len(seqs)-1])
+	}
+	info := snapshot.Info{Product: product, Version: domain.StateVersion, Seq: st.LastSeq, LastAt: st.LastAt, Events: uint64(k)}
+	require.NoError(t, s.WriteStates().Put(context.Background(), info, data))
+	return s
+}
+
+// checkRestores writes evs with an attested write-state snapshot at each
+// cut and requires a new Handler to restore it, read only the events
+// after it and end in the state folded from scratch. A snapshot at the
+// end of the stream is attested by nothing: it is replayed from the first
+// event, without a warning.
+func checkRestores(t *testing.T, product string, evs []domain.Event, cuts []int, limit int) {
 	t.Helper()
 	ctx := context.Background()
-	evs := readEvents(t, s, product)
-	want := fold(product, evs, limit)
-	ws := s.WriteStates()
 	for _, k := range cuts {
 		// A handler snapshots between decisions, never inside the atomic
 		// batch of one (the validating fold checks a decision whole).
@@ -118,15 +158,20 @@ func checkRestores(t *testing.T, s *eventstore.Store, product string, cuts []int
 			k--
 		}
 		t.Run(fmt.Sprintf("snapshot=%d", k), func(t *testing.T) {
-			putState(t, ws, fold(product, evs[:k], limit), k)
+			s := withAttestedSnapshot(t, product, evs, k, limit)
+			want := fold(product, readEvents(t, s, product), limit)
 			cs := &countingStore{Store: s}
 			var w warnings
-			h := command.New(cs, nil, command.WithSnapshots(ws, len(evs)+1), command.WithCommandLimit(limit), command.WithWarnings(w.add))
+			h := command.New(cs, nil, command.WithSnapshots(s.WriteStates(), len(evs)+1), command.WithCommandLimit(limit), command.WithWarnings(w.add))
 			got, err := h.State(ctx, product)
 			require.NoError(t, err)
 			h.Wait()
 			require.Empty(t, w.list())
-			assert.Equal(t, len(evs)-k, cs.reads(), "only the events after the snapshot are read")
+			if k == len(evs) {
+				assert.Equal(t, len(evs), cs.reads(), "a snapshot nothing attests is replayed from the first event")
+			} else {
+				assert.Equal(t, len(evs)-k, cs.reads(), "only the events after the snapshot are read")
+			}
 			assertSameState(t, want, got)
 		})
 	}
@@ -137,8 +182,9 @@ func TestRestoredStateEqualsReplayOnDemo(t *testing.T) {
 	now := time.Date(2026, 11, 27, 8, 0, 0, 0, time.UTC)
 	_, err := demo.Seed(context.Background(), command.New(s, func() time.Time { return now }), demo.Product)
 	require.NoError(t, err)
-	n := len(readEvents(t, s, demo.Product))
-	checkRestores(t, s, demo.Product, []int{1, 2, n / 3, n / 2, n - 1, n}, 0)
+	evs := readEvents(t, s, demo.Product)
+	n := len(evs)
+	checkRestores(t, demo.Product, evs, []int{1, 2, n / 3, n / 2, n - 1, n}, 0)
 }
 
 func TestRestoredStateEqualsReplayOnLongHistory(t *testing.T) {
@@ -146,16 +192,14 @@ func TestRestoredStateEqualsReplayOnLongHistory(t *testing.T) {
 	if testing.Short() {
 		n = 3_000
 	}
-	s := openStore(t, t.TempDir())
 	h := newHistory(7, "long")
 	evs := make([]domain.Event, n)
 	for i := range evs {
 		evs[i] = h.Next()
 	}
-	appendAll(context.Background(), t, s, evs, func() int { return eventstore.MaxBatch }, nil)
 	// A bound below the number of commands, so that the snapshot holds
 	// an evicting ring and catching up evicts further.
-	checkRestores(t, s, "long", []int{n / 4, n / 2, n - 1}, n/10)
+	checkRestores(t, "long", evs, []int{n / 4, n / 2, n - 1}, n/10)
 }
 
 // setUpProduct records a product with items A to D through h.
@@ -278,7 +322,10 @@ func TestUnusableWriteStateSnapshotIsReplayed(t *testing.T) {
 		{"ErrDigest", info, bytes.Replace(data, []byte(`"title":"a"`), []byte(`"title":"x"`), 1), "digest"},
 		{"ErrListedVersion", func() snapshot.Info { i := info; i.Version = "writestate/9"; return i }(), data, `listed as version "writestate/9"`},
 		{"ErrListedSeq", func() snapshot.Info { i := info; i.Seq++; return i }(), data, "at sequence"},
-		{"ErrAheadOfStream", snapshot.Info{Product: "p", Version: domain.StateVersion, Seq: ahead.LastSeq, LastAt: ahead.LastAt}, aheadData, "disagrees with the stream"},
+		// Nothing after it in the stream attests it: replayed, and no
+		// warning, since a snapshot nobody attested yet is no fault.
+		{"AheadOfStream", snapshot.Info{Product: "p", Version: domain.StateVersion, Seq: ahead.LastSeq, LastAt: ahead.LastAt}, aheadData, ""},
+		{"NotAttested", info, data, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			ws := s.WriteStates()
@@ -289,9 +336,13 @@ func TestUnusableWriteStateSnapshotIsReplayed(t *testing.T) {
 			require.NoError(t, err)
 			require.Len(t, res.Events, 1)
 			h.Wait()
-			require.NotEmpty(t, w.list())
-			assert.Contains(t, w.list()[0].Error(), c.msg)
-			assert.Contains(t, w.list()[0].Error(), `replaying`)
+			if c.msg == "" {
+				assert.Empty(t, w.list())
+			} else {
+				require.NotEmpty(t, w.list())
+				assert.Contains(t, w.list()[0].Error(), c.msg)
+				assert.Contains(t, w.list()[0].Error(), `replaying`)
+			}
 			got, err := h.State(ctx, "p")
 			require.NoError(t, err)
 			assertSameState(t, fold("p", readEvents(t, s, "p"), 0), got)
@@ -299,9 +350,72 @@ func TestUnusableWriteStateSnapshotIsReplayed(t *testing.T) {
 	}
 }
 
+// TestForgedWriteStateSnapshotGrantsNoRole: without an audit key, anyone
+// who can write the snapshot bucket can write a write-state snapshot in
+// which mallory holds the po role, its digest recomputed. A one-shot
+// write restored it and recorded mallory's rank "by mallory (po)", an
+// event every view then quarantined. The stream attests no such state:
+// the write is decided on the state folded from the stream, and refused.
+func TestForgedWriteStateSnapshotGrantsNoRole(t *testing.T) {
+	ctx := context.Background()
+	forge := func(t *testing.T, s *eventstore.Store, seq func(st *domain.State) uint64) {
+		t.Helper()
+		st, err := command.New(s, nil).State(ctx, "p")
+		require.NoError(t, err)
+		st.Product.Roles["mallory"] = map[domain.Role]bool{domain.RolePO: true}
+		st.LastSeq = seq(st)
+		data, err := st.MarshalSnapshot()
+		require.NoError(t, err)
+		require.NoError(t, s.WriteStates().Put(ctx, snapshot.Info{Product: "p", Version: domain.StateVersion, Seq: st.LastSeq, LastAt: st.LastAt}, data))
+	}
+	for _, tc := range []struct {
+		name string
+		// seq places the forged snapshot, given the true state.
+		seq  func(*domain.State) uint64
+		warn string
+	}{
+		{"AtTheEnd", func(st *domain.State) uint64 { return st.LastSeq }, ""},
+		{"InPlaceOfAnAttestedOne", func(st *domain.State) uint64 { return st.LastSeq - 1 }, "attests another state"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := openStore(t, t.TempDir())
+			// Every decision stores an attested snapshot of the state it
+			// was taken on.
+			h := command.New(s, nil, command.WithSnapshots(s.WriteStates(), 1))
+			setUpProduct(t, h, "p")
+			h.Wait() // one snapshot is stored at a time
+			_, err := h.Execute(ctx, rank("olga-1", "A", domain.PlaceTop))
+			require.NoError(t, err)
+			h.Wait()
+			forge(t, s, tc.seq)
+			before := readEvents(t, s, "p")
+
+			var w warnings
+			fresh := command.New(s, nil, command.WithSnapshots(s.WriteStates(), 1000), command.WithWarnings(w.add))
+			c := rank("mallory-1", "D", domain.PlaceTop)
+			c.Actor = "mallory"
+			_, err = fresh.Execute(ctx, c)
+			require.Error(t, err, "mallory holds no role in the stream")
+			assert.Equal(t, domain.KindUnauthorized, domain.KindOf(err), err.Error())
+			fresh.Wait()
+			assert.Len(t, readEvents(t, s, "p"), len(before), "nothing recorded")
+			got, err := fresh.State(ctx, "p")
+			require.NoError(t, err)
+			assertSameState(t, fold("p", before, 0), got)
+			if tc.warn == "" {
+				assert.Empty(t, w.list())
+			} else {
+				require.NotEmpty(t, w.list())
+				assert.Contains(t, w.list()[0].Error(), tc.warn)
+			}
+		})
+	}
+}
+
 // TestCatchUpAll: serve catches up every product's write state when it
-// starts, storing the snapshot that was due, so that neither the first
-// decision nor the next start reads the history again.
+// starts, so that the first decision does not read the history; that
+// decision stores the snapshot that was due, attested, so that the next
+// start does not either.
 func TestCatchUpAll(t *testing.T) {
 	ctx := context.Background()
 	s := openStore(t, t.TempDir())
@@ -314,14 +428,18 @@ func TestCatchUpAll(t *testing.T) {
 	h.Wait()
 	all := len(readEvents(t, s, demo.Product))
 	assert.Equal(t, all, cs.reads(), "the whole history, once")
-	info, _, ok, err := s.WriteStates().Latest(ctx, demo.Product)
+	_, _, ok, err := s.WriteStates().Latest(ctx, demo.Product)
 	require.NoError(t, err)
-	require.True(t, ok, "the snapshot that was due is stored")
-	assert.Equal(t, uint64(all), info.Events)
+	require.False(t, ok, "no snapshot without a decision to attest it")
 
 	_, err = h.Do(ctx, command.Request{Action: "item.rank", Product: demo.Product, Actor: "nina", Args: []byte(`{"id":"OPS-5","top":true,"why":"After the catch-up"}`)})
 	require.NoError(t, err)
 	assert.Equal(t, all, cs.reads(), "the first decision reads nothing more")
+	h.Wait()
+	info, _, ok, err := s.WriteStates().Latest(ctx, demo.Product)
+	require.NoError(t, err)
+	require.True(t, ok, "the snapshot that was due is stored, of the state the decision was taken on")
+	assert.Equal(t, uint64(all), info.Events)
 	next := &countingStore{Store: s}
 	fresh := command.New(next, nil, command.WithSnapshots(s.WriteStates(), 50))
 	require.NoError(t, fresh.CatchUpAll(ctx, s))

@@ -34,8 +34,12 @@ func TestBadInputIsRefused(t *testing.T) {
 			Score: rice(map[string]float64{"reach": 1, "impact": 1, "confidence": 0.5, "effort": 0})}, "score", "effort must be more than 0"},
 		{"ErrWSJFSizeZero", "olga", "w", time.Time{}, RankItem{ID: "A", Position: Position{Place: PlaceTop},
 			Score: &Score{Framework: "WSJF", Inputs: map[string]float64{"bv": 1, "tc": 1, "rr": 1, "size": 0}}}, "score", "size must be more than 0"},
+		{"ErrScoreInputTwiceByCase", "olga", "w", time.Time{}, RankItem{ID: "A", Position: Position{Place: PlaceTop},
+			Score: rice(map[string]float64{"reach": 1, "Reach": 1000, "impact": 1, "confidence": 0.5, "effort": 1})}, "score", "gives reach twice"},
 		{"ErrConfidenceOver100", "olga", "w", time.Time{}, RankItem{ID: "A", Position: Position{Place: PlaceTop},
 			Score: rice(map[string]float64{"reach": 1, "impact": 1, "confidence": 80, "effort": 1})}, "score", "more than 100%"},
+		{"ErrPeriodYear0", "pam", "w", time.Time{}, PlanRoadmapItem{ID: "R-OLD", Title: "Antiquity", Period: "0000-Q1"}, "period", "give a period from 1970 to 2999"},
+		{"ErrPeriodYear9999", "pam", "w", time.Time{}, PlanRoadmapItem{ID: "R-FAR", Title: "Far future", Period: "9999-Q4"}, "period", "give a period from 1970 to 2999"},
 		{"ErrHugeVision", "pam", "w", time.Time{}, StateVision{Vision: strings.Repeat("v", 1_200_000)}, "vision", "the limit is"},
 		{"ErrTooManyMetrics", "pam", "w", time.Time{}, StateVision{Vision: "v", Metrics: make([]string, MaxMetrics+1)}, "metric", "at most"},
 	}

@@ -254,6 +254,11 @@ func TestGateChecksImportedObservations(t *testing.T) {
 	flagged.Actor.Role, flagged.OutsideAuthority = "", true
 	flagged.Stored = stored(t, flagged, nil)
 	flagged.Stored.Time = unflagged.Stored.Time
+	// Published around the importer, which drops such links.
+	trap := flagged
+	trap.Source = &Source{System: "bugzilla", Key: "1234", URL: "javascript:alert(document.cookie)"}
+	trap.Stored = stored(t, trap, nil)
+	trap.Stored.Time = unflagged.Stored.Time
 	for _, tc := range []struct {
 		name   string
 		e      Event
@@ -261,6 +266,7 @@ func TestGateChecksImportedObservations(t *testing.T) {
 	}{
 		{"ErrGrantsARole", grant, "product decision"},
 		{"ErrHidesItsFlag", unflagged, "not what the import rules make of it"},
+		{"ErrJavascriptLink", trap, "is not an http or https address"},
 		{"OK", flagged, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"net/url"
 	"time"
 )
 
@@ -15,6 +16,15 @@ type Source struct {
 	URL    string `json:"url,omitempty"`
 	Change string `json:"change,omitempty"`
 	Author string `json:"author,omitempty"`
+}
+
+// SourceLinkOK reports whether u may be kept as a source's link: an
+// absolute http or https URL with a host. Provenance is shown to people
+// who follow it; a javascript:, data: or file: URL, or a relative path,
+// is no link to a tracker but a trap, and an import drops it.
+func SourceLinkOK(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Opaque == "" && p.Host != ""
 }
 
 // Event types that only an import needs: what a tracker records and the
@@ -91,6 +101,8 @@ func Observe(s *State, e Event) (Event, error) {
 		return Event{}, invalid("commandId", "an imported %s needs a command id", e.Type)
 	case e.Source == nil || e.Source.System == "" || e.Source.Key == "":
 		return Event{}, invalid("source", "an imported %s needs its source (system and key)", e.Type)
+	case e.Source.URL != "" && !SourceLinkOK(e.Source.URL):
+		return Event{}, invalid("source", "%s %s: the source link %q is not an http or https address: an import keeps no other link", e.Source.System, e.Source.Key, e.Source.URL)
 	case e.Product != s.Product.ID:
 		return Event{}, invalid("product", "event for product %q observed on product %q", e.Product, s.Product.ID)
 	case !s.Product.Exists:
@@ -158,7 +170,14 @@ func observedAggregate(s *State, e Event) error {
 		if inUse() {
 			return wrongState("%s: roadmap item %q exists already", what, id)
 		}
+		if err := checkPeriodYear(p.Period); err != nil {
+			return err
+		}
 		return checkText("title", p.Title, true, MaxTitleLen)
+	case RoadmapItemRescheduled:
+		if err := checkPeriodYear(p.To); err != nil {
+			return err
+		}
 	case BacklogItemAdded:
 		if inUse() {
 			return wrongState("%s: backlog item %q exists already", what, id)

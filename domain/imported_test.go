@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -65,6 +66,42 @@ func TestObserve(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), "bugzilla 1 change 2020-12-31T23:59:59Z")
 	})
+	t.Run("ErrReleaseOfYear0", func(t *testing.T) {
+		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "M1", Period: "release:m1@0000-06-30"}, KindRoadmap, "M-m1", "pam", at))
+		require.Error(t, err)
+		assert.Equal(t, "period", FieldOf(err))
+		assert.Contains(t, err.Error(), "give a period from 1970 to 2999")
+	})
+	t.Run("ReleaseNameWithAt", func(t *testing.T) {
+		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "v1@beta", Period: "release:v1@beta"}, KindRoadmap, "M-v1", "pam", at))
+		assert.NoError(t, err, "a milestone's name is the tracker's; only a date of an implausible year is refused")
+	})
+	for _, tc := range []struct{ name, link string }{
+		{"ErrLinkJavascript", "javascript:alert(1)"},
+		{"ErrLinkJavascriptUpperCase", "JavaScript:alert(1)"},
+		{"ErrLinkData", "data:text/html;base64,PHNjcmlwdD4="},
+		{"ErrLinkFile", "file:///etc/passwd"},
+		{"ErrLinkRelative", "/show_bug.cgi?id=1"},
+		{"ErrLinkNoScheme", "//bugzilla.example.org/1"},
+		{"ErrLinkNoHost", "https:bugzilla.example.org"},
+		{"ErrLinkEmptyHost", "http:///x"},
+		{"ErrLinkLeadingSpace", " https://bugzilla.example.org/1"},
+		{"OKLinkHTTPS", "https://bugzilla.example.org/show_bug.cgi?id=1"},
+		{"OKLinkHTTPUpperCase", "HTTP://bugzilla.example.org/1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "olga", at)
+			e.Source.URL = tc.link
+			_, err := Observe(s, e)
+			if strings.HasPrefix(tc.name, "OK") {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Equal(t, "source", FieldOf(err))
+			assert.Contains(t, err.Error(), "is not an http or https address")
+		})
+	}
 	t.Run("ErrNoRoleEvents", func(t *testing.T) {
 		_, err := Observe(s, observed(RoleAssigned{Actor: "sally", Role: RolePO}, KindProduct, "shop", "pam", at))
 		assert.ErrorIs(t, err, ErrInvalid)

@@ -27,7 +27,19 @@ type Period struct {
 
 // ParsePeriod reads a roadmap period. A release name is any text without
 // control characters after ReleasePrefix, up to an optional "@YYYY-MM-DD".
+// A dated period must start in a year from MinYear to MaxYear.
 func ParsePeriod(p string) (Period, error) {
+	pp, err := parsePeriod(p)
+	if err != nil {
+		return Period{}, err
+	}
+	if err := plausibleYear(pp); err != nil {
+		return Period{}, err
+	}
+	return pp, nil
+}
+
+func parsePeriod(p string) (Period, error) {
 	if rest, ok := strings.CutPrefix(p, ReleasePrefix); ok {
 		name, date, hasDate := strings.Cut(rest, "@")
 		if strings.TrimSpace(name) == "" {
@@ -49,6 +61,28 @@ func ParsePeriod(p string) (Period, error) {
 		return Period{}, invalid("period", "period %q is not a period: write it like 2027-Q1, 2027-H1, 2027-03, 2027-03-15, 2027 or release:NAME[@YYYY-MM-DD]", p)
 	}
 	return Period{Name: p, Start: start, End: end, Dated: true}, nil
+}
+
+// plausibleYear refuses a dated period that starts outside the years a
+// decision may be dated in (MinYear to MaxYear): 0000-Q1 reads as a
+// quarter, but no roadmap targets it, and it sorts before every real one.
+func plausibleYear(p Period) error {
+	if y := p.Start.Year(); p.Dated && (y < MinYear || y > MaxYear) {
+		return invalid("period", "period %q is in the year %04d: give a period from %d to %d, like 2027-Q1", p.Name, y, MinYear, MaxYear)
+	}
+	return nil
+}
+
+// checkPeriodYear refuses a period that reads as a date of an implausible
+// year. A period it cannot read at all passes: imported milestones name
+// releases freely (an "@" in a milestone's name reads as a bad date), and
+// the import rules never required them to parse.
+func checkPeriodYear(p string) error {
+	pp, err := parsePeriod(p)
+	if err != nil {
+		return nil
+	}
+	return plausibleYear(pp)
 }
 
 // ReleasePeriod names the period of a release, with its date when due is
@@ -85,7 +119,7 @@ func calendarBounds(p string) (start, end time.Time, ok bool) {
 		return start, end, false
 	}
 	year, err := strconv.Atoi(p[:4])
-	if err != nil || year < 1 {
+	if err != nil {
 		return start, end, false
 	}
 	month, months := 1, 12

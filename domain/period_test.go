@@ -40,6 +40,33 @@ func TestParsePeriod(t *testing.T) {
 	}
 }
 
+// TestParsePeriodRefusesImplausibleYears: every form of period is held to
+// the years a decision may be dated in, and the message says which.
+func TestParsePeriodRefusesImplausibleYears(t *testing.T) {
+	for _, tc := range []struct{ name, in string }{
+		{"ErrQuarterYear0", "0000-Q1"},
+		{"ErrQuarterYear1", "0001-Q1"},
+		{"ErrHalfYear1", "0001-H1"},
+		{"ErrMonthBefore1970", "1969-12"},
+		{"ErrDayYear0", "0000-03-15"},
+		{"ErrYearAfter2999", "3000"},
+		{"ErrReleaseDateYear0", "release:3.4@0000-06-30"},
+		{"ErrReleaseDateYear9999", "release:3.4@9999-12-31"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParsePeriod(tc.in)
+			require.Error(t, err)
+			assert.Equal(t, KindInvalid, KindOf(err))
+			assert.Equal(t, "period", FieldOf(err))
+			assert.Contains(t, err.Error(), "give a period from 1970 to 2999")
+		})
+	}
+	for _, ok := range []string{"1970-Q1", "2999-H2", "2999-12-31", "release:3.4@1970-01-01", "release:undated"} {
+		_, err := ParsePeriod(ok)
+		assert.NoError(t, err, ok)
+	}
+}
+
 func TestPeriodLess(t *testing.T) {
 	// Dated periods by start then length, undated releases last by name.
 	in := []string{"release:b", "2027-Q2", "release:a", "release:x@2027-02-01", "2027-Q1", "2027-01"}

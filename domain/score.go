@@ -42,6 +42,11 @@ func NormalizeScore(sc Score) (Score, error) {
 		if !contains(need, key) {
 			return sc, invalid("score", "%s has no input %q: it takes %s", fw, k, strings.Join(need, ", "))
 		}
+		if _, dup := in[key]; dup {
+			// "reach" and "Reach" (or "bv" and "business-value"): which
+			// one counted would depend on the map's order.
+			return sc, invalid("score", "%s score gives %s twice: give each input once", fw, key)
+		}
 		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
 			return sc, invalid("score", "%s input %s=%v must be a finite number, zero or more", fw, key, v)
 		}

@@ -143,7 +143,8 @@ func checkPeriod(p string) error {
 	if !ValidPeriod(p) {
 		return invalid("period", "period %q is not a quarter: write it like 2027-Q1", p)
 	}
-	return nil
+	_, err := ParsePeriod(p) // its year
+	return err
 }
 
 // PeriodBounds returns the first instant of a period and the first instant

@@ -58,13 +58,27 @@ const (
 // already stored (a retried command) stores nothing again and returns the
 // original sequences with no error.
 func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error) {
+	return s.append(ctx, events, expect, "")
+}
+
+// AppendAttested is Append, with attest recorded on the first event as
+// stored.HeaderState: what the writer attests about the product's state
+// at expect, the state it decided the events on (the command handler
+// names the write-state snapshot of that state, so that a later reader
+// can tell it from an edited one; see Attestation). An empty attest is
+// Append.
+func (s *Store) AppendAttested(ctx context.Context, events []domain.Event, expect uint64, attest string) ([]uint64, error) {
+	return s.append(ctx, events, expect, attest)
+}
+
+func (s *Store) append(ctx context.Context, events []domain.Event, expect uint64, attest string) ([]uint64, error) {
 	if len(events) == 0 {
 		return nil, nil
 	}
 	if err := s.writable(); err != nil {
 		return nil, err
 	}
-	msgs, err := buildMsgs(events, expect, s.sign)
+	msgs, err := buildMsgs(events, expect, s.sign, attest)
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +165,7 @@ const prevInBatch = "batch"
 
 // buildMsgs validates the events and turns them into messages; the first
 // carries the product's expected last sequence.
-func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, error)) ([]*nats.Msg, error) {
+func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, error), attest string) ([]*nats.Msg, error) {
 	product := events[0].Product
 	if !validToken(product) {
 		return nil, invalidProduct(product)
@@ -195,6 +209,9 @@ func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, 
 			m.Header.Set(stored.HeaderSignature, base64.StdEncoding.EncodeToString(sig))
 		}
 		msgs[i] = m
+	}
+	if attest != "" {
+		msgs[0].Header.Set(stored.HeaderState, attest)
 	}
 	msgs[0].Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
 	msgs[0].Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(product))

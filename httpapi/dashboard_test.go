@@ -112,6 +112,10 @@ func TestDecideForm(t *testing.T) {
 	assert.Equal(t, 403, a.status, "only the PO decides")
 	a = f.doWith(cl, form(url.Values{"csrf": {token}, "why": {"Hm"}, "actor": {"nina"}}))
 	assert.Equal(t, 400, a.status, "no decision chosen")
+	a = f.doWith(cl, form(url.Values{"csrf": {token}, "decision": {"reject"}, "reason": {"low-value"}, "why": {"No \xff"}, "actor": {"nina"}}))
+	assert.Equal(t, 422, a.status, "a why that is not UTF-8 is refused, not recorded with U+FFFD in it")
+	a = f.doWith(cl, form(url.Values{"csrf": {token}, "decision": {"reject"}, "reason": {"low-value"}, "why": {"No"}, "commandId": {"\xfeA"}, "actor": {"nina"}}))
+	assert.Equal(t, 422, a.status, "a command id that is not UTF-8 is refused")
 	assert.Equal(t, before, f.h.LastSeq("checkout"), "refusals record nothing")
 
 	a = f.doWith(cl, form(url.Values{"csrf": {token}, "decision": {"defer"}, "until": {"2027-01-15"}, "why": {"After the peak season"}, "actor": {"nina"}}))

@@ -7,7 +7,6 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -19,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
@@ -371,7 +371,7 @@ func (p *pages) decide(w http.ResponseWriter, r *http.Request) {
 	}
 	id := r.PathValue("id")
 	f := r.PostFormValue
-	args := map[string]string{"id": id, "why": f("why")}
+	args := map[string]any{"id": id, "why": f("why")}
 	var action string
 	switch f("decision") {
 	case "accept":
@@ -387,7 +387,14 @@ func (p *pages) decide(w http.ResponseWriter, r *http.Request) {
 		p.requestsPage(w, r, domain.Malformed("decision", "choose a decision: accept, reject or defer"))
 		return
 	}
-	raw, _ := json.Marshal(args)
+	raw, err := command.MarshalArgs(args)
+	if err == nil {
+		err = command.Request{CommandID: f("commandId")}.CheckText()
+	}
+	if err != nil {
+		p.requestsPage(w, r, err)
+		return
+	}
 	out, err := p.s.do(r, CommandBody{Action: action, Args: raw, CommandID: f("commandId")})
 	if err != nil {
 		p.requestsPage(w, r, err)

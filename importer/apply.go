@@ -41,6 +41,9 @@ func Apply(s *domain.State, steps []Step, now time.Time, maxBatch int) (Result, 
 			res.Already++
 			continue
 		}
+		if err := notLater(st, now); err != nil {
+			return Result{}, err
+		}
 		if st.At.Before(s.LastAt) {
 			return Result{}, fmt.Errorf("%w: nothing was imported", domain.Invalid("at", "%s", fmt.Sprintf(
 				"this import is older than product %q's latest event (%s): its first new change, %s, is at %s; import a later export, or into another product",
@@ -77,6 +80,23 @@ func Apply(s *domain.State, steps []Step, now time.Time, maxBatch int) (Result, 
 		res.Batches = append(res.Batches, batch)
 	}
 	return res, nil
+}
+
+// notLater refuses a step dated after now (give or take the clock skew
+// Decide allows), naming where its time comes from. A tracker's history
+// cannot lie in the future; an event dated so would be quarantined by
+// every view as running ahead of the stream's own clock, and would hold
+// the product's time there. Every format's steps come through it.
+func notLater(st Step, now time.Time) error {
+	if !st.At.After(now.Add(domain.MaxClockSkew)) {
+		return nil
+	}
+	where := st.Dated
+	if where == "" {
+		where = describe(st.Source)
+	}
+	return fmt.Errorf("%w: nothing was imported", domain.Invalid("at", "%s is %s, later than now (%s): a tracker's history cannot lie in the future; correct the export (or the clock that wrote it)",
+		where, st.At.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339)))
 }
 
 // holds reports whether the product already is as a product or role

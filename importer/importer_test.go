@@ -60,10 +60,15 @@ func TestMapFile(t *testing.T) {
 	assert.Equal(t, "release:3.5", m.ReleasePeriod("3.5"))
 
 	for name, bad := range map[string]string{
-		"UnknownField": `{"peeople":{}}`,
-		"BadRole":      `{"people":{"a":{"roles":["boss"]}}}`,
-		"BadReason":    `{"resolutions":{"X":{"reject":"meh"}}}`,
-		"BadDate":      `{"milestones":{"3.4":"June"}}`,
+		"UnknownField":           `{"peeople":{}}`,
+		"FieldOfAnotherCase":     `{"People":{}}`,
+		"RoleFieldOfAnotherCase": `{"people":{"a":{"roles":[{"ROLE":"po"}]}}}`,
+		"UnknownRoleField":       `{"people":{"a":{"roles":[{"role":"po","form":"2020-01-01"}]}}}`,
+		"NotUTF8":                "{\"people\":{\"a\":{\"id\":\"an\xffna\"}}}",
+		"BadRole":                `{"people":{"a":{"roles":["boss"]}}}`,
+		"BadReason":              `{"resolutions":{"X":{"reject":"meh"}}}`,
+		"BadDate":                `{"milestones":{"3.4":"June"}}`,
+		"DateInYear0":            `{"milestones":{"3.4":"0000-06-30"}}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := importer.ParseMap([]byte(bad), importer.Map{})

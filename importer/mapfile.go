@@ -73,13 +73,20 @@ type RoleSpan struct {
 	from, to time.Time
 }
 
-// UnmarshalJSON reads "po" or {"role":"po",...}.
+// UnmarshalJSON reads "po" or {"role":"po",...}, the object as strictly
+// as the rest of the map file (a decoder's DisallowUnknownFields does not
+// reach a type that decodes itself).
 func (r *RoleSpan) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '"' {
 		return json.Unmarshal(b, &r.Role)
 	}
 	type plain RoleSpan
-	return json.Unmarshal(b, (*plain)(r))
+	if err := domain.CheckStrict(b, (*plain)(r), "a role", nil); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode((*plain)(r))
 }
 
 // Outcome is what a resolution, label or status means.
@@ -103,6 +110,9 @@ type Outcome struct {
 func ParseMap(data []byte, defaults Map) (*Map, error) {
 	var m Map
 	if len(bytes.TrimSpace(data)) > 0 {
+		if err := domain.CheckStrict(data, &m, "the map file", nil); err != nil {
+			return nil, fmt.Errorf("reading the map file: %w", err)
+		}
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&m); err != nil {
@@ -197,6 +207,9 @@ func mapDate(s string) (time.Time, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date: write it as YYYY-MM-DD", s)
+	}
+	if t.Year() < domain.MinYear || t.Year() > domain.MaxYear {
+		return time.Time{}, fmt.Errorf("%q is not a plausible date: give a year from %d to %d", s, domain.MinYear, domain.MaxYear)
 	}
 	return t, nil
 }

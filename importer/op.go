@@ -26,6 +26,18 @@ type Op struct {
 	// Part tells ops of one source change apart (0, 1, ...): with the
 	// source's system, key and change it makes the op's command id.
 	Part int
+	// Field names the export's field At was read from ("created_at",
+	// "events[].created_at"), for the message that refuses it.
+	Field string
+}
+
+// DatedBy names the export's field a change's time comes from: created
+// for the creation (change "created"), else history.
+func DatedBy(change, created, history string) string {
+	if change == "created" {
+		return created
+	}
+	return history
 }
 
 // Fact is one event an op records: its aggregate and payload.

@@ -19,6 +19,9 @@ type Step struct {
 	Events    []domain.Event
 	// Source names the change the step records, for messages.
 	Source domain.Source
+	// Dated says where At comes from ("github issue 12, events[].created_at
+	// of change 345"), for the message that refuses a time in the future.
+	Dated string
 }
 
 // Plan turns a format's ops into the steps that record them in product,
@@ -40,15 +43,22 @@ func Plan(system, product string, m *Map, ops []Op, skipped Skipped) ([]Step, Su
 		return nil, sum
 	}
 	p := &planner{system: system, product: product, m: m, roles: map[string]map[domain.Role]bool{},
-		planned: map[string]bool{}, actors: map[string]bool{}, sum: &sum}
+		planned: map[string]bool{}, actors: map[string]bool{}, dropped: map[string]bool{}, sum: &sum}
 	t0 := ops[0].At.UTC().Truncate(time.Millisecond)
 	p.create(t0)
+	p.date(dated(system, ops[0]))
 	spans := p.roleSpans()
 	next := 0
 	for _, op := range ops {
 		at := op.At.UTC().Truncate(time.Millisecond)
+		p.link(&op.Source)
 		for next < len(spans) && !spans[next].at.After(at) {
 			p.role(spans[next], later(spans[next].at, t0))
+			if spans[next].at.After(t0) {
+				p.date(fmt.Sprintf("the map file's role %s of %s, from or to %s", spans[next].role, spans[next].actor, spans[next].at.Format(time.DateOnly)))
+			} else {
+				p.date(dated(system, ops[0]))
+			}
 			next++
 		}
 		if !p.has(op.Actor) {
@@ -59,6 +69,7 @@ func Plan(system, product string, m *Map, ops []Op, skipped Skipped) ([]Step, Su
 			p.plan(ms, op, at)
 		}
 		p.observe(op, at)
+		p.date(dated(system, op))
 	}
 	from, to := ops[0].At.UTC(), ops[len(ops)-1].At.UTC()
 	sum.From, sum.To = &from, &to
@@ -72,6 +83,7 @@ type planner struct {
 	roles           map[string]map[domain.Role]bool
 	planned         map[string]bool
 	actors          map[string]bool
+	dropped         map[string]bool // issues whose link was dropped
 	steps           []Step
 	sum             *Summary
 }
@@ -82,6 +94,38 @@ type roleChange struct {
 	on    bool
 	at    time.Time
 	why   string
+}
+
+// date sets Dated on the steps appended since it was last called.
+func (p *planner) date(d string) {
+	for i := len(p.steps) - 1; i >= 0 && p.steps[i].Dated == ""; i-- {
+		p.steps[i].Dated = d
+	}
+}
+
+// dated says where an op's time comes from.
+func dated(system string, op Op) string {
+	d := fmt.Sprintf("%s issue %s", system, op.Source.Key)
+	if op.Field != "" {
+		d += ", " + op.Field
+		if op.Source.Change != "created" && op.Source.Change != "" {
+			d += " of change " + op.Source.Change
+		}
+	}
+	return d
+}
+
+// link drops a source's link that is not one to keep (Link), counting
+// each issue whose link was dropped once.
+func (p *planner) link(src *domain.Source) {
+	if src.URL == "" || Link(src.URL) != "" {
+		return
+	}
+	src.URL = ""
+	if !p.dropped[src.Key] {
+		p.dropped[src.Key] = true
+		p.sum.LinksDropped++
+	}
 }
 
 func (p *planner) has(actor string) bool { return len(p.roles[actor]) > 0 }

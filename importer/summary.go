@@ -31,6 +31,10 @@ type Summary struct {
 	OutsideAuthority int `json:"outsideAuthority"`
 	// Actors are the distinct tracker people who took a decision.
 	Actors int `json:"actors"`
+	// LinksDropped counts the issues whose link was left out of their
+	// events' provenance because it was not an http or https address
+	// (javascript:, data:, file:, a relative path).
+	LinksDropped int `json:"linksDropped,omitempty"`
 	// Skipped counts the source changes with no ledger meaning, by field.
 	Skipped Skipped `json:"skipped"`
 	// From and To are the first and last source change mapped.

@@ -7,8 +7,8 @@ import (
 )
 
 // CSVHeader names the columns of the decisions view as CSV (RFC 4180, as
-// the CLI's --csv and the HTTP API's ?format=csv write it); lists are
-// joined with "; ".
+// the CLI's --csv and the HTTP API's ?format=csv write it through
+// WriteCSV); lists are joined with "; ".
 var CSVHeader = []string{"seq", "at", "type", "subject", "kind", "id", "eventId", "actor", "role", "why", "reason",
 	"changes", "epic", "roadmap", "request", "scoreFramework", "scoreValue", "overrides", "source", "outsideAuthority", "quarantined"}
 

@@ -304,3 +304,26 @@ func TestLiveFollowsEveryProduct(t *testing.T) {
 	cancel()
 	require.NoError(t, <-done)
 }
+
+// TestDecodeOptionsTakesOnlyWhatItDeclares: an option named in another
+// case, or text that is not UTF-8, is refused naming it, not read as the
+// option it resembles or as U+FFFD.
+func TestDecodeOptionsTakesOnlyWhatItDeclares(t *testing.T) {
+	tests := []struct {
+		name, data, field, msg string
+	}{
+		{"ErrOptionOfAnotherCase", `{"product":"checkout","ASOF":"2026-04-01"}`, "ASOF", `unknown option "ASOF" (did you mean "asOf"?`},
+		{"ErrListOptionOfAnotherCase", `{"product":"checkout","Type":["ranked"]}`, "Type", `did you mean "type"?`},
+		{"ErrNotUTF8", "{\"product\":\"checkout\",\"actor\":\"ol\xffga\"}", "actor", "not valid UTF-8"},
+		{"ErrNotUTF8InList", "{\"product\":\"checkout\",\"type\":[\"rank\xffed\"]}", "type", "not valid UTF-8"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := DecodeOptions([]byte(tc.data))
+			require.Error(t, err)
+			assert.Equal(t, domain.KindMalformed, domain.KindOf(err), err.Error())
+			assert.Equal(t, tc.field, domain.FieldOf(err))
+			assert.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}

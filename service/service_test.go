@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -145,6 +146,13 @@ func TestErrorCodes(t *testing.T) {
 		{"RefusedByRule", "ledgerapi.v1.command", `{"action":"item.rank","product":"checkout","actor":"nina","args":{"id":"BNPL-3","top":true}}`, 422, "invalid", "why"},
 		{"WrongState", "ledgerapi.v1.command", `{"action":"request.reject","product":"checkout","actor":"nina","args":{"id":"REQ-1","reason":"low-value","why":"x"}}`, 422, "wrong state", ""},
 		{"OptionOfAnotherView", "ledgerapi.v1.view.roadmap", `{"product":"checkout","status":"all"}`, 422, "invalid", "status"},
+		{"CommandIDNotUTF8", "ledgerapi.v1.command", "{\"action\":\"item.start\",\"product\":\"checkout\",\"actor\":\"tom\",\"commandId\":\"\xffA\",\"args\":{\"id\":\"CARD-9\"}}", 400, "malformed", "commandId"},
+		{"CommandIDLoneSurrogate", "ledgerapi.v1.command", `{"action":"item.start","product":"checkout","actor":"tom","commandId":"\udcffA","args":{"id":"CARD-9"}}`, 400, "malformed", "commandId"},
+		{"ArgNotUTF8", "ledgerapi.v1.command", "{\"action\":\"item.rank\",\"product\":\"checkout\",\"actor\":\"nina\",\"args\":{\"id\":\"BNPL-3\",\"top\":true,\"why\":\"\xfe\"}}", 400, "malformed", "why"},
+		{"OptionNotUTF8", "ledgerapi.v1.view.why", "{\"product\":\"checkout\",\"id\":\"CARD-\xff\"}", 400, "malformed", "id"},
+		{"FieldOfAnotherCase", "ledgerapi.v1.command", `{"ACTION":"item.rank","product":"checkout","actor":"nina","args":{"id":"BNPL-3","top":true,"why":"w"}}`, 400, "malformed", "ACTION"},
+		{"ArgOfAnotherCase", "ledgerapi.v1.command", `{"action":"item.rank","product":"checkout","actor":"nina","args":{"id":"BNPL-3","Top":true,"why":"w"}}`, 400, "malformed", "Top"},
+		{"OptionOfAnotherCase", "ledgerapi.v1.view.backlog", `{"product":"checkout","Status":"all"}`, 400, "malformed", "Status"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -161,6 +169,27 @@ func TestErrorCodes(t *testing.T) {
 			assert.Equal(t, before, lastSeq(t, s), "a refused request records nothing")
 		})
 	}
+}
+
+// TestCommandIDsNotUTF8DoNotCollapse: "\xffA" and "\xfeA" are different
+// command ids that encoding/json would both read as "\uFFFDA", recording
+// the first and answering the second as its duplicate. Both are refused,
+// and neither is recorded.
+func TestCommandIDsNotUTF8DoNotCollapse(t *testing.T) {
+	s := serve(t, true)
+	nc := client(t, s.url)
+	before := lastSeq(t, s)
+	for i, id := range []string{"\xffA", "\xfeA"} {
+		body := fmt.Sprintf("{\"action\":\"request.submit\",\"product\":\"checkout\",\"actor\":\"sally\",\"commandId\":\"%s\","+
+			"\"args\":{\"id\":\"REQ-U%d\",\"title\":\"Twint\",\"why\":\"Swiss shops\"}}", id, i)
+		msg := request(t, nc, "ledgerapi.v1.command", body)
+		assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader), string(msg.Data))
+		var b service.ErrorBody
+		require.NoError(t, json.Unmarshal(msg.Data, &b), string(msg.Data))
+		assert.Equal(t, "commandId", b.Error.Field)
+		assert.Contains(t, b.Error.Message, "not valid UTF-8")
+	}
+	assert.Equal(t, before, lastSeq(t, s), "neither is recorded")
 }
 
 func lastSeq(t *testing.T, s *served) uint64 {

@@ -32,6 +32,12 @@ const (
 	// (domain.SignedMessage of its subject and bytes), base64, when the
 	// ledger signs.
 	HeaderSignature = "Ledger-Signature"
+	// HeaderState carries, on the first event of an append, what its
+	// writer attests about the product's state it decided on: the command
+	// handler writes "<seq> sha256:<hex>", the sequence and the digest of
+	// the write-state snapshot of that state, so that a snapshot can be
+	// checked against the stream before it is trusted.
+	HeaderState = "Ledger-State"
 )
 
 // Kinds of audit record, the last token of their subject in the

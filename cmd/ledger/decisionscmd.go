@@ -4,7 +4,6 @@
 package main
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -158,15 +157,7 @@ func whyOf(r query.DecisionRow) string {
 }
 
 func (a *app) printDecisionsCSV(v query.Decisions) error {
-	w := csv.NewWriter(a.stdout)
-	if err := w.Write(query.CSVHeader); err != nil {
-		return err
-	}
-	if err := w.WriteAll(v.CSVRows()); err != nil {
-		return err
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := query.WriteCSV(a.stdout, false, query.CSVHeader, v.CSVRows()); err != nil {
 		return err
 	}
 	a.printWarnings(v.Warnings)

@@ -48,6 +48,13 @@ func TestDecisionsCommand(t *testing.T) {
 	assert.Equal(t, "rank 4 -> 1; score RICE/v1 1687.5", recs[3][11])
 	assert.Equal(t, "CARD-1 (RICE 5400); CARD-5 (RICE 6000)", recs[3][17])
 
+	// A why that a spreadsheet would run is downloaded as text.
+	c.ok("request", "submit", "REQ-F", "--title", "Fax", "--why", "=1+cmd|' /C calc'!A0", "--as", "sally")
+	recs, err = csv.NewReader(strings.NewReader(c.ok("decisions", "--request", "REQ-F", "--csv"))).ReadAll()
+	require.NoError(t, err)
+	require.Len(t, recs, 2)
+	assert.Equal(t, "'=1+cmd|' /C calc'!A0", recs[1][9])
+
 	o := c.run("decisions", "--type", "promoted")
 	assert.Equal(t, 3, o.code)
 	assert.ErrorContains(t, o.err, "is not an event type")

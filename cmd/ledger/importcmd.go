@@ -204,6 +204,9 @@ func (a *app) printSummary(system string, s importer.Summary, dryRun bool) {
 		span = fmt.Sprintf(", from %s to %s", s.From.Format(time.RFC3339), s.To.Format(time.RFC3339))
 	}
 	a.printf("%d events outside the authority the rules require, %d people%s\n", s.OutsideAuthority, s.Actors, span)
+	if s.LinksDropped > 0 {
+		a.printf("%d issue link(s) left out of the provenance: not an http or https address\n", s.LinksDropped)
+	}
 	if len(s.Skipped) == 0 {
 		return
 	}

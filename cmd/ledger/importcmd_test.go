@@ -143,6 +143,48 @@ func TestImportRefusesOlderHistory(t *testing.T) {
 	assert.Equal(t, 1, countLog(t, c, "firefox"), "nothing written")
 }
 
+// TestImportRefusesChangesInTheFuture: a change dated 2099, by someone
+// who already holds a role (so no role decision of the import's own is
+// refused first), is refused alike in every format, naming the issue and
+// the field its time comes from; nothing is written, not even on a dry
+// run. Before, every format recorded it, and every view then quarantined
+// it as running ahead of the stream's clock.
+func TestImportRefusesChangesInTheFuture(t *testing.T) {
+	for _, tc := range []struct {
+		format, export, issue, field string
+	}{
+		{"github", `{"number":1,"title":"t","user":{"login":"sue"},"created_at":"2020-01-01T00:00:00Z","html_url":"https://github.com/o/r/issues/1",` +
+			`"events":[{"id":2,"event":"milestoned","actor":{"login":"sue"},"created_at":"2099-01-01T00:00:00Z","milestone":{"title":"v2"}}]}`,
+			"github issue 1", "events[].created_at of change 2"},
+		{"bugzilla", `{"id":1,"summary":"s","creator":"a@x.org","creation_time":"2020-01-01T00:00:00Z","priority":"--",` +
+			`"history":[{"when":"2099-01-01T00:00:00Z","who":"a@x.org","changes":[{"field_name":"priority","removed":"--","added":"P1"}]}]}`,
+			"bugzilla issue 1", "history[].when of change 2099-01-01T00:00:00Z"},
+		{"jira", `{"issues":[{"id":"1","key":"EE-1","self":"https://x.atlassian.net/rest/api/2/issue/1","fields":{"created":"2020-01-01T00:00:00.000+0000","summary":"s","reporter":{"accountId":"a"}},` +
+			`"changelog":{"histories":[{"id":"7","created":"2099-01-01T00:00:00.000+0000","author":{"accountId":"a"},"items":[{"field":"assignee","to":"a"}]}]}}]}`,
+			"jira issue EE-1", "changelog.histories[].created of change 7"},
+		{"github", `{"number":3,"title":"t","user":{"login":"sue"},"created_at":"2099-01-01T00:00:00Z","html_url":"https://github.com/o/r/issues/3"}`,
+			"github issue 3", "created_at"},
+	} {
+		t.Run(tc.format+"/"+tc.field, func(t *testing.T) {
+			c := newCLI(t)
+			p := filepath.Join(t.TempDir(), "export.json")
+			require.NoError(t, os.WriteFile(p, []byte(tc.export), 0o600))
+			for _, dry := range []bool{true, false} {
+				args := []string{"import", tc.format, p, "-p", "shop"}
+				if dry {
+					args = append(args, "--dry-run")
+				}
+				o := c.run(args...)
+				require.Error(t, o.err, o.stdout)
+				assert.Equal(t, exitRefused, o.code)
+				assert.Contains(t, o.err.Error(), tc.issue+", "+tc.field+" is 2099-01-01T00:00:00Z, later than now")
+				assert.Contains(t, o.err.Error(), "nothing was imported")
+			}
+			assert.Empty(t, strings.TrimSpace(c.ok("log", "-p", "shop", "--json")), "nothing written, not even the product")
+		})
+	}
+}
+
 func TestImportWhyShowsProvenanceAndFlags(t *testing.T) {
 	c := newCLI(t)
 	c.importJSON("bugzilla", mozilla, "--map", bzMap, "-p", "firefox")

@@ -101,6 +101,9 @@ func TestExitCodes(t *testing.T) {
 		{"ErrNotFound", []string{"item", "start", "NOPE", "--as", "tom"}, exitRefused, `item "NOPE" not found in product "checkout"`},
 		{"ErrBackdated", []string{"item", "start", "A", "--as", "tom", "--at", "2025-12-31"}, exitRefused, "earlier than the product's latest event"},
 		{"ErrRejectReason", []string{"request", "reject", "R", "--reason", "meh", "--why", "x", "--as", "olga"}, exitRefused, ""},
+		{"ErrCommandIDNotUTF8", []string{"item", "start", "A", "--command-id", "\xffA", "--as", "tom"}, exitRefused, "not valid UTF-8: give it as UTF-8 text (--command-id)"},
+		{"ErrWhyNotUTF8", []string{"item", "rank", "A", "--top", "--why", "caf\xe9", "--as", "olga"}, exitRefused, "not valid UTF-8: give it as UTF-8 text (--why)"},
+		{"ErrPlacementNotUTF8", []string{"item", "rank", "A", "--above", "B\xff", "--why", "w", "--as", "olga"}, exitRefused, "not valid UTF-8: give it as UTF-8 text (--above)"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,6 +209,14 @@ func TestSecondProcessUsesRunningServe(t *testing.T) {
 	o := c.run("item", "rank", "B", "--top", "--as", "olga")
 	assert.Equal(t, exitRefused, o.code, "refusals keep their exit code through the service")
 	assert.Contains(t, o.err.Error(), "why is required")
+	// Sent as JSON, "\xffA" and "\xfeA" would both be "\uFFFDA": the
+	// second answered as a duplicate of the first, and never recorded.
+	for _, id := range []string{"\xffA", "\xfeA"} {
+		o = c.run("item", "rank", "A", "--top", "--why", "id "+id[1:], "--command-id", id, "--as", "olga")
+		assert.Equal(t, exitRefused, o.code, "%v", o.err)
+		assert.ErrorContains(t, o.err, "commandId is not valid UTF-8")
+	}
+	assert.NotContains(t, c.ok("log"), "id A", "neither is recorded")
 
 	// A second serve on the same directory says so and stops.
 	o = c.run("serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0")

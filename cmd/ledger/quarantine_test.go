@@ -12,8 +12,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/snapshot"
 )
 
 // TestForgedEventIsQuarantinedEverywhere puts an event into the stream
@@ -150,4 +152,32 @@ func TestGapIsNamed(t *testing.T) {
 		require.NoError(t, o.err)
 		assert.Contains(t, o.stderr, fmt.Sprintf("events up to %d are missing", last+3), "%v", args)
 	}
+}
+
+// TestEditedWriteStateSnapshotGivesNoRole: without an audit key, a
+// write-state snapshot written into the snapshot bucket (digest and all)
+// in which mallory holds the po role made a one-shot write print
+// "recorded ... by mallory (po)" and exit 0, for an event every view then
+// quarantined. The stream attests no such snapshot: the write is decided
+// on the state folded from the stream, and refused.
+func TestEditedWriteStateSnapshotGivesNoRole(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	st, err := command.New(s, nil).State(ctx, "checkout")
+	require.NoError(t, err)
+	st.Product.Roles["mallory"] = map[domain.Role]bool{domain.RolePO: true}
+	data, err := st.MarshalSnapshot()
+	require.NoError(t, err)
+	require.NoError(t, s.WriteStates().Put(ctx, snapshot.Info{Product: "checkout", Version: domain.StateVersion, Seq: st.LastSeq, LastAt: st.LastAt}, data))
+	require.NoError(t, s.Close())
+
+	o := c.run("item", "rank", "B", "--top", "--why", "Mine now", "--as", "mallory")
+	require.Error(t, o.err, o.stdout)
+	assert.Equal(t, exitRefused, o.code)
+	assert.Contains(t, o.err.Error(), "mallory")
+	assert.NotContains(t, o.stdout, "recorded")
+	assert.NotContains(t, c.ok("log"), "mallory", "nothing recorded, so nothing quarantined")
 }

@@ -97,7 +97,7 @@ func argsOf(cmd *cobra.Command, names, pos []string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(args)
+	return command.MarshalArgs(args)
 }
 
 // positional checks the positional arguments with a message that shows
@@ -132,6 +132,9 @@ func (a *app) record(cmd *cobra.Command, r command.Request) error {
 	r.Actor = a.actor
 	if r.CommandID == "" {
 		r.CommandID = command.NewID()
+	}
+	if err := r.CheckText(); err != nil {
+		return err
 	}
 	if r.Action != "product.create" {
 		var err error

@@ -247,6 +247,7 @@ func (mp *mapper) emit(st *bugState, who string, at time.Time, change string, pa
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(who), Why: why, Reason: reason, Facts: facts,
 		Needs: needs, Slip: slip, Part: part,
+		Field:  importer.DatedBy(change, "creation_time", "history[].when"),
 		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: who}})
 }
 
@@ -257,14 +258,14 @@ func (mp *mapper) created(st *bugState, at time.Time) {
 	st.generation, st.status = 1, "pending"
 	st.request = st.requestID()
 	title, note := mp.title(st, st.initial["summary"])
-	why := st.why(b.Creator, at, fmt.Sprintf("bugzilla: bug %s filed (%s)", st.key, st.url))
+	why := st.why(b.Creator, at, importer.WithLink(fmt.Sprintf("bugzilla: bug %s filed", st.key), st.url))
 	mp.emit(st, b.Creator, at, "created", 0, why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
 		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(b.Creator)}}}, nil, false)
 	ms, prio, who := st.initial["target_milestone"], st.initial["priority"], st.initial["assigned_to"]
 	_, ranked := mp.m.Rank(prio)
 	if ms != noMilestone && ms != "" || ranked || mp.assigned(who) {
 		facts, needs := mp.accept(st, st.fields)
-		mp.emit(st, b.Creator, at, "created", 1, fmt.Sprintf("bugzilla: bug %s filed triaged: priority %q, target_milestone %q, assigned_to %q (%s)", st.key, prio, ms, who, st.url), "", facts, needs, false)
+		mp.emit(st, b.Creator, at, "created", 1, importer.WithLink(fmt.Sprintf("bugzilla: bug %s filed triaged: priority %q, target_milestone %q, assigned_to %q", st.key, prio, ms, who), st.url), "", facts, needs, false)
 	}
 }
 
@@ -409,7 +410,7 @@ func (mp *mapper) history(st *bugState, c change) {
 	if len(facts) == 0 {
 		return
 	}
-	why := st.why(who, c.at, fmt.Sprintf("bugzilla: %s (%s)", strings.Join(meant, ", "), st.url))
+	why := st.why(who, c.at, importer.WithLink("bugzilla: "+strings.Join(meant, ", "), st.url))
 	mp.emit(st, who, c.at, c.h.When, 0, why, reason, facts, needs, slip)
 }
 

@@ -251,6 +251,7 @@ func (mp *mapper) emit(st *issueState, who string, at time.Time, change string, 
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(who), Why: importer.Text(why, domain.MaxTextLen),
 		Reason: reason, Facts: facts, Needs: needs, Slip: slip,
+		Field:  importer.DatedBy(change, "created_at", "events[].created_at"),
 		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: who}})
 }
 
@@ -269,7 +270,7 @@ func (mp *mapper) created(st *issueState, at time.Time) {
 	title, note := mp.title(st, st.title)
 	why := st.is.Body
 	if strings.TrimSpace(importer.Clean(why)) == "" {
-		why = fmt.Sprintf("github: issue %s opened (%s)", st.key, st.url)
+		why = importer.WithLink("github: issue "+st.key+" opened", st.url)
 	}
 	mp.emit(st, who, at, "created", why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
 		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who)}}}, nil, false)
@@ -429,7 +430,7 @@ func (mp *mapper) event(st *issueState, e Event, at time.Time) {
 		mp.res.Skipped.Add(e.Event)
 		return
 	}
-	why := fmt.Sprintf("github: %s by %s (%s)", what, who, st.url)
+	why := importer.WithLink(fmt.Sprintf("github: %s by %s", what, who), st.url)
 	mp.emit(st, who, at, strconv.FormatInt(e.ID, 10), why, reason, facts, needs, slip)
 }
 

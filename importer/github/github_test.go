@@ -69,3 +69,41 @@ func TestRepositoryEventsAndPullRequests(t *testing.T) {
 	assert.Equal(t, 1, sum.Items)
 	assert.Equal(t, 1, sum.Deliveries, "closed after it was planned for v2: delivered")
 }
+
+// TestOnlyHTTPLinksKept: an export whose issue links are javascript:,
+// data:, file: or relative records the issues without a link, in the
+// events' source and in the whys written for them, and the summary
+// counts each issue whose link was dropped.
+func TestOnlyHTTPLinksKept(t *testing.T) {
+	issue := func(n int, link string) string {
+		return `{"number": ` + itoa(n) + `, "title": "Issue", "user": {"login": "sue"}, "created_at": "2021-01-0` + itoa(n) + `T00:00:00Z", "html_url": ` + quote(link) + `,
+		 "events": [{"id": ` + itoa(100+n) + `, "event": "milestoned", "actor": {"login": "bob"}, "created_at": "2021-01-0` + itoa(n) + `T01:00:00Z", "milestone": {"title": "v2"}}]}`
+	}
+	links := []string{"javascript:alert(document.cookie)", "data:text/html,<script>alert(1)</script>", "file:///etc/passwd",
+		"/o/r/issues/4", "https:evil.example", "https://github.com/o/r/issues/6"}
+	var lines []string
+	for i, l := range links {
+		lines = append(lines, strings.ReplaceAll(issue(i+1, l), "\n", ""))
+	}
+	steps, sum := plan(t, strings.Join(lines, "\n"))
+	assert.Equal(t, 5, sum.LinksDropped, "one per issue whose link is not http or https")
+	kept := 0
+	for _, st := range steps {
+		for _, e := range st.Events {
+			require.NotNil(t, e.Source)
+			for _, bad := range links[:5] {
+				assert.NotContains(t, e.Source.URL, bad)
+				assert.NotContains(t, e.Why, bad)
+			}
+			if e.Source.URL == links[5] {
+				kept++
+				assert.Contains(t, e.Why, "("+links[5]+")", "a kept link is still named in the why")
+			}
+		}
+	}
+	assert.Positive(t, kept, "an https link is kept")
+}
+
+func itoa(n int) string { b, _ := json.Marshal(n); return string(b) }
+
+func quote(s string) string { b, _ := json.Marshal(s); return string(b) }

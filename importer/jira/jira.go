@@ -344,7 +344,8 @@ func (mp *mapper) emit(st *issueState, login, author string, at time.Time, chang
 		return
 	}
 	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(login), Why: why, Reason: reason, Facts: facts,
-		Needs: needs, Slip: slip, Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: author}})
+		Needs: needs, Slip: slip, Field: importer.DatedBy(change, "fields.created", "changelog.histories[].created"),
+		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: author}})
 }
 
 func (mp *mapper) title(st *issueState, s string) (string, string) {
@@ -372,7 +373,7 @@ func (mp *mapper) created(st *issueState, at time.Time) {
 		why = importer.Text(f.Description, domain.MaxTextLen)
 	}
 	if why == "" {
-		why = fmt.Sprintf("jira: %s created (%s)", st.key, st.url)
+		why = importer.WithLink("jira: "+st.key+" created", st.url)
 	}
 	mp.emit(st, who, who, at, "created", why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
 		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who)}}}, nil, false)
@@ -542,7 +543,7 @@ func (mp *mapper) history(st *issueState, h History, at time.Time) {
 	if len(facts) == 0 {
 		return
 	}
-	why := st.why(login, at, fmt.Sprintf("jira: %s (%s)", strings.Join(meant, ", "), st.url))
+	why := st.why(login, at, importer.WithLink("jira: "+strings.Join(meant, ", "), st.url))
 	mp.emit(st, login, author, at, h.ID, why, reason, facts, needs, slip)
 }
 
