@@ -148,6 +148,35 @@ func TestGateSubjectMustMatch(t *testing.T) {
 	assert.Contains(t, q[e.Seq], "stored under ledger.other.item.X")
 }
 
+// TestGateQuarantinesWhatItCannotRead: bytes that are no event this
+// version reads are quarantined with Decode's reason, advance the gate's
+// position, and the decisions after them are admitted.
+func TestGateQuarantinesWhatItCannotRead(t *testing.T) {
+	evs := history(t, nil)
+	cases := []struct{ name, data, reason string }{
+		{"Binary", "\x00\xff", "not a ledger event: 2 bytes of binary data, not JSON"},
+		{"NotJSON", "hello", "not a ledger event: 5 bytes of text that is not JSON"},
+		{"NoType", `{"a":1}`, "not a ledger event: JSON without an event type"},
+		{"UnknownType", `{"type":"BacklogItemSplit","schema":1,"product":"checkout","data":{}}`, `event type "BacklogItemSplit" (schema 1) is not one this version reads`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			junk, _ := Decode([]byte(tc.data))
+			junk.Seq = evs[9].Seq
+			junk.Stored = &Stored{Subject: evs[9].Subject(), Data: []byte(tc.data)}
+			rest := append([]Event(nil), evs[9:]...)
+			for i := range rest {
+				rest[i].Seq++
+			}
+			g := NewGate(NewState(demo.Product))
+			admitted, q := through(g, append(append(append([]Event(nil), evs[:9]...), junk), rest...))
+			assert.Equal(t, map[uint64]string{junk.Seq: tc.reason}, q)
+			assert.Len(t, admitted, len(evs), "every decision after it is admitted")
+			assert.Equal(t, rest[len(rest)-1].Seq, g.State().LastSeq)
+		})
+	}
+}
+
 // checked is what a reader holding the ledger's verifier key finds.
 func checked(pub ed25519.PublicKey, s *Stored) SigState {
 	switch {
