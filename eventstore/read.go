@@ -291,3 +291,23 @@ func (c *consumer) close(ctx context.Context) {
 		cancel()
 	}
 }
+
+// ReadStrays calls fn, in order, for every message stored on the subject
+// ledger.<product> itself. No event is ever stored there (an event's
+// subject names its aggregate, ledger.<product>.<kind>.<id>, and a write
+// expects the product's last sequence on ledger.<product>.>), so Read
+// never delivers them; the product's log lists them, quarantined, so
+// that what someone published around the ledger under the product's name
+// is seen. It stops at fn's first error and returns it.
+func (s *Store) ReadStrays(ctx context.Context, product string, fn func(domain.Event) error) error {
+	if !validToken(product) {
+		return invalidProduct(product)
+	}
+	subject := "ledger." + product
+	end, err := s.lastSeq(ctx, subject)
+	if err != nil || end == 0 {
+		return err
+	}
+	_, err = s.scan(ctx, subject, position{}, end, s.decodeTo(fn))
+	return err
+}

@@ -154,8 +154,9 @@ type schemas struct {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
+	timeType  = reflect.TypeOf(time.Time{})
+	rawType   = reflect.TypeOf(json.RawMessage{})
+	bytesType = reflect.TypeOf([]byte(nil))
 )
 
 func (sg *schemas) of(t reflect.Type) map[string]any {
@@ -164,6 +165,8 @@ func (sg *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return map[string]any{"description": "any JSON value"}
+	case t == bytesType:
+		return map[string]any{"type": "string", "contentEncoding": "base64"} // as encoding/json writes them
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -28,10 +28,10 @@ type Viewer interface {
 	// *domain.Error values for what the caller got wrong. Safe for
 	// concurrent use.
 	View(ctx context.Context, name string, o query.Options) (any, error)
-	// Follow calls fn for every event of product after the sequence
-	// after, then for each new one as it is stored, until ctx ends
-	// (returning nil) or fn fails (returning its error).
-	Follow(ctx context.Context, product string, after uint64, fn func(domain.Recorded) error) error
+	// Follow calls fn for every message of product after the sequence
+	// after, as the log shows it, then for each new one as it is stored,
+	// until ctx ends (returning nil) or fn fails (returning its error).
+	Follow(ctx context.Context, product string, after uint64, fn func(query.LogEntry) error) error
 	// Head returns the product's last stored sequence and the last one
 	// the live projections applied (0, 0 for an unknown product).
 	Head(ctx context.Context, product string) (head, applied uint64, err error)

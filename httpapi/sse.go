@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/query"
 )
 
 // Heartbeat is how often an idle event stream sends a comment, so that
@@ -55,10 +56,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	evs := make(chan domain.Recorded, 64)
+	evs := make(chan query.LogEntry, 64)
 	go func() {
 		defer close(evs)
-		err := s.cfg.Views.Follow(ctx, product, after, func(e domain.Recorded) error {
+		err := s.cfg.Views.Follow(ctx, product, after, func(e query.LogEntry) error {
 			select {
 			case evs <- e:
 				return nil
@@ -80,8 +81,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) {
 			}
 			b, err := json.Marshal(e)
 			if err != nil {
+				// Never seen (an entry of bytes that are no event carries
+				// them in base64); should one fail, say so and go on.
 				s.logf("http events of %q: encode %d: %v", product, e.Seq, err)
-				return
+				b, _ = json.Marshal(map[string]any{"seq": e.Seq, "quarantined": "the ledger could not encode it: " + err.Error()})
 			}
 			if _, err := fmt.Fprintf(w, "id: %d\ndata: %s\n\n", e.Seq, b); err != nil {
 				return
