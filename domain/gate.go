@@ -163,6 +163,10 @@ func (g *Gate) Admit(e Event) []Event {
 		out := g.flushIncomplete()
 		return append(out, g.quarantine(e, reason))
 	}
+	if seq, dup := g.duplicateOf(e); dup {
+		out := g.flushIncomplete()
+		return append(out, g.quarantine(e, fmt.Sprintf("duplicate of the event at sequence %d (same event id)", seq)))
+	}
 	if len(g.pending) > 0 {
 		if e.CommandID == g.pending[0].CommandID {
 			g.pending = append(g.pending, e)
@@ -192,6 +196,23 @@ func (g *Gate) checkChain(e Event) {
 	if e.Stored.Prev > last {
 		g.gaps = append(g.gaps, Gap{After: last, Prev: e.Stored.Prev, Seq: e.Seq})
 	}
+}
+
+// duplicateOf returns the sequence of an event already read with e's id:
+// one admitted at the product's latest business time (State.DuplicateOf),
+// or one of the decision still arriving. An event id names one event of
+// the stream; a second message with it (published again byte for byte,
+// or forged with a real event's id) is never believed twice.
+func (g *Gate) duplicateOf(e Event) (uint64, bool) {
+	if seq, ok := g.st.DuplicateOf(e); ok {
+		return seq, true
+	}
+	for _, p := range g.pending {
+		if p.ID == e.ID && e.ID != "" {
+			return p.Seq, true
+		}
+	}
+	return 0, false
 }
 
 // checkEnvelope checks what one event says about itself (Screen), and

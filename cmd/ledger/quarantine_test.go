@@ -151,3 +151,59 @@ func TestGapIsNamed(t *testing.T) {
 		assert.Contains(t, o.stderr, fmt.Sprintf("events up to %d are missing", last+3), "%v", args)
 	}
 }
+
+// TestRepeatedEventIsQuarantinedAsDuplicate publishes a signed decision
+// again byte for byte (same event id, same bytes and signature, a later
+// sequence), after the views were snapshotted at the original: it is
+// listed, quarantined as a duplicate, and believed once everywhere.
+func TestRepeatedEventIsQuarantinedAsDuplicate(t *testing.T) {
+	c := newCLI(t)
+	c.ok("audit", "keygen")
+	c.setUp()
+	// Two decisions at one time: the copy of the first, believed, would
+	// move B back to the top.
+	c.ok("item", "rank", "B", "--top", "--why", "once", "--as", "olga", "--at", "2026-01-07T10:00:00Z")
+	c.ok("item", "rank", "A", "--top", "--why", "A first", "--as", "olga", "--at", "2026-01-07T10:00:00Z")
+	c.ok("replay", "--snapshot-every", "1") // the views are restored from a snapshot past the original
+	before := c.ok("show", "backlog", "--json")
+
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	var raws []eventstore.Raw
+	_, err = s.ReadRaw(ctx, 0, func(r eventstore.Raw) error { raws = append(raws, r); return nil })
+	require.NoError(t, err)
+	orig := raws[len(raws)-2] // rank B
+	require.NotEmpty(t, orig.Header["Ledger-Signature"], "the ledger signed it")
+	m := nats.NewMsg(orig.Subject)
+	m.Data = orig.Data
+	for k, vs := range orig.Header {
+		if !strings.HasPrefix(k, "Nats-") { // the ledger's headers: its signature, the product's previous sequence
+			m.Header[k] = vs
+		}
+	}
+	m.Header.Set("Nats-Msg-Id", "again") // past JetStream's duplicate window, as two minutes later
+	ack, err := s.JetStream().PublishMsg(ctx, m)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	copySeq := ack.Sequence
+
+	o := c.run("log")
+	require.NoError(t, o.err)
+	assert.Contains(t, logLine(o.stdout, copySeq), "QUARANTINED")
+	assert.Contains(t, o.stderr, fmt.Sprintf("duplicate of the event at sequence %d (same event id)", orig.Seq))
+
+	var b, was struct {
+		Quarantined int               `json:"quarantined"`
+		Items       []json.RawMessage `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "backlog", "--json")), &b))
+	require.NoError(t, json.Unmarshal([]byte(before), &was))
+	assert.Equal(t, 1, b.Quarantined)
+	assert.Equal(t, was.Items, b.Items, "the backlog is as before the copy")
+	assert.Contains(t, c.ok("why", "B"), "re-ranked 1 time(s)", "the decision is believed once")
+
+	// The write model, restored from its snapshot, goes on.
+	c.ok("item", "rank", "B", "--top", "--why", "after the copy", "--as", "olga")
+	assert.Contains(t, c.ok("log"), "after the copy")
+}
