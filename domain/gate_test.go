@@ -318,7 +318,9 @@ func TestGateQuarantinesDuplicates(t *testing.T) {
 	}
 	last := evs[n-1]
 	require.Equal(t, evs[n-2].OccurredAt, last.OccurredAt, "the demo ends with a decision of two events")
-	reason := func(seq uint64) string { return fmt.Sprintf("duplicate of the event at sequence %d (same event id)", seq) }
+	reason := func(seq uint64) string {
+		return fmt.Sprintf("duplicate of the event at sequence %d (same event id)", seq)
+	}
 
 	restores := map[string]func(t *testing.T, g *Gate) *Gate{
 		"NoSnapshot": func(t *testing.T, g *Gate) *Gate { return g },
