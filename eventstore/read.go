@@ -311,3 +311,63 @@ func (s *Store) ReadStrays(ctx context.Context, product string, fn func(domain.E
 	_, err = s.scan(ctx, subject, position{}, end, s.decodeTo(fn))
 	return err
 }
+
+// Lost returns how many sequences up to its last the stream is missing:
+// messages deleted or lost (to corruption, to someone with the data
+// files), of any subject. The stream denies deletes, so it only grows, and
+// a snapshot that recorded it can tell whether anything went since.
+func (s *Store) Lost(ctx context.Context) (uint64, error) {
+	info, err := s.info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if info.State.Msgs > info.State.LastSeq {
+		return 0, nil
+	}
+	return info.State.LastSeq - info.State.Msgs, nil
+}
+
+// CountUpTo returns how many messages of the product's subjects the
+// stream holds at sequences up to seq. The server counts them as it
+// creates a consumer (two here: from the start and after seq), walking
+// its subject index: milliseconds on a long stream, so it is for the rare
+// check of a snapshot against a stream that lost messages.
+func (s *Store) CountUpTo(ctx context.Context, product string, seq uint64) (uint64, error) {
+	if !validToken(product) {
+		return 0, invalidProduct(product)
+	}
+	filter := domain.ProductSubjects(product)
+	// After seq first: an event stored between the two counts adds to
+	// the total, never makes the count look short.
+	after, err := s.pending(ctx, filter, seq+1)
+	if err != nil {
+		return 0, err
+	}
+	total, err := s.pending(ctx, filter, 1)
+	if err != nil {
+		return 0, err
+	}
+	if after > total {
+		return 0, nil
+	}
+	return total - after, nil
+}
+
+// pending is how many messages matching filter the stream holds from the
+// sequence start on, as the server counts them for a new consumer.
+func (s *Store) pending(ctx context.Context, filter string, start uint64) (uint64, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := s.js.CreateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start, FilterSubject: filter,
+		AckPolicy: jetstream.AckNonePolicy, InactiveThreshold: 5 * time.Second,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("counting the messages of %s: %w", filter, err)
+	}
+	info := c.CachedInfo()
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	_ = s.js.DeleteConsumer(dctx, StreamName, info.Name)
+	dcancel()
+	return info.NumPending, nil
+}
