@@ -30,11 +30,20 @@ const readHeartbeat = time.Second
 const noEnd = math.MaxUint64
 
 // position is where a scan starts: after a stream sequence, or, when since
-// is set, at the first message stored at or after that time.
+// is set, at the first message stored at or after that time. batch, when
+// not 0, is how many messages the server may send ahead of the reader
+// (readBatch when 0).
 type position struct {
 	after uint64
 	since time.Time
+	batch int
 }
+
+// followBatch is the batch of a follower's reads (Follow): a follower is
+// often a client of its own (an HTTP event stream) that takes events at
+// its own pace, and what the messages the server sends ahead of it hold
+// is what each such client costs, whatever the history it resumes from.
+const followBatch = 64
 
 // Read calls fn, in order, for every event of the product whose stream
 // sequence is greater than after, up to the product's last sequence when
@@ -77,6 +86,18 @@ func (s *Store) ReadAggregate(ctx context.Context, product string, kind domain.A
 	return s.scanEvents(ctx, subject, position{after: after}, end, decodeWorkers(), fn)
 }
 
+// readFollowing is Read for a follower: a batch of followBatch, decoded
+// on the caller's goroutine, so that a follower resuming far back holds
+// a few dozen messages at a time, never the history.
+func (s *Store) readFollowing(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	filter := domain.ProductSubjects(product)
+	end, err := s.lastSeq(ctx, filter)
+	if err != nil {
+		return after, fmt.Errorf("reading product %q: %w", product, err)
+	}
+	return s.scan(ctx, filter, position{after: after, batch: followBatch}, end, s.decodeTo(fn))
+}
+
 // ReadAll is Read over every message of the stream, whatever its subject.
 func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event) error) (uint64, error) {
 	end, err := s.streamLastSeq(ctx)
@@ -88,7 +109,10 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event)
 
 // Follow is Read that does not stop at the end: it goes on delivering the
 // product's events as they are stored, until ctx is cancelled (it returns
-// nil then) or fn returns an error (it returns that error).
+// nil then) or fn returns an error (it returns that error). What a
+// follower holds is bounded whatever it resumes from: followBatch messages
+// sent ahead while it catches up, then at most followerQueue events (a
+// follower that falls further behind is dropped and catches up again).
 func (s *Store) Follow(ctx context.Context, product string, after uint64, fn func(domain.Event) error) error {
 	if !validToken(product) {
 		return invalidProduct(product)
@@ -274,7 +298,11 @@ func (s *Store) consume(ctx context.Context, filter string, start position, end 
 	if err != nil {
 		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(readBatch), jetstream.PullHeartbeat(readHeartbeat))
+	batch := start.batch
+	if batch <= 0 {
+		batch = readBatch
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch), jetstream.PullHeartbeat(readHeartbeat))
 	if err != nil {
 		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
 	}

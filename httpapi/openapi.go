@@ -38,7 +38,7 @@ var paramDocs = map[string]string{
 	"level":         "roadmap (default) or item",
 	"from":          "the earlier position (required)",
 	"to":            "the later position; empty for now",
-	"after":         "resume after this stream sequence (Last-Event-ID takes precedence)",
+	"after":         "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position",
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -65,7 +65,7 @@ func (s *Server) OpenAPI() map[string]any {
 				"schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}})
 		}
 		if rt.doc.sse {
-			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence", "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence; without it (or ?after), the stream starts at the current position", "schema": map[string]any{"type": "string"}})
 		}
 		if s.cfg.Tokens == nil && rt.auth == caller {
 			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding (local mode, without tokens)", "schema": map[string]any{"type": "string"}})

@@ -52,6 +52,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Now is the clock of the dashboard (time.Now when nil).
 	Now func() time.Time
+	// MaxEventStreams bounds the event streams served at once
+	// (DefaultMaxEventStreams when 0); a client over it gets 503.
+	MaxEventStreams int
 }
 
 // Server is the HTTP edge. Create it with New, mount Handler, and run
@@ -66,6 +69,9 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   bool
+
+	// streams holds a token per event stream being served.
+	streams chan struct{}
 }
 
 // MaxBody bounds a request body.
@@ -85,7 +91,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics}
+	if cfg.MaxEventStreams <= 0 {
+		cfg.MaxEventStreams = DefaultMaxEventStreams
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, streams: make(chan struct{}, cfg.MaxEventStreams)}
 	s.metrics.watchLag(cfg.Views)
 	p, err := newPages(s)
 	if err != nil {
