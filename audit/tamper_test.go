@@ -222,5 +222,5 @@ func TestVerifyWarnsAboutNonEvents(t *testing.T) {
 	require.NoError(t, rep.Err())
 	require.Len(t, rep.Warnings, 1)
 	assert.Equal(t, uint64(eventstoretest.DemoEvents+1), rep.Warnings[0].Seq)
-	assert.Contains(t, rep.Warnings[0].Msg, "not a valid ledger event")
+	assert.Contains(t, rep.Warnings[0].Msg, "not a ledger event: 8 bytes of text that is not JSON", "the validating fold's own reason")
 }

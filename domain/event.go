@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/oklog/ulid/v2"
 )
@@ -125,7 +127,8 @@ type Payload interface {
 
 // Unknown is the payload of an event this version cannot read: a type it
 // does not know, a newer schema, or a message that is not a ledger event.
-// Readers skip it and count it; they never fail on it.
+// Readers never fail on it: the validating fold quarantines it, with
+// Reason, and the log lists it with its bytes.
 type Unknown struct {
 	Raw json.RawMessage `json:"-"`
 	Err error           `json:"-"`
@@ -134,52 +137,103 @@ type Unknown struct {
 // EventType implements Payload.
 func (Unknown) EventType() string { return "" }
 
-// MarshalJSON writes the raw bytes back unchanged.
+// MarshalJSON writes the raw bytes back unchanged when they are JSON (the
+// data of an envelope of a type this version does not know), null when
+// they are not (bytes that are no envelope: the log gives them whole, in
+// base64).
 func (u Unknown) MarshalJSON() ([]byte, error) {
-	if len(u.Raw) == 0 {
+	if len(u.Raw) == 0 || !json.Valid(u.Raw) {
 		return []byte("null"), nil
 	}
 	return u.Raw, nil
+}
+
+// Reason says why this version cannot read the event: what the bytes are
+// and what is wrong with them. It is the one wording of every reader (the
+// validating fold's quarantine, the log, the event stream, audit verify).
+func (u Unknown) Reason() string {
+	var r *unreadable
+	if errors.As(u.Err, &r) {
+		return r.reason
+	}
+	if u.Err != nil {
+		return "this version cannot read it: " + u.Err.Error()
+	}
+	return "this version cannot read it"
 }
 
 // ErrUnknownEvent is wrapped by Decode's error for an event that this
 // version cannot read; the returned Event still carries what was readable.
 var ErrUnknownEvent = errors.New("unknown event")
 
+// unreadable is Decode's error for bytes this version cannot read: it
+// matches ErrUnknownEvent and carries the reason readers show.
+type unreadable struct {
+	reason string
+	cause  error
+}
+
+func (u *unreadable) Error() string        { return ErrUnknownEvent.Error() + ": " + u.reason }
+func (u *unreadable) Is(target error) bool { return target == ErrUnknownEvent }
+func (u *unreadable) Unwrap() error        { return u.cause }
+
+// notEnvelope says what bytes that do not decode as an envelope are.
+func notEnvelope(b []byte, err error) *unreadable {
+	switch {
+	case !utf8.Valid(b) || bytes.ContainsFunc(b, func(r rune) bool { return r < ' ' && r != '\n' && r != '\r' && r != '\t' }):
+		return &unreadable{reason: fmt.Sprintf("not a ledger event: %d bytes of binary data, not JSON", len(b)), cause: err}
+	case !json.Valid(b):
+		return &unreadable{reason: fmt.Sprintf("not a ledger event: %d bytes of text that is not JSON", len(b)), cause: err}
+	}
+	return &unreadable{reason: fmt.Sprintf("not a ledger event: JSON that is not an event envelope (%v)", err), cause: err}
+}
+
 // Decode reads an envelope. For an unknown type or schema it returns the
 // envelope with an Unknown payload and an error wrapping ErrUnknownEvent;
 // for bytes that are not an envelope at all, an Event with only Data set.
+// Either way the Unknown payload's Reason says what is wrong.
 func Decode(b []byte) (Event, error) {
 	var w struct {
 		Event
 		Data json.RawMessage `json:"data"`
 	}
 	if err := json.Unmarshal(b, &w); err != nil {
-		return Event{Data: Unknown{Raw: b, Err: err}}, fmt.Errorf("%w: not a ledger envelope: %w", ErrUnknownEvent, err)
+		u := notEnvelope(b, err)
+		return Event{Data: Unknown{Raw: b, Err: u}}, u
 	}
 	e := w.Event
+	if e.Type == "" {
+		u := &unreadable{reason: "not a ledger event: JSON without an event type"}
+		e.Data = Unknown{Raw: w.Data, Err: u}
+		return e, u
+	}
 	newPayload, ok := registry[e.Type]
 	if up, old := upcasters[e.Type][e.Schema]; ok && old {
 		p, err := up(w.Data)
 		if err != nil {
-			err = fmt.Errorf("%w: %s schema %d data: %w", ErrUnknownEvent, e.Type, e.Schema, err)
-			e.Data = Unknown{Raw: w.Data, Err: err}
-			return e, err
+			u := &unreadable{reason: fmt.Sprintf("its %s schema %d data does not decode: %v", e.Type, e.Schema, err), cause: err}
+			e.Data = Unknown{Raw: w.Data, Err: u}
+			return e, u
 		}
 		e.Schema, e.Data = SchemaOf(e.Type), p
 		return e, nil
 	}
-	if !ok || e.Schema != SchemaOf(e.Type) {
-		err := fmt.Errorf("%w: type %q schema %d", ErrUnknownEvent, e.Type, e.Schema)
-		e.Data = Unknown{Raw: w.Data, Err: err}
-		return e, err
+	if !ok {
+		u := &unreadable{reason: fmt.Sprintf("event type %q (schema %d) is not one this version reads", e.Type, e.Schema)}
+		e.Data = Unknown{Raw: w.Data, Err: u}
+		return e, u
+	}
+	if e.Schema != SchemaOf(e.Type) {
+		u := &unreadable{reason: fmt.Sprintf("%s schema %d is not one this version reads (it reads schema %d)", e.Type, e.Schema, SchemaOf(e.Type))}
+		e.Data = Unknown{Raw: w.Data, Err: u}
+		return e, u
 	}
 	p := newPayload()
 	if len(w.Data) > 0 && string(w.Data) != "null" {
 		if err := json.Unmarshal(w.Data, p); err != nil {
-			err = fmt.Errorf("%w: %s data: %w", ErrUnknownEvent, e.Type, err)
-			e.Data = Unknown{Raw: w.Data, Err: err}
-			return e, err
+			u := &unreadable{reason: fmt.Sprintf("its %s data does not decode: %v", e.Type, err), cause: err}
+			e.Data = Unknown{Raw: w.Data, Err: u}
+			return e, u
 		}
 	}
 	e.Data = derefPayload(p)

@@ -97,22 +97,34 @@ func TestGoldenWireFormat(t *testing.T) {
 
 func TestDecodeUnknown(t *testing.T) {
 	cases := []struct {
-		name string
-		raw  string
-		typ  string
+		name   string
+		raw    string
+		typ    string
+		reason string
 	}{
-		{"NewerSchema", `{"id":"x","type":"BacklogItemAdded","schema":2,"product":"checkout","data":{"title":"t"}}`, "BacklogItemAdded"},
-		{"UnknownType", `{"id":"x","type":"BacklogItemSplit","schema":1,"product":"checkout","data":{}}`, "BacklogItemSplit"},
-		{"BadData", `{"id":"x","type":"BacklogItemAdded","schema":1,"product":"checkout","data":{"title":5}}`, "BacklogItemAdded"},
-		{"NotJSON", `hello`, ""},
+		{"NewerSchema", `{"id":"x","type":"BacklogItemAdded","schema":2,"product":"checkout","data":{"title":"t"}}`, "BacklogItemAdded",
+			"BacklogItemAdded schema 2 is not one this version reads (it reads schema 1)"},
+		{"UnknownType", `{"id":"x","type":"BacklogItemSplit","schema":1,"product":"checkout","data":{}}`, "BacklogItemSplit",
+			`event type "BacklogItemSplit" (schema 1) is not one this version reads`},
+		{"BadData", `{"id":"x","type":"BacklogItemAdded","schema":1,"product":"checkout","data":{"title":5}}`, "BacklogItemAdded",
+			"its BacklogItemAdded data does not decode: json: cannot unmarshal number"},
+		{"NotJSON", `hello`, "", "not a ledger event: 5 bytes of text that is not JSON"},
+		{"Binary", "\xff\x00\x01", "", "not a ledger event: 3 bytes of binary data, not JSON"},
+		{"JSONNotAnEnvelope", `[1,2]`, "", "not a ledger event: JSON that is not an event envelope"},
+		{"NoType", `{"hello":"world"}`, "", "not a ledger event: JSON without an event type"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := Decode([]byte(tc.raw))
 			require.ErrorIs(t, err, ErrUnknownEvent)
 			assert.Equal(t, tc.typ, e.Type)
-			_, ok := e.Data.(Unknown)
-			assert.True(t, ok, "payload is Unknown")
+			u, ok := e.Data.(Unknown)
+			require.True(t, ok, "payload is Unknown")
+			assert.Contains(t, u.Reason(), tc.reason)
+			assert.Equal(t, u.Reason(), Screen(e, "checkout"), "the validating fold's reason is Decode's")
+			b, err := json.Marshal(u)
+			require.NoError(t, err, "an Unknown payload always encodes")
+			assert.True(t, json.Valid(b))
 		})
 	}
 }

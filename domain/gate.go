@@ -150,23 +150,22 @@ func (g *Gate) Trust(e Event) {
 
 // Admit takes the next event of the product in stream order and returns
 // the events to apply now, in order: admitted ones as they are,
-// quarantined ones with a Quarantined payload, events this version cannot
-// read unchanged. It returns none while a decision's events are still
-// arriving. Every returned event has been folded into the gate's state
-// (quarantined and unreadable ones only advance its position).
+// quarantined ones (events this version cannot read among them) with a
+// Quarantined payload. It returns none while a decision's events are
+// still arriving. Every returned event has been folded into the gate's
+// state (quarantined ones only advance its position).
 func (g *Gate) Admit(e Event) []Event {
 	if e.Seq != 0 && (e.Seq <= g.st.LastSeq || len(g.pending) > 0 && e.Seq <= g.pending[len(g.pending)-1].Seq) {
 		return nil // redelivered
 	}
 	g.checkChain(e)
-	if _, unknown := e.Data.(Unknown); unknown || e.Data == nil {
-		out := g.flushIncomplete()
-		g.apply(e)
-		return append(out, e)
-	}
 	if reason := g.checkEnvelope(e); reason != "" {
 		out := g.flushIncomplete()
 		return append(out, g.quarantine(e, reason))
+	}
+	if seq, dup := g.duplicateOf(e); dup {
+		out := g.flushIncomplete()
+		return append(out, g.quarantine(e, fmt.Sprintf("duplicate of the event at sequence %d (same event id)", seq)))
 	}
 	if len(g.pending) > 0 {
 		if e.CommandID == g.pending[0].CommandID {
@@ -199,38 +198,34 @@ func (g *Gate) checkChain(e Event) {
 	}
 }
 
-// checkEnvelope checks what one event says about itself.
+// duplicateOf returns the sequence of an event already read with e's id:
+// one admitted at the product's latest business time (State.DuplicateOf),
+// or one of the decision still arriving. An event id names one event of
+// the stream; a second message with it (published again byte for byte,
+// or forged with a real event's id) is never believed twice.
+func (g *Gate) duplicateOf(e Event) (uint64, bool) {
+	if seq, ok := g.st.DuplicateOf(e); ok {
+		return seq, true
+	}
+	for _, p := range g.pending {
+		if p.ID == e.ID && e.ID != "" {
+			return p.Seq, true
+		}
+	}
+	return 0, false
+}
+
+// checkEnvelope checks what one event says about itself (Screen), and
+// its signature against what the product's history requires.
 func (g *Gate) checkEnvelope(e Event) string {
-	if e.Product != g.st.Product.ID {
-		return fmt.Sprintf("the envelope names product %q, not %q", e.Product, g.st.Product.ID)
-	}
-	if err := CheckID("product", e.Product); err != nil {
-		return err.Error()
-	}
-	if !e.Aggregate.Kind.valid() {
-		return fmt.Sprintf("unknown aggregate kind %q", e.Aggregate.Kind)
-	}
-	if err := CheckID("aggregate", e.Aggregate.ID); err != nil {
-		return err.Error()
-	}
-	if st := e.Stored; st != nil {
-		if st.Subject != "" && st.Subject != e.Subject() {
-			return fmt.Sprintf("stored under %s, but the envelope says %s", st.Subject, e.Subject())
-		}
-		if !st.Time.IsZero() && e.OccurredAt.After(st.Time.Add(MaxClockSkew)) {
-			return fmt.Sprintf("dated %s, after the stream stored it (%s)", e.OccurredAt.UTC().Format(time.RFC3339), st.Time.UTC().Format(time.RFC3339))
-		}
-		if len(st.Data) > MaxEventBytes {
-			return fmt.Sprintf("%d bytes: over the limit of %d", len(st.Data), MaxEventBytes)
-		}
+	if reason := Screen(e, g.st.Product.ID); reason != "" {
+		return reason
 	}
 	sig := SigNone
 	if e.Stored != nil {
 		sig = e.Stored.SigState
 	}
 	switch {
-	case sig == SigInvalid:
-		return "its signature is not the ledger's"
 	case sig == SigValid:
 		g.st.Signed = true
 	case sig == SigNone && g.st.Signed:
@@ -472,8 +467,9 @@ func differs(want, got Event) string {
 }
 
 // GateVersion names the encoding of a Gate snapshot; it embeds the
-// write-state version it contains.
-const GateVersion = "gate/1+" + StateVersion
+// write-state version it contains. gate/2: events this version cannot read
+// are quarantined, no longer passed on.
+const GateVersion = "gate/2+" + StateVersion
 
 // gateSnapshot is a Gate's state: the state it folds (without command ids,
 // which a gate does not need), the events of a decision still arriving,

@@ -148,6 +148,35 @@ func TestGateSubjectMustMatch(t *testing.T) {
 	assert.Contains(t, q[e.Seq], "stored under ledger.other.item.X")
 }
 
+// TestGateQuarantinesWhatItCannotRead: bytes that are no event this
+// version reads are quarantined with Decode's reason, advance the gate's
+// position, and the decisions after them are admitted.
+func TestGateQuarantinesWhatItCannotRead(t *testing.T) {
+	evs := history(t, nil)
+	cases := []struct{ name, data, reason string }{
+		{"Binary", "\x00\xff", "not a ledger event: 2 bytes of binary data, not JSON"},
+		{"NotJSON", "hello", "not a ledger event: 5 bytes of text that is not JSON"},
+		{"NoType", `{"a":1}`, "not a ledger event: JSON without an event type"},
+		{"UnknownType", `{"type":"BacklogItemSplit","schema":1,"product":"checkout","data":{}}`, `event type "BacklogItemSplit" (schema 1) is not one this version reads`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			junk, _ := Decode([]byte(tc.data))
+			junk.Seq = evs[9].Seq
+			junk.Stored = &Stored{Subject: evs[9].Subject(), Data: []byte(tc.data)}
+			rest := append([]Event(nil), evs[9:]...)
+			for i := range rest {
+				rest[i].Seq++
+			}
+			g := NewGate(NewState(demo.Product))
+			admitted, q := through(g, append(append(append([]Event(nil), evs[:9]...), junk), rest...))
+			assert.Equal(t, map[uint64]string{junk.Seq: tc.reason}, q)
+			assert.Len(t, admitted, len(evs), "every decision after it is admitted")
+			assert.Equal(t, rest[len(rest)-1].Seq, g.State().LastSeq)
+		})
+	}
+}
+
 // checked is what a reader holding the ledger's verifier key finds.
 func checked(pub ed25519.PublicKey, s *Stored) SigState {
 	switch {
@@ -322,4 +351,107 @@ func TestGateRelayedDecisions(t *testing.T) {
 	forged.Stored = stored(t, forged, nil)
 	_, q = through(g, []Event{forged})
 	assert.Contains(t, q[forged.Seq], "relayedBy", "a relay that is no id is quarantined")
+}
+
+// TestGateQuarantinesDuplicates: an event published again byte for byte
+// (the same id and bytes at a later sequence) is believed once, also
+// after the gate or the write state was snapshotted and restored between
+// the original and the copy.
+func TestGateQuarantinesDuplicates(t *testing.T) {
+	evs := history(t, nil)
+	n := len(evs)
+	again := func(seq uint64, e Event) Event {
+		e.Seq = seq
+		st := *e.Stored
+		e.Stored = &st
+		return e
+	}
+	last := evs[n-1]
+	require.Equal(t, evs[n-2].OccurredAt, last.OccurredAt, "the demo ends with a decision of two events")
+	reason := func(seq uint64) string {
+		return fmt.Sprintf("duplicate of the event at sequence %d (same event id)", seq)
+	}
+
+	restores := map[string]func(t *testing.T, g *Gate) *Gate{
+		"NoSnapshot": func(t *testing.T, g *Gate) *Gate { return g },
+		"GateSnapshot": func(t *testing.T, g *Gate) *Gate {
+			b, err := g.MarshalSnapshot()
+			require.NoError(t, err)
+			r, err := RestoreGate(demo.Product, b)
+			require.NoError(t, err)
+			return r
+		},
+		"GateBinary": func(t *testing.T, g *Gate) *Gate {
+			b, err := g.AppendBinary(nil)
+			require.NoError(t, err)
+			r, err := RestoreGateBinary(demo.Product, b)
+			require.NoError(t, err)
+			return r
+		},
+		"WriteState": func(t *testing.T, g *Gate) *Gate {
+			b, err := g.State().MarshalSnapshot()
+			require.NoError(t, err)
+			st, err := RestoreState(demo.Product, b, 0)
+			require.NoError(t, err)
+			return NewGate(st)
+		},
+	}
+	for name, restore := range restores {
+		t.Run(name, func(t *testing.T) {
+			fold := func(t *testing.T) *Gate {
+				g := NewReadGate(demo.Product)
+				_, q := through(g, evs)
+				require.Empty(t, q)
+				return restore(t, g)
+			}
+			// The last event again.
+			g := fold(t)
+			admitted, q := through(g, []Event{again(last.Seq+1, last)})
+			assert.Empty(t, admitted)
+			assert.Equal(t, map[uint64]string{last.Seq + 1: reason(last.Seq)}, q)
+
+			// The last decision again, both its events.
+			g = fold(t)
+			admitted, q = through(g, []Event{again(last.Seq+1, evs[n-2]), again(last.Seq+2, last)})
+			assert.Empty(t, admitted)
+			assert.Equal(t, map[uint64]string{last.Seq + 1: reason(last.Seq - 1), last.Seq + 2: reason(last.Seq)}, q)
+
+			// An older event again: the time rule refuses it.
+			g = fold(t)
+			admitted, q = through(g, []Event{again(last.Seq+1, evs[50])})
+			assert.Empty(t, admitted)
+			assert.Contains(t, q[last.Seq+1], "earlier than the product's latest event")
+
+			// A decision after the copy is admitted.
+			g = fold(t)
+			next := forge(t, append(evs, again(last.Seq+1, last)), Actor{ID: "nina", Role: RolePO}, Aggregate{Kind: KindItem, ID: "BNPL-3"},
+				BacklogItemRanked{Position: Position{Place: PlaceTop}}, last.OccurredAt.Add(time.Hour))
+			admitted, q = through(g, []Event{again(last.Seq+1, last), next})
+			assert.Len(t, q, 1)
+			require.Len(t, admitted, 1)
+			assert.Equal(t, next.Seq, admitted[0].Seq)
+		})
+	}
+}
+
+// TestInstantRemembersManyEventsAtOneTime: the ids of a product's latest
+// business time are all remembered, however many share it, and forgotten
+// once time moves on.
+func TestInstantRemembersManyEventsAtOneTime(t *testing.T) {
+	at := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
+	st := NewState("p")
+	for i := range 100 {
+		st.Apply(Event{ID: fmt.Sprint("id-", i), Product: "p", Aggregate: Aggregate{Kind: KindItem, ID: "A"}, OccurredAt: at,
+			Data: BacklogItemRanked{}, Seq: uint64(i + 1)})
+	}
+	for i := range 100 {
+		seq, ok := st.DuplicateOf(Event{ID: fmt.Sprint("id-", i), OccurredAt: at})
+		require.True(t, ok, i)
+		assert.Equal(t, uint64(i+1), seq)
+	}
+	st.Apply(Event{ID: "later", Product: "p", Aggregate: Aggregate{Kind: KindItem, ID: "A"}, OccurredAt: at.Add(time.Second), Data: BacklogItemRanked{}, Seq: 101})
+	_, ok := st.DuplicateOf(Event{ID: "id-7", OccurredAt: at})
+	assert.False(t, ok, "only the latest time is remembered: the time rule refuses the rest")
+	_, ok = st.DuplicateOf(Event{ID: "later", OccurredAt: at.Add(time.Second)})
+	assert.True(t, ok)
 }

@@ -16,7 +16,9 @@ import (
 // snapshot carries its gate, and restoring the JSON of a product of
 // thousands of items took most of the time of an as-of answer. A change
 // to what Gate or State holds needs a new version, as StateVersion does.
-const GateBinaryVersion = "gatebin/1+" + GateVersion
+//
+// gatebin/2: the ids of the events at the latest business time.
+const GateBinaryVersion = "gatebin/2+" + GateVersion
 
 // AppendBinary appends the gate's state to b: a read model's gate (see
 // NewReadGate), whose state keeps no command ids a rule looks up. The
@@ -82,6 +84,11 @@ func (g *Gate) AppendBinary(b []byte) ([]byte, error) {
 	e.uint(s.LastSeq)
 	e.time(s.LastAt)
 	e.bool(s.Signed)
+	e.uint(uint64(len(s.latest.ids)))
+	for _, x := range s.latest.ids {
+		e.str(x.id)
+		e.uint(x.seq)
+	}
 	e.uint(uint64(len(g.pending)))
 	for _, p := range g.pending {
 		enc, err := Encode(p)
@@ -160,6 +167,10 @@ func RestoreGateBinary(product string, data []byte) (*Gate, error) {
 	}
 	s.commands.setLimit(gateCommandLimit)
 	s.LastSeq, s.LastAt, s.Signed = d.uint(), d.time(), d.bool()
+	for range d.count() {
+		id := d.str()
+		s.latest.add(id, d.uint())
+	}
 	g := &Gate{st: s}
 	for range d.count() {
 		seq := d.uint()

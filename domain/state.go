@@ -116,6 +116,9 @@ type State struct {
 	// ledger: from then on the validating fold (Gate) requires a
 	// signature on every event.
 	Signed bool
+	// latest remembers the ids of the events admitted at LastAt, so that
+	// a copy of one is recognised (DuplicateOf).
+	latest instant
 }
 
 // NewState returns the empty state of a product that has no events yet.
@@ -165,6 +168,10 @@ func (s *State) Apply(e Event) {
 	}
 	if e.OccurredAt.After(s.LastAt) {
 		s.LastAt = e.OccurredAt
+		s.latest.reset()
+	}
+	if e.OccurredAt.Equal(s.LastAt) {
+		s.latest.add(e.ID, e.Seq)
 	}
 	if e.CommandID != "" {
 		s.commands.add(e.CommandID, e.Seq)

@@ -17,7 +17,10 @@ import (
 // version (and `go test ./domain -update` for testdata/state.json):
 // RestoreState refuses any other, so an old snapshot is replayed, never
 // misread.
-const StateVersion = "writestate/2"
+//
+// writestate/3: the ids of the events at the latest business time (see
+// instant), so that a copy of one is recognised after a restore too.
+const StateVersion = "writestate/3"
 
 // stateEnvelope is a write-state snapshot: the encoded state and what it
 // claims to be, so that a snapshot from another version, another product
@@ -43,6 +46,13 @@ type stateBody struct {
 	LastSeq  uint64        `json:"lastSeq"`
 	LastAt   time.Time     `json:"lastAt"`
 	Signed   bool          `json:"signed,omitempty"`
+	// Latest are the events at LastAt, in the order they were admitted.
+	Latest []latestBody `json:"latest,omitempty"`
+}
+
+type latestBody struct {
+	ID  string `json:"id"`
+	Seq uint64 `json:"seq"`
 }
 
 type productBody struct {
@@ -95,6 +105,9 @@ func (s *State) MarshalSnapshot() ([]byte, error) {
 		Product: productBody{ID: s.Product.ID, Name: s.Product.Name, Exists: s.Product.Exists, Roles: map[string][]Role{}},
 		LastSeq: s.LastSeq, LastAt: s.LastAt.UTC(), Signed: s.Signed,
 		Commands: commandsBody{Limit: s.commands.limit, Count: len(s.commands.ring)},
+	}
+	for _, x := range s.latest.ids {
+		body.Latest = append(body.Latest, latestBody{ID: x.id, Seq: x.seq})
 	}
 	for a := range s.Product.Roles {
 		if rs := s.Product.RolesOf(a); len(rs) > 0 {
@@ -207,5 +220,8 @@ func RestoreState(product string, data []byte, commandLimit int) (*State, error)
 	}
 	s.commands.setLimit(limit)
 	s.LastSeq, s.LastAt, s.Signed = body.LastSeq, body.LastAt, body.Signed
+	for _, x := range body.Latest {
+		s.latest.add(x.ID, x.Seq)
+	}
 	return s, nil
 }

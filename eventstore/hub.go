@@ -22,7 +22,8 @@ import (
 // of its product.
 //
 // A follower first reads its product's history up to now with a bounded
-// Read, then joins the hub at the sequence it reached. Should the hub
+// read of small batches (readFollowing), then joins the hub at the
+// sequence it reached. Should the hub
 // have dispatched a later event of the product already (it went by before
 // the follower joined), it reads again from there. Events
 // the hub delivers that the follower read already are dropped by
@@ -65,7 +66,7 @@ func (h *hub) follow(ctx context.Context, product string, after uint64, fn func(
 			}
 			return err
 		}
-		last, err := h.s.Read(ctx, product, after, fn)
+		last, err := h.s.readFollowing(ctx, product, after, fn)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil

@@ -1,6 +1,7 @@
 package eventstore
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -101,4 +102,56 @@ func TestFollowersShareOneConsumer(t *testing.T) {
 	h.mu.Lock()
 	assert.LessOrEqual(t, h.rereads["c"]-before, 2, "a quiet product's follower is not sent back to read by the others' events")
 	h.mu.Unlock()
+}
+
+// TestFollowerHoldsABatchWhateverItResumesFrom follows a product of 2,501
+// events from its first one with a follower that takes one event and then
+// none (an HTTP client that stops reading): what the server has sent
+// ahead of it, which it holds, is one follower's batch, never the history.
+// The server's own count of what it delivered is the measure.
+func TestFollowerHoldsABatchWhateverItResumesFrom(t *testing.T) {
+	ctx := testCtx(t)
+	s := openTemp(t)
+	seqs, err := s.Append(ctx, []domain.Event{productCreated("p", "p0")}, 0)
+	require.NoError(t, err)
+	last := seqs[0]
+	for i := range 5 {
+		seqs, err := s.Append(ctx, itemsAdded("p", fmt.Sprint("c", i), 500), last)
+		require.NoError(t, err)
+		last = seqs[len(seqs)-1]
+	}
+	fctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	took := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- s.Follow(fctx, "p", 0, func(domain.Event) error {
+			select {
+			case took <- struct{}{}:
+			default:
+			}
+			<-fctx.Done() // and never takes another
+			return fctx.Err()
+		})
+	}()
+	<-took
+	// The follower's read: the consumer that starts at the first sequence.
+	delivered := func() uint64 {
+		st, err := s.js.Stream(ctx, StreamName)
+		require.NoError(t, err)
+		var n uint64
+		for info := range st.ListConsumers(ctx).Info() {
+			if info.Config.OptStartSeq == 1 {
+				n = info.Delivered.Consumer
+			}
+		}
+		return n
+	}
+	require.Eventually(t, func() bool { return delivered() >= followBatch }, 10*time.Second, 10*time.Millisecond,
+		"the server sends the follower a batch")
+	held := delivered() - 1 // one was taken
+	assert.Less(t, held, uint64(followBatch), "messages held for the follower")
+	assert.Less(t, delivered(), last, "the server does not send the history ahead")
+	cancel()
+	require.NoError(t, <-done)
 }

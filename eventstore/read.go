@@ -30,11 +30,20 @@ const readHeartbeat = time.Second
 const noEnd = math.MaxUint64
 
 // position is where a scan starts: after a stream sequence, or, when since
-// is set, at the first message stored at or after that time.
+// is set, at the first message stored at or after that time. batch, when
+// not 0, is how many messages the server may send ahead of the reader
+// (readBatch when 0).
 type position struct {
 	after uint64
 	since time.Time
+	batch int
 }
+
+// followBatch is the batch of a follower's reads (Follow): a follower is
+// often a client of its own (an HTTP event stream) that takes events at
+// its own pace, and what the messages the server sends ahead of it hold
+// is what each such client costs, whatever the history it resumes from.
+const followBatch = 64
 
 // Read calls fn, in order, for every event of the product whose stream
 // sequence is greater than after, up to the product's last sequence when
@@ -77,6 +86,18 @@ func (s *Store) ReadAggregate(ctx context.Context, product string, kind domain.A
 	return s.scanEvents(ctx, subject, position{after: after}, end, decodeWorkers(), fn)
 }
 
+// readFollowing is Read for a follower: a batch of followBatch, decoded
+// on the caller's goroutine, so that a follower resuming far back holds
+// a few dozen messages at a time, never the history.
+func (s *Store) readFollowing(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error) {
+	filter := domain.ProductSubjects(product)
+	end, err := s.lastSeq(ctx, filter)
+	if err != nil {
+		return after, fmt.Errorf("reading product %q: %w", product, err)
+	}
+	return s.scan(ctx, filter, position{after: after, batch: followBatch}, end, s.decodeTo(fn))
+}
+
 // ReadAll is Read over every message of the stream, whatever its subject.
 func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event) error) (uint64, error) {
 	end, err := s.streamLastSeq(ctx)
@@ -88,7 +109,10 @@ func (s *Store) ReadAll(ctx context.Context, after uint64, fn func(domain.Event)
 
 // Follow is Read that does not stop at the end: it goes on delivering the
 // product's events as they are stored, until ctx is cancelled (it returns
-// nil then) or fn returns an error (it returns that error).
+// nil then) or fn returns an error (it returns that error). What a
+// follower holds is bounded whatever it resumes from: followBatch messages
+// sent ahead while it catches up, then at most followerQueue events (a
+// follower that falls further behind is dropped and catches up again).
 func (s *Store) Follow(ctx context.Context, product string, after uint64, fn func(domain.Event) error) error {
 	if !validToken(product) {
 		return invalidProduct(product)
@@ -276,7 +300,11 @@ func (s *Store) consume(ctx context.Context, filter string, start position, end 
 	if err != nil {
 		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
 	}
-	it, err := cons.Messages(jetstream.PullMaxMessages(readBatch), jetstream.PullHeartbeat(readHeartbeat))
+	batch := start.batch
+	if batch <= 0 {
+		batch = readBatch
+	}
+	it, err := cons.Messages(jetstream.PullMaxMessages(batch), jetstream.PullHeartbeat(readHeartbeat))
 	if err != nil {
 		return nil, fmt.Errorf("reading stream %s: %w", StreamName, err)
 	}
@@ -292,4 +320,84 @@ func (c *consumer) close(ctx context.Context) {
 		_ = c.s.js.DeleteConsumer(dctx, StreamName, info.Name)
 		cancel()
 	}
+}
+
+// ReadStrays calls fn, in order, for every message stored on the subject
+// ledger.<product> itself. No event is ever stored there (an event's
+// subject names its aggregate, ledger.<product>.<kind>.<id>, and a write
+// expects the product's last sequence on ledger.<product>.>), so Read
+// never delivers them; the product's log lists them, quarantined, so
+// that what someone published around the ledger under the product's name
+// is seen. It stops at fn's first error and returns it.
+func (s *Store) ReadStrays(ctx context.Context, product string, fn func(domain.Event) error) error {
+	if !validToken(product) {
+		return invalidProduct(product)
+	}
+	subject := "ledger." + product
+	end, err := s.lastSeq(ctx, subject)
+	if err != nil || end == 0 {
+		return err
+	}
+	_, err = s.scan(ctx, subject, position{}, end, s.decodeTo(fn))
+	return err
+}
+
+// Lost returns how many sequences up to its last the stream is missing:
+// messages deleted or lost (to corruption, to someone with the data
+// files), of any subject. The stream denies deletes, so it only grows, and
+// a snapshot that recorded it can tell whether anything went since.
+func (s *Store) Lost(ctx context.Context) (uint64, error) {
+	info, err := s.info(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if info.State.Msgs > info.State.LastSeq {
+		return 0, nil
+	}
+	return info.State.LastSeq - info.State.Msgs, nil
+}
+
+// CountUpTo returns how many messages of the product's subjects the
+// stream holds at sequences up to seq. The server counts them as it
+// creates a consumer (two here: from the start and after seq), walking
+// its subject index: milliseconds on a long stream, so it is for the rare
+// check of a snapshot against a stream that lost messages.
+func (s *Store) CountUpTo(ctx context.Context, product string, seq uint64) (uint64, error) {
+	if !validToken(product) {
+		return 0, invalidProduct(product)
+	}
+	filter := domain.ProductSubjects(product)
+	// After seq first: an event stored between the two counts adds to
+	// the total, never makes the count look short.
+	after, err := s.pending(ctx, filter, seq+1)
+	if err != nil {
+		return 0, err
+	}
+	total, err := s.pending(ctx, filter, 1)
+	if err != nil {
+		return 0, err
+	}
+	if after > total {
+		return 0, nil
+	}
+	return total - after, nil
+}
+
+// pending is how many messages matching filter the stream holds from the
+// sequence start on, as the server counts them for a new consumer.
+func (s *Store) pending(ctx context.Context, filter string, start uint64) (uint64, error) {
+	ctx, cancel := withTimeout(ctx)
+	defer cancel()
+	c, err := s.js.CreateConsumer(ctx, StreamName, jetstream.ConsumerConfig{
+		DeliverPolicy: jetstream.DeliverByStartSequencePolicy, OptStartSeq: start, FilterSubject: filter,
+		AckPolicy: jetstream.AckNonePolicy, InactiveThreshold: 5 * time.Second,
+	})
+	if err != nil {
+		return 0, fmt.Errorf("counting the messages of %s: %w", filter, err)
+	}
+	info := c.CachedInfo()
+	dctx, dcancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	_ = s.js.DeleteConsumer(dctx, StreamName, info.Name)
+	dcancel()
+	return info.NumPending, nil
 }

@@ -189,7 +189,7 @@ func (ss *SnapshotStore) Put(ctx context.Context, info SnapshotInfo, data []byte
 	meta := jetstream.ObjectMeta{Name: info.Name(), Metadata: map[string]string{
 		"product": info.Product, "kind": info.Kind, "version": info.Version,
 		"seq": strconv.FormatUint(info.Seq, 10), "lastAt": info.LastAt.Format(time.RFC3339Nano),
-		"events": strconv.FormatUint(info.Events, 10),
+		"events": strconv.FormatUint(info.Events, 10), "lost": strconv.FormatUint(info.Lost, 10),
 	}}
 	if _, err := obs.Put(ctx, meta, bytes.NewReader(data)); err != nil {
 		return info, fmt.Errorf("storing snapshot %s: %w", info.Name(), err)

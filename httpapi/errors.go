@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/decisionledger/ledger/domain"
@@ -22,7 +23,8 @@ var codes = map[domain.Kind]int{
 }
 
 // edgeError is a refusal of the HTTP edge itself, before the core is
-// called: no or a bad token (401), a body too large (413).
+// called: no or a bad token (401), a body too large (413), too many event
+// streams at once (503).
 type edgeError struct {
 	status int
 	kind   string
@@ -38,6 +40,11 @@ func unauthenticated(msg string) error {
 func tooLarge() error {
 	return &edgeError{status: http.StatusRequestEntityTooLarge, kind: "too large",
 		msg: "the request body is larger than 1 MiB: send one decision per request"}
+}
+
+func tooManyStreams(n int) error {
+	return &edgeError{status: http.StatusServiceUnavailable, kind: "unavailable",
+		msg: fmt.Sprintf("the server streams events to %d clients already, its limit: retry later, or read the log instead", n)}
 }
 
 // Status returns the HTTP status for err.

@@ -113,3 +113,66 @@ func TestEvents(t *testing.T) {
 	require.Equal(t, 404, a.status)
 	assertError(t, a.json(t), 404, "product")
 }
+
+// TestEventsStartNow: a client without Last-Event-ID or ?after gets a live
+// feed, the events stored from now on, not the history; 200 of them at
+// once cost the store nothing per client (no consumer of their own), and
+// each gets the next event.
+func TestEventsStartNow(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	head := f.h.LastSeq("checkout")
+	st, err := f.s.JetStream().Stream(ctx, "LEDGER")
+	require.NoError(t, err)
+	info, err := st.Info(ctx)
+	require.NoError(t, err)
+	consumers := info.State.Consumers
+
+	const clients = 200
+	streams := make([]<-chan sseEvent, clients)
+	for i := range streams {
+		var res *http.Response
+		streams[i], res = f.stream(ctx, nil, "")
+		require.Equal(t, 200, res.StatusCode, "client %d", i)
+	}
+	a := f.post("sally", `{"action":"request.submit","args":{"id":"REQ-NOW","title":"Live","why":"Now"}}`)
+	require.Equal(t, 201, a.status)
+	for i, evs := range streams {
+		e := next(t, evs)
+		require.Equal(t, head+1, e.id, "client %d: the first event is the new one, not the history", i)
+	}
+	info, err = st.Info(ctx)
+	require.NoError(t, err)
+	assert.LessOrEqual(t, info.State.Consumers, consumers+1, "the clients share the store's one follower")
+}
+
+// TestEventStreamsAreBounded: over its limit of streams at once, the
+// server answers 503 with Retry-After, and takes a client again once one
+// has gone.
+func TestEventStreamsAreBounded(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{maxStreams: 2})
+	ctx1, cancel1 := context.WithCancel(context.Background())
+	defer cancel1()
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	defer cancel2()
+	for _, ctx := range []context.Context{ctx1, ctx2} {
+		_, res := f.stream(ctx, nil, "")
+		require.Equal(t, 200, res.StatusCode)
+	}
+	a := f.do(call{path: "/api/v1/products/checkout/events"})
+	require.Equal(t, http.StatusServiceUnavailable, a.status)
+	assert.NotEmpty(t, a.header.Get("Retry-After"))
+	assertError(t, a.json(t), http.StatusServiceUnavailable, "")
+	assert.Contains(t, a.json(t)["error"].(map[string]any)["message"], "streams events to 2 clients already")
+
+	cancel1()
+	require.Eventually(t, func() bool {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		_, res := f.stream(ctx, nil, "")
+		return res.StatusCode == http.StatusOK
+	}, 10*time.Second, 20*time.Millisecond, "a stream that ended frees its place")
+}

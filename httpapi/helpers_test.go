@@ -35,11 +35,13 @@ type fixture struct {
 	srv    *httpapi.Server
 	q      *query.Service
 	h      *command.Handler
+	s      *eventstore.Store
 	tokens string // the tokens file, when the server requires tokens
 }
 
 type options struct {
-	tokens bool
+	tokens     bool
+	maxStreams int // Config.MaxEventStreams
 }
 
 func newFixture(t *testing.T, opt options) *fixture {
@@ -57,9 +59,10 @@ func newFixture(t *testing.T, opt options) *fixture {
 	q.SetClock(func() time.Time { return now })
 	q.UseLive(live, h.LastSeq)
 
-	f := &fixture{t: t, q: q, h: h}
+	f := &fixture{t: t, q: q, h: h, s: s}
 	m := httpapi.NewMetrics()
-	cfg := httpapi.Config{Commands: m.Commander(h), Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now }}
+	cfg := httpapi.Config{Commands: m.Commander(h), Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now },
+		MaxEventStreams: opt.maxStreams}
 	if opt.tokens {
 		f.tokens = filepath.Join(t.TempDir(), "tokens")
 		_, _, err := access.AddToken(f.tokens, "nobody", false, now)

@@ -148,7 +148,7 @@ func (s *Server) Watch(ctx context.Context) error {
 
 func (s *Server) count(ctx context.Context, product string) {
 	submitted := map[string]time.Time{}
-	err := s.cfg.Views.Follow(ctx, product, 0, func(r domain.Recorded) error {
+	err := s.cfg.Views.Follow(ctx, product, 0, func(r query.LogEntry) error {
 		s.metrics.events.WithLabelValues(product, r.Type).Inc()
 		if r.Aggregate.Kind != domain.KindRequest {
 			return nil

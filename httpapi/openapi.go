@@ -38,7 +38,7 @@ var paramDocs = map[string]string{
 	"level":         "roadmap (default) or item",
 	"from":          "the earlier position (required)",
 	"to":            "the later position; empty for now",
-	"after":         "resume after this stream sequence (Last-Event-ID takes precedence)",
+	"after":         "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position",
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -65,7 +65,7 @@ func (s *Server) OpenAPI() map[string]any {
 				"schema": map[string]any{"type": "string", "enum": []string{"json", "csv"}}})
 		}
 		if rt.doc.sse {
-			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence", "schema": map[string]any{"type": "string"}})
+			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence; without it (or ?after), the stream starts at the current position", "schema": map[string]any{"type": "string"}})
 		}
 		if rt.auth == caller && rt.method == http.MethodPost {
 			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding: required in local mode (without tokens); with a token, the token's actor decides, and only a token made with --on-behalf may name another actor here (the event records who relayed it)", "schema": map[string]any{"type": "string"}})
@@ -154,8 +154,9 @@ type schemas struct {
 }
 
 var (
-	timeType = reflect.TypeOf(time.Time{})
-	rawType  = reflect.TypeOf(json.RawMessage{})
+	timeType  = reflect.TypeOf(time.Time{})
+	rawType   = reflect.TypeOf(json.RawMessage{})
+	bytesType = reflect.TypeOf([]byte(nil))
 )
 
 func (sg *schemas) of(t reflect.Type) map[string]any {
@@ -164,6 +165,8 @@ func (sg *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case t == rawType:
 		return map[string]any{"description": "any JSON value"}
+	case t == bytesType:
+		return map[string]any{"type": "string", "contentEncoding": "base64"} // as encoding/json writes them
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -29,10 +29,10 @@ type Viewer interface {
 	// *domain.Error values for what the caller got wrong. Safe for
 	// concurrent use.
 	View(ctx context.Context, name string, o query.Options) (any, error)
-	// Follow calls fn for every event of product after the sequence
-	// after, then for each new one as it is stored, until ctx ends
-	// (returning nil) or fn fails (returning its error).
-	Follow(ctx context.Context, product string, after uint64, fn func(domain.Recorded) error) error
+	// Follow calls fn for every message of product after the sequence
+	// after, as the log shows it, then for each new one as it is stored,
+	// until ctx ends (returning nil) or fn fails (returning its error).
+	Follow(ctx context.Context, product string, after uint64, fn func(query.LogEntry) error) error
 	// Head returns the product's last stored sequence and the last one
 	// the live projections applied (0, 0 for an unknown product).
 	Head(ctx context.Context, product string) (head, applied uint64, err error)
@@ -56,6 +56,9 @@ type Config struct {
 	Logf func(format string, args ...any)
 	// Now is the clock of the dashboard (time.Now when nil).
 	Now func() time.Time
+	// MaxEventStreams bounds the event streams served at once
+	// (DefaultMaxEventStreams when 0); a client over it gets 503.
+	MaxEventStreams int
 }
 
 // Server is the HTTP edge. Create it with New, mount Handler, and run
@@ -70,6 +73,9 @@ type Server struct {
 
 	readyMu sync.Mutex
 	ready   bool
+
+	// streams holds a token per event stream being served.
+	streams chan struct{}
 
 	// sessions are the requests in flight by the token they came with,
 	// so that revoking a token ends them (an event stream) at once.
@@ -139,7 +145,10 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics}
+	if cfg.MaxEventStreams <= 0 {
+		cfg.MaxEventStreams = DefaultMaxEventStreams
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, streams: make(chan struct{}, cfg.MaxEventStreams)}
 	s.metrics.watchLag(cfg.Views)
 	p, err := newPages(s)
 	if err != nil {

@@ -97,21 +97,29 @@ func (c *cursor) admit(e domain.Event) bool {
 	if e.Seq > c.Pos {
 		c.Pos = e.Seq
 	}
-	if _, q := e.Data.(domain.Quarantined); q {
+	if q, ok := e.Data.(domain.Quarantined); ok {
 		if c.Quarantined == 0 {
 			c.FirstQuarantined = e.Seq
 		}
 		c.Quarantined++
+		if q.Original == nil {
+			// Quarantined because this version cannot read it.
+			c.skip(e.Seq)
+		}
 		return false
 	}
 	if !known(e.Data) {
-		if c.Skipped == 0 {
-			c.FirstSkipped = e.Seq
-		}
-		c.Skipped++
+		c.skip(e.Seq)
 		return false
 	}
 	return true
+}
+
+func (c *cursor) skip(seq uint64) {
+	if c.Skipped == 0 {
+		c.FirstSkipped = seq
+	}
+	c.Skipped++
 }
 
 // known reports whether p is one of the v1 payloads in the value form that

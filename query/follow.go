@@ -15,13 +15,19 @@ type tail interface {
 	LastSeq(ctx context.Context, product string) (uint64, error)
 }
 
-// Follow calls fn for every event of product after the stream sequence
-// after, in stream order, and goes on with each new event as it is
-// stored, until ctx ends (then it returns nil) or fn fails (then it
-// returns fn's error). It is how an edge streams decisions as they
-// happen (server-sent events). The source must be able to follow
-// (*eventstore.Store can); otherwise Follow fails at once.
-func (s *Service) Follow(ctx context.Context, product string, after uint64, fn func(domain.Recorded) error) error {
+// Follow calls fn for every message of product after the stream sequence
+// after, in stream order, as the log shows it, and goes on with each new
+// one as it is stored, until ctx ends (then it returns nil) or fn fails
+// (then it returns fn's error). It is how an edge streams decisions as
+// they happen (server-sent events). A message that cannot be decided at
+// all (domain.Screen: bytes that are no event this version reads, a
+// subject that is not the envelope's, an event over the size limit) is
+// marked quarantined with the validating fold's reason and followed by the
+// next: one bad message never stops the stream. The rules' own verdicts
+// need the history before the event, which a stream that starts anywhere
+// does not fold: the views and the log carry them. The source must be
+// able to follow (*eventstore.Store can); otherwise Follow fails at once.
+func (s *Service) Follow(ctx context.Context, product string, after uint64, fn func(LogEntry) error) error {
 	if err := domain.CheckID("product", product); err != nil {
 		return err
 	}
@@ -30,7 +36,7 @@ func (s *Service) Follow(ctx context.Context, product string, after uint64, fn f
 		return fmt.Errorf("the event source %T cannot follow new events", s.src)
 	}
 	err := f.Follow(ctx, product, after, func(e domain.Event) error {
-		return fn(domain.Recorded{Seq: e.Seq, Event: e})
+		return fn(NewLogEntry(e, domain.Screen(e, product)))
 	})
 	if ctx.Err() != nil {
 		return nil

@@ -23,10 +23,10 @@ func TestFollow(t *testing.T) {
 	require.NotZero(t, head)
 	assert.Equal(t, head, applied, "without live projections the views read the stream: no lag")
 
-	got := make(chan domain.Recorded, 16)
+	got := make(chan LogEntry, 16)
 	done := make(chan error, 1)
 	go func() {
-		done <- q.Follow(ctx, "checkout", head-2, func(r domain.Recorded) error {
+		done <- q.Follow(ctx, "checkout", head-2, func(r LogEntry) error {
 			got <- r
 			return nil
 		})
@@ -57,8 +57,8 @@ func TestFollow(t *testing.T) {
 func TestFollowStopsOnError(t *testing.T) {
 	q, _ := demoService(t)
 	stop := errors.New("enough")
-	err := q.Follow(context.Background(), "checkout", 0, func(domain.Recorded) error { return stop })
+	err := q.Follow(context.Background(), "checkout", 0, func(LogEntry) error { return stop })
 	assert.ErrorIs(t, err, stop)
-	err = q.Follow(context.Background(), "no such", 0, func(domain.Recorded) error { return nil })
+	err = q.Follow(context.Background(), "no such", 0, func(LogEntry) error { return nil })
 	assert.Equal(t, domain.KindInvalid, domain.KindOf(err), "a bad product id is refused: %v", err)
 }

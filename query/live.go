@@ -280,9 +280,6 @@ func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait
 				n, first := lp.set.Skipped()
 				m := Meta{Product: product, Position: lp.set.Position(), At: lp.at, Events: lp.events,
 					Skipped: n, FirstSkipped: first}
-				if n > 0 {
-					m.Warnings = []string{fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", n, first)}
-				}
 				m.addTrust(lp.set.Gate())
 				func() {
 					// Released even if fn panics (a panic in one request

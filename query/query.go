@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -25,14 +26,16 @@ type Meta struct {
 	// (the rest came from a snapshot).
 	Events   uint64 `json:"events"`
 	Replayed uint64 `json:"replayed"`
-	// Skipped counts events this version cannot read; FirstSkipped is the
-	// sequence of the first.
+	// Skipped counts the quarantined events this version cannot read at
+	// all (bytes that are no event, a type or schema it does not know);
+	// FirstSkipped is the sequence of the first.
 	Skipped      int    `json:"skipped"`
 	FirstSkipped uint64 `json:"firstSkipped,omitempty"`
 	// Quarantined counts the events the validating fold refused (no rule
-	// allowed them: a forgery, an event published around the ledger);
-	// they are kept in the stream and the log, never applied.
-	// QuarantinedEvents lists the first of them with their reasons.
+	// allowed them: a forgery, an event published around the ledger,
+	// bytes that are no event this version reads); they are kept in the
+	// stream and the log, never applied. QuarantinedEvents lists the
+	// first of them with their reasons.
 	Quarantined       int                      `json:"quarantined"`
 	QuarantinedEvents []projections.Quarantine `json:"quarantinedEvents,omitempty"`
 	// Gaps are holes in the product's history: events that were deleted
@@ -43,14 +46,26 @@ type Meta struct {
 
 // addTrust adds what the validating fold found to the meta, with a
 // warning line for each kind of finding.
-func (m *Meta) addTrust(g *projections.Gate) {
+func (m *Meta) addTrust(g *projections.Gate) { m.addTrustWith(g, nil) }
+
+// addTrustWith is addTrust with more quarantined entries than the fold's
+// (the log's strays), by sequence.
+func (m *Meta) addTrustWith(g *projections.Gate, more []projections.Quarantine) {
 	if g == nil {
 		return
 	}
 	m.Quarantined, m.QuarantinedEvents = g.Quarantined()
+	if len(more) > 0 {
+		m.Quarantined += len(more)
+		m.QuarantinedEvents = append(m.QuarantinedEvents, more...)
+		sort.SliceStable(m.QuarantinedEvents, func(i, j int) bool { return m.QuarantinedEvents[i].Seq < m.QuarantinedEvents[j].Seq })
+		if len(m.QuarantinedEvents) > projections.MaxListedQuarantine {
+			m.QuarantinedEvents = m.QuarantinedEvents[:projections.MaxListedQuarantine]
+		}
+	}
 	if m.Quarantined > 0 {
 		q := m.QuarantinedEvents[0]
-		m.Warnings = append(m.Warnings, fmt.Sprintf("%d event(s) quarantined: no rule allowed them, so they are shown in the log but never applied (first at sequence %d: %s)", m.Quarantined, q.Seq, q.Reason))
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%d event(s) quarantined: shown in the log, never applied (first at sequence %d: %s)", m.Quarantined, q.Seq, q.Reason))
 	}
 	m.Gaps = g.Gaps()
 	for _, gap := range m.Gaps {
@@ -178,9 +193,6 @@ func (s *Service) meta(res replay.Result, skipped int, first uint64, pos replay.
 		Skipped: skipped, FirstSkipped: first, Warnings: res.Warnings}
 	if !pos.IsLatest() {
 		m.AsOf = pos.String()
-	}
-	if skipped > 0 {
-		m.Warnings = append(m.Warnings, fmt.Sprintf("skipped %d event(s) this version cannot read (first at sequence %d)", skipped, first))
 	}
 	return m, nil
 }

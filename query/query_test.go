@@ -239,6 +239,9 @@ func TestLiveEqualsRebuilt(t *testing.T) {
 	require.NoError(t, <-ran)
 }
 
+// TestUnknownEventsSkippedAndCounted: what this version cannot read is
+// quarantined like any event the fold refuses, counted apart as skipped
+// too, and the rest of the view is built.
 func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 	q, s := demoService(t)
 	ctx := context.Background()
@@ -250,8 +253,10 @@ func TestUnknownEventsSkippedAndCounted(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 2, b.Skipped)
 	assert.Equal(t, uint64(164), b.FirstSkipped)
+	assert.Equal(t, 2, b.Quarantined)
 	require.Len(t, b.Warnings, 1)
-	assert.Contains(t, b.Warnings[0], "skipped 2 event(s)")
+	assert.Contains(t, b.Warnings[0], "2 event(s) quarantined")
+	assert.Contains(t, b.Warnings[0], `first at sequence 164: event type "BacklogItemSplit" (schema 3) is not one this version reads`)
 	assert.Len(t, b.Items, 11, "the rest of the backlog is unaffected")
 }
 

@@ -147,7 +147,7 @@ func (s *Service) Why(ctx context.Context, product string, pos replay.Position, 
 	}
 	ds, kind, ok := set.Log.Chain(id)
 	if !ok {
-		return Why{}, whyNotFound(product, pos, id)
+		return Why{}, whyNotFound(product, pos, id, meta.Gaps)
 	}
 	w := Why{Meta: meta, ID: id, Kind: kind, Churn: set.Log.Churn(id), Decisions: ds}
 	w.Title, w.Status = describe(replay.ViewsOf(set), kind, id)
@@ -175,7 +175,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 	}
 	if pos.IsLatest() {
 		if !found {
-			return Why{}, true, whyNotFound(product, pos, id)
+			return Why{}, true, whyNotFound(product, pos, id, liveMeta.Gaps)
 		}
 		w.Meta, w.ID = liveMeta, id
 		return w, true, nil
@@ -202,7 +202,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 		}
 	}
 	if len(ds) == 0 {
-		return Why{}, true, whyNotFound(product, pos, id)
+		return Why{}, true, whyNotFound(product, pos, id, meta.Gaps)
 	}
 	return Why{Meta: meta, ID: id, Kind: w.Kind, Title: title, Status: status, Churn: churn, Decisions: ds}, true, nil
 }
@@ -225,8 +225,18 @@ func describe(v *replay.Views, kind domain.AggregateKind, id string) (title, sta
 	return "", ""
 }
 
-func whyNotFound(product string, pos replay.Position, id string) error {
-	return &domain.Error{Kind: domain.KindNotFound, Field: "id", Msg: fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))}
+// whyNotFound is why's answer for an id the history does not name: one
+// that names the product's gaps too, since the id may have been in them.
+func whyNotFound(product string, pos replay.Position, id string, gaps []domain.Gap) error {
+	msg := fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))
+	if len(gaps) > 0 {
+		var missing []string
+		for _, g := range gaps {
+			missing = append(missing, fmt.Sprintf("after sequence %d up to %d", g.After, g.Prev))
+		}
+		msg += fmt.Sprintf(" in the history that is left: its events %s are missing (deleted or lost), and it may have been among them", strings.Join(missing, ", "))
+	}
+	return &domain.Error{Kind: domain.KindNotFound, Field: "id", Msg: msg}
 }
 
 func asOfSuffix(pos replay.Position) string {

@@ -29,6 +29,10 @@ type Result struct {
 	Snapshot *SnapshotInfo `json:"snapshot,omitempty"`
 	// Warnings name the snapshots that were ignored, and why.
 	Warnings []string `json:"warnings,omitempty"`
+	// lost is how many sequences the stream was missing before the
+	// answer read it (SnapshotInfo.Lost of the snapshots its fold may go
+	// on to write).
+	lost uint64
 }
 
 func (r *Result) warnf(format string, args ...any) {
@@ -92,14 +96,14 @@ func AsOfInto(ctx context.Context, src Source, snaps SnapshotReader, product str
 // asOfInto is AsOfInto, reading the events after a snapshot while it is
 // restored when prefetching (see prefetch), after it when not.
 func asOfInto(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection, prefetching bool) (Result, error) {
-	res := Result{Product: product, AsOf: pos}
+	res := Result{Product: product, AsOf: pos, lost: lostBefore(ctx, src)}
 	p.Reset()
 	if snaps != nil {
 		var ahead Source
 		if prefetching {
 			ahead = src
 		}
-		if from, pre := restore(ctx, ahead, snaps, product, pos, p, &res); from != nil {
+		if from, pre := restore(ctx, ahead, src, snaps, product, pos, p, &res); from != nil {
 			var after Source = src
 			if pre != nil {
 				after = pre
@@ -124,8 +128,10 @@ func asOfInto(ctx context.Context, src Source, snaps SnapshotReader, product str
 // downloads and decodes a snapshot, the events after it are already being
 // read from src (unless src is nil): the prefetch returned with a
 // snapshot delivers them (replay reads it), and is stopped when the
-// snapshot is not used.
-func restore(ctx context.Context, src Source, snaps SnapshotReader, product string, pos Position, p Projection, res *Result) (*SnapshotInfo, *prefetch) {
+// snapshot is not used. A snapshot that folded events the stream no
+// longer holds (see intact, which reads stream) is not used: the answer
+// is folded from events before it, which names the gap.
+func restore(ctx context.Context, src, stream Source, snaps SnapshotReader, product string, pos Position, p Projection, res *Result) (*SnapshotInfo, *prefetch) {
 	kind := KindOf(p)
 	list, err := snaps.List(ctx, product, kind)
 	if err != nil {
@@ -146,6 +152,10 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 			continue
 		}
 		tries++
+		if why := intact(ctx, stream, product, s, res.lost); why != "" {
+			res.warnf("snapshot %s ignored: %s", s.Name(), why)
+			continue
+		}
 		var pre *prefetch
 		if src != nil {
 			pre = startPrefetch(ctx, src, product, s.Seq-1, pos, nextPast(list[i+1:], pos))
@@ -161,6 +171,29 @@ func restore(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		res.warnf("%d more snapshots of %s/%s ignored: written by another projection version (ledger replay --all writes them again)", n, product, kind)
 	}
 	return nil, nil
+}
+
+// intact says why the snapshot s folded events the stream no longer holds,
+// "" when it did not (or the source cannot tell). A stream that misses
+// no more sequences than when the snapshot's fold began reading (lost, as
+// read before this answer, against s.Lost) has lost nothing since; else
+// the product's events up to the snapshot are counted against those it
+// folded.
+func intact(ctx context.Context, stream Source, product string, s SnapshotInfo, lost uint64) string {
+	l, ok := stream.(lossSource)
+	if !ok || lost == s.Lost {
+		return ""
+	}
+	n, err := l.CountUpTo(ctx, product, s.Seq)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("the stream misses messages it did not when the snapshot was written, and the product's events could not be counted: %v", err)
+	case n < s.Events:
+		return fmt.Sprintf("%d of the %d events of the product it folded, up to sequence %d, are missing from the stream now (lost or deleted since it was written)", s.Events-n, s.Events, s.Seq)
+	case n > s.Events:
+		return fmt.Sprintf("the stream holds %d events of the product up to sequence %d, the snapshot folded %d", n, s.Seq, s.Events)
+	}
+	return ""
 }
 
 // nextPast returns the sequence of the first snapshot of later (by Seq

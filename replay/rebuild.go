@@ -55,6 +55,7 @@ func Rebuild(ctx context.Context, src Source, product string, pos Position, opt 
 		}
 	}
 	rb := newRebuilder(product, pos, opt)
+	rb.startLost(lostBefore(ctx, src))
 	err := foldUpTo(ctx, src, product, 0, pos, &rb.out.Result, rb.set, nil, func(e domain.Event) error {
 		rb.apply(ctx, e)
 		if opt.Progress != nil && rb.out.Events%progressEvery == 0 {
@@ -91,6 +92,15 @@ func newRebuilder(product string, pos Position, opt RebuildOptions) *rebuilder {
 		rb.sn = NewSnapshotter(opt.Snapshots, product, opt.Every, View{Projection: ViewsOf(rb.set)})
 	}
 	return rb
+}
+
+// startLost records how many sequences the stream misses as the rebuild
+// begins to read it (SnapshotInfo.Lost of the snapshots it writes).
+func (rb *rebuilder) startLost(lost uint64) {
+	rb.out.lost = lost
+	if rb.sn != nil {
+		rb.sn.lost = lost
+	}
 }
 
 // apply folds one event and writes the snapshot it makes due.

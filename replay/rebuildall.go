@@ -56,6 +56,7 @@ func RebuildAll(ctx context.Context, src StreamSource, products []string, pos Po
 		batch []domain.Event
 		done  atomic.Bool // reached pos: later events are not its
 	}
+	lost := lostBefore(ctx, src)
 	lanes := make(map[string]*lane, len(products))
 	order := make([]*lane, len(products))
 	var wg sync.WaitGroup
@@ -65,6 +66,7 @@ func RebuildAll(ctx context.Context, src StreamSource, products []string, pos Po
 			return nil, nil, fmt.Errorf("rebuilding every product: %q is listed twice", p)
 		}
 		rb := newRebuilder(p, pos, opt)
+		rb.startLost(lost)
 		l := &lane{rb: rb, in: make(chan []domain.Event, allQueue)}
 		l.step = stepUpTo(pos, &rb.out.Result, rb.set, func(e domain.Event) error {
 			rb.apply(ctx, e)

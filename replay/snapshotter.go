@@ -38,6 +38,7 @@ type Snapshotter struct {
 	seq    uint64    // the last event observed
 	at     time.Time // its business time
 	due    bool      // a snapshot is owed at the next event with a time
+	lost   uint64    // the stream's missing sequences when the views' fold began (SnapshotInfo.Lost)
 }
 
 // NewSnapshotter returns a Snapshotter writing to store every every events
@@ -56,7 +57,7 @@ func (s *Snapshotter) Every() int { return int(s.every) }
 // built from the first event: how many of the product's events they hold
 // (Result.Events of the as-of answer that restored them).
 func (s *Snapshotter) Start(res Result) {
-	s.events, s.seq = res.Events, res.Seq
+	s.events, s.seq, s.lost = res.Events, res.Seq, res.lost
 	if res.At != nil {
 		s.at = *res.At
 	}
@@ -129,7 +130,7 @@ func (s *Snapshotter) Capture() ([]Pending, error) {
 		}
 		out = append(out, Pending{Data: data, keep: v.Keep, Info: SnapshotInfo{
 			Product: s.product, Kind: KindOf(v.Projection), Version: v.Projection.Version(),
-			Seq: s.seq, LastAt: s.at, Events: s.events,
+			Seq: s.seq, LastAt: s.at, Events: s.events, Lost: s.lost,
 		}})
 	}
 	return out, nil

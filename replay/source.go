@@ -45,6 +45,30 @@ type rangeSource interface {
 	ReadRange(ctx context.Context, product string, after, upTo uint64, fn func(domain.Event) error) (uint64, error)
 }
 
+// lossSource is what an answer checks a snapshot against the stream with,
+// when the source offers it; *eventstore.Store has it.
+type lossSource interface {
+	// Lost returns how many sequences up to its last the stream is
+	// missing (deleted or lost, any product's); it only grows.
+	Lost(ctx context.Context) (uint64, error)
+	// CountUpTo returns how many messages of the product's subjects the
+	// stream holds at sequences up to seq.
+	CountUpTo(ctx context.Context, product string, seq uint64) (uint64, error)
+}
+
+// lostBefore is what a fold about to read from src records in the
+// snapshots it writes (SnapshotInfo.Lost): how many sequences the stream
+// is missing now, 0 when src cannot tell (its snapshots are then counted
+// whenever the stream misses any).
+func lostBefore(ctx context.Context, src any) uint64 {
+	if l, ok := src.(lossSource); ok {
+		if n, err := l.Lost(ctx); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
 // Projection is a fold replay can rebuild and snapshot. Every projection
 // of package projections satisfies it, projections.Set and Views too.
 type Projection interface {

@@ -43,6 +43,8 @@ type app struct {
 
 	asOfText string // the --as-of position as the user wrote it, for headers
 
+	stopAt time.Time // serve: when it was asked to stop (see stopGrace)
+
 	live          *query.Live // serve: projections kept current
 	snapshotEvery int         // serve: snapshot the views every N events
 
@@ -169,14 +171,18 @@ func (a *app) open(ctx context.Context) (*eventstore.Store, error) {
 	return s, nil
 }
 
+// close stores the write-state snapshots being stored and closes the
+// store; for serve once it is stopping, only until stopLimit.
 func (a *app) close() {
-	if a.handler != nil {
-		a.handler.Wait() // write-state snapshots still being stored
+	var steps []stopStep
+	if h := a.handler; h != nil {
+		steps = append(steps, stopStep{"write-state snapshots being stored", h.Wait})
 	}
-	if a.store != nil {
-		_ = a.store.Close()
+	if s := a.store; s != nil {
+		steps = append(steps, stopStep{"closing the store", func() { _ = s.Close() }})
 		a.store = nil
 	}
+	a.abandon(stopInTurn(steps, a.deadline(stopLimit)), stopLimit)
 }
 
 // product resolves the product: the flag, or the only product there is.

@@ -228,7 +228,11 @@ events are reported as warnings.`,
 		}
 		a.printVerifyReport(rep)
 		for _, q := range quarantined {
-			a.warnf("quarantined: sequence %d, %s %s by %s: %s", q.Seq, q.Type, q.Subject, q.Actor, q.Reason)
+			what := strings.TrimSpace(q.Type + " " + q.Subject)
+			if q.Actor != "" {
+				what += " by " + q.Actor
+			}
+			a.warnf("quarantined: sequence %d, %s: %s", q.Seq, what, q.Reason)
 		}
 		return rep.Err()
 	}

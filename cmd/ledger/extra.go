@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -23,8 +24,10 @@ func (a *app) extraCommands() []*cobra.Command {
 
 // startBackground starts what serve runs beside the store: the live
 // projections, the ledger service and the HTTP API over them and the
-// command handler, and the checkpoints; stop ends them, the edges first.
-func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
+// command handler, and the checkpoints. It returns the steps that stop
+// them (see stopTogether): each ends its part, letting its work in flight
+// finish for as long as the caller waits.
+func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error) {
 	s := a.store
 	ctx, cancel := context.WithCancel(ctx)
 	a.live = query.NewLive(s, s.Snapshots(), a.snapshotEvery, func(format string, args ...any) {
@@ -47,7 +50,7 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 			a.warnf("%v", err)
 		}
 	}()
-	stopLive := func() { cancel(); <-done; <-warmed }
+	live := stopStep{"the live projections and the write states' catch-up", func() { cancel(); <-done; <-warmed }}
 	q := query.New(s, s.Snapshots())
 	q.SetClock(a.now)
 	q.UseLive(a.live, a.handler.LastSeq)
@@ -57,23 +60,25 @@ func (a *app) startBackground(ctx context.Context) (stop func(), err error) {
 	cmds := metrics.Commander(a.handler)
 	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access})
 	if err != nil {
-		stopLive()
+		live.stop()
 		return nil, err
 	}
+	// The service waits for its requests in flight (up to its 30 s
+	// timeout each), the HTTP server for its own (5 s).
+	nats := stopStep{"the NATS service's requests in flight", svc.Stop}
 	stopHTTP, err := a.startHTTP(ctx, cmds, q, metrics)
 	if err != nil {
-		svc.Stop()
-		stopLive()
+		stopTogether([]stopStep{nats, live}, time.Time{})
 		return nil, err
 	}
-	stopAll := func() { stopHTTP(); svc.Stop(); stopLive() }
+	stops = []stopStep{{"the HTTP requests and event streams in flight", stopHTTP}, nats, live}
 	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
-		return stopAll, nil
+		return stops, nil
 	}
 	stopCheckpoints, err := a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
 	if err != nil {
-		stopAll()
+		stopTogether(stops, time.Time{})
 		return nil, err
 	}
-	return func() { stopHTTP(); svc.Stop(); stopCheckpoints(); stopLive() }, nil
+	return append(stops, stopStep{"the last checkpoint", stopCheckpoints}), nil
 }

@@ -43,9 +43,17 @@ func (a *app) logCommand() *cobra.Command {
 			for _, e := range log.Entries {
 				why := whyWithReason(e.Event)
 				if e.Quarantined != "" {
-					why = "QUARANTINED, never applied: " + e.Quarantined + " — " + why
+					why = strings.TrimSuffix("QUARANTINED, never applied: "+e.Quarantined+" — "+why, " — ")
 				}
-				tab.add(fmt.Sprint(e.Seq), e.OccurredAt.UTC().Format(time.DateOnly), orDash(e.Type), orDash(e.Aggregate.ID), actorRole(e.Actor), why)
+				date := "-"
+				if !e.OccurredAt.IsZero() {
+					date = e.OccurredAt.UTC().Format(time.DateOnly)
+				}
+				id := e.Aggregate.ID
+				if id == "" && e.Stored != nil {
+					id = e.Stored.Subject // bytes that are no envelope: where they were stored
+				}
+				tab.add(fmt.Sprint(e.Seq), date, orDash(e.Type), orDash(id), actorRole(e.Actor), why)
 			}
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
 				return err

@@ -272,10 +272,11 @@ func TestShowWarnsAboutEventsItCannotRead(t *testing.T) {
 	o := c.run("show", "backlog")
 	require.NoError(t, o.err)
 	assert.Contains(t, o.stdout, "Card form", "the rest of the backlog is shown")
-	assert.Contains(t, o.stderr, "warning: skipped 2 event(s) this version cannot read (first at sequence 6)")
+	assert.Contains(t, o.stderr, `warning: 2 event(s) quarantined: shown in the log, never applied (first at sequence 6: event type "BacklogItemSplit" (schema 2) is not one this version reads)`)
 	o = c.run("log")
 	require.NoError(t, o.err)
-	assert.Contains(t, o.stderr, "2 event(s) this version cannot read (first at sequence 6)")
+	assert.Contains(t, o.stderr, "2 event(s) quarantined")
+	assert.Equal(t, 2, strings.Count(o.stdout, "QUARANTINED"), "both are listed, marked")
 }
 
 // TestEveryCommandTeaches walks the whole command tree: every command says

@@ -15,6 +15,7 @@ import (
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/eventstore/eventstoretest"
 	"github.com/decisionledger/ledger/snapshot"
 )
 
@@ -180,4 +181,123 @@ func TestEditedWriteStateSnapshotGivesNoRole(t *testing.T) {
 	assert.Contains(t, o.err.Error(), "mallory")
 	assert.NotContains(t, o.stdout, "recorded")
 	assert.NotContains(t, c.ok("log"), "mallory", "nothing recorded, so nothing quarantined")
+}
+
+// TestRepeatedEventIsQuarantinedAsDuplicate publishes a signed decision
+// again byte for byte (same event id, same bytes and signature, a later
+// sequence), after the views were snapshotted at the original: it is
+// listed, quarantined as a duplicate, and believed once everywhere.
+func TestRepeatedEventIsQuarantinedAsDuplicate(t *testing.T) {
+	c := newCLI(t)
+	c.ok("audit", "keygen")
+	c.setUp()
+	// Two decisions at one time: the copy of the first, believed, would
+	// move B back to the top.
+	c.ok("item", "rank", "B", "--top", "--why", "once", "--as", "olga", "--at", "2026-01-07T10:00:00Z")
+	c.ok("item", "rank", "A", "--top", "--why", "A first", "--as", "olga", "--at", "2026-01-07T10:00:00Z")
+	c.ok("replay", "--snapshot-every", "1") // the views are restored from a snapshot past the original
+	before := c.ok("show", "backlog", "--json")
+
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	var raws []eventstore.Raw
+	_, err = s.ReadRaw(ctx, 0, func(r eventstore.Raw) error { raws = append(raws, r); return nil })
+	require.NoError(t, err)
+	orig := raws[len(raws)-2] // rank B
+	require.NotEmpty(t, orig.Header["Ledger-Signature"], "the ledger signed it")
+	m := nats.NewMsg(orig.Subject)
+	m.Data = orig.Data
+	for k, vs := range orig.Header {
+		if !strings.HasPrefix(k, "Nats-") { // the ledger's headers: its signature, the product's previous sequence
+			m.Header[k] = vs
+		}
+	}
+	m.Header.Set("Nats-Msg-Id", "again") // past JetStream's duplicate window, as two minutes later
+	ack, err := s.JetStream().PublishMsg(ctx, m)
+	require.NoError(t, err)
+	require.NoError(t, s.Close())
+	copySeq := ack.Sequence
+
+	o := c.run("log")
+	require.NoError(t, o.err)
+	assert.Contains(t, logLine(o.stdout, copySeq), "QUARANTINED")
+	assert.Contains(t, o.stderr, fmt.Sprintf("duplicate of the event at sequence %d (same event id)", orig.Seq))
+
+	var b, was struct {
+		Quarantined int               `json:"quarantined"`
+		Items       []json.RawMessage `json:"items"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "backlog", "--json")), &b))
+	require.NoError(t, json.Unmarshal([]byte(before), &was))
+	assert.Equal(t, 1, b.Quarantined)
+	assert.Equal(t, was.Items, b.Items, "the backlog is as before the copy")
+	assert.Contains(t, c.ok("why", "B"), "re-ranked 1 time(s)", "the decision is believed once")
+
+	// The write model, restored from its snapshot, goes on.
+	c.ok("item", "rank", "B", "--top", "--why", "after the copy", "--as", "olga")
+	assert.Contains(t, c.ok("log"), "after the copy")
+}
+
+// TestGapIsNamedFromSnapshots: a request's event is lost after snapshots
+// of the views were written past it. Every answer, restored from a
+// snapshot or folded from events, now or as of a position, through the
+// CLI or serve's HTTP API, names the gap; why of the request says it may
+// have been in it.
+func TestGapIsNamedFromSnapshots(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	c.ok("request", "submit", "R1", "--title", "PayPal", "--why", "deals", "--as", "sally", "--at", "2026-01-07")
+	for i := range 6 {
+		c.ok("item", "rank", "B", "--top", "--why", fmt.Sprint("rank ", i), "--as", "olga", "--at", fmt.Sprintf("2026-01-%02d", 8+i))
+	}
+	c.ok("replay", "--snapshot-every", "4") // snapshots at 4, 8 and 12: all of the history, before the loss
+
+	ctx := context.Background()
+	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: c.data})
+	require.NoError(t, err)
+	var raws []eventstore.Raw
+	_, err = s.ReadRaw(ctx, 0, func(r eventstore.Raw) error { raws = append(raws, r); return nil })
+	require.NoError(t, err)
+	require.Equal(t, "ledger.checkout.request.R1", raws[5].Subject)
+	require.NoError(t, eventstoretest.ReplaceLedger(ctx, s, raws, 6)) // sequence 6, R1's submission, is lost
+	require.NoError(t, s.Close())
+	const gap = "events up to 6 are missing"
+
+	for _, args := range [][]string{
+		{"show", "requests"}, {"show", "requests", "--as-of", "seq:7"}, {"show", "backlog"}, {"show", "backlog", "--as-of", "seq:12"},
+		{"show", "roadmap"}, {"log"}, {"why", "B"}, {"why", "B", "--as-of", "seq:9"},
+	} {
+		o := c.run(args...)
+		require.NoError(t, o.err, "%v", args)
+		assert.Contains(t, o.stderr, gap, "%v", args)
+	}
+	o := c.run("why", "R1")
+	require.Error(t, o.err)
+	assert.Contains(t, o.err.Error(), "its events after sequence 5 up to 6 are missing (deleted or lost), and it may have been among them")
+	assert.NotContains(t, c.ok("show", "requests", "--json"), `"R1"`, "the answer is the history that is left, not the snapshot's")
+	assert.Contains(t, c.run("show", "requests").stderr, "snapshot checkout/views/00000000000000000012 ignored: 1 of the 12 events of the product it folded, up to sequence 12, are missing from the stream now")
+
+	// Snapshots written now carry the gap, and are used as they are.
+	c.ok("replay", "--snapshot-every", "4")
+	o = c.run("show", "requests", "--json")
+	require.NoError(t, o.err)
+	assert.NotContains(t, o.stderr, "ignored")
+	var r struct {
+		Replayed uint64       `json:"replayed"`
+		Gaps     []domain.Gap `json:"gaps"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(o.stdout), &r))
+	assert.Zero(t, r.Replayed, "restored from the snapshot at the end")
+	assert.Equal(t, []domain.Gap{{After: 5, Prev: 6, Seq: 7}}, r.Gaps)
+
+	base, _ := c.serveHTTP()
+	for _, path := range []string{"requests", "backlog", "why/B", "log"} {
+		code, body := get(t, base+"/api/v1/products/checkout/"+path, "")
+		require.Equal(t, 200, code, body)
+		assert.Contains(t, body, gap, path)
+	}
+	code, body := get(t, base+"/api/v1/products/checkout/why/R1", "")
+	assert.Equal(t, 404, code)
+	assert.Contains(t, body, "it may have been among them")
 }

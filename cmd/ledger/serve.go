@@ -42,7 +42,10 @@ system and listens on nothing itself (see "ledger accounts" for the
 operator's configuration); several serve processes there are instances of
 one service.
 
-Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
+Stop it with Ctrl-C (SIGINT) or SIGTERM: it lets the requests in flight
+finish for 6 s, and exits within 10 s whatever is still running, naming on
+stderr what it did not wait for (a decision whose answer never came is one
+of unknown outcome, retried safely with its command id).`,
 		Example: `  ledger serve --demo                    # then open http://127.0.0.1:8080/
   ledger serve --data /var/lib/ledger --nats-listen 127.0.0.1:4333
   ledger serve --nats nats://nats-1:4222,nats://nats-2:4222`,
@@ -113,15 +116,18 @@ Stop it with Ctrl-C (SIGINT) or SIGTERM; it finishes the requests in flight.`,
 		default:
 			fmt.Fprintf(a.stdout, "tokens from %s: every caller signs in (HTTP: Authorization: Bearer TOKEN; NATS: --user ACTOR --password TOKEN) and decides as its token's actor\n", reg.Path())
 		}
-		stop, err := a.startBackground(ctx)
+		stops, err := a.startBackground(ctx)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ViewPrefix, service.Name)
 		fmt.Fprintf(a.stdout, "in another terminal: ledger log%s   |   stop with Ctrl-C\n", a.dataHint())
 		<-ctx.Done()
-		stop()
+		// From now on every step of the shutdown is bounded (see
+		// stopGrace): the process ends in time whatever is in flight.
+		a.stopping()
 		fmt.Fprintln(a.stdout, "ledger: shutting down")
+		a.abandon(stopTogether(stops, a.deadline(stopGrace)), stopGrace)
 		return nil
 	}
 	return c
