@@ -35,6 +35,10 @@ func copyConfig(stream string, replicas int) jetstream.StreamConfig {
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
+		// A copy is not the record: it is written without an fsync per
+		// message (the ledger's own writes keep theirs), and one that lost
+		// its tail in a power cut is found with holes and made again.
+		PersistMode: jetstream.AsyncPersistMode,
 		Mirror: &jetstream.StreamSource{
 			Name:     stream,
 			External: &jetstream.ExternalStream{APIPrefix: copyAPIPrefix},
@@ -73,6 +77,8 @@ func isCopy(cfg jetstream.StreamConfig, stream string) string {
 		return "it has subjects"
 	case !cfg.DenyDelete || !cfg.DenyPurge:
 		return "its messages can be deleted"
+	case cfg.PersistMode != jetstream.AsyncPersistMode:
+		return "it is written with an fsync per message"
 	case cfg.MaxMsgs > 0 || cfg.MaxBytes > 0 || cfg.MaxAge > 0 || cfg.MaxMsgsPerSubject > 0:
 		return "limits can remove its messages"
 	}
