@@ -25,7 +25,7 @@ const copyMaxAckPending = 10_000
 // durable consumer for it. A mirror has no subjects, so nothing published
 // in the clients' account lands in it; deletes and purges are denied.
 func copyConfig(stream string, replicas int) jetstream.StreamConfig {
-	return jetstream.StreamConfig{
+	cfg := jetstream.StreamConfig{
 		Name:        stream,
 		Description: "Decision ledger: a read-only copy of " + stream + " for the ledger's clients, kept by ledger serve",
 		Storage:     jetstream.FileStorage,
@@ -35,16 +35,21 @@ func copyConfig(stream string, replicas int) jetstream.StreamConfig {
 		DenyDelete:  true,
 		DenyPurge:   true,
 		AllowDirect: true,
-		// A copy is not the record: it is written without an fsync per
-		// message (the ledger's own writes keep theirs), and one that lost
-		// its tail in a power cut is found with holes and made again.
-		PersistMode: jetstream.AsyncPersistMode,
 		Mirror: &jetstream.StreamSource{
 			Name:     stream,
 			External: &jetstream.ExternalStream{APIPrefix: copyAPIPrefix},
 			Consumer: &jetstream.StreamConsumerSource{Name: copyConsumer, DeliverSubject: copyDeliver(stream)},
 		},
 	}
+	if replicas <= 1 {
+		// A copy is not the record: on one server it is written without
+		// an fsync per message (the ledger's own writes keep theirs), and
+		// one that lost its tail in a power cut is found with holes and
+		// made again. (A replicated stream syncs on its log already, and
+		// takes no other mode.)
+		cfg.PersistMode = jetstream.AsyncPersistMode
+	}
+	return cfg
 }
 
 // copyConsumerConfig is the store's durable consumer that feeds the copy
@@ -77,7 +82,7 @@ func isCopy(cfg jetstream.StreamConfig, stream string) string {
 		return "it has subjects"
 	case !cfg.DenyDelete || !cfg.DenyPurge:
 		return "its messages can be deleted"
-	case cfg.PersistMode != jetstream.AsyncPersistMode:
+	case cfg.Replicas <= 1 && cfg.PersistMode != jetstream.AsyncPersistMode:
 		return "it is written with an fsync per message"
 	case cfg.MaxMsgs > 0 || cfg.MaxBytes > 0 || cfg.MaxAge > 0 || cfg.MaxMsgsPerSubject > 0:
 		return "limits can remove its messages"
