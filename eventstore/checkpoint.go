@@ -139,6 +139,7 @@ func (s *Store) ensureCheckpointStream(ctx context.Context) error {
 // has none and ReadCheckpoints returns nil. It stops when fn returns an
 // error and returns it.
 func (s *Store) ReadCheckpoints(ctx context.Context, fn func(CheckpointRecord) error) error {
+	s.settleCopy(ctx, CheckpointStreamName)
 	ictx, cancel := withTimeout(ctx)
 	st, err := s.js.Stream(ictx, CheckpointStreamName)
 	cancel()

@@ -285,9 +285,11 @@ func (s *Store) startCopies(nc *nats.Conn) error {
 	// saying so, and makes it as soon as it can.
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	c.limit(ctx)
-	if err := c.ensure(ctx, StreamName); err != nil {
-		c.said[StreamName] = fmt.Sprintf("the clients' copy of %s: %v", StreamName, err)
-		c.warnf("%s", c.said[StreamName])
+	for _, stream := range copiedStreams {
+		if err := c.ensure(ctx, stream); err != nil {
+			c.said[stream] = fmt.Sprintf("the clients' copy of %s: %v", stream, err)
+			c.warnf("%s", c.said[stream])
+		}
 	}
 	cancel()
 	ctx, stop := context.WithCancel(context.Background())
@@ -326,14 +328,17 @@ const (
 // copySettle and then reads what there is: a copy lags the ledger by the
 // time a message takes to cross, so answers that must reflect a write
 // just made come from the service.
-func (s *Store) settle(ctx context.Context) {
+func (s *Store) settle(ctx context.Context) { s.settleCopy(ctx, StreamName) }
+
+// settleCopy is settle for the copy of stream.
+func (s *Store) settleCopy(ctx context.Context, stream string) {
 	if s.readOnly == nil {
 		return
 	}
 	deadline := time.Now().Add(copySettle)
 	for {
 		ictx, cancel := context.WithTimeout(ctx, time.Second)
-		st, err := s.js.Stream(ictx, StreamName)
+		st, err := s.js.Stream(ictx, stream)
 		cancel()
 		if err != nil {
 			return

@@ -110,7 +110,7 @@ func TestOperatorAccounts(t *testing.T) {
 		st, err := js.Stream(ctx, "LEDGER")
 		return err == nil && st.CachedInfo().State.Msgs == msgs
 	}, 20*time.Second, 50*time.Millisecond, "serve restores the copy")
-	assert.Contains(t, c.ok("--nats", nina, "log"), "Sandbox is back", "the ledger is whole")
+	assert.Contains(t, c.ok("--nats", nina, "log", "--json"), "Sandbox is back", "the ledger is whole")
 	o = c.run("--nats", nina, "demo")
 	assert.Equal(t, exitRefused, o.code, "the demo's decisions are pam's and olga's, not nina's")
 	assert.Contains(t, o.err.Error(), "nina may not act as")

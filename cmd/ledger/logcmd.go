@@ -53,7 +53,11 @@ func (a *app) logCommand() *cobra.Command {
 				if id == "" && e.Stored != nil {
 					id = e.Stored.Subject // bytes that are no envelope: where they were stored
 				}
-				tab.add(fmt.Sprint(e.Seq), date, orDash(e.Type), orDash(id), actorRole(e.Actor), why)
+				who := actorRole(e.Actor)
+				if e.RelayedBy != "" {
+					who += " via " + e.RelayedBy
+				}
+				tab.add(fmt.Sprint(e.Seq), date, orDash(e.Type), orDash(id), who, why)
 			}
 			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
 				return err

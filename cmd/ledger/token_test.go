@@ -163,6 +163,9 @@ func TestIdentityOnEveryEdge(t *testing.T) {
 	assert.Contains(t, c.ok("--nats", url, "--token", botTok, "item", "start", "A", "--as", "tom"), "by tom (team) via bot at")
 
 	// The log says who relayed what.
+	text := c.ok("log")
+	assert.Contains(t, text, "tom (team) via bot")
+	assert.Contains(t, text, "olga (po) via local")
 	log := c.ok("log", "--json")
 	assert.Contains(t, log, `"relayedBy":"bot"`)
 	assert.Contains(t, log, `"relayedBy":"local"`)
