@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -16,86 +15,14 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/importer"
-	"github.com/decisionledger/ledger/importer/bugzilla"
-	"github.com/decisionledger/ledger/importer/github"
-	"github.com/decisionledger/ledger/importer/jira"
+	"github.com/decisionledger/ledger/importer/trackers"
 	"github.com/decisionledger/ledger/service"
 )
-
-// tracker is one export format the import reads.
-type tracker struct {
-	system   string
-	defaults func() importer.Map
-	// read maps the files' contents to ops.
-	read func(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error)
-}
-
-var trackers = map[string]tracker{
-	"bugzilla": {system: bugzilla.System, defaults: bugzilla.Defaults, read: readBugzilla},
-	"github":   {system: github.System, defaults: github.Defaults, read: readGitHub},
-	"jira":     {system: jira.System, defaults: jira.Defaults, read: readJira},
-}
-
-func readJira(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {
-	var pages [][]jira.Issue
-	for _, f := range files {
-		issues, err := jira.Parse(bytes.NewReader(f))
-		if err != nil {
-			return nil, nil, err
-		}
-		pages = append(pages, issues)
-	}
-	res, err := jira.Map(jira.Merge(pages...), m)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res.Ops, res.Skipped, nil
-}
-
-func readGitHub(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {
-	var all [][]github.Issue
-	pulls := 0
-	for _, f := range files {
-		issues, p, err := github.Parse(bytes.NewReader(f))
-		if err != nil {
-			return nil, nil, err
-		}
-		all, pulls = append(all, issues), pulls+p
-	}
-	res, err := github.Map(github.Merge(all...), m)
-	if err != nil {
-		return nil, nil, err
-	}
-	if pulls > 0 {
-		res.Skipped["pull_request"] += pulls
-	}
-	return res.Ops, res.Skipped, nil
-}
-
-func readBugzilla(files [][]byte, m *importer.Map) ([]importer.Op, importer.Skipped, error) {
-	var all [][]bugzilla.Bug
-	for _, f := range files {
-		bugs, err := bugzilla.Parse(bytes.NewReader(f))
-		if err != nil {
-			return nil, nil, err
-		}
-		all = append(all, bugs)
-	}
-	res, err := bugzilla.Map(bugzilla.Merge(all...), m)
-	if err != nil {
-		return nil, nil, err
-	}
-	return res.Ops, res.Skipped, nil
-}
 
 func (a *app) importCommand() *cobra.Command {
 	var mapFile string
 	var dryRun bool
-	formats := make([]string, 0, len(trackers))
-	for f := range trackers {
-		formats = append(formats, f)
-	}
-	sort.Strings(formats)
+	formats := trackers.Names()
 	c := &cobra.Command{
 		GroupID: "write",
 		Use:     "import FORMAT FILE...",
@@ -122,13 +49,13 @@ Formats: ` + strings.Join(formats, ", ") + `.`,
 			if len(args) < 2 {
 				return usagef("import needs a format (%s) and at least one export file", strings.Join(formats, ", "))
 			}
-			if _, ok := trackers[args[0]]; !ok {
+			if _, ok := trackers.Lookup(args[0]); !ok {
 				return usagef("unknown import format %q: use %s", args[0], strings.Join(formats, ", "))
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runImport(cmd.Context(), trackers[args[0]], args[1:], mapFile, dryRun)
+			return a.runImport(cmd.Context(), args[0], args[1:], mapFile, dryRun)
 		},
 	}
 	c.Flags().StringVar(&mapFile, "map", "", "map file (JSON): roles, priorities, resolutions, milestone dates")
@@ -136,7 +63,7 @@ Formats: ` + strings.Join(formats, ", ") + `.`,
 	return c
 }
 
-func (a *app) runImport(ctx context.Context, t tracker, paths []string, mapFile string, dryRun bool) error {
+func (a *app) runImport(ctx context.Context, format string, paths []string, mapFile string, dryRun bool) error {
 	if a.productID == "" {
 		return usagef("which product does the history belong to? pass -p ID (it is created when it does not exist)")
 	}
@@ -151,21 +78,18 @@ func (a *app) runImport(ctx context.Context, t tracker, paths []string, mapFile 
 		}
 		raw = b
 	}
-	m, err := importer.ParseMap(raw, t.defaults())
-	if err != nil {
-		return usagef("%s", err)
-	}
 	files := make([][]byte, len(paths))
 	for i, p := range paths {
+		var err error
 		if files[i], err = os.ReadFile(p); err != nil {
 			return usagef("reading the export: %s", err)
 		}
 	}
-	ops, skipped, err := t.read(files, m)
+	steps, sum, err := trackers.Plan(format, a.productID, raw, files)
 	if err != nil {
 		return usagef("%s: %s", strings.Join(paths, ", "), err)
 	}
-	steps, sum := importer.Plan(t.system, a.productID, m, ops, skipped)
+	t, _ := trackers.Lookup(format)
 
 	s, err := a.open(ctx)
 	if err != nil {
@@ -187,7 +111,7 @@ func (a *app) runImport(ctx context.Context, t tracker, paths []string, mapFile 
 	if a.jsonOut {
 		return a.printJSON(sum)
 	}
-	a.printSummary(t.system, sum, dryRun)
+	a.printSummary(t.System, sum, dryRun)
 	return nil
 }
 
