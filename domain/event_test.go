@@ -53,6 +53,7 @@ func samples() []Event {
 		mk(KindItem, "PAY-7", RoleTeam, "", WorkDelivered{Release: "2026.06"}),
 		imported(mk(KindItem, "PAY-7", RoleStakeholder, "Milestone cleared in triage", BacklogItemUnplanned{Roadmap: "R1"})),
 		imported(mk(KindItem, "PAY-7", RoleTeam, "Regressed in beta", WorkReopened{Release: "2026.06"})),
+		imported(mk(KindItem, "PAY-7", RolePO, "Epic Link changed", BacklogItemReparented{Epic: "PAY"})),
 	}
 }
 

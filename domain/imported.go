@@ -35,6 +35,9 @@ const (
 	TypeBacklogItemUnplanned = "BacklogItemUnplanned"
 	// TypeWorkReopened: an item reopened after it was delivered.
 	TypeWorkReopened = "WorkReopened"
+	// TypeBacklogItemReparented: an item moved under another epic (a
+	// tracker's Epic Link or parent changed).
+	TypeBacklogItemReparented = "BacklogItemReparented"
 )
 
 // BacklogItemUnplanned takes an item off the roadmap item it served,
@@ -49,13 +52,23 @@ type WorkReopened struct {
 	Release string `json:"release,omitempty"`
 }
 
+// BacklogItemReparented puts an item under another epic (its key in the
+// tracker, as an item id), or under none when Epic is empty. The epic
+// need not be in the ledger: a tracker export may hold an issue without
+// its epic.
+type BacklogItemReparented struct {
+	Epic string `json:"epic,omitempty"`
+}
+
 // EventType implementations.
-func (BacklogItemUnplanned) EventType() string { return TypeBacklogItemUnplanned }
-func (WorkReopened) EventType() string         { return TypeWorkReopened }
+func (BacklogItemUnplanned) EventType() string  { return TypeBacklogItemUnplanned }
+func (WorkReopened) EventType() string          { return TypeWorkReopened }
+func (BacklogItemReparented) EventType() string { return TypeBacklogItemReparented }
 
 func init() {
 	reg[BacklogItemUnplanned]()
 	reg[WorkReopened]()
+	reg[BacklogItemReparented]()
 }
 
 // requiredRoles is the authority table by event type; a type missing here
@@ -66,7 +79,7 @@ var requiredRoles = map[string]Role{
 	TypeRoadmapItemPlanned: RolePM, TypeRoadmapItemRescheduled: RolePM,
 	TypeRoadmapItemRanked: RolePM, TypeRoadmapItemDropped: RolePM,
 	TypeBacklogItemAdded: RolePO, TypeBacklogItemRefined: RolePO, TypeBacklogItemRanked: RolePO,
-	TypeBacklogItemRemoved: RolePO, TypeBacklogItemUnplanned: RolePO,
+	TypeBacklogItemRemoved: RolePO, TypeBacklogItemUnplanned: RolePO, TypeBacklogItemReparented: RolePO,
 	TypeRequestAccepted: RolePO, TypeRequestRejected: RolePO, TypeRequestDeferred: RolePO,
 	TypeBacklogItemEstimated: RoleTeam, TypeWorkStarted: RoleTeam, TypeWorkDelivered: RoleTeam,
 	TypeWorkReopened: RoleTeam,
@@ -218,6 +231,12 @@ func observedAggregate(s *State, e Event) error {
 		case WorkDelivered, BacklogItemRemoved, BacklogItemRanked, WorkStarted:
 			if !it.Status.Open() {
 				return wrongState("%s: item %q is %s", what, id, it.Status)
+			}
+		case BacklogItemReparented:
+			if p.Epic != "" {
+				if err := CheckID("epic", p.Epic); err != nil {
+					return err
+				}
 			}
 		case BacklogItemRefined:
 			if p.Roadmap != "" {

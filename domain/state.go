@@ -260,6 +260,8 @@ func EvolveItem(it Item, e Event) Item {
 		it.Status = StatusDelivered
 	case BacklogItemUnplanned:
 		it.Roadmap = ""
+	case BacklogItemReparented:
+		it.Epic = d.Epic
 	case WorkReopened:
 		if it.Status == StatusDelivered {
 			it.Status = StatusNew

@@ -21,6 +21,26 @@ func (m *Map) ActorID(login string) string {
 	return DeriveID(login)
 }
 
+// Actor is the ledger id of a tracker person: the map file's id for
+// their login, else one derived from the name the tracker shows (a Jira
+// display name), else from the login. The login stays in every event's
+// source.
+func (m *Map) Actor(p User) string {
+	if mp, ok := m.People[p.Login]; ok && mp.ID != "" {
+		return mp.ID
+	}
+	if strings.TrimSpace(p.Name) != "" {
+		return DeriveID(p.Name)
+	}
+	return DeriveID(p.Login)
+}
+
+// shortHash is eight hex digits of s, to tell two names apart.
+func shortHash(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:4])
+}
+
 // DeriveID is ActorID without a map.
 func DeriveID(login string) string {
 	var b strings.Builder

@@ -50,9 +50,19 @@ type Map struct {
 	// default (Bugzilla's nobody@mozilla.org): being assigned to one is not
 	// triage.
 	Unassigned []string `json:"unassigned,omitempty"`
-	// Statuses names the statuses (Jira: their ids) that mean work started
-	// and delivered.
+	// Statuses names the statuses (Jira: their ids) that mean the team took
+	// the issue on (accept), work started (start) or delivered.
 	Statuses map[string]Outcome `json:"statuses,omitempty"`
+	// DefaultPriority is the priority the tracker files issues with
+	// (Eclipse's P3): a change away from it is triage. Empty: the priority
+	// each issue was filed with.
+	DefaultPriority string `json:"defaultPriority,omitempty"`
+	// Types names what an issue type (Jira: its id, or its name) is as a
+	// backlog item: epic, story, bug or spike.
+	Types map[string]domain.ItemKind `json:"types,omitempty"`
+	// Projects names the tracker projects (Jira project keys) to import
+	// into the product, when the export holds several.
+	Projects []string `json:"projects,omitempty"`
 }
 
 // Person is one tracker login in the map file.
@@ -138,6 +148,13 @@ func ParseMap(data []byte, defaults Map) (*Map, error) {
 	if m.Unassigned != nil {
 		out.Unassigned = m.Unassigned
 	}
+	if m.DefaultPriority != "" {
+		out.DefaultPriority = m.DefaultPriority
+	}
+	if m.Projects != nil {
+		out.Projects = m.Projects
+	}
+	out.Types = merged(defaults.Types, m.Types)
 	out.Resolutions = merged(defaults.Resolutions, m.Resolutions)
 	out.Labels = merged(defaults.Labels, m.Labels)
 	out.Statuses = merged(defaults.Statuses, m.Statuses)
@@ -192,6 +209,11 @@ func (m *Map) check() error {
 			return fmt.Errorf("map file: %q rejects with unknown reason code %q", name, o.Reject)
 		}
 	}
+	for name, k := range m.Types {
+		if !slices.Contains([]domain.ItemKind{domain.ItemEpic, domain.ItemStory, domain.ItemBug, domain.ItemSpike}, k) {
+			return fmt.Errorf("map file: type %q is %q: use epic, story, bug or spike", name, k)
+		}
+	}
 	for name, d := range m.Milestones {
 		if _, err := mapDate(d); err != nil {
 			return fmt.Errorf("map file: milestone %q: %w", name, err)
@@ -226,4 +248,30 @@ func (m *Map) Rank(priority string) (rank int, ok bool) {
 func (m *Map) ReleasePeriod(milestone string) string {
 	d, _ := mapDate(m.Milestones[milestone])
 	return domain.ReleasePeriod(milestone, d)
+}
+
+// Assignable reports whether login is a person an issue can be assigned
+// to, rather than where a tracker parks new issues: the map's Unassigned
+// logins, and by default any address or name that reads as an inbox
+// (nobody@mozilla.org, platform-ui-inbox@eclipse.org, gtk-bugs@gtk.org,
+// jdt-core-triaged@eclipse.org, gnome-maint@gnome.bugs, "unassigned").
+func (m *Map) Assignable(login string) bool {
+	if slices.Contains(m.Unassigned, login) {
+		return false
+	}
+	l := strings.ToLower(strings.TrimSpace(login))
+	local, domainPart, _ := strings.Cut(l, "@")
+	if strings.HasSuffix(domainPart, ".bugs") {
+		return false
+	}
+	for _, w := range []string{"nobody", "noone", "no-one", "unassigned", "inbox", "triage", "-bugs", "bugs-", "-maint", "default-assignee"} {
+		if strings.Contains(local, w) {
+			return false
+		}
+	}
+	switch local {
+	case "none", "bugs", "bugzilla", "issues", "webmaster":
+		return false
+	}
+	return true
 }

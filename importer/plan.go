@@ -61,7 +61,7 @@ func Plan(system, product string, m *Map, ops []Op, skipped Skipped) ([]Step, Su
 			}
 			next++
 		}
-		if !p.has(op.Actor) {
+		if !p.has(op.Actor) && op.Actor != UnnamedActor {
 			p.role(roleChange{actor: op.Actor, role: domain.RoleStakeholder, on: true,
 				why: "everyone the import's map file does not name is a stakeholder"}, at)
 		}
@@ -241,7 +241,11 @@ func (p *planner) observe(op Op, at time.Time) {
 	if len(op.Facts) == 0 {
 		return
 	}
-	p.actors[op.Actor] = true
+	if op.Actor == UnnamedActor {
+		p.sum.FiledUnnamed++
+	} else {
+		p.actors[op.Actor] = true
+	}
 	id := p.commandID(op.Source.Key, op.Source.Change, op.Part)
 	src := op.Source
 	step := Step{CommandID: id, At: at, Source: src}
@@ -260,7 +264,9 @@ func (p *planner) observe(op Op, at time.Time) {
 			p.sum.Rejections++
 		}
 		need, restricted := domain.RequiredRole(f.Data.EventType())
-		p.sum.count(f, restricted && !p.roles[op.Actor][need])
+		// No role is ever granted to UnnamedActor: its submissions are
+		// observed outside any authority.
+		p.sum.count(f, (restricted && !p.roles[op.Actor][need]) || op.Actor == UnnamedActor)
 		step.Events = append(step.Events, e)
 	}
 	p.steps = append(p.steps, step)

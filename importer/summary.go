@@ -35,6 +35,10 @@ type Summary struct {
 	// events' provenance because it was not an http or https address
 	// (javascript:, data:, file:, a relative path).
 	LinksDropped int `json:"linksDropped,omitempty"`
+	// FiledUnnamed counts the issues whose filing the export does not
+	// record (a history-only export): their requests are dated at their
+	// first change and submitted by UnnamedActor.
+	FiledUnnamed int `json:"filedUnnamed,omitempty"`
 	// Skipped counts the source changes with no ledger meaning, by field.
 	Skipped Skipped `json:"skipped"`
 	// From and To are the first and last source change mapped.

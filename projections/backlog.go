@@ -151,6 +151,8 @@ func (b *Backlog) Apply(e domain.Event) {
 		it.Status, it.DeliveredAt, it.Release = domain.StatusDelivered, timePtr(e.OccurredAt), p.Release
 	case domain.BacklogItemUnplanned:
 		it.Roadmap = ""
+	case domain.BacklogItemReparented:
+		it.Epic = p.Epic
 	case domain.WorkReopened:
 		if !b.reopen(it) {
 			return

@@ -136,7 +136,7 @@ func known(p domain.Payload) bool {
 		domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
 		domain.RequestDeferred, domain.RequestWithdrawn,
 		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered,
-		domain.BacklogItemUnplanned, domain.WorkReopened: // imported.go
+		domain.BacklogItemUnplanned, domain.WorkReopened, domain.BacklogItemReparented: // imported.go
 		return true
 	}
 	return false

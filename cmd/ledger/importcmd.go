@@ -20,7 +20,7 @@ import (
 )
 
 func (a *app) importCommand() *cobra.Command {
-	var mapFile string
+	var mapFile, baseURL string
 	var dryRun bool
 	formats := trackers.Names()
 	c := &cobra.Command{
@@ -33,6 +33,12 @@ each with its source (system, key, link, change, original login). A decision
 someone took in the tracker without the role the ledger's rules require is
 recorded as it happened, flagged outsideAuthority, never re-attributed.
 
+Filing an issue submits a request; it is accepted when the team first takes it
+on (assigned to a person, not an inbox; a status that takes it on; a milestone,
+fix version or sprint set; its priority changed from the default; resolved as
+fixed), so the time it waited is real. The rules are the same for every format
+and are written out, with an example, in docs/import.md.
+
 The map file (--map) says who held which role when, which priorities order the
 backlog, what resolutions mean and when milestones were due (docs/import.md);
 without one, the format's defaults apply and everyone is a stakeholder.
@@ -43,8 +49,9 @@ naming its first new change, and nothing is written. Events are written in
 atomic batches; an interrupted import is finished by running it again.
 
 Formats: ` + strings.Join(formats, ", ") + `.`,
-		Example: `  ledger import bugzilla bugs.jsonl --map map.json -p firefox --dry-run
-  ledger import bugzilla bugs.jsonl --map map.json -p firefox --json`,
+		Example: `  ledger import bugzilla bugs.jsonl --map map.json -p firefox --url https://bugzilla.mozilla.org --dry-run
+  ledger import bugzilla bugs.jsonl hist-*.json -p platform-ui --url https://bugs.eclipse.org/bugs
+  ledger import jira page-*.json -p ee --map ee-map.json --json`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) < 2 {
 				return usagef("import needs a format (%s) and at least one export file", strings.Join(formats, ", "))
@@ -55,15 +62,16 @@ Formats: ` + strings.Join(formats, ", ") + `.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.runImport(cmd.Context(), args[0], args[1:], mapFile, dryRun)
+			return a.runImport(cmd.Context(), args[0], args[1:], mapFile, baseURL, dryRun)
 		},
 	}
 	c.Flags().StringVar(&mapFile, "map", "", "map file (JSON): roles, priorities, resolutions, milestone dates")
 	c.Flags().BoolVar(&dryRun, "dry-run", false, "print the summary and write nothing")
+	c.Flags().StringVar(&baseURL, "url", "", "the tracker's base address, for links to its issues (a Bugzilla export names none: without it, or the map's url, bugs get no link)")
 	return c
 }
 
-func (a *app) runImport(ctx context.Context, format string, paths []string, mapFile string, dryRun bool) error {
+func (a *app) runImport(ctx context.Context, format string, paths []string, mapFile, baseURL string, dryRun bool) error {
 	if a.productID == "" {
 		return usagef("which product does the history belong to? pass -p ID (it is created when it does not exist)")
 	}
@@ -85,7 +93,7 @@ func (a *app) runImport(ctx context.Context, format string, paths []string, mapF
 			return usagef("reading the export: %s", err)
 		}
 	}
-	steps, sum, err := trackers.Plan(format, a.productID, raw, files)
+	steps, sum, err := trackers.PlanWith(format, a.productID, raw, files, trackers.Options{URL: baseURL})
 	if err != nil {
 		return usagef("%s: %s", strings.Join(paths, ", "), err)
 	}
@@ -128,6 +136,9 @@ func (a *app) printSummary(system string, s importer.Summary, dryRun bool) {
 		span = fmt.Sprintf(", from %s to %s", s.From.Format(time.RFC3339), s.To.Format(time.RFC3339))
 	}
 	a.printf("%d events outside the authority the rules require, %d people%s\n", s.OutsideAuthority, s.Actors, span)
+	if s.FiledUnnamed > 0 {
+		a.printf("%d issue(s) with no filing in the export (history only): filed before their first change by someone it does not name\n", s.FiledUnnamed)
+	}
 	if s.LinksDropped > 0 {
 		a.printf("%d issue link(s) left out of the provenance: not an http or https address\n", s.LinksDropped)
 	}

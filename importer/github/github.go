@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -49,6 +48,7 @@ type Event struct {
 	Label *struct {
 		Name string `json:"name"`
 	} `json:"label"`
+	Assignee *User `json:"assignee"`
 	Rename *struct {
 		From string `json:"from"`
 		To   string `json:"to"`
@@ -138,11 +138,19 @@ func Parse(r io.Reader) (issues []Issue, pulls int, err error) {
 	return out, pulls, nil
 }
 
-// Defaults is the default GitHub mapping: a milestone is a release, closing
-// an accepted issue delivers it, closing one never triaged (or as
-// not_planned) rejects it, marked_as_duplicate rejects as duplicate.
+// Defaults is the default GitHub mapping: a milestone is a release;
+// closing as completed delivers (and takes on an issue never triaged:
+// something was done), closing as not planned rejects as out-of-scope,
+// marked_as_duplicate as duplicate; reopening undoes either. Links are the
+// issues' own (html_url).
 func Defaults() importer.Map {
-	return importer.Map{URL: "https://github.com"}
+	return importer.Map{
+		Resolutions: map[string]importer.Outcome{
+			"completed":   {Deliver: true},
+			"not_planned": {Reject: domain.ReasonOutOfScope},
+			"duplicate":   {Reject: domain.ReasonDuplicate},
+		},
+	}
 }
 
 // Result is what an export maps to.
@@ -151,81 +159,18 @@ type Result struct {
 	Skipped importer.Skipped
 }
 
-type moment struct {
-	at    time.Time
-	issue int
-	order int // -1 creation
-}
-
-type issueState struct {
-	is         *Issue
-	key, url   string
-	status     string // pending, deferred, accepted, delivered, rejected, removed
-	generation int
-	request    string
-	item       string
-	itemUsed   bool
-	release    string // the release milestone the item serves
-	title      string
-}
-
-// Map maps issues to ops, one state machine per issue over its creation
-// and events sorted by instant, then issue, then source order (see
-// docs/import.md for the table).
+// Map maps issues to the decisions they record, by the lifecycle every
+// tracker shares (importer.Run).
 func Map(issues []Issue, m *importer.Map) (Result, error) {
-	res := Result{Skipped: importer.Skipped{}}
-	var all []moment
-	states := make([]*issueState, len(issues))
-	for i := range issues {
-		is := &issues[i]
-		created, err := time.Parse(time.RFC3339, is.CreatedAt)
-		if err != nil {
-			return Result{}, fmt.Errorf("issue %d: created_at: %w", is.Number, err)
-		}
-		all = append(all, moment{at: created, issue: i, order: -1})
-		for j, e := range is.Events {
-			at, err := time.Parse(time.RFC3339, e.CreatedAt)
-			if err != nil {
-				return Result{}, fmt.Errorf("issue %d event %d: created_at: %w", is.Number, e.ID, err)
-			}
-			all = append(all, moment{at: at, issue: i, order: j})
-		}
-		st := &issueState{is: is, key: strconv.Itoa(is.Number), url: is.HTMLURL, title: is.Title}
-		// The title at creation is what the first rename renamed.
-		for _, e := range is.Events {
-			if e.Event == "renamed" && e.Rename != nil {
-				st.title = e.Rename.From
-				break
-			}
-		}
-		states[i] = st
+	list, err := Issues(issues)
+	if err != nil {
+		return Result{}, err
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if !a.at.Equal(b.at) {
-			return a.at.Before(b.at)
-		}
-		if a.issue != b.issue {
-			return a.issue < b.issue
-		}
-		return a.order < b.order
-	})
-	mp := &mapper{m: m, res: &res, order: &importer.Order{}}
-	for _, mo := range all {
-		st := states[mo.issue]
-		if mo.order < 0 {
-			mp.created(st, mo.at)
-		} else {
-			mp.event(st, st.is.Events[mo.order], mo.at)
-		}
+	ops, skipped, err := importer.Run(System, list, m)
+	if err != nil {
+		return Result{}, err
 	}
-	return res, nil
-}
-
-type mapper struct {
-	m     *importer.Map
-	res   *Result
-	order *importer.Order
+	return Result{Ops: ops, Skipped: skipped}, nil
 }
 
 func login(u *User) string {
@@ -235,203 +180,70 @@ func login(u *User) string {
 	return u.Login
 }
 
-func (st *issueState) requestID() string {
-	if st.generation <= 1 {
-		return importer.ItemID("GH-", st.key) + "-req"
-	}
-	return fmt.Sprintf("%s-req%d", importer.ItemID("GH-", st.key), st.generation)
-}
-
-func (st *issueState) undecided() bool { return st.status == "pending" || st.status == "deferred" }
-func (st *issueState) open() bool      { return st.status == "accepted" }
-
-func (mp *mapper) emit(st *issueState, who string, at time.Time, change string, why string, reason domain.ReasonCode, facts []importer.Fact, needs []importer.Milestone, slip bool) {
-	if len(facts) == 0 {
-		return
-	}
-	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(who), Why: importer.Text(why, domain.MaxTextLen),
-		Reason: reason, Facts: facts, Needs: needs, Slip: slip,
-		Field:  importer.DatedBy(change, "created_at", "events[].created_at"),
-		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: who}})
-}
-
-func (mp *mapper) title(st *issueState, s string) (string, string) {
-	t, note := importer.Title(s)
-	if t == "" {
-		t = "Issue " + st.key
-	}
-	return t, note
-}
-
-func (mp *mapper) created(st *issueState, at time.Time) {
-	who := login(st.is.User)
-	st.generation, st.status = 1, "pending"
-	st.request = st.requestID()
-	title, note := mp.title(st, st.title)
-	why := st.is.Body
-	if strings.TrimSpace(importer.Clean(why)) == "" {
-		why = importer.WithLink("github: issue "+st.key+" opened", st.url)
-	}
-	mp.emit(st, who, at, "created", why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
-		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who)}}}, nil, false)
-}
-
-func (mp *mapper) milestone(name string) importer.Milestone {
-	return importer.Milestone{ID: importer.ItemID("M-", name), Name: name, Period: mp.m.ReleasePeriod(name)}
-}
-
-// accept accepts the pending request into a new item.
-func (mp *mapper) accept(st *issueState, release string) ([]importer.Fact, []importer.Milestone) {
-	if !st.itemUsed {
-		st.item, st.itemUsed = importer.ItemID("GH-", st.key), true
-	} else {
-		st.item = fmt.Sprintf("%s-%d", importer.ItemID("GH-", st.key), st.generation)
-	}
-	st.status = "accepted"
-	title, note := mp.title(st, st.title)
-	added := domain.BacklogItemAdded{Title: title, Kind: domain.ItemBug, Detail: note, Request: st.request}
-	var needs []importer.Milestone
-	if release != "" {
-		ms := mp.milestone(release)
-		added.Roadmap, needs, st.release = ms.ID, []importer.Milestone{ms}, release
-	}
-	mp.order.Add(st.item, -1)
-	return []importer.Fact{
-		{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestAccepted{Item: st.item}},
-		{Kind: domain.KindItem, ID: st.item, Data: added},
-	}, needs
-}
-
-// outcome applies what a triage milestone or a label means.
-func (mp *mapper) outcome(st *issueState, o importer.Outcome) ([]importer.Fact, domain.ReasonCode) {
-	switch {
-	case o.Reject != "" && st.undecided():
-		st.status = "rejected"
-		return []importer.Fact{{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestRejected{}}}, o.Reject
-	case o.Reject != "" && st.open():
-		st.status = "removed"
-		mp.order.Remove(st.item)
-		return []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRemoved{}}}, o.Reject
-	case o.Defer && st.status == "pending":
-		st.status = "deferred"
-		return []importer.Fact{{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestDeferred{}}}, ""
-	case (o.Accept || o.Start) && st.undecided():
-		f, _ := mp.accept(st, "")
-		return f, ""
-	case o.Deliver && st.open():
-		return mp.deliver(st), ""
-	}
-	return nil, ""
-}
-
-func (mp *mapper) deliver(st *issueState) []importer.Fact {
-	st.status = "delivered"
-	mp.order.Remove(st.item)
-	return []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.WorkDelivered{Release: st.release}}}
-}
-
-// event plays one issue event.
-func (mp *mapper) event(st *issueState, e Event, at time.Time) {
-	who := login(e.Actor)
-	var facts []importer.Fact
-	var needs []importer.Milestone
-	var reason domain.ReasonCode
-	slip := false
-	what := e.Event
-	switch e.Event {
-	case "milestoned":
-		if e.Milestone == nil {
-			break
+// Issues reads issues and their events as the lifecycle's issues: an
+// event is a change of one field (milestoned and demilestoned the
+// milestone, labeled a label, assigned the assignee, renamed the title,
+// closed, marked_as_duplicate and reopened the resolution).
+func Issues(issues []Issue) ([]importer.Issue, error) {
+	out := make([]importer.Issue, 0, len(issues))
+	for i := range issues {
+		is := &issues[i]
+		created, err := time.Parse(time.RFC3339, is.CreatedAt)
+		if err != nil {
+			return nil, fmt.Errorf("issue %d: created_at: %w", is.Number, err)
 		}
-		name := e.Milestone.Title
-		what += " " + strconv.Quote(name)
-		if o, triage := mp.m.Triage[name]; triage {
-			facts, reason = mp.outcome(st, o)
-			break
+		k := strconv.Itoa(is.Number)
+		why := is.Body
+		if strings.TrimSpace(importer.Clean(why)) == "" {
+			why = importer.WithLink("github: issue "+k+" opened", is.HTMLURL)
 		}
-		switch {
-		case st.undecided():
-			facts, needs = mp.accept(st, name)
-		case st.open() || st.status == "delivered":
-			ms := mp.milestone(name)
-			slip = st.release != "" && st.release != name
-			st.release = name
-			facts, needs = []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRefined{Roadmap: ms.ID}}}, []importer.Milestone{ms}
-		}
-	case "demilestoned":
-		if e.Milestone == nil {
-			break
-		}
-		what += " " + strconv.Quote(e.Milestone.Title)
-		if st.release == e.Milestone.Title && (st.open() || st.status == "delivered") {
-			facts = []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemUnplanned{Roadmap: mp.milestone(st.release).ID}}}
-			st.release = ""
-		}
-	case "labeled":
-		if e.Label == nil {
-			break
-		}
-		name := e.Label.Name
-		what += " " + strconv.Quote(name)
-		if rank, ok := mp.m.Rank(name); ok {
-			if st.undecided() {
-				facts, _ = mp.accept(st, "")
+		li := importer.Issue{Key: k, ItemPrefix: "GH-", URL: is.HTMLURL, Title: is.Title,
+			Filed: &importer.Filing{At: created, By: importer.User{Login: login(is.User)}, Why: why, Field: "created_at"}}
+		for j, e := range is.Events {
+			at, err := time.Parse(time.RFC3339, e.CreatedAt)
+			if err != nil {
+				return nil, fmt.Errorf("issue %d event %d: created_at: %w", is.Number, e.ID, err)
 			}
-			if st.open() {
-				facts = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item,
-					Data: domain.BacklogItemRanked{Position: mp.order.Place(st.item, rank)}})
+			c := importer.Change{At: at, By: importer.User{Login: login(e.Actor)}, ID: strconv.FormatInt(e.ID, 10), Seq: j, Field: "events[].created_at"}
+			it := importer.Item{Raw: e.Event}
+			switch e.Event {
+			case "milestoned":
+				if e.Milestone != nil {
+					it.Field, it.To = importer.FieldMilestone, e.Milestone.Title
+				}
+			case "demilestoned":
+				if e.Milestone != nil {
+					it.Field, it.From = importer.FieldMilestone, e.Milestone.Title
+				}
+			case "labeled":
+				if e.Label != nil {
+					it.Field, it.To = importer.FieldLabel, e.Label.Name
+				}
+			case "assigned":
+				if e.Assignee != nil {
+					it.Field, it.To = importer.FieldAssignee, e.Assignee.Login
+				}
+			case "renamed":
+				if e.Rename != nil {
+					it.Field, it.From, it.To = importer.FieldTitle, e.Rename.From, e.Rename.To
+				}
+			case "closed":
+				reason := e.StateReason
+				if reason == "" {
+					reason = "completed" // GitHub's close reason before it had others
+				}
+				it.Field, it.To = importer.FieldResolution, reason
+			case "marked_as_duplicate":
+				it.Field, it.To = importer.FieldResolution, "duplicate"
+			case "reopened":
+				it.Field = importer.FieldResolution
 			}
-			break
+			c.Items = []importer.Item{it}
+			li.Changes = append(li.Changes, c)
 		}
-		if o, ok := mp.m.Labels[name]; ok {
-			facts, reason = mp.outcome(st, o)
-		}
-	case "assigned":
-		if st.undecided() {
-			facts, _ = mp.accept(st, "")
-		}
-	case "renamed":
-		if e.Rename != nil && st.open() {
-			title, _ := mp.title(st, e.Rename.To)
-			facts = []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRefined{Title: title}}}
-		}
-		if e.Rename != nil {
-			st.title = e.Rename.To
-		}
-	case "closed":
-		switch {
-		case st.open() && e.StateReason != "not_planned":
-			facts = mp.deliver(st)
-		case st.open():
-			facts, reason = mp.outcome(st, importer.Outcome{Reject: domain.ReasonOutOfScope})
-		case st.undecided() && e.StateReason == "not_planned":
-			facts, reason = mp.outcome(st, importer.Outcome{Reject: domain.ReasonOutOfScope})
-		case st.undecided():
-			facts, reason = mp.outcome(st, importer.Outcome{Reject: domain.ReasonOther})
-		}
-	case "marked_as_duplicate":
-		facts, reason = mp.outcome(st, importer.Outcome{Reject: domain.ReasonDuplicate})
-	case "reopened":
-		switch st.status {
-		case "delivered":
-			st.status = "accepted"
-			mp.order.Add(st.item, -1)
-			facts = []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.WorkReopened{Release: st.release}}}
-		case "rejected", "removed":
-			old := st.request
-			st.generation++
-			st.request, st.status = st.requestID(), "pending"
-			title, note := mp.title(st, st.title)
-			facts = []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
-				Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who), Repeats: old}}}
-		}
+		out = append(out, li)
 	}
-	if len(facts) == 0 {
-		mp.res.Skipped.Add(e.Event)
-		return
-	}
-	why := importer.WithLink(fmt.Sprintf("github: %s by %s", what, who), st.url)
-	mp.emit(st, who, at, strconv.FormatInt(e.ID, 10), why, reason, facts, needs, slip)
+	return out, nil
 }
 
 // Merge joins the issues of several exports (an issues file and the

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -26,6 +25,25 @@ type Issue struct {
 	Changelog struct {
 		Histories []History `json:"histories"`
 	} `json:"changelog"`
+	// Raw holds every field as the export has it, for those whose id
+	// differs from site to site (the Epic Link custom field).
+	Raw map[string]json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON reads an issue and keeps its raw fields.
+func (is *Issue) UnmarshalJSON(b []byte) error {
+	type plain Issue
+	if err := json.Unmarshal(b, (*plain)(is)); err != nil {
+		return err
+	}
+	var raw struct {
+		Fields map[string]json.RawMessage `json:"fields"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	is.Raw = raw.Fields
+	return nil
 }
 
 // Fields are the issue's current fields.
@@ -35,12 +53,27 @@ type Fields struct {
 	Reporter  *User  `json:"reporter"`
 	Creator   *User  `json:"creator"`
 	IssueType *struct {
-		ID             string `json:"id"`
-		Name           string `json:"name"`
-		HierarchyLevel int    `json:"hierarchyLevel"`
+		ID               string `json:"id"`
+		Name             string `json:"name"`
+		UntranslatedName string `json:"untranslatedName"`
+		Subtask          bool   `json:"subtask"`
+		HierarchyLevel   int    `json:"hierarchyLevel"`
+		AvatarID         int    `json:"avatarId"`
 	} `json:"issuetype"`
+	Project *struct {
+		Key string `json:"key"`
+	} `json:"project"`
+	// Parent is the issue's parent: a sub-task's issue, a team-managed
+	// project's epic.
+	Parent *struct {
+		Key string `json:"key"`
+	} `json:"parent"`
+	// Epic is the agile API's epic of the issue.
+	Epic *struct {
+		Key string `json:"key"`
+	} `json:"epic"`
 	Priority    *Ref `json:"priority"`
-	Status      *Ref `json:"status"`
+	Status      *Status `json:"status"`
 	Resolution  *Ref `json:"resolution"`
 	Assignee    *User
 	FixVersions []struct {
@@ -64,11 +97,30 @@ type Ref struct {
 	Name string `json:"name"`
 }
 
+// Status is a workflow status with its category: new, indeterminate (in
+// progress) or done, the same on every site whatever the status is called.
+type Status struct {
+	ID             string `json:"id"`
+	Name           string `json:"name"`
+	StatusCategory *struct {
+		Key string `json:"key"`
+	} `json:"statusCategory"`
+}
+
 // User is a Jira account: Cloud names it by accountId, Server by name.
 type User struct {
 	AccountID    string `json:"accountId"`
 	Name         string `json:"name"`
 	EmailAddress string `json:"emailAddress"`
+	DisplayName  string `json:"displayName"`
+}
+
+// user is the lifecycle's user: the stable login and the display name.
+func (u *User) user() importer.User {
+	if u == nil {
+		return importer.User{}
+	}
+	return importer.User{Login: u.Login(), Name: u.DisplayName}
 }
 
 // Login is the user's stable login: account id, else name, else e-mail.
@@ -184,118 +236,238 @@ type Result struct {
 	Skipped importer.Skipped
 }
 
-type moment struct {
-	at    time.Time
-	issue int
-	hist  int // -1 creation
-	order int // the history's place in the export (newest first is fine)
-}
-
-type issueState struct {
-	is         *Issue
-	key, url   string
-	status     string
-	generation int
-	request    string
-	item       string
-	itemUsed   bool
-	release    string
-	title      string
-	started    bool
-	comments   map[string][]string // author and time to bodies
-}
-
-// Map maps issues to ops: histories are sorted by their parsed instant
-// (they may come newest first), then by issue, then by history id.
+// Map maps issues to the decisions they record, by the lifecycle every
+// tracker shares (importer.Run). People are named as Jira shows them
+// (their display name; the account id stays in each event's source);
+// an issue's type is its backlog item's kind (Kind); its epic is its Epic
+// Link, agile epic or parent, whether or not the export holds that issue;
+// a status in Jira's "in progress" category starts work unless the map
+// says otherwise; release dates come from the fix versions.
 func Map(issues []Issue, m *importer.Map) (Result, error) {
-	res := Result{Skipped: importer.Skipped{}}
 	// Release dates the export knows, unless the map gives them.
-	dates := map[string]string{}
 	for _, is := range issues {
 		for _, v := range is.Fields.FixVersions {
-			if v.ReleaseDate != "" {
-				dates[v.Name] = v.ReleaseDate
+			if v.ReleaseDate == "" {
+				continue
+			}
+			if _, ok := m.Milestones[v.Name]; !ok {
+				if m.Milestones == nil {
+					m.Milestones = map[string]string{}
+				}
+				m.Milestones[v.Name] = v.ReleaseDate
 			}
 		}
 	}
-	for name, d := range dates {
-		if _, ok := m.Milestones[name]; !ok {
-			if m.Milestones == nil {
-				m.Milestones = map[string]string{}
+	// Statuses in the "in progress" category start work, those the map
+	// (or the defaults) name aside: the category is Jira's own meaning,
+	// the same in every language and workflow.
+	for _, is := range issues {
+		if st := is.Fields.Status; st != nil && st.StatusCategory != nil && st.StatusCategory.Key == "indeterminate" {
+			if _, ok := m.Statuses[st.ID]; !ok {
+				if m.Statuses == nil {
+					m.Statuses = map[string]importer.Outcome{}
+				}
+				m.Statuses[st.ID] = importer.Outcome{Start: true}
 			}
-			m.Milestones[name] = d
 		}
 	}
-	var all []moment
-	states := make([]*issueState, len(issues))
+	list, err := Issues(issues, m)
+	if err != nil {
+		return Result{}, err
+	}
+	ops, skipped, err := importer.Run(System, list, m)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Ops: ops, Skipped: skipped}, nil
+}
+
+// fields maps Jira's changelog fields to the lifecycle's.
+var fields = map[string]importer.Field{
+	"status":                 importer.FieldStatus,
+	"resolution":             importer.FieldResolution,
+	"assignee":               importer.FieldAssignee,
+	"priority":               importer.FieldPriority,
+	"summary":                importer.FieldTitle,
+	"Sprint":                 importer.FieldSprint,
+	"Epic Link":              importer.FieldEpic,
+	"Parent":                 importer.FieldEpic,
+	"IssueParentAssociation": importer.FieldEpic,
+}
+
+// epicLinkFields are the field ids of the Epic Link custom field the
+// changelog names (customfield_10014 on many sites, another on others).
+func epicLinkFields(issues []Issue) []string {
+	seen := map[string]bool{"customfield_10014": true}
+	out := []string{"customfield_10014"}
+	for _, is := range issues {
+		for _, h := range is.Changelog.Histories {
+			for _, it := range h.Items {
+				if it.Field == "Epic Link" && it.FieldID != "" && !seen[it.FieldID] {
+					seen[it.FieldID] = true
+					out = append(out, it.FieldID)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// epicOf is the key of an issue's epic or parent, "" for none.
+func epicOf(is *Issue, linkFields []string) string {
+	f := is.Fields
+	if f.Epic != nil && f.Epic.Key != "" {
+		return f.Epic.Key
+	}
+	for _, id := range linkFields {
+		var key string
+		if raw, ok := is.Raw[id]; ok && json.Unmarshal(raw, &key) == nil && key != "" {
+			return key
+		}
+	}
+	if f.Parent != nil {
+		return f.Parent.Key
+	}
+	return ""
+}
+
+// Issues reads issues and their changelogs as the lifecycle's issues.
+func Issues(issues []Issue, m *importer.Map) ([]importer.Issue, error) {
+	links := epicLinkFields(issues)
+	out := make([]importer.Issue, 0, len(issues))
 	for i := range issues {
 		is := &issues[i]
-		created, err := ParseTime(is.Fields.Created)
+		f := is.Fields
+		created, err := ParseTime(f.Created)
 		if err != nil {
-			return Result{}, fmt.Errorf("%s: created: %w", is.Key, err)
+			return nil, fmt.Errorf("%s: created: %w", is.Key, err)
 		}
-		all = append(all, moment{at: created, issue: i, hist: -1})
+		by := f.Reporter.user()
+		if by.Login == "" {
+			by = f.Creator.user()
+		}
+		why := importer.Text(f.Description, domain.MaxTextLen)
+		url := browseURL(m.URL, is)
+		if why == "" {
+			why = importer.WithLink("jira: "+is.Key+" created", url)
+		}
+		li := importer.Issue{Key: is.Key, URL: url, Title: f.Summary, Kind: Kind(is, m), Epic: epicOf(is, links),
+			Filed: &importer.Filing{At: created, By: by, Why: why, Field: "fields.created"},
+			Now:   map[importer.Field]string{}}
+		if f.Project != nil {
+			li.Project = f.Project.Key
+		}
+		if f.Status != nil {
+			li.Now[importer.FieldStatus] = f.Status.ID
+		}
+		if f.Resolution != nil {
+			li.Now[importer.FieldResolution] = f.Resolution.ID
+		}
+		if f.Priority != nil {
+			li.Now[importer.FieldPriority] = f.Priority.ID
+		}
+		li.Now[importer.FieldAssignee] = f.Assignee.Login()
+		if n := len(f.FixVersions); n > 0 {
+			li.Now[importer.FieldMilestone] = f.FixVersions[n-1].Name
+		}
+		li.Now[importer.FieldEpic] = li.Epic
 		for j, h := range is.Changelog.Histories {
 			at, err := ParseTime(h.Created)
 			if err != nil {
-				return Result{}, fmt.Errorf("%s history %s: %w", is.Key, h.ID, err)
+				return nil, fmt.Errorf("%s history %s: %w", is.Key, h.ID, err)
 			}
-			all = append(all, moment{at: at, issue: i, hist: j})
-		}
-		st := &issueState{is: is, key: is.Key, title: is.Fields.Summary, comments: map[string][]string{}}
-		st.url = browseURL(m.URL, is)
-		// The summary at creation is what the earliest summary change removed.
-		var first *time.Time
-		for _, h := range is.Changelog.Histories {
-			at, _ := ParseTime(h.Created)
+			seq, _ := strconv.Atoi(h.ID)
+			c := importer.Change{At: at, By: h.Author.user(), ID: h.ID, Seq: seq*1000 + j, Field: "changelog.histories[].created"}
+			// Fix versions are one move: to the last one added, or off the
+			// one removed.
+			var added, removed []string
 			for _, it := range h.Items {
-				if it.Field == "summary" && (first == nil || at.Before(*first)) {
-					t := at
-					first, st.title = &t, str(it.FromString)
+				if it.Field == "Fix Version" || it.FieldID == "fixVersions" {
+					if v := str(it.ToString); v != "" {
+						added = append(added, v)
+					}
+					if v := str(it.FromString); v != "" {
+						removed = append(removed, v)
+					}
+					continue
+				}
+				item := importer.Item{Field: fields[it.Field], Raw: it.Field, From: str(it.From), To: str(it.To),
+					FromName: str(it.FromString), ToName: str(it.ToString)}
+				switch item.Field {
+				case importer.FieldTitle, importer.FieldSprint, importer.FieldEpic:
+					// Compared and shown by their text (an epic by its key).
+					item.From, item.To, item.FromName, item.ToName = str(it.FromString), str(it.ToString), "", ""
+				case importer.FieldAssignee:
+					if item.To == "" {
+						item.To = str(it.ToString)
+					}
+				}
+				c.Items = append(c.Items, item)
+			}
+			switch {
+			case len(added) > 0:
+				from := ""
+				if len(removed) > 0 {
+					from = removed[0]
+				}
+				c.Items = append([]importer.Item{{Field: importer.FieldMilestone, Raw: "Fix Version", From: from, To: added[len(added)-1]}}, c.Items...)
+			case len(removed) > 0:
+				c.Items = append([]importer.Item{{Field: importer.FieldMilestone, Raw: "Fix Version", From: removed[0]}}, c.Items...)
+			}
+			li.Changes = append(li.Changes, c)
+		}
+		if f.Comment != nil {
+			for _, cm := range f.Comment.Comments {
+				if at, err := ParseTime(cm.Created); err == nil {
+					li.Comments = append(li.Comments, importer.Comment{ID: cm.ID, By: cm.Author.user(), At: at, Text: cm.Body})
 				}
 			}
 		}
-		if is.Fields.Comment != nil {
-			for _, c := range is.Fields.Comment.Comments {
-				if at, err := ParseTime(c.Created); err == nil {
-					k := c.Author.Login() + "\x00" + at.Format(time.RFC3339Nano)
-					st.comments[k] = append(st.comments[k], c.Body)
-				}
-			}
-		}
-		states[i] = st
+		out = append(out, li)
 	}
-	sort.SliceStable(all, func(i, j int) bool {
-		a, b := all[i], all[j]
-		if !a.at.Equal(b.at) {
-			return a.at.Before(b.at)
-		}
-		if a.issue != b.issue {
-			return a.issue < b.issue
-		}
-		if (a.hist < 0) != (b.hist < 0) {
-			return a.hist < 0
-		}
-		return historyID(states[a.issue], a.hist) < historyID(states[b.issue], b.hist)
-	})
-	mp := &mapper{m: m, res: &res, order: &importer.Order{}}
-	for _, mo := range all {
-		st := states[mo.issue]
-		if mo.hist < 0 {
-			mp.created(st, mo.at)
-		} else {
-			mp.history(st, st.is.Changelog.Histories[mo.hist], mo.at)
-		}
-	}
-	return res, nil
+	return out, nil
 }
 
-func historyID(st *issueState, i int) int64 {
-	if i < 0 {
-		return -1
+// bugNames are what Jira's bug type is called in the languages its
+// exports come in: a localized site names it in its own (a type is
+// matched by id first, through the map).
+var bugNames = map[string]bool{"bug": true, "defect": true, "缺陷": true, "故障": true, "错误": true, "bug 修复": true,
+	"バグ": true, "버그": true, "fehler": true, "défaut": true, "bogue": true, "anomalie": true, "error": true, "erro": true,
+	"errore": true, "ошибка": true, "баг": true, "błąd": true, "fout": true}
+
+// bugAvatar is the avatar of Jira Cloud's standard bug type, whatever the
+// site calls it.
+const bugAvatar = 10303
+
+// Kind is the backlog item an issue's type becomes: the map's kind for
+// the type's id (or name) when it names one; an epic for a type above the
+// base level of the hierarchy; a story for a sub-task (a piece of its
+// parent); a bug for a bug, recognised by its untranslated name, its
+// standard icon or its name in a common language; else a story.
+func Kind(is *Issue, m *importer.Map) domain.ItemKind {
+	t := is.Fields.IssueType
+	if t == nil {
+		return domain.ItemStory
 	}
-	n, _ := strconv.ParseInt(st.is.Changelog.Histories[i].ID, 10, 64)
-	return n
+	if k, ok := m.Types[t.ID]; ok {
+		return k
+	}
+	if k, ok := m.Types[t.Name]; ok {
+		return k
+	}
+	switch {
+	case t.HierarchyLevel >= 1:
+		return domain.ItemEpic
+	case t.Subtask || t.HierarchyLevel < 0:
+		return domain.ItemStory
+	case strings.EqualFold(t.UntranslatedName, "bug"), t.AvatarID == bugAvatar, bugNames[strings.ToLower(strings.TrimSpace(t.Name))]:
+		return domain.ItemBug
+	case strings.EqualFold(t.UntranslatedName, "epic"), strings.EqualFold(t.Name, "epic"):
+		return domain.ItemEpic
+	case strings.EqualFold(t.UntranslatedName, "spike"), strings.EqualFold(t.Name, "spike"):
+		return domain.ItemSpike
+	}
+	return domain.ItemStory
 }
 
 // browseURL is the issue's page: the map's base URL, else the site of
@@ -306,292 +478,8 @@ func browseURL(base string, is *Issue) string {
 			base = is.Self[:i]
 		}
 	}
+	if base == "" {
+		return ""
+	}
 	return strings.TrimRight(base, "/") + "/browse/" + is.Key
-}
-
-type mapper struct {
-	m     *importer.Map
-	res   *Result
-	order *importer.Order
-}
-
-// noAuthor is the login of a history entry Jira gives no author.
-const noAuthor = "anonymous"
-
-func (st *issueState) requestID() string {
-	if st.generation <= 1 {
-		return importer.ItemID("", st.key) + "-req"
-	}
-	return fmt.Sprintf("%s-req%d", importer.ItemID("", st.key), st.generation)
-}
-
-func (st *issueState) undecided() bool { return st.status == "pending" || st.status == "deferred" }
-func (st *issueState) open() bool      { return st.status == "accepted" }
-
-func (st *issueState) why(login string, at time.Time, generated string) string {
-	k := login + "\x00" + at.Format(time.RFC3339Nano)
-	if bodies := st.comments[k]; len(bodies) > 0 {
-		st.comments[k] = bodies[1:]
-		if t := importer.Text(bodies[0], domain.MaxTextLen); t != "" {
-			return t
-		}
-	}
-	return importer.Text(generated, domain.MaxTextLen)
-}
-
-func (mp *mapper) emit(st *issueState, login, author string, at time.Time, change, why string, reason domain.ReasonCode, facts []importer.Fact, needs []importer.Milestone, slip bool) {
-	if len(facts) == 0 {
-		return
-	}
-	mp.res.Ops = append(mp.res.Ops, importer.Op{At: at, Actor: mp.m.ActorID(login), Why: why, Reason: reason, Facts: facts,
-		Needs: needs, Slip: slip, Field: importer.DatedBy(change, "fields.created", "changelog.histories[].created"),
-		Source: domain.Source{System: System, Key: st.key, URL: st.url, Change: change, Author: author}})
-}
-
-func (mp *mapper) title(st *issueState, s string) (string, string) {
-	t, note := importer.Title(s)
-	if t == "" {
-		t = st.key
-	}
-	return t, note
-}
-
-func (mp *mapper) created(st *issueState, at time.Time) {
-	f := st.is.Fields
-	who := f.Reporter.Login()
-	if who == "" {
-		who = f.Creator.Login()
-	}
-	if who == "" {
-		who = noAuthor
-	}
-	st.generation, st.status = 1, "pending"
-	st.request = st.requestID()
-	title, note := mp.title(st, st.title)
-	why := st.why(who, at, "")
-	if why == "" {
-		why = importer.Text(f.Description, domain.MaxTextLen)
-	}
-	if why == "" {
-		why = importer.WithLink("jira: "+st.key+" created", st.url)
-	}
-	mp.emit(st, who, who, at, "created", why, "", []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
-		Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(who)}}}, nil, false)
-}
-
-func (mp *mapper) milestone(name string) importer.Milestone {
-	return importer.Milestone{ID: importer.ItemID("M-", name), Name: name, Period: mp.m.ReleasePeriod(name)}
-}
-
-func (mp *mapper) kind(st *issueState) domain.ItemKind {
-	t := st.is.Fields.IssueType
-	switch {
-	case t == nil:
-		return domain.ItemStory
-	case t.HierarchyLevel >= 1:
-		return domain.ItemEpic
-	case strings.EqualFold(t.Name, "bug"):
-		return domain.ItemBug
-	}
-	return domain.ItemStory
-}
-
-func (mp *mapper) accept(st *issueState, release string) ([]importer.Fact, []importer.Milestone) {
-	if !st.itemUsed {
-		st.item, st.itemUsed = importer.ItemID("", st.key), true
-	} else {
-		st.item = fmt.Sprintf("%s-%d", importer.ItemID("", st.key), st.generation)
-	}
-	st.status = "accepted"
-	title, note := mp.title(st, st.title)
-	added := domain.BacklogItemAdded{Title: title, Kind: mp.kind(st), Detail: note, Request: st.request}
-	var needs []importer.Milestone
-	if release != "" {
-		ms := mp.milestone(release)
-		added.Roadmap, needs, st.release = ms.ID, []importer.Milestone{ms}, release
-	}
-	mp.order.Add(st.item, -1)
-	return []importer.Fact{
-		{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestAccepted{Item: st.item}},
-		{Kind: domain.KindItem, ID: st.item, Data: added},
-	}, needs
-}
-
-// history plays one changelog entry: fix versions first (a version set
-// with the resolution is the release it delivers into), then the rest in
-// order, the resolution last.
-func (mp *mapper) history(st *issueState, h History, at time.Time) {
-	login, author := h.Author.Login(), h.Author.Login()
-	if login == "" {
-		login = noAuthor
-	}
-	var facts []importer.Fact
-	var needs []importer.Milestone
-	var reason domain.ReasonCode
-	var meant []string
-	slip := false
-	var added, removed []string
-	for _, it := range h.Items {
-		if it.Field == "Fix Version" || it.FieldID == "fixVersions" {
-			if v := str(it.ToString); v != "" {
-				added = append(added, v)
-			}
-			if v := str(it.FromString); v != "" {
-				removed = append(removed, v)
-			}
-		}
-	}
-	triggers := len(added) > 0
-	for _, it := range h.Items {
-		switch it.Field {
-		case "assignee", "Sprint":
-			triggers = triggers || str(it.To) != "" || str(it.ToString) != ""
-		case "status":
-			o := mp.m.Statuses[str(it.To)]
-			triggers = triggers || o.Start || o.Accept || o.Deliver
-		case "resolution":
-			triggers = triggers || mp.m.Resolutions[str(it.To)].Deliver
-		}
-	}
-	used := map[int]bool{}
-	if st.undecided() && triggers {
-		release := ""
-		if len(added) > 0 {
-			release = added[len(added)-1]
-		}
-		f, n := mp.accept(st, release)
-		facts, needs = append(facts, f...), append(needs, n...)
-		for i, it := range h.Items {
-			if it.Field == "assignee" || it.Field == "Sprint" || it.Field == "Fix Version" || it.FieldID == "fixVersions" {
-				used[i] = true
-			}
-		}
-		meant = append(meant, "triaged")
-	}
-	// Fix versions as one move.
-	if (len(added) > 0 || len(removed) > 0) && (st.open() || st.status == "delivered") && len(facts) == 0 {
-		switch {
-		case len(added) > 0:
-			name := added[len(added)-1]
-			if name != st.release {
-				ms := mp.milestone(name)
-				slip = st.release != ""
-				meant = append(meant, fmt.Sprintf("fix version %q -> %q", st.release, name))
-				st.release = name
-				facts, needs = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRefined{Roadmap: ms.ID}}), append(needs, ms)
-			}
-		case st.release != "" && contains(removed, st.release):
-			meant = append(meant, fmt.Sprintf("fix version %q cleared", st.release))
-			facts = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemUnplanned{Roadmap: mp.milestone(st.release).ID}})
-			st.release = ""
-		}
-		if len(facts) > 0 {
-			for i, it := range h.Items {
-				if it.Field == "Fix Version" || it.FieldID == "fixVersions" {
-					used[i] = true
-				}
-			}
-		}
-	}
-	var plan []int
-	for i, it := range h.Items {
-		if it.Field != "resolution" {
-			plan = append(plan, i)
-		}
-	}
-	for i, it := range h.Items {
-		if it.Field == "resolution" {
-			plan = append(plan, i)
-		}
-	}
-	for _, i := range plan {
-		it := h.Items[i]
-		if used[i] {
-			continue
-		}
-		before := len(facts)
-		switch it.Field {
-		case "priority":
-			if rank, ok := mp.m.Rank(str(it.To)); ok && st.open() {
-				facts = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item,
-					Data: domain.BacklogItemRanked{Position: mp.order.Place(st.item, rank)}})
-			}
-		case "summary":
-			if st.open() {
-				title, _ := mp.title(st, str(it.ToString))
-				facts = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRefined{Title: title}})
-			}
-			st.title = str(it.ToString)
-		case "status":
-			if o := mp.m.Statuses[str(it.To)]; o.Start && st.open() && !st.started {
-				st.started = true
-				facts = append(facts, importer.Fact{Kind: domain.KindItem, ID: st.item, Data: domain.WorkStarted{}})
-			} else if o.Deliver && st.open() {
-				facts = append(facts, mp.deliver(st)...)
-			}
-		case "resolution":
-			var f []importer.Fact
-			f, reason = mp.resolution(st, login, it)
-			facts = append(facts, f...)
-		}
-		if len(facts) == before {
-			mp.res.Skipped.Add(it.Field)
-		} else {
-			meant = append(meant, fmt.Sprintf("%s %q -> %q", it.Field, str(it.FromString), str(it.ToString)))
-		}
-	}
-	if len(facts) == 0 {
-		return
-	}
-	why := st.why(login, at, importer.WithLink("jira: "+strings.Join(meant, ", "), st.url))
-	mp.emit(st, login, author, at, h.ID, why, reason, facts, needs, slip)
-}
-
-func (mp *mapper) deliver(st *issueState) []importer.Fact {
-	st.status = "delivered"
-	mp.order.Remove(st.item)
-	return []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.WorkDelivered{Release: st.release}}}
-}
-
-func (mp *mapper) resolution(st *issueState, login string, it Item) ([]importer.Fact, domain.ReasonCode) {
-	to := str(it.To)
-	o := mp.m.Resolutions[to]
-	switch {
-	case to == "":
-		switch st.status {
-		case "delivered":
-			st.status, st.started = "accepted", false
-			mp.order.Add(st.item, -1)
-			return []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.WorkReopened{Release: st.release}}}, ""
-		case "rejected", "removed":
-			old := st.request
-			st.generation++
-			st.request, st.status = st.requestID(), "pending"
-			title, note := mp.title(st, st.title)
-			return []importer.Fact{{Kind: domain.KindRequest, ID: st.request,
-				Data: domain.RequestSubmitted{Title: title, Detail: note, Requester: mp.m.ActorID(login), Repeats: old}}}, ""
-		}
-	case o.Deliver && st.open():
-		return mp.deliver(st), ""
-	case o.Reject != "" && st.undecided():
-		st.status = "rejected"
-		return []importer.Fact{{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestRejected{}}}, o.Reject
-	case o.Reject != "" && st.open():
-		st.status = "removed"
-		mp.order.Remove(st.item)
-		return []importer.Fact{{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemRemoved{}}}, o.Reject
-	case o.Defer && st.status == "pending":
-		st.status = "deferred"
-		return []importer.Fact{{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestDeferred{}}}, ""
-	}
-	return nil, ""
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
 }

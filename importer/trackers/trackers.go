@@ -10,7 +10,9 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/bugzilla"
 	"github.com/decisionledger/ledger/importer/github"
@@ -56,6 +58,18 @@ func Lookup(name string) (Format, bool) {
 // errors are about the input: an unknown format, a map or an export that
 // cannot be read.
 func Plan(name, product string, mapFile []byte, files [][]byte) ([]importer.Step, importer.Summary, error) {
+	return PlanWith(name, product, mapFile, files, Options{})
+}
+
+// Options are what an import is told beside its export and map file.
+type Options struct {
+	// URL is the tracker's base address, for links (the CLI's --url): it
+	// replaces the map file's url.
+	URL string
+}
+
+// PlanWith is Plan with options.
+func PlanWith(name, product string, mapFile []byte, files [][]byte, opt Options) ([]importer.Step, importer.Summary, error) {
 	f, ok := Lookup(name)
 	if !ok {
 		return nil, importer.Summary{}, fmt.Errorf("unknown import format %q: use one of %v", name, Names())
@@ -63,6 +77,12 @@ func Plan(name, product string, mapFile []byte, files [][]byte) ([]importer.Step
 	m, err := importer.ParseMap(mapFile, f.Defaults())
 	if err != nil {
 		return nil, importer.Summary{}, err
+	}
+	if opt.URL != "" {
+		if !domain.SourceLinkOK(opt.URL) {
+			return nil, importer.Summary{}, fmt.Errorf("--url %q is not an http or https address of a tracker", opt.URL)
+		}
+		m.URL = strings.TrimRight(opt.URL, "/")
 	}
 	ops, skipped, err := f.Read(files, m)
 	if err != nil {
