@@ -49,7 +49,7 @@ type Event struct {
 		Name string `json:"name"`
 	} `json:"label"`
 	Assignee *User `json:"assignee"`
-	Rename *struct {
+	Rename   *struct {
 		From string `json:"from"`
 		To   string `json:"to"`
 	} `json:"rename"`

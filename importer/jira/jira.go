@@ -72,9 +72,9 @@ type Fields struct {
 	Epic *struct {
 		Key string `json:"key"`
 	} `json:"epic"`
-	Priority    *Ref `json:"priority"`
+	Priority    *Ref    `json:"priority"`
 	Status      *Status `json:"status"`
-	Resolution  *Ref `json:"resolution"`
+	Resolution  *Ref    `json:"resolution"`
 	Assignee    *User
 	FixVersions []struct {
 		Name        string `json:"name"`
