@@ -126,6 +126,18 @@ func freePorts(t testing.TB, n int) []int {
 // commas once the cluster has a meta leader.
 func startCluster(t testing.TB) string {
 	t.Helper()
+	var urls []string
+	for _, ns := range startClusterWith(t, nil) {
+		urls = append(urls, ns.ClientURL())
+	}
+	return strings.Join(urls, ",")
+}
+
+// startClusterWith starts a 3-node JetStream cluster whose servers start
+// from the options configure makes (nil: none), once it has a meta leader
+// and every server has caught up.
+func startClusterWith(t testing.TB, configure func(t testing.TB) *server.Options) []*server.Server {
+	t.Helper()
 	const size = 3
 	ports := freePorts(t, size)
 	var routes []string
@@ -133,19 +145,17 @@ func startCluster(t testing.TB) string {
 		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
 	}
 	servers := make([]*server.Server, size)
-	var urls []string
 	for i := range servers {
-		opts := &server.Options{
-			ServerName: fmt.Sprintf("n%d", i+1),
-			Host:       "127.0.0.1",
-			Port:       server.RANDOM_PORT,
-			JetStream:  true,
-			StoreDir:   t.TempDir(),
-			NoLog:      true,
-			NoSigs:     true,
-			Cluster:    server.ClusterOpts{Name: "ledger-test", Host: "127.0.0.1", Port: ports[i]},
-			Routes:     server.RoutesFromStr(strings.Join(routes, ",")),
+		opts := &server.Options{}
+		if configure != nil {
+			opts = configure(t)
 		}
+		opts.ServerName = fmt.Sprintf("n%d", i+1)
+		opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
+		opts.JetStream, opts.StoreDir = true, t.TempDir()
+		opts.NoLog, opts.NoSigs = true, true
+		opts.Cluster = server.ClusterOpts{Name: "ledger-test", Host: "127.0.0.1", Port: ports[i]}
+		opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
 		ns, err := server.NewServer(opts)
 		require.NoError(t, err)
 		go ns.Start()
@@ -155,7 +165,6 @@ func startCluster(t testing.TB) string {
 		})
 		require.True(t, ns.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
 		servers[i] = ns
-		urls = append(urls, ns.ClientURL())
 	}
 	require.Eventually(t, func() bool {
 		for _, ns := range servers {
@@ -173,7 +182,7 @@ func startCluster(t testing.TB) string {
 		}
 		return true
 	}, 20*time.Second, 20*time.Millisecond, "the cluster's servers did not catch up")
-	return strings.Join(urls, ",")
+	return servers
 }
 
 // accountsCluster is a 3-node cluster configured with the operator's
@@ -191,42 +200,15 @@ func startAccountsCluster(t *testing.T) accountsCluster {
 	for k, v := range pw {
 		t.Setenv(k, v)
 	}
-	const size = 3
-	ports := freePorts(t, size)
-	var routes []string
-	for _, p := range ports {
-		routes = append(routes, fmt.Sprintf("nats-route://127.0.0.1:%d", p))
-	}
-	servers := make([]*server.Server, size)
-	var hosts []string
-	for i := range servers {
+	servers := startClusterWith(t, func(t testing.TB) *server.Options {
 		opts := &server.Options{}
 		require.NoError(t, opts.ProcessConfigString(OperatorAccounts()))
-		opts.ServerName = fmt.Sprintf("n%d", i+1)
-		opts.Host, opts.Port = "127.0.0.1", server.RANDOM_PORT
-		opts.JetStream, opts.StoreDir = true, t.TempDir()
-		opts.NoLog, opts.NoSigs = true, true
-		opts.Cluster = server.ClusterOpts{Name: "ledger-accounts", Host: "127.0.0.1", Port: ports[i]}
-		opts.Routes = server.RoutesFromStr(strings.Join(routes, ","))
-		ns, err := server.NewServer(opts)
-		require.NoError(t, err)
-		go ns.Start()
-		t.Cleanup(func() {
-			ns.Shutdown()
-			ns.WaitForShutdown()
-		})
-		require.True(t, ns.ReadyForConnections(10*time.Second), "server %d did not start", i+1)
-		servers[i] = ns
+		return opts
+	})
+	var hosts []string
+	for _, ns := range servers {
 		hosts = append(hosts, strings.TrimPrefix(ns.ClientURL(), "nats://"))
 	}
-	require.Eventually(t, func() bool {
-		for _, ns := range servers {
-			if ns.JetStreamIsLeader() {
-				return true
-			}
-		}
-		return false
-	}, 20*time.Second, 20*time.Millisecond, "the cluster elected no meta leader")
 	url := func(user, pass string) string {
 		var us []string
 		for _, h := range hosts {
