@@ -397,7 +397,9 @@ func (lc *lifecycle) change(st *issueState, c *Change) {
 		take := false
 		for i, it := range c.Items {
 			t, o, _ := lc.triage(st, it)
-			if t || o.Deliver {
+			// An outcome that delivers takes the issue on, unless it rejects
+			// what was never taken on (a GitHub close without a reason).
+			if t || (o.Deliver && o.Reject == "") {
 				take = true
 				// A status that starts work is played after the acceptance
 				// (the item starts); every other trigger is the acceptance.

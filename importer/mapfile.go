@@ -99,7 +99,9 @@ func (r *RoleSpan) UnmarshalJSON(b []byte) error {
 	return dec.Decode((*plain)(r))
 }
 
-// Outcome is what a resolution, label or status means.
+// Outcome is what a resolution, label or status means. With both Deliver
+// and Reject it delivers an item taken on and rejects a request never
+// taken on (GitHub's close without a reason).
 type Outcome struct {
 	// Reject is the reason code of a rejection (or a removal, once the
 	// request was accepted).

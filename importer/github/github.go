@@ -141,7 +141,9 @@ func Parse(r io.Reader) (issues []Issue, pulls int, err error) {
 // Defaults is the default GitHub mapping: a milestone is a release;
 // closing as completed delivers (and takes on an issue never triaged:
 // something was done), closing as not planned rejects as out-of-scope,
-// marked_as_duplicate as duplicate; reopening undoes either. Links are the
+// marked_as_duplicate as duplicate; a close without a reason (every close
+// before GitHub had reasons, in 2022) delivers what was taken on and
+// rejects as other what never was; reopening undoes any. Links are the
 // issues' own (html_url).
 func Defaults() importer.Map {
 	return importer.Map{
@@ -149,6 +151,7 @@ func Defaults() importer.Map {
 			"completed":   {Deliver: true},
 			"not_planned": {Reject: domain.ReasonOutOfScope},
 			"duplicate":   {Reject: domain.ReasonDuplicate},
+			"closed":      {Deliver: true, Reject: domain.ReasonOther},
 		},
 	}
 }
@@ -230,7 +233,7 @@ func Issues(issues []Issue) ([]importer.Issue, error) {
 			case "closed":
 				reason := e.StateReason
 				if reason == "" {
-					reason = "completed" // GitHub's close reason before it had others
+					reason = "closed" // no reason given: GitHub had none before 2022
 				}
 				it.Field, it.To = importer.FieldResolution, reason
 			case "marked_as_duplicate":
