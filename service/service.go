@@ -79,19 +79,20 @@ type Options struct {
 
 // Service is a running ledger service.
 type Service struct {
-	nc    *nats.Conn
-	svc   micro.Service
-	cmd   Commander
-	imp   Importer
-	views Viewer
-	opt   Options
-	up    uploads
+	nc     *nats.Conn
+	svc    micro.Service
+	cmd    Commander
+	imp    Importer
+	views  Viewer
+	opt    Options
+	sem    chan struct{}
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	up uploads
 	// partSubject is where the parts of this instance's uploads go.
 	partSubject string
-	sem         chan struct{}
-	ctx         context.Context
-	cancel      context.CancelFunc
-	wg          sync.WaitGroup
 }
 
 // Start registers the ledger service on nc. Several processes may start
