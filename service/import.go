@@ -252,6 +252,10 @@ func (s *Service) part(ctx context.Context, req micro.Request) (any, error) {
 		s.drop(u)
 		return nil, domain.Malformed("size", "upload %q is larger than the %d bytes it was opened with: it is dropped; open it again with its size", id, u.size)
 	}
+	if u.data == nil {
+		// Once, the size declared (and reserved): appends never copy.
+		u.data = make([]byte, 0, u.size)
+	}
 	u.data = append(u.data, data...)
 	u.next, u.last = n+1, len(data)
 	if len(u.data) < u.size {
