@@ -32,6 +32,9 @@ const MaxImportBody = command.MaxImport
 // importParams are the query parameters of an import.
 var importParams = []string{"format", "dryRun"}
 
+// crossOrigin refuses a browser's request from a page of another site.
+var crossOrigin = http.NewCrossOriginProtection()
+
 // serveImport answers POST /api/v1/products/{p}/imports: the export is
 // the body (JSON or JSON lines), or the parts "export" (one or more) and
 // "map" of a multipart form, as curl -F sends them. The answer is the
@@ -66,7 +69,7 @@ func (s *Server) decodeImport(w http.ResponseWriter, r *http.Request) (command.I
 	req := command.ImportRequest{Product: r.PathValue("p")}
 	// A form from another site could post an export in local mode, where
 	// no token is needed: no browser page but the ledger's own may.
-	if err := http.NewCrossOriginProtection().Check(r); err != nil {
+	if err := crossOrigin.Check(r); err != nil {
 		return req, &domain.Error{Kind: domain.KindUnauthorized, Field: "Origin",
 			Msg: "an import may not come from a page of another site: send it with curl, the ledger CLI or a script of your own"}
 	}
