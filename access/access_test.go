@@ -132,3 +132,30 @@ func TestAct(t *testing.T) {
 		})
 	}
 }
+
+func TestRelay(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		caller *access.Identity
+		relay  string
+		err    string
+	}{
+		{name: "OK LocalMode", caller: nil},
+		{name: "OK OnBehalf", caller: &access.Identity{Actor: "importer", TokenID: "2", Relay: true}, relay: "importer"},
+		{name: "OK LocalCredential", caller: &access.Identity{Actor: access.LocalActor, Relay: true}, relay: access.LocalActor},
+		{name: "ErrOwnActorOnly", caller: &access.Identity{Actor: "nina", TokenID: "1"},
+			err: `nina may not import: it records the decisions of other people, which needs the right to act for others; use a token made with "ledger token add nina --on-behalf"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			relay, err := access.Relay(tc.caller, "import")
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Equal(t, domain.KindUnauthorized, domain.KindOf(err))
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.relay, relay)
+		})
+	}
+}

@@ -34,3 +34,22 @@ func Act(caller *Identity, named string) (actor, relayedBy string, err error) {
 	}
 	return named, caller.Actor, nil
 }
+
+// Relay decides whether caller may record, in one request, decisions
+// that many actors took: an import, whose events are the decisions of the
+// tracker's people and of the map's importer, never the caller's own. It
+// needs the right to act for others (a token made with --on-behalf, or
+// the local credential); in local mode, or from the ledger's own account
+// (caller nil), nothing is relayed. It returns who relays the decisions
+// (the events' relayedBy), "" for a nil caller. what names the request
+// in the refusal ("import").
+func Relay(caller *Identity, what string) (relayedBy string, err error) {
+	if caller == nil {
+		return "", nil
+	}
+	if !caller.Relay {
+		return "", &domain.Error{Kind: domain.KindUnauthorized, Field: "actor",
+			Msg: fmt.Sprintf("%s may not %s: it records the decisions of other people, which needs the right to act for others; use a token made with \"ledger token add %s --on-behalf\", or run it on the machine that holds the data directory", caller.Actor, what, caller.Actor)}
+	}
+	return caller.Actor, nil
+}

@@ -9,7 +9,13 @@
 // one every DefaultSnapshotEvery events, so that a one-shot write costs
 // about the same on a long history as on a short one.
 //
-// command imports domain and snapshot and declares the small Store and
-// Snapshots interfaces it needs; it must not import the NATS client,
-// projections or any presentation code.
+// Import is the one write path of a tracker's history: it reads an export
+// through importer/trackers, leaves out what the product records already
+// (importer.Apply) and appends the rest in atomic batches through the same
+// store and write state as every decision, for the CLI, the NATS service
+// and the HTTP API alike.
+//
+// command imports domain, snapshot and importer (with importer/trackers)
+// and declares the small Store and Snapshots interfaces it needs; it must
+// not import the NATS client, projections or any presentation code.
 package command

@@ -17,11 +17,11 @@ type Store interface {
 	// it returns the last sequence delivered (after when none). Events
 	// this version cannot read arrive with a domain.Unknown payload.
 	Read(ctx context.Context, product string, after uint64, fn func(domain.Event) error) (uint64, error)
-	// Append stores events atomically if the product's last sequence is
-	// still expect, returning their sequences; otherwise it fails with a
-	// domain conflict error and stores nothing. Appending events whose
-	// ids were stored before returns the original sequences. Safe for
-	// concurrent use.
+	// Append stores events (at most MaxBatch) atomically if the
+	// product's last sequence is still expect, returning their
+	// sequences; otherwise it fails with a domain conflict error and
+	// stores nothing. Appending events whose ids were stored before
+	// returns the original sequences. Safe for concurrent use.
 	Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error)
 }
 

@@ -101,7 +101,9 @@ func RequiredRole(typ string) (role Role, ok bool) {
 // as ordinary decisions through Decide. It refuses, with a *Error, an
 // event without id, command id or source, one earlier than the product's
 // latest event, one about an aggregate that does not exist (or, for a
-// creation, that exists already), and texts the rules would refuse.
+// creation, that exists already), a relayedBy that is no actor id, and
+// texts the rules would refuse. RelayedBy is kept as it is: who relayed
+// the import is not who decided.
 func Observe(s *State, e Event) (Event, error) {
 	if e.Data == nil {
 		return Event{}, invalid("data", "an imported event needs data")
@@ -126,6 +128,14 @@ func Observe(s *State, e Event) (Event, error) {
 	}
 	if err := CheckID("actor", e.Actor.ID); err != nil {
 		return Event{}, err
+	}
+	if e.RelayedBy != "" {
+		// Who brought the tracker's decision into the ledger (an
+		// import through serve by a token that may act for others): kept
+		// as Decide keeps it on a command, and held to the same rule.
+		if err := CheckID("relayedBy", e.RelayedBy); err != nil {
+			return Event{}, err
+		}
 	}
 	if err := CheckID("id", e.Aggregate.ID); err != nil {
 		return Event{}, err

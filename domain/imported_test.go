@@ -116,6 +116,22 @@ func TestObserve(t *testing.T) {
 		_, err := Observe(s, observed(WorkDelivered{}, KindItem, "B9", "olga", at))
 		assert.ErrorIs(t, err, ErrNotFound)
 	})
+	t.Run("RelayedBy", func(t *testing.T) {
+		e := observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "sally", at)
+		e.RelayedBy = "importer"
+		got, err := Observe(s, e)
+		require.NoError(t, err)
+		assert.Equal(t, "importer", got.RelayedBy, "who relayed the import is kept")
+		assert.Equal(t, "sally", got.Actor.ID, "and is not who decided")
+		assert.True(t, got.OutsideAuthority)
+	})
+	t.Run("ErrRelayedByNoID", func(t *testing.T) {
+		e := observed(RequestAccepted{Item: "B1"}, KindRequest, "R1", "olga", at)
+		e.RelayedBy = "bot\u202e"
+		_, err := Observe(s, e)
+		require.Error(t, err)
+		assert.Equal(t, "relayedBy", FieldOf(err))
+	})
 }
 
 func TestReopenedAndUnplannedEvolve(t *testing.T) {

@@ -76,6 +76,12 @@ func (s *Server) apiRoutes() []route {
 			doc: opDoc{summary: "record a decision: the caller is the actor; 201 with the events recorded, 200 for a retry of a recorded commandId",
 				body: CommandBody{}, resp: command.Output{}, statuses: []int{200, 201, 400, 401, 403, 404, 409, 413, 422}},
 			h: s.serveCommand},
+		route{method: http.MethodPost, pattern: "/api/v1/products/{p}/imports", auth: caller,
+			doc: opDoc{summary: "import a tracker's history: the export as the body (JSON or JSON lines), or a multipart form with the parts export (one or more) and map; " +
+				"the caller needs a token made with --on-behalf (or local mode), and the events record it as their relayer; 201 with the summary when events were written, 200 when nothing was new or on a dry run",
+				params: importParams, upload: true, noActor: true, resp: command.ImportSummary{},
+				statuses: []int{200, 201, 400, 401, 403, 404, 409, 413, 422}},
+			h: s.serveImport},
 		route{method: http.MethodGet, pattern: "/api/v1/products/{p}/events", auth: caller,
 			doc: opDoc{summary: "server-sent events, one per stored event as the log shows it (id: is the stream sequence): without Last-Event-ID or ?after=N, a live feed of the events stored from now on; with either, the events after that sequence, then the new ones; 503 when the server streams to as many clients as it may at once",
 				params: []string{"after"}, sse: true, statuses: []int{200, 400, 401, 404, 503}},

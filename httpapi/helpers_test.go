@@ -41,7 +41,8 @@ type fixture struct {
 
 type options struct {
 	tokens     bool
-	maxStreams int // Config.MaxEventStreams
+	maxStreams int   // Config.MaxEventStreams
+	maxImport  int64 // Config.MaxImport
 }
 
 func newFixture(t *testing.T, opt options) *fixture {
@@ -61,8 +62,8 @@ func newFixture(t *testing.T, opt options) *fixture {
 
 	f := &fixture{t: t, q: q, h: h, s: s}
 	m := httpapi.NewMetrics()
-	cfg := httpapi.Config{Commands: m.Commander(h), Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now },
-		MaxEventStreams: opt.maxStreams}
+	cfg := httpapi.Config{Commands: m.Commander(h), Imports: h, Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now },
+		MaxEventStreams: opt.maxStreams, MaxImport: opt.maxImport}
 	if opt.tokens {
 		f.tokens = filepath.Join(t.TempDir(), "tokens")
 		_, _, err := access.AddToken(f.tokens, "nobody", false, now)

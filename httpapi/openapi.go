@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"reflect"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/decisionledger/ledger/command"
 )
 
 // opDoc is what the OpenAPI document says of a route. The document is
@@ -23,6 +26,8 @@ type opDoc struct {
 	sse      bool     // answers text/event-stream
 	raw      string   // answers this media type, schema-less
 	body     any      // the JSON request body
+	upload   bool     // the request body is a file, or a multipart form of files (an import)
+	noActor  bool     // a write that names no actor: no X-Ledger-Actor (an import)
 	resp     any      // the JSON answer
 	statuses []int
 }
@@ -39,6 +44,9 @@ var paramDocs = map[string]string{
 	"from":          "the earlier position (required)",
 	"to":            "the later position; empty for now",
 	"after":         "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position",
+	"format":        "the tracker the export comes from (required): " + strings.Join(command.ImportFormats(), ", "),
+	"url":           "the tracker's base address, for links to its issues (a Bugzilla export names none): replaces the map file's url",
+	"dryRun":        "true: answer the summary, with what would be written, and write nothing",
 }
 
 var pathParam = regexp.MustCompile(`\{(\w+)\}`)
@@ -67,7 +75,7 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.doc.sse {
 			params = append(params, map[string]any{"name": "Last-Event-ID", "in": "header", "description": "resume after this stream sequence; without it (or ?after), the stream starts at the current position", "schema": map[string]any{"type": "string"}})
 		}
-		if rt.auth == caller && rt.method == http.MethodPost {
+		if rt.auth == caller && rt.method == http.MethodPost && !rt.doc.noActor {
 			params = append(params, map[string]any{"name": "X-Ledger-Actor", "in": "header", "description": "who is deciding: required in local mode (without tokens); with a token, the token's actor decides, and only a token made with --on-behalf may name another actor here (the event records who relayed it)", "schema": map[string]any{"type": "string"}})
 		}
 		if params != nil {
@@ -75,6 +83,19 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		if rt.doc.body != nil {
 			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{"application/json": map[string]any{"schema": sg.of(reflect.TypeOf(rt.doc.body))}}}
+		}
+		if rt.doc.upload {
+			file := map[string]any{"type": "string", "contentMediaType": "application/octet-stream"}
+			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+				"multipart/form-data": map[string]any{"schema": map[string]any{"type": "object", "required": []string{"export"},
+					"properties": map[string]any{
+						"export": map[string]any{"type": "array", "items": file, "description": "an export file; several are merged as the format merges them"},
+						"map":    map[string]any{"type": "string", "contentMediaType": "application/json", "description": "the map file"},
+					}}},
+				"application/json":         map[string]any{"schema": file},
+				"application/x-ndjson":     map[string]any{"schema": file},
+				"application/octet-stream": map[string]any{"schema": file},
+			}, "description": fmt.Sprintf("the export itself (any media type but a URL-encoded form), or a multipart form; at most %d MiB", MaxImportBody>>20)}
 		}
 		if rt.auth == public {
 			op["security"] = []any{}

@@ -42,6 +42,13 @@ type Viewer interface {
 type Config struct {
 	Commands Commander
 	Views    Viewer
+	// Imports records imports (POST .../imports); nil takes Commands
+	// when it is an Importer too. An import needs a token that may act
+	// for others (access.Relay), or local mode.
+	Imports Importer
+	// MaxImport bounds the body of an import, in bytes (MaxImportBody
+	// when 0).
+	MaxImport int64
 	// Access checks the callers' tokens. Once it holds one (and for the
 	// rest of the run), every route but the health checks and static
 	// assets needs a token, and a request decides as the token's actor,
@@ -147,6 +154,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.MaxEventStreams <= 0 {
 		cfg.MaxEventStreams = DefaultMaxEventStreams
+	}
+	if cfg.Imports == nil {
+		cfg.Imports, _ = cfg.Commands.(Importer)
+	}
+	if cfg.MaxImport <= 0 {
+		cfg.MaxImport = MaxImportBody
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, streams: make(chan struct{}, cfg.MaxEventStreams)}
 	s.metrics.watchLag(cfg.Views)

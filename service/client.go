@@ -2,9 +2,12 @@ package service
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -91,12 +94,18 @@ func (c *Client) call(ctx context.Context, subject string, in, out any) error {
 	if err != nil {
 		return err
 	}
+	return c.send(ctx, &nats.Msg{Subject: subject, Data: b}, out)
+}
+
+// send sends a request and decodes its answer into out.
+func (c *Client) send(ctx context.Context, m *nats.Msg, out any) error {
+	subject := m.Subject
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
 	}
-	msg, err := c.nc.RequestWithContext(ctx, subject, b)
+	msg, err := c.nc.RequestMsgWithContext(ctx, m)
 	switch {
 	case errors.Is(err, nats.ErrNoResponders):
 		return ErrNoService
@@ -113,4 +122,86 @@ func (c *Client) call(ctx context.Context, subject string, in, out any) error {
 		return fmt.Errorf("ledger service: unreadable reply on %s: %w", subject, err)
 	}
 	return nil
+}
+
+// Import sends an import and returns its summary. An import larger than
+// one request is uploaded in parts, each answered before the next is
+// sent; more than command.MaxImport bytes (its files in base64) are
+// refused before anything is sent.
+func (c *Client) Import(ctx context.Context, r command.ImportRequest) (command.ImportSummary, error) {
+	var sum command.ImportSummary
+	// Counted before encoding: an import over the bound is refused
+	// without making a copy of it in base64 first.
+	if n := encodedSize(r); n > command.MaxImport {
+		return sum, tooLargeImport(n)
+	}
+	doc, err := json.Marshal(EncodeImport(r))
+	if err != nil {
+		return sum, err
+	}
+	if len(doc) > command.MaxImport {
+		return sum, tooLargeImport(len(doc))
+	}
+	start := time.Now()
+	part := c.partSize()
+	if len(doc) <= part {
+		err = c.send(ctx, &nats.Msg{Subject: ImportSubject, Data: doc}, &sum)
+	} else {
+		err = c.upload(ctx, doc, part, &sum)
+	}
+	var timeout *timeoutError
+	if errors.As(err, &timeout) {
+		return sum, fmt.Errorf("the ledger service did not answer the import within %s: it may be recorded in part, in whole or not at all; run the same import again, which records only what is missing: %w",
+			time.Since(start).Round(time.Millisecond), timeout.err)
+	}
+	return sum, err
+}
+
+// partSize is the most bytes one request carries: what the service reads
+// (MaxRequest), within what this NATS connection may send with headers.
+func (c *Client) partSize() int {
+	n := MaxRequest
+	if limit := int(c.nc.MaxPayload()) - replyRoom; limit > 0 && limit < n {
+		n = limit
+	}
+	return n
+}
+
+// upload sends doc in parts of at most part bytes and decodes the
+// import's answer, the last part's, into out.
+func (c *Client) upload(ctx context.Context, doc []byte, part int, out any) error {
+	var up Upload
+	if err := c.call(ctx, UploadSubject, UploadOpen{Size: len(doc)}, &up); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(up.Subject, UploadSubject+".") {
+		return fmt.Errorf("ledger service: an upload's parts must go to %s.<instance>, not to %q", UploadSubject, up.Subject)
+	}
+	if up.Part > 0 && up.Part < part {
+		part = up.Part
+	}
+	for i, off := 0, 0; ; i++ {
+		end := min(off+part, len(doc))
+		m := &nats.Msg{Subject: up.Subject, Data: doc[off:end], Header: nats.Header{}}
+		m.Header.Set(UploadHeader, up.Upload)
+		m.Header.Set(PartHeader, strconv.Itoa(i))
+		if end == len(doc) {
+			return c.send(ctx, m, out)
+		}
+		var ack Upload
+		if err := c.send(ctx, m, &ack); err != nil {
+			return err
+		}
+		off = end
+	}
+}
+
+// encodedSize is about the size of r's ImportBody: its files and map in
+// base64, and the rest.
+func encodedSize(r command.ImportRequest) int {
+	n := 64 + len(r.Format) + len(r.Product) + base64.StdEncoding.EncodedLen(len(r.Map))
+	for _, f := range r.Files {
+		n += base64.StdEncoding.EncodedLen(len(f)) + 3
+	}
+	return n
 }

@@ -9,6 +9,16 @@
 //
 //	ledgerapi.v1.command          {"action","product","actor","commandId","at","args"}
 //	ledgerapi.v1.view.<name>      the view's options, {"product":"checkout","asOf":"2026-04-01"}
+//	ledgerapi.v1.import           {"format","product","map","files","dryRun"}, map and files in base64
+//	ledgerapi.v1.import.upload    {"size":N}: opens the upload of an import over 1 MiB, naming
+//	                              ledgerapi.v1.import.upload.<instance>, where its parts go in
+//	                              order (headers Ledger-Upload, Ledger-Part); the last part's
+//	                              answer is the import's
+//
+// An import records the decisions of many people, so its caller needs the
+// right to act for others (access.Relay); its events record who relayed
+// them. Uploads are held in memory, at most command.MaxImport bytes in
+// all, and dropped after UploadIdle without a part.
 //
 // Errors carry the micro error headers (Nats-Service-Error-Code 400, 403,
 // 404, 409, 422 or 500) and the body {"error":{"code","kind","field","message"}}.

@@ -62,7 +62,19 @@ type Options struct {
 	// it names when that identity may. A request from the store's own
 	// account (serve itself, another instance) carries none and decides
 	// as the actor it names. Nil trusts every request's actor (tests).
+	// An import needs the right to act for others (access.Relay).
 	Access *access.Registry
+	// Imports records imports (ledgerapi.v1.import); nil takes the
+	// Commander when it is an Importer too.
+	Imports Importer
+	// ImportTimeout bounds the work on one import (default
+	// command.ImportTimeout).
+	ImportTimeout time.Duration
+	// UploadIdle is how long an upload waits for its next part (default
+	// UploadIdle); MaxUploads bounds the bytes of the uploads held at
+	// once (default command.MaxImport).
+	UploadIdle time.Duration
+	MaxUploads int
 }
 
 // Service is a running ledger service.
@@ -70,12 +82,17 @@ type Service struct {
 	nc     *nats.Conn
 	svc    micro.Service
 	cmd    Commander
+	imp    Importer
 	views  Viewer
 	opt    Options
 	sem    chan struct{}
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	up uploads
+	// partSubject is where the parts of this instance's uploads go.
+	partSubject string
 }
 
 // Start registers the ledger service on nc. Several processes may start
@@ -90,12 +107,26 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	if opt.Logf == nil {
 		opt.Logf = func(string, ...any) {}
 	}
+	if opt.ImportTimeout <= 0 {
+		opt.ImportTimeout = command.ImportTimeout
+	}
+	if opt.UploadIdle <= 0 {
+		opt.UploadIdle = UploadIdle
+	}
+	if opt.MaxUploads <= 0 {
+		opt.MaxUploads = command.MaxImport
+	}
 	s := &Service{nc: nc, cmd: cmd, views: views, opt: opt, sem: make(chan struct{}, opt.Concurrency)}
+	s.imp, _ = cmd.(Importer)
+	if opt.Imports != nil {
+		s.imp = opt.Imports
+	}
+	s.up.open = map[string]*upload{}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	svc, err := micro.AddService(nc, micro.Config{
 		Name:        Name,
 		Version:     Version,
-		Description: "Decision Ledger: record decisions (command), read views (view.<name>)",
+		Description: "Decision Ledger: record decisions (command), import a tracker's history (import), read views (view.<name>)",
 		QueueGroup:  "ledger",
 	})
 	if err != nil {
@@ -109,6 +140,28 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	})); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("cannot add the command endpoint: %w", err)
+	}
+	// An upload's parts go to the instance that opened it: its own
+	// subject, which only it serves.
+	s.partSubject = UploadSubject + "." + svc.Info().ID
+	for _, e := range []struct {
+		name, subject string
+		timeout       time.Duration
+		fn            func(context.Context, micro.Request) (any, error)
+		description   string
+	}{
+		{"import", "import", opt.ImportTimeout, s.importOne,
+			"import a tracker's history: {\"format\",\"product\",\"map\",\"files\",\"dryRun\"}, the map and the export files as base64; formats: " + strings.Join(command.ImportFormats(), ", ")},
+		{"import-upload", "import.upload", s.opt.Timeout, s.openUpload,
+			"open the upload of an import over 1 MiB: {\"size\":N}; the answer names the subject its parts go to"},
+		{"import-part", strings.TrimPrefix(s.partSubject, Prefix+"."), opt.ImportTimeout, s.part,
+			"a part of an upload (headers Ledger-Upload and Ledger-Part); the part that completes it answers the import"},
+	} {
+		if err := g.AddEndpoint(e.name, s.handlerFor(e.timeout, e.fn), micro.WithEndpointSubject(e.subject),
+			micro.WithEndpointMetadata(map[string]string{"description": e.description})); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("cannot add the %s endpoint: %w", e.name, err)
+		}
 	}
 	for _, name := range query.Views {
 		name := name
@@ -134,24 +187,31 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	return s, nil
 }
 
-// Stop unregisters the service and waits for the requests in flight.
+// Stop unregisters the service, waits for the requests in flight and
+// drops the uploads not complete.
 func (s *Service) Stop() {
 	if s.svc != nil {
 		_ = s.svc.Stop()
 	}
 	s.wg.Wait()
 	s.cancel()
+	s.dropUploads()
 }
 
-// handler runs fn on its own goroutine, bounded by the concurrency limit,
-// and replies with its JSON or its error.
+// handler runs fn on its own goroutine, bounded by the concurrency limit
+// and the request timeout, and replies with its JSON or its error.
 func (s *Service) handler(fn func(ctx context.Context, req micro.Request) (any, error)) micro.Handler {
+	return s.handlerFor(s.opt.Timeout, fn)
+}
+
+// handlerFor is handler with its own bound on the work of one request.
+func (s *Service) handlerFor(timeout time.Duration, fn func(ctx context.Context, req micro.Request) (any, error)) micro.Handler {
 	return micro.HandlerFunc(func(req micro.Request) {
 		s.sem <- struct{}{}
 		s.wg.Add(1)
 		go func() {
 			defer func() { <-s.sem; s.wg.Done() }()
-			ctx, cancel := context.WithTimeout(s.ctx, s.opt.Timeout)
+			ctx, cancel := context.WithTimeout(s.ctx, timeout)
 			defer cancel()
 			defer func() {
 				// One request that panics must not stop the service: it is
@@ -166,9 +226,10 @@ func (s *Service) handler(fn func(ctx context.Context, req micro.Request) (any, 
 			var err error
 			if n := len(req.Data()); n > MaxRequest {
 				// The embedded server carries 8 MiB for the answers; a
-				// request is a command or a view's options, and one
-				// larger than the HTTP API takes is refused unread.
-				err = domain.Malformed("", "the request is %s, over the %s a request may be", sizeText(int64(n)), sizeText(MaxRequest))
+				// request is a command, a view's options or a part of
+				// an upload, and one larger than the HTTP API's command
+				// bodies is refused unread.
+				err = domain.Malformed("", "the request is %s, over the %s a request may be (an import over it is uploaded in parts: see %s)", sizeText(int64(n)), sizeText(MaxRequest), UploadSubject)
 			} else {
 				v, err = fn(ctx, req)
 			}

@@ -23,6 +23,8 @@ type core interface {
 	Do(ctx context.Context, r command.Request) (command.Output, error)
 	// View answers the named view into out, a pointer to its type.
 	View(ctx context.Context, name string, o query.Options, out any) error
+	// Import records a tracker's history.
+	Import(ctx context.Context, r command.ImportRequest) (command.ImportSummary, error)
 }
 
 // localCore runs the core in this process.
@@ -38,6 +40,11 @@ type localCore struct {
 func (c localCore) Do(ctx context.Context, r command.Request) (command.Output, error) {
 	r.RelayedBy = c.relay
 	return c.h.Do(ctx, r)
+}
+
+func (c localCore) Import(ctx context.Context, r command.ImportRequest) (command.ImportSummary, error) {
+	r.RelayedBy = c.relay
+	return c.h.Import(ctx, r)
 }
 
 func (c localCore) View(ctx context.Context, name string, o query.Options, out any) error {
@@ -128,6 +135,16 @@ func (c remoteCore) Do(ctx context.Context, r command.Request) (command.Output, 
 	ctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	return c.c.Do(ctx, r)
+}
+
+// Import waits for serve as long as serve may work on an import
+// (command.ImportTimeout), and --timeout beyond: reading, checking and
+// storing a large export takes longer than a decision.
+func (c remoteCore) Import(ctx context.Context, r command.ImportRequest) (command.ImportSummary, error) {
+	ctx, cancel := context.WithTimeout(ctx, command.ImportTimeout+c.timeout)
+	defer cancel()
+	r.Progress = nil // the service does not report progress
+	return c.c.Import(ctx, r)
 }
 
 func (c remoteCore) View(ctx context.Context, name string, o query.Options, out any) error {

@@ -58,7 +58,7 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// refusals of every edge.
 	metrics := httpapi.NewMetrics()
 	cmds := metrics.Commander(a.handler)
-	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access})
+	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler})
 	if err != nil {
 		live.stop()
 		return nil, err
@@ -66,7 +66,7 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// The service waits for its requests in flight (up to its 30 s
 	// timeout each), the HTTP server for its own (5 s).
 	nats := stopStep{"the NATS service's requests in flight", svc.Stop}
-	stopHTTP, err := a.startHTTP(ctx, cmds, q, metrics)
+	stopHTTP, err := a.startHTTP(ctx, cmds, a.handler, q, metrics)
 	if err != nil {
 		stopTogether([]stopStep{nats, live}, time.Time{})
 		return nil, err

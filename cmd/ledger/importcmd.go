@@ -12,17 +12,14 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
-	"github.com/decisionledger/ledger/eventstore"
-	"github.com/decisionledger/ledger/importer"
-	"github.com/decisionledger/ledger/importer/trackers"
-	"github.com/decisionledger/ledger/service"
 )
 
 func (a *app) importCommand() *cobra.Command {
 	var mapFile, baseURL string
 	var dryRun bool
-	formats := trackers.Names()
+	formats := command.ImportFormats()
 	c := &cobra.Command{
 		GroupID: "write",
 		Use:     "import FORMAT FILE...",
@@ -48,6 +45,13 @@ only what is new. An export older than the product's latest event is refused,
 naming its first new change, and nothing is written. Events are written in
 atomic batches; an interrupted import is finished by running it again.
 
+While "ledger serve" owns the data directory (or runs on --nats), the import
+is sent to it and it records it, with the same rules and summary: an export
+over 1 MiB is uploaded in parts, up to 256 MiB in all (split larger exports
+into several files and import them in turn). Once tokens exist, an import
+needs a token made with --on-behalf (the CLI on the machine that holds the
+data directory has that right); the events record who relayed them.
+
 Formats: ` + strings.Join(formats, ", ") + `.`,
 		Example: `  ledger import bugzilla bugs.jsonl --map map.json -p firefox --url https://bugzilla.mozilla.org --dry-run
   ledger import bugzilla bugs.jsonl hist-*.json -p platform-ui --url https://bugs.eclipse.org/bugs
@@ -56,7 +60,7 @@ Formats: ` + strings.Join(formats, ", ") + `.`,
 			if len(args) < 2 {
 				return usagef("import needs a format (%s) and at least one export file", strings.Join(formats, ", "))
 			}
-			if _, ok := trackers.Lookup(args[0]); !ok {
+			if command.ImportSystem(args[0]) == "" {
 				return usagef("unknown import format %q: use %s", args[0], strings.Join(formats, ", "))
 			}
 			return nil
@@ -78,52 +82,48 @@ func (a *app) runImport(ctx context.Context, format string, paths []string, mapF
 	if err := domain.CheckID("product", a.productID); err != nil {
 		return err
 	}
-	var raw []byte
+	r := command.ImportRequest{Format: format, Product: a.productID, URL: baseURL, DryRun: dryRun, Files: make([][]byte, len(paths))}
 	if mapFile != "" {
 		b, err := os.ReadFile(mapFile)
 		if err != nil {
 			return usagef("reading the map file: %s", err)
 		}
-		raw = b
+		r.Map = b
 	}
-	files := make([][]byte, len(paths))
 	for i, p := range paths {
 		var err error
-		if files[i], err = os.ReadFile(p); err != nil {
+		if r.Files[i], err = os.ReadFile(p); err != nil {
 			return usagef("reading the export: %s", err)
 		}
 	}
-	steps, sum, err := trackers.PlanWith(format, a.productID, raw, files, trackers.Options{URL: baseURL})
-	if err != nil {
-		return usagef("%s: %s", strings.Join(paths, ", "), err)
-	}
-	t, _ := trackers.Lookup(format)
-
-	s, err := a.open(ctx)
+	// The core is serve's service when serve owns the store (the import
+	// is sent to it, uploaded in parts when large), else the handler
+	// here: one write path either way.
+	c, err := a.core(ctx)
 	if err != nil {
 		return err
-	}
-	if !s.Embedded() && service.Available(ctx, s.Conn(), serviceProbe) {
-		return fmt.Errorf("a ledger service owns this store, and it has no import action yet: stop \"ledger serve\", import, and start it again")
 	}
 	var bar importBar
 	if !dryRun {
 		bar = a.importProgress()
+		r.Progress = bar.set
 	}
-	written, already, err := importInto(ctx, s, a.productID, steps, a.now(), dryRun, bar.set)
+	sum, err := c.Import(ctx, r)
 	bar.finish()
 	if err != nil {
+		if domain.FieldOf(err) == "files" {
+			return fmt.Errorf("%s: %w", strings.Join(paths, ", "), err)
+		}
 		return err
 	}
-	sum.Written, sum.Already = written, already
 	if a.jsonOut {
 		return a.printJSON(sum)
 	}
-	a.printSummary(t.System, sum, dryRun)
+	a.printSummary(command.ImportSystem(format), sum, dryRun)
 	return nil
 }
 
-func (a *app) printSummary(system string, s importer.Summary, dryRun bool) {
+func (a *app) printSummary(system string, s command.ImportSummary, dryRun bool) {
 	verb := "written"
 	if dryRun {
 		verb = "to write (dry run: nothing written)"
@@ -162,42 +162,6 @@ func (a *app) printSummary(system string, s importer.Summary, dryRun bool) {
 		total += s.Skipped[f]
 	}
 	a.printf("%d changes with no ledger meaning, by field: %s\n", total, strings.Join(parts, ", "))
-}
-
-// importInto records steps in product: it reads the product's write
-// state, leaves out what is recorded already, refuses an import older than
-// the product, and (unless dryRun) appends the rest in atomic batches,
-// telling progress how many of how many events are stored. It returns the
-// events written (to write, on a dry run) and the decisions already there.
-func importInto(ctx context.Context, s *eventstore.Store, product string, steps []importer.Step, now time.Time, dryRun bool, progress func(done, total int)) (written, already int, err error) {
-	st := domain.NewState(product)
-	if _, err := s.Read(ctx, product, 0, func(e domain.Event) error {
-		st.Apply(e)
-		return nil
-	}); err != nil {
-		return 0, 0, fmt.Errorf("reading product %q: %w", product, err)
-	}
-	expect := st.LastSeq
-	res, err := importer.Apply(st, steps, now, eventstore.MaxBatch)
-	if err != nil {
-		return 0, 0, err
-	}
-	if dryRun {
-		return res.Written, res.Already, nil
-	}
-	done := 0
-	for _, batch := range res.Batches {
-		seqs, err := s.Append(ctx, batch, expect)
-		if err != nil {
-			return done, res.Already, fmt.Errorf("after %d of %d events (they are kept; run the same import again to finish): %w", done, res.Written, err)
-		}
-		expect = seqs[len(seqs)-1]
-		done += len(batch)
-		if progress != nil {
-			progress(done, res.Written)
-		}
-	}
-	return res.Written, res.Already, nil
 }
 
 // importBar shows the write's progress on a terminal, nothing otherwise.

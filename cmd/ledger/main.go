@@ -53,6 +53,11 @@ func exitCode(err error) int {
 		return exitUsage
 	}
 	switch domain.KindOf(err) {
+	case domain.KindMalformed:
+		// Input that cannot be read (an export that is no export, an
+		// unknown field of a map file): a usage error, as the README's
+		// table of exit codes and the service's 400 say.
+		return exitUsage
 	case domain.KindInvalid, domain.KindUnauthorized, domain.KindNotFound, domain.KindState:
 		return exitRefused
 	case domain.KindConflict:

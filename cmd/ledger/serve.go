@@ -22,7 +22,8 @@ func (a *app) serveCommand() *cobra.Command {
 		Short: "Run the ledger as a NATS service: the only writer, with live views for every client",
 		Long: `serve keeps the store open and runs the ledger as the NATS micro service
 "ledger": it decides and records every command (ledgerapi.v1.command) and
-answers every view from projections it keeps current (ledgerapi.v1.view.<name>).
+every import (ledgerapi.v1.import), and answers every view from projections
+it keeps current (ledgerapi.v1.view.<name>).
 While it runs, other ledger commands on the same --data directory (or on the
 same --nats) send their commands and views to it; any NATS client can too:
 
@@ -120,7 +121,7 @@ of unknown outcome, retried safely with its command id).`,
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ViewPrefix, service.Name)
+		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands), %s (imports) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ImportSubject, service.ViewPrefix, service.Name)
 		fmt.Fprintf(a.stdout, "in another terminal: ledger log%s   |   stop with Ctrl-C\n", a.dataHint())
 		<-ctx.Done()
 		// From now on every step of the shutdown is bounded (see

@@ -37,11 +37,11 @@ func (a *app) tokensFile() string {
 // startHTTP starts the HTTP API and dashboard beside the NATS service,
 // over the same commands and views, and says on stdout where and in which
 // mode; stop ends it.
-func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, q *query.Service, m *httpapi.Metrics) (stop func(), err error) {
+func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, imports httpapi.Importer, q *query.Service, m *httpapi.Metrics) (stop func(), err error) {
 	if a.web.addr == "off" || a.web.addr == "" {
 		return func() {}, nil
 	}
-	cfg := httpapi.Config{Commands: cmds, Views: q, Metrics: m, Logf: a.warnf, Now: a.now, Access: a.access}
+	cfg := httpapi.Config{Commands: cmds, Imports: imports, Views: q, Metrics: m, Logf: a.warnf, Now: a.now, Access: a.access}
 	srv, err := httpapi.New(cfg)
 	if err != nil {
 		return nil, err
