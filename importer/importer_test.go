@@ -167,3 +167,37 @@ func TestRemovalKeepsItsReason(t *testing.T) {
 	require.Len(t, stored, 1)
 	assert.Equal(t, domain.ReasonDuplicate, stored[0].Reason, "recorded with its reason")
 }
+
+// TestFiledUnnamedCountsIssues: filedUnnamed counts the issues whose filing
+// the export does not record (a history-only export), once each; a change
+// without an author is by unnamed too, but it is no filing.
+func TestFiledUnnamedCountsIssues(t *testing.T) {
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	noAuthor := importer.Change{At: at.Add(2 * time.Hour), ID: "2", Items: []importer.Item{{Field: importer.FieldPriority, Raw: "priority", From: "P3", To: "P1"}}}
+	historyOnly := bug(at)
+	historyOnly.Filed = nil
+	historyOnlyNoAuthor := bug(at, noAuthor)
+	historyOnlyNoAuthor.Filed = nil
+	noFiler := bug(at)
+	noFiler.Filed.By = importer.User{}
+	cases := []struct {
+		name  string
+		issue importer.Issue
+		want  int
+	}{
+		{"HistoryOnly", historyOnly, 1},
+		{"HistoryOnlyAndAChangeWithoutAuthor", historyOnlyNoAuthor, 1},
+		{"FiledAndAChangeWithoutAuthor", bug(at, noAuthor), 0},
+		{"FiledWhenButNotByWhom", noFiler, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := importer.ParseMap(nil, importer.Map{Priorities: []string{"P1", "P2", "P3"}})
+			require.NoError(t, err)
+			ops, skipped, err := importer.Run("test", []importer.Issue{tc.issue}, m)
+			require.NoError(t, err)
+			_, sum := importer.Plan("test", "shop", m, ops, skipped)
+			assert.Equal(t, tc.want, sum.FiledUnnamed)
+		})
+	}
+}

@@ -241,10 +241,14 @@ func (p *planner) observe(op Op, at time.Time) {
 	if len(op.Facts) == 0 {
 		return
 	}
-	if op.Actor == UnnamedActor {
-		p.sum.FiledUnnamed++
-	} else {
+	switch {
+	case op.Actor != UnnamedActor:
 		p.actors[op.Actor] = true
+	case op.Source.Change == "filed":
+		// A filing the export does not record (a history-only export);
+		// unnamed's other decisions (a change without an author) are
+		// none.
+		p.sum.FiledUnnamed++
 	}
 	id := p.commandID(op.Source.Key, op.Source.Change, op.Part)
 	src := op.Source
