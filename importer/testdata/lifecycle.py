@@ -202,7 +202,8 @@ class Lifecycle:
             return
         if why_from is not None:
             # The why of a decision is a comment its author wrote at that
-            # instant, used once; the other comments are counted skipped.
+            # instant (README's "Why"; docs/import.md only says comments
+            # that are no decision's why are skipped), each used once.
             st = i["state"]
             for k, c in enumerate(i["comments"]):
                 if k in st["used_comments"] or c["description"]:
@@ -291,7 +292,8 @@ class Lifecycle:
             trig = [k for k, it in enumerate(c["items"]) if self.triggers(st, it)]
             if trig:
                 # The item is made of the issue as it is at that moment: its
-                # title, epic, milestone and priority after the change.
+                # title, epic, milestone and priority after the change (the
+                # document says "at that moment"; read: with the change).
                 st["title"], st["epic"] = title, epic
                 facts += self.accept(i, new, needs)
                 for k, it in enumerate(c["items"]):
@@ -317,6 +319,9 @@ class Lifecycle:
         self.emit(i, c["at"], actor, login, facts, needs, slip[0], reason[0], why_from=login)
 
     def accept(self, i, values, needs):
+        # An item accepted from a request submitted again after a rejection
+        # is BASE when the issue never had one, else BASE-<n> for the n-th
+        # request (the document names no id for it).
         st = i["state"]
         st["items_made"] += 1
         st["item"] = i["base"] if st["items_made"] == 1 else "%s-%d" % (i["base"], st["gen"])
@@ -342,6 +347,10 @@ class Lifecycle:
             reason[0] = o["reject"]
             facts.append(("RequestRejected", st["request"], {"reason": o["reject"]}))
         elif o.get("reject") and s == "accepted":
+            # A rejecting triage state (GitHub) of an accepted item removes
+            # it, as a rejecting resolution does; a deferring or accepting
+            # one means nothing to an item (read so: the document lists
+            # triage states among the decisions of a pending request only).
             st["status"] = "removed"
             reason[0] = o["reject"]
             facts.append(("BacklogItemRemoved", st["item"], {"reason": o["reject"]}))
@@ -385,6 +394,9 @@ class Lifecycle:
                     facts.append(("BacklogItemUnplanned", st["item"], {"roadmap": old}))
                     st["serving"] = ""
         elif f == "title":
+            # Title and epic changes refine an open item; only milestones
+            # are said to apply to a delivered one too, so on a delivered
+            # item these are skipped.
             if s == "accepted" and to != st["title"]:
                 st["title"] = to
                 facts.append(("BacklogItemRefined", st["item"], {"title": to}))
@@ -395,6 +407,9 @@ class Lifecycle:
         elif f == "status":
             o = self.r.statuses.get(to, {})
             if o.get("start") and s == "accepted":
+                # Work starts once per item ("WorkStarted (once)"), not
+                # again after a reopen; a status that starts work on a
+                # pending request accepts it and then starts it.
                 if not st["started"]:
                     st["started"] = True
                     facts.append(("WorkStarted", st["item"], {}))
@@ -465,15 +480,22 @@ def plan(rules, ops, issues, skipped):
             else:
                 roles[a].discard(role)
         a = op["actor"]
+        # Everyone the map does not name is a stakeholder before their
+        # first decision. Read: anyone who holds no role then, a person the
+        # map names before their dated role begins included (the document
+        # does not say; with no role at all even their requests would be
+        # outside authority).
         if a != UNNAMED and not roles.get(a):
             roles[a] = {"stakeholder"}
             S["events"] += 1
+        # A release is planned when a decision first names it (an item
+        # serving it), not when a pending request's field does.
         for ms in op["needs"]:
             if ms not in planned:
                 planned.add(ms)
                 S["events"] += 1
         if a != UNNAMED:
-            actors.add(a)
+            actors.add(a)  # people: unnamed is nobody
         held = roles.get(a, set())
         for typ, _, data in op["facts"]:
             S["events"] += 1
@@ -497,6 +519,8 @@ def plan(rules, ops, issues, skipped):
         if op["slip"]:
             S["slips"] += 1
     S["actors"] = len(actors)
+    # Issues whose filing the export does not record at all (history-only);
+    # a filing with a date but no filer is recorded.
     unnamed = sum(1 for i in issues if i["filed"] is None)
     if unnamed:
         S["filedUnnamed"] = unnamed

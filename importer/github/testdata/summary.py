@@ -103,6 +103,7 @@ def read(paths, rules):
         changes.sort(key=lambda c: (c["at"], c["place"]))
         issues.append({"key": str(i["number"]), "base": "GH-%d" % i["number"], "project": "",
                        "filed": {"at": ts(i["created_at"]), "login": login(i.get("user"))}, "now": {},
+                       # The document gives GitHub no kinds: read as bugs.
                        "title": i["title"], "kind": lambda values: "bug", "changes": changes, "comments": []})
     return issues
 

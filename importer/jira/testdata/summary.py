@@ -27,6 +27,8 @@ import lifecycle  # noqa: E402
 T0 = datetime(2020, 6, 13, tzinfo=timezone.utc)
 T1 = datetime(2020, 12, 31, tzinfo=timezone.utc)
 
+# IssueParentAssociation is the parent as team-managed projects record it
+# (their epic is the parent): read as a parent change.
 FIELDS = {"status": "status", "resolution": "resolution", "assignee": "assignee", "priority": "priority",
           "summary": "title", "Sprint": "sprint", "Epic Link": "epic", "Parent": "epic",
           "IssueParentAssociation": "epic", "issuetype": "type"}
@@ -138,7 +140,9 @@ def read(paths, rules):
             author = h.get("author") or {}
             changes.append({"at": ts(h["created"]), "login": login(author), "name": author.get("displayName", ""),
                             "items": items, "place": place})
-        # Histories come newest first: played by time, then as listed.
+        # Histories come newest first: played by time; two of one instant
+        # in their place in the history (the document's tie-break; the
+        # fixture has none).
         changes.sort(key=lambda c: (c["at"], c["place"]))
         by = f.get("reporter") or f.get("creator") or {}
         comments = [{"at": ts(c["created"]), "login": login(c.get("author")), "text": c.get("body", ""), "description": False}
@@ -151,6 +155,9 @@ def read(paths, rules):
 
 
 def rules_of(mp):
+    # The reasons of Jira's rejecting resolutions are not written out: read
+    # as their Bugzilla namesakes (Won't Fix and Won't Do as WONTFIX,
+    # Incomplete and Cannot Reproduce as INCOMPLETE and WORKSFORME).
     return lifecycle.Rules(
         mp, priorities=["1", "2", "3", "4", "5"],
         resolutions={"1": {"deliver": True}, "10000": {"deliver": True}, "2": {"reject": "out-of-scope"},
