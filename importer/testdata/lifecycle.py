@@ -19,6 +19,7 @@ An issue is a dict:
     changes    [{"at", "login", "name", "items": [item...]}], in play order
                within the issue (the script sorts them)
     comments   [{"at", "login", "text", "description"}]
+    link       the issue's link as the export or the map gives it ("": none)
 
 An item is {"field", "raw", "from", "to"}: field is one of FIELDS or None
 (a change with no ledger meaning, counted as skipped under raw).
@@ -26,6 +27,7 @@ An item is {"field", "raw", "from", "to"}: field is one of FIELDS or None
 import json
 import unicodedata
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 FIELDS = ("status", "resolution", "assignee", "priority", "milestone", "sprint", "title", "epic", "label",
           "type", "severity")
@@ -58,6 +60,15 @@ def derive_id(s):
     cannot hold turned into '-', trimmed (docs/import.md, "Who")."""
     out = "".join(ch if (ch.isascii() and (ch.isalnum() or ch in "_-")) else "-" for ch in s.strip().lower())
     return out.strip("-_")
+
+
+def link_kept(url):
+    """A link provenance keeps: an absolute http or https URL with a host."""
+    try:
+        u = urlsplit(url)
+    except ValueError:
+        return False
+    return u.scheme in ("http", "https") and bool(u.netloc) and bool(u.hostname)
 
 
 def unset(v):
@@ -524,6 +535,9 @@ def plan(rules, ops, issues, skipped):
     unnamed = sum(1 for i in issues if i["filed"] is None)
     if unnamed:
         S["filedUnnamed"] = unnamed
+    dropped = sum(1 for i in issues if i.get("link") and not link_kept(i["link"]))
+    if dropped:
+        S["linksDropped"] = dropped
     S["from"] = iso(ops[0]["at"])
     S["to"] = iso(ops[-1]["at"])
     S["skipped"] = dict(sorted(skipped.items()))

@@ -88,8 +88,14 @@ def read(paths, rules):
                      "text": c.get("text", ""), "description": c["count"] == 0} for c in b["comments"]]
         issues.append({"key": str(b["id"]), "base": "BZ-%d" % b["id"], "project": "", "filed": filed, "now": now,
                        "title": b.get("summary") or "Bug %d" % b["id"], "kind": kind, "changes": changes,
-                       "comments": comments})
+                       "comments": comments,
+                       "link": mp_url(rules) + "/show_bug.cgi?id=%d" % b["id"] if mp_url(rules) else ""})
     return issues
+
+
+def mp_url(rules):
+    """The tracker's address, from the map: a Bugzilla export names none."""
+    return (rules.map.get("url") or "").rstrip("/")
 
 
 def rules_of(mp):

@@ -104,7 +104,8 @@ def read(paths, rules):
         issues.append({"key": str(i["number"]), "base": "GH-%d" % i["number"], "project": "",
                        "filed": {"at": ts(i["created_at"]), "login": login(i.get("user"))}, "now": {},
                        # The document gives GitHub no kinds: read as bugs.
-                       "title": i["title"], "kind": lambda values: "bug", "changes": changes, "comments": []})
+                       "title": i["title"], "kind": lambda values: "bug", "changes": changes, "comments": [],
+                       "link": i.get("html_url") or ""})
     return issues
 
 

@@ -150,8 +150,16 @@ def read(paths, rules):
         issues.append({"key": i["key"], "base": i["key"], "project": (f.get("project") or {}).get("key", ""),
                        "filed": {"at": ts(f["created"]), "login": login(by), "name": by.get("displayName", "")},
                        "now": now, "title": f.get("summary", ""), "kind": kind_of(i, rules.map.get("types", {}), names),
-                       "changes": changes, "comments": comments})
+                       "changes": changes, "comments": comments, "link": browse(rules.map.get("url"), i)})
     return issues
+
+
+def browse(base, issue):
+    """<url>/browse/KEY, the site from the map's url, else from the issue's
+    own self link; "" when neither names one."""
+    if not base and "/rest/" in issue.get("self", ""):
+        base = issue["self"][:issue["self"].index("/rest/")]
+    return base.rstrip("/") + "/browse/" + issue["key"] if base else ""
 
 
 def rules_of(mp):
