@@ -117,3 +117,87 @@ func TestNoNATS(t *testing.T) {
 		assert.NotContains(t, dep, "ledger/eventstore", "importer depends on %s", dep)
 	}
 }
+
+// bug is an issue filed by sue and taken on by dev (assigned to them an
+// hour later), with the later changes given.
+func bug(at time.Time, later ...importer.Change) importer.Issue {
+	dev := importer.User{Login: "dev@example.org"}
+	changes := []importer.Change{{At: at.Add(time.Hour), By: dev, ID: "1",
+		Items: []importer.Item{{Field: importer.FieldAssignee, Raw: "assigned_to", To: dev.Login}}}}
+	return importer.Issue{Key: "7", ItemPrefix: "BZ-", Title: "Crash on Enter",
+		Filed:   &importer.Filing{At: at, By: importer.User{Login: "sue@example.org"}, Field: "creation_time"},
+		Changes: append(changes, later...)}
+}
+
+// TestRemovalKeepsItsReason: a rejecting resolution of an accepted item is
+// a BacklogItemRemoved "with the reason code" (docs/import.md, "On the
+// item"), as a rejection of a pending request is; the ledger accepts it
+// so.
+func TestRemovalKeepsItsReason(t *testing.T) {
+	m, err := importer.ParseMap(nil, importer.Map{Resolutions: map[string]importer.Outcome{"DUPLICATE": {Reject: domain.ReasonDuplicate}}})
+	require.NoError(t, err)
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	issue := bug(at, importer.Change{At: at.Add(2 * time.Hour), By: importer.User{Login: "dev@example.org"}, ID: "2",
+		Items: []importer.Item{{Field: importer.FieldResolution, Raw: "resolution", To: "DUPLICATE"}}})
+	ops, skipped, err := importer.Run("test", []importer.Issue{issue}, m)
+	require.NoError(t, err)
+	steps, sum := importer.Plan("test", "shop", m, ops, skipped)
+	assert.Equal(t, 1, sum.Rejections)
+	var removed []domain.Event
+	for _, s := range steps {
+		for _, e := range s.Events {
+			if _, ok := e.Data.(domain.BacklogItemRemoved); ok {
+				removed = append(removed, e)
+			}
+		}
+	}
+	require.Len(t, removed, 1)
+	assert.Equal(t, domain.ReasonDuplicate, removed[0].Reason)
+
+	res, err := importer.Apply(domain.NewState("shop"), steps, at.Add(24*time.Hour), 1000)
+	require.NoError(t, err)
+	var stored []domain.Event
+	for _, b := range res.Batches {
+		for _, e := range b {
+			if e.Type == domain.TypeBacklogItemRemoved {
+				stored = append(stored, e)
+			}
+		}
+	}
+	require.Len(t, stored, 1)
+	assert.Equal(t, domain.ReasonDuplicate, stored[0].Reason, "recorded with its reason")
+}
+
+// TestFiledUnnamedCountsIssues: filedUnnamed counts the issues whose filing
+// the export does not record (a history-only export), once each; a change
+// without an author is by unnamed too, but it is no filing.
+func TestFiledUnnamedCountsIssues(t *testing.T) {
+	at := time.Date(2021, 3, 1, 12, 0, 0, 0, time.UTC)
+	noAuthor := importer.Change{At: at.Add(2 * time.Hour), ID: "2", Items: []importer.Item{{Field: importer.FieldPriority, Raw: "priority", From: "P3", To: "P1"}}}
+	historyOnly := bug(at)
+	historyOnly.Filed = nil
+	historyOnlyNoAuthor := bug(at, noAuthor)
+	historyOnlyNoAuthor.Filed = nil
+	noFiler := bug(at)
+	noFiler.Filed.By = importer.User{}
+	cases := []struct {
+		name  string
+		issue importer.Issue
+		want  int
+	}{
+		{"HistoryOnly", historyOnly, 1},
+		{"HistoryOnlyAndAChangeWithoutAuthor", historyOnlyNoAuthor, 1},
+		{"FiledAndAChangeWithoutAuthor", bug(at, noAuthor), 0},
+		{"FiledWhenButNotByWhom", noFiler, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := importer.ParseMap(nil, importer.Map{Priorities: []string{"P1", "P2", "P3"}})
+			require.NoError(t, err)
+			ops, skipped, err := importer.Run("test", []importer.Issue{tc.issue}, m)
+			require.NoError(t, err)
+			_, sum := importer.Plan("test", "shop", m, ops, skipped)
+			assert.Equal(t, tc.want, sum.FiledUnnamed)
+		})
+	}
+}

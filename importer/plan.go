@@ -241,10 +241,14 @@ func (p *planner) observe(op Op, at time.Time) {
 	if len(op.Facts) == 0 {
 		return
 	}
-	if op.Actor == UnnamedActor {
-		p.sum.FiledUnnamed++
-	} else {
+	switch {
+	case op.Actor != UnnamedActor:
 		p.actors[op.Actor] = true
+	case op.Source.Change == "filed":
+		// A filing the export does not record (a history-only export);
+		// unnamed's other decisions (a change without an author) are
+		// none.
+		p.sum.FiledUnnamed++
 	}
 	id := p.commandID(op.Source.Key, op.Source.Change, op.Part)
 	src := op.Source
@@ -257,11 +261,16 @@ func (p *planner) observe(op Op, at time.Time) {
 		e := domain.Event{ID: domain.EventID(p.product, id, at, i), Product: p.product,
 			Aggregate: domain.Aggregate{Kind: f.Kind, ID: f.ID}, Actor: domain.Actor{ID: op.Actor},
 			OccurredAt: at, Why: op.Why, Data: f.Data, CommandID: id, Source: &s}
-		if _, ok := f.Data.(domain.RequestRejected); ok {
+		switch f.Data.(type) {
+		case domain.RequestRejected:
 			e.Reason = op.Reason
-		}
-		if _, ok := f.Data.(domain.BacklogItemRemoved); ok && op.Reason != "" {
-			p.sum.Rejections++
+		case domain.BacklogItemRemoved:
+			// An accepted item removed for a rejecting resolution keeps
+			// its reason code, as a rejected request does.
+			e.Reason = op.Reason
+			if op.Reason != "" {
+				p.sum.Rejections++
+			}
 		}
 		need, restricted := domain.RequiredRole(f.Data.EventType())
 		// No role is ever granted to UnnamedActor: its submissions are

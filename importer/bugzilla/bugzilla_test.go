@@ -48,15 +48,49 @@ func TestSummaryMatchesScript(t *testing.T) {
 	delete(got, "already")
 	assert.Equal(t, want, got)
 	// The figures, written out so that a change to either side shows here.
-	assert.Equal(t, 389, sum.Events)
+	assert.Equal(t, 367, sum.Events)
 	assert.Equal(t, 58, sum.Requests)
-	assert.Equal(t, 50, sum.Items)
+	assert.Equal(t, 44, sum.Items, "filing accepts nothing: 14 bugs were never taken on")
 	assert.Equal(t, 41, sum.Deliveries)
-	assert.Equal(t, 8, sum.Rejections)
+	assert.Equal(t, 8, sum.Rejections, "7 requests rejected, 1 item removed")
 	assert.Equal(t, 0, sum.Slips, "the file moves no bug from one milestone to another")
 	assert.Equal(t, 0, sum.Reopens)
-	assert.Equal(t, 188, sum.OutsideAuthority)
-	assert.Equal(t, 97, sum.Actors)
+	assert.Equal(t, 164, sum.OutsideAuthority)
+	assert.Equal(t, 99, sum.Actors)
+	assert.Equal(t, 0, sum.FiledUnnamed, "every bug has its creation_time and creator")
+	assert.Equal(t, 9, sum.Skipped["assigned_to"], "assignments to an inbox, or after the bug was taken on")
+	assert.Equal(t, 589, sum.Skipped["comment"], "comments that are no decision's why")
+}
+
+// TestOutcomesMatchScript derives each request's figures from the
+// importer's events and requires those testdata/summary.py --outcomes
+// works out from the raw file (testdata/outcomes.json).
+func TestOutcomesMatchScript(t *testing.T) {
+	steps, _ := load(t, "bugzilla-mozilla.jsonl")
+	got := outcomesOf(t, steps)
+	assert.Equal(t, wantOutcomes(t), got)
+	require.Len(t, got, 58)
+
+	// Filed by its reporter, taken on when assigned to a person the next
+	// day, delivered with mozilla34 set in the change that resolved it.
+	fixed := got["BZ-1042734-req"]
+	assert.Equal(t, "ue1c10445-example-org", fixed.Submitted.Actor)
+	require.NotNil(t, fixed.Accepted)
+	assert.Equal(t, "2014-07-24T20:25:03Z", fixed.Accepted.At)
+	assert.Equal(t, "u6ac2a055-example-org", fixed.Accepted.Actor)
+	assert.Nil(t, fixed.Accepted.Release)
+	require.NotNil(t, fixed.Delivered)
+	assert.Equal(t, "mozilla34", *fixed.Delivered.Release)
+
+	// Filed as P4 with no history: the tracker's fields accept nothing.
+	assert.Nil(t, got["BZ-1531080-req"].Accepted)
+	// Taken on by a priority set (-- to P3), removed as WONTFIX a year on.
+	wontfix := got["BZ-1372243-req"]
+	require.NotNil(t, wontfix.Accepted)
+	assert.Equal(t, "2017-06-12T20:01:41Z", wontfix.Accepted.At)
+	assert.Equal(t, &decided{At: "2018-10-01T12:23:37Z", Reason: "out-of-scope"}, wontfix.Removed)
+	// Rejected while pending.
+	assert.Equal(t, &decided{At: "2014-07-12T03:14:01Z", Reason: "not-feasible"}, got["BZ-1037762-req"].Rejected)
 }
 
 func TestStepsAreInTimeOrder(t *testing.T) {

@@ -27,12 +27,18 @@ func plan(t *testing.T, data string) ([]importer.Step, importer.Summary) {
 	return importer.Plan(github.System, "webcompat", m, res.Ops, res.Skipped)
 }
 
+// load plans the webcompat fixture with testdata/map.json.
+func load(t *testing.T) ([]importer.Step, importer.Summary) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "github-webcompat-issues.jsonl"))
+	require.NoError(t, err)
+	return plan(t, string(data))
+}
+
 // TestSummaryMatchesScript pins the summary of the webcompat fixture to
 // the figures testdata/summary.py works out from the raw file on its own.
 func TestSummaryMatchesScript(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("testdata", "github-webcompat-issues.jsonl"))
-	require.NoError(t, err)
-	_, sum := plan(t, string(data))
+	_, sum := load(t)
 	raw, err := os.ReadFile(filepath.Join("testdata", "summary.json"))
 	require.NoError(t, err)
 	var want, got map[string]any
@@ -43,12 +49,46 @@ func TestSummaryMatchesScript(t *testing.T) {
 	delete(got, "written")
 	delete(got, "already")
 	assert.Equal(t, want, got)
-	assert.Equal(t, 273, sum.Events)
+	assert.Equal(t, 271, sum.Events)
 	assert.Equal(t, 100, sum.Requests)
-	assert.Equal(t, 33, sum.Items)
-	assert.Equal(t, 47, sum.Rejections)
-	assert.Equal(t, 13, sum.Deliveries)
-	assert.Equal(t, 131, sum.OutsideAuthority)
+	assert.Equal(t, 48, sum.Items, "taken on by a priority label or needsdiagnosis, or closed as completed")
+	assert.Equal(t, 32, sum.Rejections, "26 requests rejected by a triage milestone, 6 items removed")
+	assert.Equal(t, 28, sum.Deliveries, "closed before GitHub recorded close reasons: as completed")
+	assert.Equal(t, 0, sum.Slips, "no release milestones: the webcompat ones are triage states")
+	assert.Equal(t, 115, sum.OutsideAuthority)
+	assert.Equal(t, 9, sum.Actors)
+}
+
+// TestOutcomesMatchScript derives each request's figures from the
+// importer's events and requires those testdata/summary.py --outcomes
+// works out from the raw file (testdata/outcomes.json).
+func TestOutcomesMatchScript(t *testing.T) {
+	steps, _ := load(t)
+	got := outcomesOf(t, steps)
+	assert.Equal(t, wantOutcomes(t), got)
+	require.Len(t, got, 100)
+
+	// The bot files from the moderation queue; a priority label it adds
+	// two days later takes the issue on; the invalid milestone then
+	// removes the item, with its reason.
+	invalid := got["GH-70961-req"]
+	assert.Equal(t, "user-dc55f528", invalid.Submitted.Actor)
+	require.NotNil(t, invalid.Accepted)
+	assert.Equal(t, "2021-04-19T08:26:04Z", invalid.Accepted.At)
+	assert.Equal(t, &decided{At: "2021-04-19T08:27:32Z", Reason: "other"}, invalid.Removed)
+	// A triage milestone that says sitewait defers the request.
+	deferred := got["GH-70971-req"]
+	require.NotNil(t, deferred.Deferred)
+	assert.Equal(t, "2021-04-19T08:18:45Z", *deferred.Deferred)
+	assert.Nil(t, deferred.Accepted)
+	// The triager closes a pending issue: taken on and delivered at once.
+	closed := got["GH-71056-req"]
+	require.NotNil(t, closed.Accepted)
+	require.NotNil(t, closed.Delivered)
+	assert.Equal(t, "triager", closed.Accepted.Actor)
+	assert.Equal(t, closed.Accepted.At, closed.Delivered.At)
+	// Rejected while pending, by the invalid milestone.
+	assert.Equal(t, &decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
 }
 
 func TestRepositoryEventsAndPullRequests(t *testing.T) {
