@@ -503,9 +503,6 @@ func (lc *lifecycle) item(st *issueState, who User, actor string, it Item, next 
 		}
 	case FieldMilestone:
 		if named {
-			if o.Deliver && st.open() {
-				return append(facts, lc.deliver(st, next)...), needs, slip, ""
-			}
 			f, r := lc.outcome(st, o, next)
 			return append(facts, f...), needs, slip, r
 		}
@@ -526,7 +523,9 @@ func (lc *lifecycle) item(st *issueState, who User, actor string, it Item, next 
 			facts = append(facts, Fact{Kind: domain.KindItem, ID: st.item, Data: domain.BacklogItemUnplanned{Roadmap: lc.milestone(old).ID}})
 		}
 	case FieldEpic:
-		if (st.open() || st.status == "delivered") && it.To != st.epic {
+		// Like the title, the epic refines an open item; a delivered one
+		// keeps the epic it shipped under.
+		if st.open() && it.To != st.epic {
 			epic := ""
 			if !unset(it.To) {
 				epic = ItemID(st.is.ItemPrefix, it.To)
@@ -556,9 +555,6 @@ func (lc *lifecycle) item(st *issueState, who User, actor string, it Item, next 
 			return append(facts, lc.reopen(st, who, actor, next)...), needs, slip, ""
 		}
 		if named {
-			if o.Deliver && st.open() {
-				return append(facts, lc.deliver(st, next)...), needs, slip, ""
-			}
 			f, r := lc.outcome(st, o, next)
 			return append(facts, f...), needs, slip, r
 		}
@@ -569,6 +565,11 @@ func (lc *lifecycle) item(st *issueState, who User, actor string, it Item, next 
 // outcome applies what a resolution, triage state, label or status means.
 func (lc *lifecycle) outcome(st *issueState, o Outcome, values map[Field]string) ([]Fact, domain.ReasonCode) {
 	switch {
+	case o.Deliver && st.open():
+		// Delivering comes first: an outcome that both delivers and
+		// rejects (a GitHub close without a reason) delivers an item taken
+		// on and rejects a request never taken on.
+		return lc.deliver(st, values), ""
 	case o.Reject != "" && st.undecided():
 		st.status = "rejected"
 		return []Fact{{Kind: domain.KindRequest, ID: st.request, Data: domain.RequestRejected{}}}, o.Reject
@@ -582,8 +583,6 @@ func (lc *lifecycle) outcome(st *issueState, o Outcome, values map[Field]string)
 	case (o.Accept || o.Start) && st.undecided():
 		f, _ := lc.accept(st, values)
 		return f, ""
-	case o.Deliver && st.open():
-		return lc.deliver(st, values), ""
 	}
 	return nil, ""
 }

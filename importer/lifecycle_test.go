@@ -195,3 +195,28 @@ func TestInboxesAreNotPeople(t *testing.T) {
 		assert.Equal(t, want, m.Assignable(login), login)
 	}
 }
+
+// TestReopenedWorkStartsAgain: a bug fixed, reopened and worked on again
+// starts once per delivery, and is delivered twice.
+func TestReopenedWorkStartsAgain(t *testing.T) {
+	export := `{"bugs":[{"id":9,"summary":"x","creator":"a@example.org","creation_time":"2020-01-01T00:00:00Z","priority":"P3",
+	 "history":[{"when":"2020-01-02T00:00:00Z","who":"lead@example.org","changes":[{"field_name":"priority","removed":"P3","added":"P2"}]},
+	            {"when":"2020-01-03T00:00:00Z","who":"dev@example.org","changes":[{"field_name":"status","removed":"NEW","added":"IN_PROGRESS"}]},
+	            {"when":"2020-01-04T00:00:00Z","who":"dev@example.org","changes":[{"field_name":"status","removed":"IN_PROGRESS","added":"RESOLVED"},{"field_name":"resolution","removed":"","added":"FIXED"}]},
+	            {"when":"2020-01-05T00:00:00Z","who":"qa@example.org","changes":[{"field_name":"status","removed":"RESOLVED","added":"REOPENED"},{"field_name":"resolution","removed":"FIXED","added":""}]},
+	            {"when":"2020-01-06T00:00:00Z","who":"dev@example.org","changes":[{"field_name":"status","removed":"REOPENED","added":"IN_PROGRESS"}]},
+	            {"when":"2020-01-07T00:00:00Z","who":"dev@example.org","changes":[{"field_name":"status","removed":"IN_PROGRESS","added":"IN_PROGRESS"}]},
+	            {"when":"2020-01-08T00:00:00Z","who":"dev@example.org","changes":[{"field_name":"status","removed":"IN_PROGRESS","added":"RESOLVED"},{"field_name":"resolution","removed":"","added":"FIXED"}]}]}]}`
+	evs, sum := playBugzilla(t, export, `{}`)
+	var work []string
+	for _, e := range evs {
+		if strings.HasPrefix(e.Type, "Work") {
+			work = append(work, e.Type+"@"+e.At.Format("01-02"))
+		}
+	}
+	assert.Equal(t, []string{
+		"WorkStarted@01-03", "WorkDelivered@01-04", "WorkReopened@01-05", "WorkStarted@01-06", "WorkDelivered@01-08",
+	}, work, "started again after the reopen, but not twice for one delivery")
+	assert.Equal(t, 2, sum.Deliveries)
+	assert.Equal(t, 1, sum.Reopens)
+}

@@ -49,13 +49,13 @@ func TestSummaryMatchesScript(t *testing.T) {
 	delete(got, "written")
 	delete(got, "already")
 	assert.Equal(t, want, got)
-	assert.Equal(t, 271, sum.Events)
+	assert.Equal(t, 241, sum.Events)
 	assert.Equal(t, 100, sum.Requests)
-	assert.Equal(t, 48, sum.Items, "taken on by a priority label or needsdiagnosis, or closed as completed")
-	assert.Equal(t, 32, sum.Rejections, "26 requests rejected by a triage milestone, 6 items removed")
-	assert.Equal(t, 28, sum.Deliveries, "closed before GitHub recorded close reasons: as completed")
+	assert.Equal(t, 33, sum.Items, "taken on by a priority label or needsdiagnosis; a close without a reason takes nothing on")
+	assert.Equal(t, 47, sum.Rejections, "41 requests rejected by a triage milestone or a reason-less close, 6 items removed")
+	assert.Equal(t, 13, sum.Deliveries, "closed, before GitHub recorded close reasons, after being taken on")
 	assert.Equal(t, 0, sum.Slips, "no release milestones: the webcompat ones are triage states")
-	assert.Equal(t, 115, sum.OutsideAuthority)
+	assert.Equal(t, 100, sum.OutsideAuthority)
 	assert.Equal(t, 9, sum.Actors)
 }
 
@@ -81,12 +81,18 @@ func TestOutcomesMatchScript(t *testing.T) {
 	require.NotNil(t, deferred.Deferred)
 	assert.Equal(t, "2021-04-19T08:18:45Z", *deferred.Deferred)
 	assert.Nil(t, deferred.Accepted)
-	// The triager closes a pending issue: taken on and delivered at once.
+	// The triager closes, without a reason (2021: GitHub had none yet),
+	// an issue nobody took on: the request is rejected as other, nothing
+	// is delivered.
 	closed := got["GH-71056-req"]
-	require.NotNil(t, closed.Accepted)
-	require.NotNil(t, closed.Delivered)
-	assert.Equal(t, "triager", closed.Accepted.Actor)
-	assert.Equal(t, closed.Accepted.At, closed.Delivered.At)
+	assert.Nil(t, closed.Accepted)
+	assert.Nil(t, closed.Delivered)
+	assert.Equal(t, &decided{At: "2021-04-19T14:35:40Z", Reason: "other"}, closed.Rejected)
+	// The same close of an issue a priority label took on delivers it.
+	shipped := got["GH-70963-req"]
+	require.NotNil(t, shipped.Accepted)
+	assert.Equal(t, "2021-04-19T08:26:29Z", shipped.Accepted.At)
+	assert.Equal(t, &delivered{At: "2021-04-19T13:11:20Z"}, shipped.Delivered)
 	// Rejected while pending, by the invalid milestone.
 	assert.Equal(t, &decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
 }

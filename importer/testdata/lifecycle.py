@@ -261,7 +261,11 @@ class Lifecycle:
             o = self.r.labels.get(to, {})
             return bool(o.get("accept") or o.get("deliver"))
         if f == "resolution":
-            return bool(self.r.resolutions.get(to, {}).get("deliver"))
+            # A resolution that both delivers and rejects (GitHub's close
+            # without a reason) rejects what was never taken on: it takes
+            # nothing on.
+            o = self.r.resolutions.get(to, {})
+            return bool(o.get("deliver")) and not o.get("reject")
         return False
 
     def takes_on_only(self, it):
@@ -353,7 +357,11 @@ class Lifecycle:
     def outcome(self, i, o, values, facts, needs, reason):
         st = i["state"]
         s = st["status"]
-        if o.get("reject") and s in ("pending", "deferred"):
+        if o.get("deliver") and s == "accepted":
+            # Delivering comes first: an outcome that both delivers and
+            # rejects delivers an item taken on.
+            self.deliver(i, facts)
+        elif o.get("reject") and s in ("pending", "deferred"):
             st["status"] = "rejected"
             reason[0] = o["reject"]
             facts.append(("RequestRejected", st["request"], {"reason": o["reject"]}))
@@ -370,8 +378,6 @@ class Lifecycle:
             facts.append(("RequestDeferred", st["request"], {}))
         elif o.get("accept") and s in ("pending", "deferred"):
             facts += self.accept(i, values, needs)
-        elif o.get("deliver") and s == "accepted":
-            self.deliver(i, facts)
 
     def deliver(self, i, facts):
         st = i["state"]
@@ -418,8 +424,8 @@ class Lifecycle:
         elif f == "status":
             o = self.r.statuses.get(to, {})
             if o.get("start") and s == "accepted":
-                # Work starts once per item ("WorkStarted (once)"), not
-                # again after a reopen; a status that starts work on a
+                # Work starts once per delivery ("WorkStarted (once, and
+                # again after a reopen)"); a status that starts work on a
                 # pending request accepts it and then starts it.
                 if not st["started"]:
                     st["started"] = True
@@ -435,7 +441,7 @@ class Lifecycle:
     def reopen(self, i, values, facts, actor):
         st = i["state"]
         if st["status"] == "delivered":
-            st["status"] = "accepted"
+            st["status"], st["started"] = "accepted", False
             facts.append(("WorkReopened", st["item"], {"release": st["serving"]}))
             p = values.get("priority")
             if p in self.r.priorities:

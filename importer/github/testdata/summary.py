@@ -81,9 +81,10 @@ def item(e):
     elif kind == "renamed":
         it.update(field="title", to=e["rename"]["to"], **{"from": e["rename"]["from"]})
     elif kind == "closed":
-        # An event from before GitHub recorded close reasons has none: an
-        # issue closed then reads as completed, as GitHub itself shows it.
-        it.update(field="resolution", to=e.get("state_reason") or "completed")
+        # An event from before GitHub recorded close reasons has none: the
+        # resolution "closed", which docs/import.md maps to delivering what
+        # was taken on and rejecting, as other, what never was.
+        it.update(field="resolution", to=e.get("state_reason") or "closed")
     elif kind == "marked_as_duplicate":
         it.update(field="resolution", to="duplicate")
     elif kind == "reopened":
@@ -114,7 +115,8 @@ read.skipped = {}
 
 def rules_of(mp):
     return lifecycle.Rules(mp, resolutions={"completed": {"deliver": True}, "not_planned": {"reject": "out-of-scope"},
-                                            "duplicate": {"reject": "duplicate"}})
+                                            "duplicate": {"reject": "duplicate"},
+                                            "closed": {"deliver": True, "reject": "other"}})
 
 
 if __name__ == "__main__":
