@@ -24,6 +24,7 @@ var (
 	lifecycle = filepath.Join("..", "importer", "bugzilla", "testdata", "lifecycle.json")
 	webcompat = filepath.Join("..", "importer", "github", "testdata", "github-webcompat-issues.jsonl")
 	ghMap     = filepath.Join("..", "importer", "github", "testdata", "map.json")
+	ghWant    = filepath.Join("..", "importer", "github", "testdata", "summary.json")
 )
 
 func readFile(t *testing.T, path string) []byte {
@@ -118,7 +119,11 @@ func TestImportForm(t *testing.T) {
 	require.Equal(t, 201, a.status, "%s", a.body)
 	got := summary(t, a)
 	assert.Equal(t, want, got)
-	assert.Equal(t, 273, got.Written, "the figures of importer/github/testdata/summary.json")
+	// The figures importer/github/testdata/summary.py works out on its own.
+	var fig command.ImportSummary
+	require.NoError(t, json.Unmarshal(readFile(t, ghWant), &fig))
+	require.Positive(t, fig.Events)
+	assert.Equal(t, fig.Events, got.Written)
 }
 
 const httpMaxBody = 1 << 20
