@@ -12,6 +12,7 @@ import (
 
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/github"
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 func plan(t *testing.T, data string) ([]importer.Step, importer.Summary) {
@@ -64,8 +65,8 @@ func TestSummaryMatchesScript(t *testing.T) {
 // works out from the raw file (testdata/outcomes.json).
 func TestOutcomesMatchScript(t *testing.T) {
 	steps, _ := load(t)
-	got := outcomesOf(t, steps)
-	assert.Equal(t, wantOutcomes(t), got)
+	got := importertest.Outcomes(t, steps)
+	assert.Equal(t, importertest.WantOutcomes(t, "testdata"), got)
 	require.Len(t, got, 100)
 
 	// The bot files from the moderation queue; a priority label it adds
@@ -75,7 +76,7 @@ func TestOutcomesMatchScript(t *testing.T) {
 	assert.Equal(t, "user-dc55f528", invalid.Submitted.Actor)
 	require.NotNil(t, invalid.Accepted)
 	assert.Equal(t, "2021-04-19T08:26:04Z", invalid.Accepted.At)
-	assert.Equal(t, &decided{At: "2021-04-19T08:27:32Z", Reason: "other"}, invalid.Removed)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T08:27:32Z", Reason: "other"}, invalid.Removed)
 	// A triage milestone that says sitewait defers the request.
 	deferred := got["GH-70971-req"]
 	require.NotNil(t, deferred.Deferred)
@@ -87,14 +88,14 @@ func TestOutcomesMatchScript(t *testing.T) {
 	closed := got["GH-71056-req"]
 	assert.Nil(t, closed.Accepted)
 	assert.Nil(t, closed.Delivered)
-	assert.Equal(t, &decided{At: "2021-04-19T14:35:40Z", Reason: "other"}, closed.Rejected)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T14:35:40Z", Reason: "other"}, closed.Rejected)
 	// The same close of an issue a priority label took on delivers it.
 	shipped := got["GH-70963-req"]
 	require.NotNil(t, shipped.Accepted)
 	assert.Equal(t, "2021-04-19T08:26:29Z", shipped.Accepted.At)
-	assert.Equal(t, &delivered{At: "2021-04-19T13:11:20Z"}, shipped.Delivered)
+	assert.Equal(t, &importertest.Delivered{At: "2021-04-19T13:11:20Z"}, shipped.Delivered)
 	// Rejected while pending, by the invalid milestone.
-	assert.Equal(t, &decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
 }
 
 func TestRepositoryEventsAndPullRequests(t *testing.T) {

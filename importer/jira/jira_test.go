@@ -13,6 +13,7 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
+	"github.com/decisionledger/ledger/importer/importertest"
 	"github.com/decisionledger/ledger/importer/jira"
 )
 
@@ -148,8 +149,8 @@ func TestSummaryMatchesScript(t *testing.T) {
 // works out from the raw file (testdata/outcomes.json).
 func TestOutcomesMatchScript(t *testing.T) {
 	steps, _ := plan(t, "jira-cloud-search.json")
-	got := outcomesOf(t, steps)
-	assert.Equal(t, wantOutcomes(t), got)
+	got := importertest.Outcomes(t, steps)
+	assert.Equal(t, importertest.WantOutcomes(t, "testdata"), got)
 	require.Len(t, got, 15)
 
 	// Filed on v2.7.0, taken on by the sprint it was put in, delivered in
@@ -160,9 +161,9 @@ func TestOutcomesMatchScript(t *testing.T) {
 	assert.Equal(t, "rz", ee1.Accepted.Actor)
 	assert.Equal(t, "v2.7.0", *ee1.Accepted.Release)
 	assert.Equal(t, "v2.7.0", *ee1.Delivered.Release)
-	assert.Equal(t, []slip{{At: "2020-07-13T21:35:54.638Z", From: "v2.7.0", To: "SaaS"}}, ee1.Slips)
+	assert.Equal(t, []importertest.Slip{{At: "2020-07-13T21:35:54.638Z", From: "v2.7.0", To: "SaaS"}}, ee1.Slips)
 	// Taken on by an assignment, removed as Won't Do with its reason.
-	assert.Equal(t, &decided{At: "2020-06-12T07:17:28.723Z", Reason: "out-of-scope"}, got["EE-24-req"].Removed)
+	assert.Equal(t, &importertest.Decided{At: "2020-06-12T07:17:28.723Z", Reason: "out-of-scope"}, got["EE-24-req"].Removed)
 }
 
 // TestProjects: the fixture mixes EE (15 issues) and K5 (2): refused
