@@ -163,14 +163,24 @@ func Compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 			p.Planned++
 		}
 	}
-	for _, p := range byPeriod {
+	// The one order of periods, first appearance from the roadmap at T1
+	// (it has seen every period T0's had), then the quarters unplanned
+	// work was delivered in.
+	seen := sp.after.Roadmap.SeenPeriods()
+	for _, o := range outs {
+		seen = append(seen, o.Period)
+	}
+	for _, name := range domain.OrderPeriods(seen) {
+		p := byPeriod[name]
+		if p == nil {
+			continue
+		}
 		if p.Planned > 0 {
 			r := float64(p.OnTime) / float64(p.Planned)
 			p.SayDo = &r
 		}
 		c.Periods = append(c.Periods, *p)
 	}
-	sort.Slice(c.Periods, func(i, j int) bool { return periodLess(c.Periods[i].Period, c.Periods[j].Period) })
 	return c, nil
 }
 

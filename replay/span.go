@@ -202,6 +202,3 @@ func periodEnd(period string) (time.Time, bool) {
 	_, end, err := domain.PeriodBounds(period)
 	return end, err == nil
 }
-
-// periodLess is domain.PeriodLess, the ordering every package shares.
-func periodLess(a, b string) bool { return domain.PeriodLess(a, b) }
