@@ -9,7 +9,8 @@ import (
 
 // RoadmapVersion is the version of the Roadmap fold; bump it whenever
 // Apply changes. roadmap/2 remembers the order periods first appeared in
-// (the tie-break of domain.OrderPeriods).
+// (the tie-break of domain.OrderPeriods), and keeps a delivered roadmap
+// item delivered when its delivered items are moved to another one.
 const RoadmapVersion = "roadmap/2"
 
 // RoadmapStatus is where a roadmap item stands.
@@ -286,6 +287,12 @@ func (r *Roadmap) recompute(it *RoadmapItem) {
 	}
 	it.Progress = p
 	if it.Status == RoadmapDropped {
+		return
+	}
+	if p.Total == 0 && it.Status == RoadmapDelivered {
+		// Its delivered items were moved to another roadmap item (a
+		// tracker relabelling the release they shipped in, after the
+		// fact): what was delivered stays delivered.
 		return
 	}
 	it.DeliveredAt, it.Late = nil, false

@@ -81,6 +81,43 @@ func TestRoadmapPeriodOrder(t *testing.T) {
 		r.SeenPeriods())
 }
 
+// TestDeliveredRoadmapItemStaysDelivered: a tracker that moves shipped
+// items to another release after the fact (Jira's fix version changed
+// once resolved) leaves the first roadmap item delivered, not planned
+// with no items.
+func TestDeliveredRoadmapItemStaysDelivered(t *testing.T) {
+	b := newBuilder()
+	b.plan("M-1", "release:1.0@2026-06-30")
+	b.plan("M-S", "release:SaaS")
+	b.itemFor("A", "M-1")
+	b.itemFor("B", "M-1")
+	b.deliver("A")
+	b.deliver("B")
+	delivered := b.events[len(b.events)-1].OccurredAt
+	b.emit(po, domain.KindItem, "A", domain.BacklogItemRefined{Roadmap: "M-S"}, "relabelled")
+	b.emit(po, domain.KindItem, "B", domain.BacklogItemRefined{Roadmap: "M-S"}, "relabelled")
+	r := NewRoadmap()
+	applyAll(r, b.events)
+
+	m1, ok := r.Item("M-1")
+	require.True(t, ok)
+	assert.Equal(t, RoadmapDelivered, m1.Status)
+	assert.Equal(t, &delivered, m1.DeliveredAt)
+	assert.Equal(t, Progress{}, m1.Progress)
+	ms, ok := r.Item("M-S")
+	require.True(t, ok)
+	assert.Equal(t, RoadmapDelivered, ms.Status)
+	assert.Equal(t, Progress{Total: 2, Delivered: 2}, ms.Progress)
+
+	// New work for the release makes it planned again.
+	b.itemFor("C", "M-1")
+	r = NewRoadmap()
+	applyAll(r, b.events)
+	m1, _ = r.Item("M-1")
+	assert.Equal(t, RoadmapPlanned, m1.Status)
+	assert.Nil(t, m1.DeliveredAt)
+}
+
 func TestRoadmapStatus(t *testing.T) {
 	b := newBuilder()
 	b.plan("R1", "2026-Q1")
