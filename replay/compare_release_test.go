@@ -63,6 +63,10 @@ func releaseHistory(t *testing.T) (replay.Source, replay.SnapshotReader) {
 	do("07-01", "tom", "", domain.DeliverWork{ID: "G"}) // the day after: later
 	// H stays open past 2.0's date (overdue); J stays open in undated
 	// 1.6.10 (never overdue: an undated release has no end).
+	// After T1, a release named only as its fix lands, as Mozilla does:
+	do("08-05", "pam", "named as it lands", domain.PlanRoadmapItem{ID: "M-30", Title: "3.0", Period: "release:3.0"})
+	do("08-05", "olga", "", domain.AddItem{ID: "L", Title: "item L", Roadmap: "M-30"})
+	do("08-05", "tom", "", domain.DeliverWork{ID: "L"})
 	return s, s.Snapshots()
 }
 
