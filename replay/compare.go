@@ -85,6 +85,9 @@ type PeriodOutcome struct {
 	Open      int    `json:"open"`
 	Overdue   int    `json:"overdue"`
 	Unplanned int    `json:"unplanned"`
+	// AlreadyDelivered counts the planned items delivered by T0 (on
+	// time or late): a period they all are was settled before the plan.
+	AlreadyDelivered int `json:"alreadyDelivered"`
 	// SayDo is OnTime / Planned; null when nothing was planned.
 	SayDo *float64      `json:"sayDo"`
 	Items []ItemOutcome `json:"items"`
@@ -172,6 +175,9 @@ func Compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		}
 		if o.Outcome != Unplanned {
 			p.Planned++
+			if o.DeliveredAt != nil && sp.from.At != nil && !o.DeliveredAt.After(*sp.from.At) {
+				p.AlreadyDelivered++
+			}
 		}
 	}
 	// The one order of periods, first appearance from the roadmap at T1
