@@ -320,6 +320,34 @@ func (p Period) Label() string {
 	return p.Release
 }
 
+// Kind names what the period is: "release", or the span of a calendar
+// period: "year", "half", "quarter", "month" or "day".
+func (p Period) Kind() string {
+	switch {
+	case p.Release != "":
+		return "release"
+	case len(p.Name) == 4:
+		return "year"
+	case strings.Contains(p.Name, "-H"):
+		return "half"
+	case strings.Contains(p.Name, "-Q"):
+		return "quarter"
+	case len(p.Name) == 7:
+		return "month"
+	}
+	return "day"
+}
+
+// PeriodKind is Period.Kind for a period as stored: "period" for one
+// ParsePeriod cannot read.
+func PeriodKind(p string) string {
+	pp, err := ParsePeriod(p)
+	if err != nil {
+		return "period"
+	}
+	return pp.Kind()
+}
+
 // PeriodLabel is Period.Label for a period as stored: one ParsePeriod
 // cannot read is shown as it is.
 func PeriodLabel(p string) string {

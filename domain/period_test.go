@@ -144,6 +144,15 @@ func TestOrderPeriodsIsAnOrder(t *testing.T) {
 	}
 }
 
+func TestPeriodKind(t *testing.T) {
+	for in, want := range map[string]string{
+		"2027": "year", "2027-H1": "half", "2027-Q1": "quarter", "2027-03": "month", "2027-03-15": "day",
+		"release:2.0": "release", "release:2.0@2027-06-30": "release", "someday": "period",
+	} {
+		assert.Equal(t, want, PeriodKind(in), in)
+	}
+}
+
 func TestPeriodLabel(t *testing.T) {
 	for in, want := range map[string]string{
 		"2027-Q1":                      "2027-Q1",

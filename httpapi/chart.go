@@ -20,6 +20,8 @@ type chart struct {
 	Rows []row
 	// What the periods are: "quarter", "release" or "period".
 	Noun string
+	// Title is Noun, capitalised, for a column head.
+	Title string
 	// Summary sums the rows up in a sentence.
 	Summary string
 	// Geometry, set by layout.
@@ -59,24 +61,20 @@ type tick struct {
 // newChart lays out the say/do of every period begun.
 func newChart(s *query.SayDo) chart {
 	c := chart{Noun: "period"}
-	quarters, releases := 0, 0
+	kinds := map[string]bool{}
 	for _, p := range s.Periods {
 		r := row{Period: p.Period, Label: domain.PeriodLabel(p.Period), Release: domain.IsRelease(p.Period),
 			Level: string(p.Level), PlannedAsOf: p.PlannedAsOf.UTC().Format(time.DateOnly), P: p}
-		if r.Release {
-			releases++
-		} else if strings.Contains(p.Period, "-Q") {
-			quarters++
-		}
+		kinds[domain.PeriodKind(p.Period)] = true
 		r.Text, r.Detail = sayDoWords(p, r.Release)
 		c.Rows = append(c.Rows, r)
 	}
-	switch n := len(c.Rows); {
-	case n > 0 && quarters == n:
-		c.Noun = "quarter"
-	case n > 0 && releases == n:
-		c.Noun = "release"
+	if len(kinds) == 1 { // all quarters, all releases...: say which
+		for k := range kinds {
+			c.Noun = k
+		}
 	}
+	c.Title = strings.ToUpper(c.Noun[:1]) + c.Noun[1:]
 	c.Summary = c.summary()
 	c.layout()
 	return c
@@ -127,9 +125,12 @@ func (c *chart) summary() string {
 
 // sayDoWords says a period's figures: short beside its bar, and in full.
 func sayDoWords(p query.SayDoPeriod, release bool) (short, full string) {
-	unit := "roadmap items"
+	unit := "roadmap item"
 	if string(p.Level) == query.LevelItem {
-		unit = "items"
+		unit = "item"
+	}
+	if p.Planned != 1 {
+		unit += "s"
 	}
 	extra := ""
 	if p.Unplanned > 0 {

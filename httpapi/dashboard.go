@@ -151,10 +151,10 @@ func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 // reader skimming fifty releases, what they came to.
 type roadmapPeriod struct {
 	query.Period
-	Anchor, Label string
-	Release       bool
-	Counts        []statusCount
-	Done          bool // every item delivered or dropped
+	Anchor, Label, Kind string
+	Release             bool
+	Counts              []statusCount
+	Done                bool // every item delivered or dropped
 }
 
 type statusCount struct {
@@ -176,7 +176,7 @@ func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	items := 0
 	for i, per := range rm.Periods {
 		rp := roadmapPeriod{Period: per, Anchor: fmt.Sprintf("period-%d", i+1), Label: domain.PeriodLabel(per.Name),
-			Release: domain.IsRelease(per.Name), Done: true}
+			Kind: domain.PeriodKind(per.Name), Release: domain.IsRelease(per.Name), Done: true}
 		n := map[string]int{}
 		for _, it := range per.Items {
 			n[string(it.Status)]++

@@ -192,8 +192,12 @@ func TestBrowserReleases(t *testing.T) {
 	fits("firefox roadmap")
 	b.shot("firefox-roadmap")
 
-	b.do(chromedp.Navigate(ff+"/compare?plannedAsOf=2017-01-01&deliveredAsOf=2019-12-31&level=item"),
-		chromedp.WaitVisible(css(`section[aria-label="release:mozilla53@2017-04-19"]`)))
+	// The README's question: the plan of 12 August 2019 against the end
+	// of 2019, bug by bug.
+	b.do(chromedp.Navigate(ff+"/compare?plannedAsOf=2019-08-12&deliveredAsOf=2019-12-31&level=item"),
+		chromedp.WaitVisible(css(`section[aria-label="release:mozilla70@2019-10-22"]`)))
+	assert.Contains(t, b.text(`details.settled summary`), "delivered in full before the plan was taken")
+	assert.Contains(t, b.text(`section[aria-label="release:mozilla70@2019-10-22"]`), "2 planned: 2 shipped in it, 0 later, 0 never")
 	fits("firefox compare")
 	b.shot("firefox-compare")
 
