@@ -209,3 +209,23 @@ func TestBrowserReleases(t *testing.T) {
 	fits("train overview")
 	b.shot("train-overview")
 }
+
+// TestPlanAReleaseOverHTTP: the HTTP edge takes every period the model
+// reads, as the CLI does, and refuses one it cannot read, naming the field.
+func TestPlanAReleaseOverHTTP(t *testing.T) {
+	f := newFixture(t, options{})
+	const path = "/api/v1/products/checkout/commands"
+	pam := map[string]string{"Content-Type": "application/json", "X-Ledger-Actor": "pam"}
+	a := f.do(call{method: "POST", path: path, header: pam,
+		body: `{"action":"roadmap.plan","args":{"id":"R-SSO","title":"Single sign-on","period":"release:2.0@2027-06-30","why":"Enterprise deals wait for it"}}`})
+	require.Equal(t, 201, a.status, "%s", a.body)
+	a = f.do(call{method: "POST", path: path, header: pam,
+		body: `{"action":"roadmap.reschedule","args":{"id":"R-SSO","period":"2027-Q5","why":"Slipped"}}`})
+	require.Equal(t, 422, a.status, "%s", a.body)
+	assertError(t, a.json(t), 422, "period")
+
+	a = f.do(call{path: "/p/checkout/roadmap"})
+	require.Equal(t, 200, a.status)
+	assert.Contains(t, string(a.body), `<section class="period" id="period-4" aria-label="release:2.0@2027-06-30">`)
+	assert.Contains(t, string(a.body), `<h2 title="release:2.0@2027-06-30">2.0, 2027-06-30</h2>`)
+}
