@@ -57,6 +57,7 @@ var viewRoutes = []viewRoute{
 	{"/api/v1/products/{p}/why/{id}", query.ViewWhy, []string{"asOf"}, false, query.Why{}},
 	{"/api/v1/products/{p}/log", query.ViewLog, []string{"asOf"}, true, query.Log{}},
 	{"/api/v1/products/{p}/compare", query.ViewCompare, []string{"plannedAsOf", "deliveredAsOf", "period", "level"}, true, query.Comparison{}},
+	{"/api/v1/products/{p}/saydo", query.ViewSayDo, []string{"asOf"}, false, query.SayDo{}},
 	{"/api/v1/products/{p}/diff", query.ViewDiff, []string{"from", "to"}, false, query.Changes{}},
 	{"/api/v1/products/{p}/decisions", query.ViewDecisions, []string{"type", "item", "epic", "roadmap", "request", "actor", "role",
 		"reason", "from", "to", "overrides", "outsideAuthority", "quarantined", "asOf"}, true, query.Decisions{}},

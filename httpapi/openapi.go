@@ -39,7 +39,7 @@ var paramDocs = map[string]string{
 	"requester":     "only the requests of this stakeholder",
 	"plannedAsOf":   "the date the plan is taken from (required)",
 	"deliveredAsOf": "the date delivery is judged at; empty for now",
-	"period":        "only this quarter, e.g. 2026-Q2",
+	"period":        "only this period: a quarter (2026-Q2), half (2026-H1), month (2026-04), day, year, or a release (release:2.0 or release:2.0@2026-06-30)",
 	"level":         "roadmap (default) or item",
 	"from":          "the earlier position (required)",
 	"to":            "the later position; empty for now",
