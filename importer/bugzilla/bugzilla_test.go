@@ -131,6 +131,21 @@ func TestParseShapes(t *testing.T) {
 		assert.Equal(t, "Crash", all[0].Summary)
 		assert.Len(t, all[0].History, 1)
 	})
+	// /rest/bug/{id}/comment answers with bugs keyed by id, each with its
+	// comments; Bugzilla 5 names a comment's author creator.
+	t.Run("CommentFileMerged", func(t *testing.T) {
+		bugs, err := bugzilla.Parse(stringsReader(line))
+		require.NoError(t, err)
+		comments, err := bugzilla.Parse(stringsReader(`{"bugs":{"7":{"comments":[
+		 {"id":91,"bug_id":7,"count":0,"text":"It crashes on start.","creator":"a@example.org","creation_time":"2020-01-02T03:04:05Z","time":"2020-01-02T03:04:05Z","is_private":false,"tags":[],"attachment_id":null}]}},"comments":{}}`))
+		require.NoError(t, err)
+		all := bugzilla.Merge(bugs, comments)
+		require.Len(t, all, 1)
+		require.Len(t, all[0].Comments, 1)
+		assert.Equal(t, "a@example.org", all[0].Comments[0].By())
+		_, err = bugzilla.Parse(stringsReader(`{"bugs":{"seven":{"comments":[]}}}`))
+		assert.ErrorContains(t, err, `"seven" is not a bug id`)
+	})
 }
 
 func TestLifecycle(t *testing.T) {
