@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/github"
 	"github.com/decisionledger/ledger/importer/importertest"
@@ -115,6 +116,34 @@ func TestRepositoryEventsAndPullRequests(t *testing.T) {
 	_, sum := plan(t, events)
 	assert.Equal(t, 1, sum.Items)
 	assert.Equal(t, 1, sum.Deliveries, "closed after it was planned for v2: delivered")
+}
+
+// TestTimeline: an issue with its timeline (/issues/{n}/timeline) in
+// place of its events: a comment by the person who decides, at the
+// instant of the decision, is its why; items without an id or a time of
+// their own (cross-referenced, committed) are counted as skipped, not
+// refused.
+func TestTimeline(t *testing.T) {
+	export := `{"number": 8, "title": "Dark mode", "user": {"login": "sue"}, "created_at": "2021-01-01T00:00:00Z", "html_url": "https://github.com/o/r/issues/8", "body": "Please.",
+	 "events": [
+	  {"id": 81, "event": "commented", "actor": {"login": "bob"}, "user": {"login": "bob"}, "created_at": "2021-01-02T00:00:00Z", "body": "Planned for v2: most asked for."},
+	  {"id": 82, "event": "milestoned", "actor": {"login": "bob"}, "created_at": "2021-01-02T00:00:00Z", "milestone": {"title": "v2"}},
+	  {"event": "cross-referenced", "actor": {"login": "amy"}, "created_at": "2021-01-03T00:00:00Z", "source": {"type": "issue"}},
+	  {"event": "committed", "sha": "abc", "author": {"date": "2021-01-04T00:00:00Z"}, "message": "Dark mode"},
+	  {"id": 83, "event": "closed", "actor": {"login": "bob"}, "created_at": "2021-01-05T00:00:00Z", "state_reason": "completed"}]}`
+	steps, sum := plan(t, strings.ReplaceAll(export, "\n", ""))
+	assert.Equal(t, 1, sum.Items)
+	assert.Equal(t, 1, sum.Deliveries)
+	assert.Equal(t, map[string]int{"cross-referenced": 1, "committed": 1}, map[string]int(sum.Skipped))
+	var accepted domain.Event
+	for _, st := range steps {
+		for _, e := range st.Events {
+			if e.Data.EventType() == "RequestAccepted" {
+				accepted = e
+			}
+		}
+	}
+	assert.Equal(t, "Planned for v2: most asked for.", accepted.Why, "the comment made with the decision is its why")
 }
 
 // TestOnlyHTTPLinksKept: an export whose issue links are javascript:,
