@@ -376,3 +376,35 @@ func TestNoAuthorAndPriorityByID(t *testing.T) {
 	assert.Equal(t, "A task that doesn't need to be done.", st.Items["AR-86"].Title)
 	assert.Equal(t, "AR-37", st.Items["AR-86"].Epic, "the agile epic")
 }
+
+// TestAPIv3Documents: /rest/api/3/search/jql gives descriptions and
+// comments as Atlassian documents, its pages without startAt or total;
+// the import reads them as their plain text.
+func TestAPIv3Documents(t *testing.T) {
+	page := `{"isLast": true, "issues": [{"id": "1", "key": "V3-1", "fields": {
+	  "summary": "Dark mode", "created": "2024-05-01T09:00:00.000+0200",
+	  "reporter": {"accountId": "a1", "displayName": "Sue"},
+	  "issuetype": {"id": "10001", "name": "Story", "hierarchyLevel": 0},
+	  "project": {"key": "V3"},
+	  "description": {"type": "doc", "version": 1, "content": [
+	    {"type": "paragraph", "content": [{"type": "text", "text": "Our users "}, {"type": "text", "text": "ask for it", "marks": [{"type": "strong"}]}, {"type": "text", "text": "."}]},
+	    {"type": "bulletList", "content": [{"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "at night"}]}]}]}]},
+	  "comment": {"comments": [{"id": "c1", "author": {"accountId": "b2", "displayName": "Bob"}, "created": "2024-05-02T09:00:00.000+0200",
+	    "body": {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": "a1", "text": "@Sue"}}, {"type": "text", "text": " planned for 2.0"}]}]}}]}},
+	 "changelog": {"histories": [{"id": "h1", "author": {"accountId": "b2", "displayName": "Bob"}, "created": "2024-05-02T09:00:00.000+0200",
+	   "items": [{"field": "Fix Version", "fieldtype": "jira", "from": null, "fromString": null, "to": "100", "toString": "2.0"}]}]}}]}`
+	issues, err := jira.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	require.Len(t, issues, 1)
+	assert.Equal(t, "Our users ask for it.\nat night", string(issues[0].Fields.Description))
+	steps, _ := planWith(t, issues, mapFile(t, []string{"V3"}))
+	submitted := events[domain.RequestSubmitted](steps)
+	require.Len(t, submitted, 1)
+	assert.Equal(t, "Our users ask for it.\nat night", submitted[0].Why)
+	accepted := events[domain.RequestAccepted](steps)
+	require.Len(t, accepted, 1)
+	assert.Equal(t, "@Sue planned for 2.0", accepted[0].Why, "the comment made with the decision, as text")
+
+	_, err = jira.Parse(strings.NewReader(`{"issues": [{"key": "V3-2", "fields": {"description": 42}}]}`))
+	assert.ErrorContains(t, err, "neither text nor an Atlassian document")
+}
