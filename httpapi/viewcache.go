@@ -44,18 +44,18 @@ type cachedView struct {
 // starts again rather than keeping track of use.
 const maxCachedViews = 512
 
-// cacheable reports whether an answer to o may be kept: a view of the
-// Views for now, with no wait for a later write.
-func cacheable(view string, o query.Options) bool {
-	switch view {
-	case query.ViewBacklog, query.ViewRoadmap, query.ViewRequests:
-		return o.AsOf == ""
-	}
-	return false
+// cacheable reports whether an answer to o may be kept: a view the
+// catalogue marks so, for now.
+func cacheable(v *query.View, o query.Options) bool {
+	return v.Cache && o.AsOf == ""
 }
 
+// cacheKey names an answer by its view and every option but minSeq,
+// which only says how long to wait for it.
 func cacheKey(view string, o query.Options) string {
-	return view + "\x00" + o.Product + "\x00" + o.Status + "\x00" + o.Requester
+	o.MinSeq = 0
+	b, _ := json.Marshal(o)
+	return view + "\x00" + string(b)
 }
 
 // get returns the answer kept for key if the product still stands at its
@@ -76,20 +76,6 @@ func (c *viewCache) put(key string, e cachedView) {
 	if old, ok := c.entries[key]; !ok || old.pos <= e.pos {
 		c.entries[key] = e
 	}
-}
-
-// positionOf returns the position an answer of a cacheable view was built
-// at.
-func positionOf(out any) (uint64, bool) {
-	switch v := out.(type) {
-	case query.Backlog:
-		return v.Position, true
-	case query.Roadmap:
-		return v.Position, true
-	case query.Requests:
-		return v.Position, true
-	}
-	return 0, false
 }
 
 // encodeView encodes an answer the way writeJSON does, with its ETag.

@@ -196,3 +196,21 @@ func (s *Service) meta(res replay.Result, skipped int, first uint64, pos replay.
 	}
 	return m, nil
 }
+
+// meta lets PositionOf find the Meta of any view that has one.
+func (m Meta) meta() Meta { return m }
+
+// MetaOf returns the Meta of an answer of a view that has one.
+func MetaOf(answer any) (Meta, bool) {
+	if m, ok := answer.(interface{ meta() Meta }); ok {
+		return m.meta(), true
+	}
+	return Meta{}, false
+}
+
+// PositionOf returns the stream sequence an answer of a view was built
+// at, when the view says (every view with a Meta does).
+func PositionOf(answer any) (uint64, bool) {
+	m, ok := MetaOf(answer)
+	return m.Position, ok
+}

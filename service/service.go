@@ -163,15 +163,16 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 			return nil, fmt.Errorf("cannot add the %s endpoint: %w", e.name, err)
 		}
 	}
-	for _, name := range query.Views {
-		name := name
+	// One endpoint per view of the catalogue.
+	for _, v := range query.Catalogue() {
+		name := v.Name
 		if err := g.AddEndpoint("view-"+name, s.handler(func(ctx context.Context, req micro.Request) (any, error) {
 			if _, err := s.caller(req); err != nil {
 				return nil, err
 			}
 			return s.view(ctx, name, req.Data())
 		}), micro.WithEndpointSubject("view."+name), micro.WithEndpointMetadata(map[string]string{
-			"description": "the " + name + " view; the body is its options as JSON",
+			"description": viewDescription(v),
 		})); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("cannot add the %s view endpoint: %w", name, err)
@@ -268,6 +269,23 @@ func (s *Service) command(ctx context.Context, req micro.Request) (any, error) {
 		}
 	}
 	return s.cmd.Do(ctx, r)
+}
+
+// viewDescription is what `nats micro info ledger` says of a view's
+// endpoint: what it answers and the options its body takes.
+func viewDescription(v *query.View) string {
+	var opts []string
+	if !v.Ledger {
+		opts = append(opts, "product")
+	}
+	for _, p := range v.Params {
+		opts = append(opts, p.Name)
+	}
+	d := "the " + v.Name + " view: " + v.Doc
+	if len(opts) > 0 {
+		d += "; the body is its options as JSON: " + strings.Join(opts, ", ")
+	}
+	return d
 }
 
 // requestInfo is what the NATS server says of a requester in the

@@ -1,0 +1,187 @@
+package query
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/decisionledger/ledger/domain"
+)
+
+// The options more than one view takes, declared once.
+var (
+	asOfParam = Param{Name: "asOf", Doc: "as it stood at a date (the end of that day, UTC), an RFC 3339 time or seq:N; empty for now"}
+	// minSeqParam is added to every view of a product.
+	minSeqParam = Param{Name: "minSeq", Hidden: true,
+		Doc: "a stream sequence the answer must reflect: it waits, a little, for the live projections to apply it (read your writes across service instances)"}
+	requesterParam = Param{Name: "requester", Doc: "only the requests of this stakeholder"}
+)
+
+// decisionParams are the decision filters: the decisions view's options,
+// and what "ledger audit export" proves complete.
+var decisionParams = []Param{
+	{Name: "type", Doc: "only this kind of decision: a short name or an event type name (BacklogItemRanked); repeatable, any of them matches",
+		Values: shortTypes(), Accept: func(s string) bool { _, err := domain.ExpandTypes("type", []string{s}); return err == nil }},
+	{Name: "item", Doc: "only decisions about this backlog item"},
+	{Name: "epic", Doc: "only the epic's decisions and those of every item under it when they were taken"},
+	{Name: "roadmap", Doc: "only decisions about this roadmap item"},
+	{Name: "request", Doc: "only decisions about this request"},
+	{Name: "actor", Doc: "only decisions taken by this actor"},
+	{Name: "role", Doc: "only decisions taken in this role", Values: roleNames()},
+	{Name: "reason", Doc: "only rejections with this reason code", Values: reasonNames()},
+	{Name: "from", Doc: "only decisions taken at or after this time: YYYY-MM-DD (midnight UTC) or RFC 3339"},
+	{Name: "to", Doc: "only decisions taken before this time (excluded): YYYY-MM-DD (midnight UTC) or RFC 3339"},
+	{Name: "overrides", Doc: "only rank decisions that jumped over an item with a higher score"},
+	{Name: "outsideAuthority", Doc: "only imported decisions taken in the tracker by someone without the role the rules require"},
+	{Name: "quarantined", Doc: "instead of decisions, the events the validating fold refused (no rule allowed them), with why"},
+	{Name: "asOf", Doc: "what the ledger held at a date (the end of that day, UTC), an RFC 3339 time or seq:N"},
+}
+
+// DecisionParams returns the decision filters, in the order --help lists
+// them.
+func DecisionParams() []Param {
+	v, _ := Lookup(ViewDecisions)
+	return slices.Clone(v.Params[:len(decisionParams)])
+}
+
+// catalogue is every view, in the order the README documents them.
+var catalogue = bind([]*View{
+	{
+		Name: ViewProducts, Doc: "the products that have events", Ledger: true, Answer: Products{},
+		answer: answerOf(func(ctx context.Context, s *Service, _ Options) (Products, error) { return s.Products(ctx) }),
+	},
+	{
+		Name: ViewBacklog, Doc: "the backlog in rank order, each item with its status, score and last decision", Answer: Backlog{}, Cache: true,
+		Params: []Param{asOfParam,
+			{Name: "status", Doc: "only items in this status; open (the default) is new and in progress", Values: ItemStatuses}},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Backlog, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Backlog{}, err
+			}
+			return s.Backlog(ctx, o.Product, pos, BacklogFilter{Status: o.Status}, o.MinSeq)
+		}),
+		csv: csvOf(backlogCSV),
+	},
+	{
+		Name: ViewRoadmap, Doc: "the roadmap: periods in time order, items in the PM's order", Answer: Roadmap{}, Cache: true,
+		Params: []Param{asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Roadmap, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Roadmap{}, err
+			}
+			return s.Roadmap(ctx, o.Product, pos, o.MinSeq)
+		}),
+		csv: csvOf(roadmapCSV),
+	},
+	{
+		Name: ViewRequests, Doc: "every stakeholder request, oldest first, with its fate, reason and wait", Answer: Requests{}, Cache: true,
+		Params: []Param{asOfParam, {Name: "status", Doc: "only requests in this status", Values: RequestStatuses}, requesterParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Requests, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Requests{}, err
+			}
+			return s.Requests(ctx, o.Product, pos, o.Status, o.Requester, o.MinSeq)
+		}),
+		csv: csvOf(requestsCSV),
+	},
+	{
+		Name: ViewWhy, Doc: "the chain of decisions about an item, roadmap item or request: who decided what, when, and why", Answer: Why{},
+		Params: []Param{{Name: "id", Doc: "the item, roadmap item or request", Subject: true, Required: true}, asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Why, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Why{}, err
+			}
+			return s.Why(ctx, o.Product, pos, o.ID, o.MinSeq)
+		}),
+	},
+	{
+		Name: ViewLog, Doc: "every event of the product in stream order, each message the validating fold refused marked with why", Answer: Log{},
+		Params: []Param{{Name: "asOf", Doc: "only events up to a date (the end of that day, UTC), an RFC 3339 time or seq:N"}},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Log, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Log{}, err
+			}
+			return s.Log(ctx, o.Product, pos)
+		}),
+		csv: csvOf(logCSV),
+	},
+	{
+		Name: ViewCompare, Doc: "the roadmap as planned at one date against what was delivered by a later one, each deviation with its causes", Answer: Comparison{},
+		Params: []Param{
+			{Name: "plannedAsOf", Doc: "T0: the plan as it stood then (a date, an RFC 3339 time or seq:N)", Required: true},
+			{Name: "deliveredAsOf", Doc: "T1: count deliveries up to then; empty for now"},
+			{Name: "period", Doc: "only this period: a quarter 2027-Q1, a half 2027-H1, a month 2027-03, a day 2027-03-15, a year 2027, or a release release:NAME or release:NAME@YYYY-MM-DD"},
+			{Name: "level", Doc: "what is compared: roadmap items (the default) or the backlog items that served them", Values: []string{LevelRoadmap, LevelItem}},
+		},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (*Comparison, error) {
+			return s.Compare(ctx, o.Product, CompareOptions{PlannedAsOf: o.PlannedAsOf, DeliveredAsOf: o.DeliveredAsOf, Period: o.Period, Level: o.Level})
+		}),
+		csv: csvOf(comparisonCSV),
+	},
+	{
+		Name: ViewSayDo, Doc: "the say/do ratio of every period begun, each against its own plan", Answer: SayDo{},
+		Params: []Param{asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (*SayDo, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return nil, err
+			}
+			return s.SayDo(ctx, o.Product, pos)
+		}),
+	},
+	{
+		Name: ViewDiff, Doc: "what changed between two positions: items added, removed, moved, changed status, and requests decided", Answer: Changes{},
+		Params: []Param{
+			{Name: "from", Doc: "the earlier position: a date, an RFC 3339 time or seq:N", Required: true},
+			{Name: "to", Doc: "the later position; empty for now"},
+		},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (*Changes, error) {
+			return s.Diff(ctx, o.Product, o.From, o.To)
+		}),
+	},
+	{
+		Name: ViewDecisions, Doc: "every decision matching the filters, in stream order: who decided what, in which role, when, why, and what changed", Answer: Decisions{},
+		Params: decisionParams,
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Decisions, error) {
+			return s.Decisions(ctx, o.Product, o.DecisionsFilter(), o.MinSeq)
+		}),
+		csv: csvOf(Decisions.csv),
+	},
+})
+
+// DecisionsFilter is the decision filters of o.
+func (o Options) DecisionsFilter() DecisionsFilter {
+	return DecisionsFilter{Types: o.Type, Item: o.Item, Epic: o.Epic, Roadmap: o.Roadmap, Request: o.Request,
+		Actor: o.Actor, Role: o.Role, Reason: o.Reason, From: o.From, To: o.To, Overrides: o.Overrides,
+		OutsideAuthority: o.OutsideAuthority, Quarantined: o.Quarantined, AsOf: o.AsOf}
+}
+
+func shortTypes() []string {
+	var out []string
+	for _, t := range domain.EventTypes() {
+		out = append(out, strings.ToLower(domain.ShortType(t)))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func roleNames() []string {
+	var out []string
+	for _, r := range domain.Roles {
+		out = append(out, string(r))
+	}
+	return out
+}
+
+func reasonNames() []string {
+	var out []string
+	for _, r := range domain.ReasonCodes {
+		out = append(out, string(r))
+	}
+	return out
+}
