@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -143,7 +144,7 @@ func (s *Server) OpenAPI() map[string]any {
 						"export": map[string]any{"type": "array", "items": file, "description": "an export file; several are merged as the format merges them"},
 						"map":    map[string]any{"type": "string", "contentMediaType": "application/json", "description": "the map file"},
 					}}},
-				"application/json":         map[string]any{"schema": file},
+				"application/json":         map[string]any{"schema": map[string]any{"description": "the export as the tracker wrote it: any JSON document"}},
 				"application/x-ndjson":     map[string]any{"schema": file},
 				"application/octet-stream": map[string]any{"schema": file},
 			}, "description": fmt.Sprintf("the export itself (any media type but a URL-encoded form), or a multipart form; at most %d MiB", MaxImportBody>>20)}
@@ -192,6 +193,8 @@ func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
 	switch {
 	case rt.doc.sse:
 		content["text/event-stream"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	case rt.doc.raw == "application/json":
+		content[rt.doc.raw] = map[string]any{"schema": map[string]any{"type": "object"}}
 	case rt.doc.raw != "":
 		content[rt.doc.raw] = map[string]any{"schema": map[string]any{"type": "string"}}
 	case rt.doc.resp != nil:
@@ -229,6 +232,8 @@ var (
 	timeType  = reflect.TypeOf(time.Time{})
 	rawType   = reflect.TypeOf(json.RawMessage{})
 	bytesType = reflect.TypeOf([]byte(nil))
+	textType  = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
+	jsonType  = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
 )
 
 func (sg *schemas) of(t reflect.Type) map[string]any {
@@ -239,6 +244,8 @@ func (sg *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{"description": "any JSON value"}
 	case t == bytesType:
 		return map[string]any{"type": "string", "contentEncoding": "base64"} // as encoding/json writes them
+	case t.Implements(textType) && !t.Implements(jsonType):
+		return map[string]any{"type": "string"} // encoding/json writes its text (a position: "seq:120")
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
