@@ -122,11 +122,19 @@ func viewStatuses(v viewRoute) []int {
 // options reads a view's options from the request: the product and the
 // view's subject from the path, each other option from the query
 // parameter of its name. Anything else is refused, as the CLI refuses an
-// unknown flag.
+// unknown flag, and so is a value an option does not take (the view
+// checks those, for every edge).
 func options(r *http.Request, v viewRoute) (query.Options, error) {
+	return viewOptions(r, v.view, "format")
+}
+
+// viewOptions reads the options of view from r, leaving alone the query
+// parameters named in own (the route's own: format, a page's flash). An
+// empty parameter (a form's "any") is no option.
+func viewOptions(r *http.Request, view *query.View, own ...string) (query.Options, error) {
 	o := query.Options{Product: r.PathValue("p")}
 	var names []string
-	for _, p := range v.view.Params {
+	for _, p := range view.Params {
 		if p.Subject {
 			if err := p.Set(&o, r.PathValue(p.Name)); err != nil {
 				return o, err
@@ -136,26 +144,29 @@ func options(r *http.Request, v viewRoute) (query.Options, error) {
 		names = append(names, p.Name)
 	}
 	for name, vals := range r.URL.Query() {
-		if name == "format" {
+		if oneOf(name, own) {
 			continue
 		}
-		p, ok := v.view.Param(name)
+		p, ok := view.Param(name)
 		switch {
 		case !ok || p.Subject:
 			if len(names) == 0 {
-				return o, domain.Malformed(name, "unknown parameter %q: the %s view takes none", name, v.view.Name)
+				return o, domain.Malformed(name, "unknown parameter %q: the %s view takes none", name, view.Name)
 			}
-			return o, domain.Malformed(name, "unknown parameter %q: the %s view takes %s", name, v.view.Name, strings.Join(names, ", "))
+			return o, domain.Malformed(name, "unknown parameter %q: the %s view takes %s", name, view.Name, strings.Join(names, ", "))
 		case len(vals) > 1 && p.Kind() != query.KindList:
 			return o, domain.Malformed(name, "parameter %q is given %d times: give it once", name, len(vals))
 		}
 		for _, val := range vals { // a list is repeated, as the CLI's --type
+			if val == "" {
+				continue
+			}
 			if err := p.Set(&o, val); err != nil {
 				return o, err
 			}
 		}
 	}
-	return o, nil
+	return o, view.Check(o)
 }
 
 func oneOf(s string, set []string) bool {

@@ -40,6 +40,10 @@ func isDecision(e domain.Recorded) bool { return e.Why != "" }
 
 func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "overview", "Overview")
+	if _, err := p.options(r, query.ViewSayDo); err != nil { // the overview takes what saydo does: asOf
+		p.error(w, r, err)
+		return
+	}
 	asOf := b.AsOf
 	lv, err := p.view(r, query.ViewLog, query.Options{AsOf: asOf})
 	if err != nil {
@@ -130,8 +134,13 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "backlog", "Backlog")
-	status := r.URL.Query().Get("status")
-	v, err := p.view(r, query.ViewBacklog, query.Options{AsOf: b.AsOf, Status: status})
+	o, err := p.options(r, query.ViewBacklog)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	status := o.Status
+	v, err := p.view(r, query.ViewBacklog, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -164,7 +173,12 @@ type statusCount struct {
 
 func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "roadmap", "Roadmap")
-	v, err := p.view(r, query.ViewRoadmap, query.Options{AsOf: b.AsOf})
+	o, err := p.options(r, query.ViewRoadmap)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.view(r, query.ViewRoadmap, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -220,12 +234,14 @@ func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPag
 // form was refused, shown next to it with the form as the user filled it.
 func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr error) {
 	b := p.base(w, r, "requests", "Requests")
-	q := r.URL.Query()
-	d := requestsData{base: b, Requester: q.Get("requester"), Status: q.Get("status"), Reason: q.Get("reason"),
-		Statuses: query.RequestStatuses}
-	for _, rc := range domain.ReasonCodes {
-		d.Reasons = append(d.Reasons, string(rc))
+	o, err := p.options(r, query.ViewRequests)
+	if err != nil {
+		p.error(w, r, err)
+		return
 	}
+	view, _ := query.Lookup(query.ViewRequests)
+	d := requestsData{base: b, Requester: o.Requester, Status: o.Status, Reason: o.Reason,
+		Statuses: valuesOf(view, "status"), Reasons: valuesOf(view, "reason")}
 	all, err := p.view(r, query.ViewRequests, query.Options{AsOf: b.AsOf})
 	if err != nil {
 		p.error(w, r, err)
@@ -239,17 +255,13 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 		}
 	}
 	sort.Strings(d.Requesters)
-	v, err := p.view(r, query.ViewRequests, query.Options{AsOf: b.AsOf, Status: d.Status, Requester: d.Requester})
+	v, err := p.view(r, query.ViewRequests, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
 	}
 	rs := v.(query.Requests)
-	for _, rq := range rs.Requests {
-		if d.Reason == "" || string(rq.Reason) == d.Reason {
-			d.Requests = append(d.Requests, rq)
-		}
-	}
+	d.Requests = rs.Requests
 	d.Warnings = rs.Warnings
 	d.live(rs.Position)
 	if lv, err := p.view(r, query.ViewLog, query.Options{AsOf: b.AsOf}); err == nil {
@@ -272,7 +284,12 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 
 func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "", r.PathValue("id"))
-	v, err := p.view(r, query.ViewWhy, query.Options{AsOf: b.AsOf, ID: r.PathValue("id")})
+	o, err := p.options(r, query.ViewWhy)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.view(r, query.ViewWhy, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -289,7 +306,11 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "compare", "Plan versus delivered")
-	q := r.URL.Query()
+	o, err := p.options(r, query.ViewCompare, "asOf") // the header's date is the default T1
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
 	d := struct {
 		base
 		Planned, Delivered, Level, Period string
@@ -297,7 +318,7 @@ func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 		// Settled are the periods whose every planned item was
 		// delivered by T0, shown in one line: a long history has many.
 		Settled, Periods []query.PeriodOutcome
-	}{base: b, Planned: q.Get("plannedAsOf"), Delivered: q.Get("deliveredAsOf"), Level: q.Get("level"), Period: q.Get("period")}
+	}{base: b, Planned: o.PlannedAsOf, Delivered: o.DeliveredAsOf, Level: o.Level, Period: o.Period}
 	if d.Delivered == "" && b.AsOfDay != "" {
 		d.Delivered = b.AsOfDay
 	}

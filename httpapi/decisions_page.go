@@ -3,8 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"strings"
 
-	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
 
@@ -20,35 +20,25 @@ type decisionsData struct {
 	CSVQuery string
 }
 
-// decisionFilters are the query parameters the page passes to the view.
-var decisionFilters = []string{"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "from", "to"}
-
 // decisions shows the decisions view with every filter of the CLI's
-// ledger decisions; the item, request, roadmap item and actor of each row
-// link to their own pages.
+// ledger decisions, read from the query string as the API reads it; the
+// item, request, roadmap item and actor of each row link to their own
+// pages.
 func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "decisions", "Decisions")
-	q := r.URL.Query()
+	o, err := p.options(r, query.ViewDecisions)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	view, _ := query.Lookup(query.ViewDecisions)
 	d := decisionsData{base: b, Filters: map[string]string{},
-		Types: []string{"ranked", "added", "refined", "removed", "planned", "rescheduled", "dropped",
-			"submitted", "accepted", "rejected", "deferred", "withdrawn", "estimated", "started", "delivered"}}
-	for _, role := range domain.Roles {
-		d.Roles = append(d.Roles, string(role))
-	}
-	for _, rc := range domain.ReasonCodes {
-		d.Reasons = append(d.Reasons, string(rc))
-	}
-	o := query.Options{AsOf: b.AsOf, Item: q.Get("item"), Epic: q.Get("epic"), Roadmap: q.Get("roadmap"), Request: q.Get("request"),
-		Actor: q.Get("actor"), Role: q.Get("role"), Reason: q.Get("reason"), From: q.Get("from"), To: q.Get("to"),
-		Overrides: q.Get("overrides") == "true", OutsideAuthority: q.Get("outsideAuthority") == "true", Quarantined: q.Get("quarantined") == "true"}
-	if t := q.Get("type"); t != "" {
-		o.Type = []string{t}
-	}
+		Types: valuesOf(view, "type"), Roles: valuesOf(view, "role"), Reasons: valuesOf(view, "reason")}
 	csv := url.Values{"format": {"csv"}}
-	for _, f := range append(decisionFilters, "overrides", "outsideAuthority", "quarantined", "asOf") {
-		if v := q.Get(f); v != "" {
-			d.Filters[f] = v
-			csv.Set(f, v)
+	for _, f := range query.DecisionParams() {
+		if vals := f.Get(o); vals != nil {
+			d.Filters[f.Name] = strings.Join(vals, ",")
+			csv[f.Name] = vals
 		}
 	}
 	d.CSVQuery = "?" + csv.Encode()

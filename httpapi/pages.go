@@ -212,6 +212,26 @@ func (p *pages) error(w http.ResponseWriter, r *http.Request, err error) {
 	p.render(w, r, b.Error.Code, "error", data)
 }
 
+// options reads the options of a page's view from its query string as
+// the API reads them: an unknown parameter, or a value the view does not
+// take (?outsideAuthority=1, ?status=closed), is refused with 400 and
+// the values it takes, never ignored. "done", the note decide leaves, is
+// the pages' own.
+func (p *pages) options(r *http.Request, view string, own ...string) (query.Options, error) {
+	v, ok := query.Lookup(view)
+	if !ok {
+		return query.Options{}, fmt.Errorf("dashboard: no view %s", view)
+	}
+	return viewOptions(r, v, append(own, "done")...)
+}
+
+// valuesOf lists the values an option of a view takes, for a page's
+// select.
+func valuesOf(v *query.View, option string) []string {
+	p, _ := v.Param(option)
+	return p.Values
+}
+
 // view answers a view for a page, with the page's as-of and minSeq.
 func (p *pages) view(r *http.Request, name string, o query.Options) (any, error) {
 	o.Product = r.PathValue("p")
@@ -224,7 +244,12 @@ func (p *pages) view(r *http.Request, name string, o query.Options) (any, error)
 }
 
 func (p *pages) products(w http.ResponseWriter, r *http.Request) {
-	v, err := p.s.cfg.Views.View(r.Context(), query.ViewProducts, query.Options{})
+	o, err := p.options(r, query.ViewProducts)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.s.cfg.Views.View(r.Context(), query.ViewProducts, o)
 	if err != nil {
 		p.error(w, r, err)
 		return

@@ -25,8 +25,10 @@ type Param struct {
 	// Values lists the values the option takes when they are a closed set.
 	Values []string
 	// Accept, when set, says whether a value is one of Values written
-	// another way (an event type name for its short name).
+	// another way (an event type name for its short name), and Other
+	// says what those other ways are.
 	Accept func(string) bool
+	Other  string
 	// Subject marks the option that names what the view is about (why's
 	// id): a positional argument in the CLI, a segment of the HTTP path.
 	Subject bool
@@ -83,6 +85,23 @@ func (p Param) Allowed() []string {
 	return p.Values
 }
 
+// Valid reports whether the option takes the value: any value when it
+// takes any text, else one of Allowed (or one Accept takes).
+func (p Param) Valid(value string) bool {
+	allowed := p.Allowed()
+	return allowed == nil || slices.Contains(allowed, value) || (p.Accept != nil && p.Accept(value))
+}
+
+// Refusal says why the value is refused, naming the option as an edge
+// spells it (status, --status) and the values it takes.
+func (p Param) Refusal(name, value string) string {
+	msg := fmt.Sprintf("%s %q is not one of %s", name, value, strings.Join(p.Allowed(), ", "))
+	if p.Other != "" {
+		msg += ", or " + p.Other
+	}
+	return msg
+}
+
 // Get returns the option's value in o as text, each value of a list
 // apart; nil when it is not set.
 func (p Param) Get(o Options) []string {
@@ -115,11 +134,10 @@ func (p Param) Set(o *Options, value string) error {
 	case KindList:
 		f.Set(reflect.Append(f, reflect.ValueOf(value)))
 	case KindBool:
-		b, err := strconv.ParseBool(value)
-		if err != nil {
-			return domain.Malformed(p.Name, "%s must be true or false, not %q", p.Name, value)
+		if !p.Valid(value) { // true or false: not 1, not yes, as the document says
+			return domain.Malformed(p.Name, "%s", p.Refusal(p.Name, value))
 		}
-		f.SetBool(b)
+		f.SetBool(value == "true")
 	case KindNumber:
 		n, err := strconv.ParseUint(value, 10, 64)
 		if err != nil || (f.Kind() == reflect.Int && n > 1<<31) {
@@ -196,8 +214,18 @@ func csvViews() []string {
 	return out
 }
 
-// Check refuses options the view does not take, naming the first.
+// Check refuses options the view does not take, and values an option
+// does not take (a status that is no status), naming the first: both are
+// a KindMalformed error, a 400 on the service and the HTTP API, as an
+// unknown flag value is a usage error in the CLI.
 func (v *View) Check(o Options) error {
+	for _, p := range v.Params {
+		for _, val := range p.Get(o) {
+			if !p.Valid(val) {
+				return domain.Malformed(p.Name, "%s", p.Refusal(p.Name, val))
+			}
+		}
+	}
 	for i := 0; i < optionsType.NumField(); i++ {
 		name := jsonName(optionsType.Field(i))
 		if name == "product" {
@@ -208,7 +236,7 @@ func (v *View) Check(o Options) error {
 			continue
 		}
 		if _, ok := v.Param(name); !ok {
-			return domain.Invalid(name, "the %s view takes no %s", v.Name, name)
+			return domain.Malformed(name, "the %s view takes no %s", v.Name, name)
 		}
 	}
 	return nil

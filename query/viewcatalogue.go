@@ -21,7 +21,8 @@ var (
 // and what "ledger audit export" proves complete.
 var decisionParams = []Param{
 	{Name: "type", Doc: "only this kind of decision: a short name or an event type name (BacklogItemRanked); repeatable, any of them matches",
-		Values: shortTypes(), Accept: func(s string) bool { _, err := domain.ExpandTypes("type", []string{s}); return err == nil }},
+		Values: shortTypes(), Accept: func(s string) bool { _, err := domain.ExpandTypes("type", []string{s}); return err == nil },
+		Other: "an event type name such as BacklogItemRanked"},
 	{Name: "item", Doc: "only decisions about this backlog item"},
 	{Name: "epic", Doc: "only the epic's decisions and those of every item under it when they were taken"},
 	{Name: "roadmap", Doc: "only decisions about this roadmap item"},
@@ -77,13 +78,25 @@ var catalogue = bind([]*View{
 	},
 	{
 		Name: ViewRequests, Doc: "every stakeholder request, oldest first, with its fate, reason and wait", Answer: Requests{}, Cache: true,
-		Params: []Param{asOfParam, {Name: "status", Doc: "only requests in this status", Values: RequestStatuses}, requesterParam},
+		Params: []Param{asOfParam, {Name: "status", Doc: "only requests in this status", Values: RequestStatuses}, requesterParam,
+			{Name: "reason", Doc: "only requests turned down with this reason code", Values: reasonNames()}},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Requests, error) {
 			pos, err := Pos("asOf", o.AsOf)
 			if err != nil {
 				return Requests{}, err
 			}
-			return s.Requests(ctx, o.Product, pos, o.Status, o.Requester, o.MinSeq)
+			rs, err := s.Requests(ctx, o.Product, pos, o.Status, o.Requester, o.MinSeq)
+			if err != nil || o.Reason == "" {
+				return rs, err
+			}
+			kept := []Request{}
+			for _, r := range rs.Requests {
+				if string(r.Reason) == o.Reason {
+					kept = append(kept, r)
+				}
+			}
+			rs.Requests = kept
+			return rs, nil
 		}),
 		csv: csvOf(requestsCSV),
 	},

@@ -79,6 +79,9 @@ func (f *viewFlags) options(args []string) (query.Options, error) {
 			vals = []string{fl.Value.String()}
 		}
 		for _, v := range vals {
+			if !p.Valid(v) {
+				return o, usagef("%s", p.Refusal("--"+p.Flag(), v))
+			}
 			if err := p.Set(&o, v); err != nil {
 				return o, usagef("--%s: %s", p.Flag(), strings.TrimPrefix(err.Error(), p.Name+" "))
 			}

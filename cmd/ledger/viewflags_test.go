@@ -51,3 +51,32 @@ func TestEveryViewIsACommand(t *testing.T) {
 		}
 	}
 }
+
+// TestUnknownFlagValuesRefused: a value outside an option's closed set is
+// a flag error (exit 2) naming the flag and the values it takes, before
+// anything is asked of the ledger.
+func TestUnknownFlagValuesRefused(t *testing.T) {
+	c := newCLI(t)
+	c.setUp()
+	for _, tc := range []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"ErrRole", []string{"decisions", "--role", "boss"}, `--role "boss" is not one of pm, po, stakeholder, team`},
+		{"ErrReason", []string{"decisions", "--reason", "boring"}, `--reason "boring" is not one of out-of-scope, low-value`},
+		{"ErrType", []string{"decisions", "--type", "ranked", "--type", "promoted"}, `--type "promoted" is not one of`},
+		{"ErrBacklogStatus", []string{"show", "backlog", "--status", "closed"}, `--status "closed" is not one of open, all, new, in-progress, delivered, removed`},
+		{"ErrRequestStatus", []string{"show", "requests", "--status", "open"}, `--status "open" is not one of pending, accepted`},
+		{"ErrRequestReason", []string{"show", "requests", "--reason", "meh"}, `--reason "meh" is not one of out-of-scope`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := c.run(tc.args...)
+			assert.Equal(t, exitUsage, o.code, "err: %v", o.err)
+			require.Error(t, o.err)
+			assert.Contains(t, o.err.Error(), tc.msg)
+		})
+	}
+	// The type's other spellings are taken.
+	c.ok("decisions", "--type", "BacklogItemAdded", "--type", "Ranked")
+}
