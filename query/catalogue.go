@@ -176,6 +176,9 @@ type View struct {
 
 	answer func(ctx context.Context, s *Service, o Options) (any, error)
 	csv    func(answer any) (header []string, rows [][]string)
+	// pages, for a list, says how its pages add up; such a view takes
+	// limit and after, and its answer carries a Page.
+	pages *pager
 }
 
 // Param returns the view's option of that name.
@@ -296,6 +299,9 @@ func bind(views []*View) []*View {
 	for _, v := range views {
 		if !v.Ledger {
 			v.Params = append(v.Params, minSeqParam)
+		}
+		if v.pages != nil {
+			v.Params = append(v.Params, limitParam, afterParam)
 		}
 		for i, p := range v.Params {
 			f, ok := fields[p.Name]

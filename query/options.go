@@ -52,6 +52,10 @@ type Options struct {
 	// Quarantined lists the events the validating fold refused instead.
 	OutsideAuthority bool `json:"outsideAuthority,omitempty"`
 	Quarantined      bool `json:"quarantined,omitempty"`
+	// Limit and After ask a list view for one page: at most Limit
+	// elements (0: all of them) after the cursor After (see Page).
+	Limit int    `json:"limit,omitempty"`
+	After string `json:"after,omitempty"`
 	// MinSeq asks the view to reflect the stream at least up to this
 	// sequence (read your writes across service instances); a view that
 	// cannot reach it in time answers from the stream instead.

@@ -119,8 +119,17 @@ const LiveWait = 2 * time.Second
 
 // fromLive runs fn on the product's live projections once they reflect
 // minSeq and this process's own writes; it reports false (fn not run) when
-// there are none or they do not get there within LiveWait.
+// there are none or they do not get there within LiveWait. A position
+// that is a stream sequence is answered from them too while they stand
+// exactly there (the next page of a list answered for now), without
+// waiting.
 func (s *Service) fromLive(ctx context.Context, product string, pos replay.Position, minSeq uint64, fn func(set *projections.Set, m Meta)) bool {
+	if s.live != nil && pos.Seq != 0 && pos.At.IsZero() {
+		return s.live.readAt(product, pos.Seq, func(set *projections.Set, m Meta) {
+			m.AsOf = pos.String()
+			fn(set, m)
+		})
+	}
 	if s.live == nil || !pos.IsLatest() {
 		return false
 	}

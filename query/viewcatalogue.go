@@ -49,56 +49,88 @@ func DecisionParams() []Param {
 var catalogue = bind([]*View{
 	{
 		Name: ViewProducts, Doc: "the products that have events", Ledger: true, Answer: Products{},
-		answer: answerOf(func(ctx context.Context, s *Service, _ Options) (Products, error) { return s.Products(ctx) }),
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Products, error) {
+			ps, err := s.Products(ctx)
+			if err != nil {
+				return Products{}, err
+			}
+			ps.Products, ps.Page, err = offsetPage(ps.Products, o, 0)
+			return ps, err
+		}),
+		pages: pagesOf(func(v Products) int { return len(v.Products) }, func(d *Products, p Products) {
+			d.Products, d.Next = append(d.Products, p.Products...), p.Next
+		}),
 	},
 	{
 		Name: ViewBacklog, Doc: "the backlog in rank order, each item with its status, score and last decision", Answer: Backlog{}, Cache: true,
 		Params: []Param{asOfParam,
 			{Name: "status", Doc: "only items in this status; open (the default) is new and in progress", Values: ItemStatuses}},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Backlog, error) {
-			pos, err := Pos("asOf", o.AsOf)
+			pos, err := listPos(o)
 			if err != nil {
 				return Backlog{}, err
 			}
-			return s.Backlog(ctx, o.Product, pos, BacklogFilter{Status: o.Status}, o.MinSeq)
+			b, err := s.Backlog(ctx, o.Product, pos, BacklogFilter{Status: o.Status}, o.MinSeq)
+			if err != nil {
+				return Backlog{}, err
+			}
+			b.Items, b.Page, err = offsetPage(b.Items, o, b.Position)
+			b.Items = nonNil(b.Items)
+			return b, err
 		}),
 		csv: csvOf(backlogCSV),
+		pages: pagesOf(func(v Backlog) int { return len(v.Items) }, func(d *Backlog, p Backlog) {
+			d.Items, d.Next = append(d.Items, p.Items...), p.Next
+		}),
 	},
 	{
 		Name: ViewRoadmap, Doc: "the roadmap: periods in time order, items in the PM's order", Answer: Roadmap{}, Cache: true,
 		Params: []Param{asOfParam},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Roadmap, error) {
-			pos, err := Pos("asOf", o.AsOf)
+			pos, err := listPos(o)
 			if err != nil {
 				return Roadmap{}, err
 			}
-			return s.Roadmap(ctx, o.Product, pos, o.MinSeq)
+			rm, err := s.Roadmap(ctx, o.Product, pos, o.MinSeq)
+			if err != nil {
+				return Roadmap{}, err
+			}
+			rm.Periods, rm.Page, err = roadmapPage(rm.Periods, o, rm.Position)
+			return rm, err
 		}),
-		csv: csvOf(roadmapCSV),
+		csv:   csvOf(roadmapCSV),
+		pages: pagesOf(roadmapItems, mergeRoadmap),
 	},
 	{
 		Name: ViewRequests, Doc: "every stakeholder request, oldest first, with its fate, reason and wait", Answer: Requests{}, Cache: true,
 		Params: []Param{asOfParam, {Name: "status", Doc: "only requests in this status", Values: RequestStatuses}, requesterParam,
 			{Name: "reason", Doc: "only requests turned down with this reason code", Values: reasonNames()}},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Requests, error) {
-			pos, err := Pos("asOf", o.AsOf)
+			pos, err := listPos(o)
 			if err != nil {
 				return Requests{}, err
 			}
 			rs, err := s.Requests(ctx, o.Product, pos, o.Status, o.Requester, o.MinSeq)
-			if err != nil || o.Reason == "" {
+			if err != nil {
 				return rs, err
 			}
-			kept := []Request{}
-			for _, r := range rs.Requests {
-				if string(r.Reason) == o.Reason {
-					kept = append(kept, r)
+			if o.Reason != "" {
+				kept := []Request{}
+				for _, r := range rs.Requests {
+					if string(r.Reason) == o.Reason {
+						kept = append(kept, r)
+					}
 				}
+				rs.Requests = kept
 			}
-			rs.Requests = kept
-			return rs, nil
+			rs.Requests, rs.Page, err = offsetPage(rs.Requests, o, rs.Position)
+			rs.Requests = nonNil(rs.Requests)
+			return rs, err
 		}),
 		csv: csvOf(requestsCSV),
+		pages: pagesOf(func(v Requests) int { return len(v.Requests) }, func(d *Requests, p Requests) {
+			d.Requests, d.Next = append(d.Requests, p.Requests...), p.Next
+		}),
 	},
 	{
 		Name: ViewWhy, Doc: "the chain of decisions about an item, roadmap item or request: who decided what, when, and why", Answer: Why{},
@@ -108,7 +140,16 @@ var catalogue = bind([]*View{
 			if err != nil {
 				return Why{}, err
 			}
-			return s.Why(ctx, o.Product, pos, o.ID, o.MinSeq)
+			w, err := s.Why(ctx, o.Product, pos, o.ID, o.MinSeq)
+			if err != nil {
+				return Why{}, err
+			}
+			w.Decisions, w.Page, err = seqPage(w.Decisions, func(d Decision) uint64 { return d.Seq }, o)
+			w.Decisions = nonNil(w.Decisions)
+			return w, err
+		}),
+		pages: pagesOf(func(v Why) int { return len(v.Decisions) }, func(d *Why, p Why) {
+			d.Decisions, d.Next = append(d.Decisions, p.Decisions...), p.Next
 		}),
 	},
 	{
@@ -119,9 +160,20 @@ var catalogue = bind([]*View{
 			if err != nil {
 				return Log{}, err
 			}
-			return s.Log(ctx, o.Product, pos)
+			after, err := seqCursor(o.After)
+			if err != nil {
+				return Log{}, err
+			}
+			return s.LogPage(ctx, o.Product, pos, after, o.Limit)
 		}),
 		csv: csvOf(logCSV),
+		pages: pagesOf(func(v Log) int { return len(v.Entries) }, func(d *Log, p Log) {
+			// A page's meta is the log's up to its end: the last one's
+			// stands for all of them, but for the entries they hold.
+			events := d.Events + p.Events
+			d.Entries, d.Meta, d.Next = append(d.Entries, p.Entries...), p.Meta, p.Next
+			d.Events = events
+		}),
 	},
 	{
 		Name: ViewCompare, Doc: "the roadmap as planned at one date against what was delivered by a later one, each deviation with its causes", Answer: Comparison{},
@@ -161,9 +213,18 @@ var catalogue = bind([]*View{
 		Name: ViewDecisions, Doc: "every decision matching the filters, in stream order: who decided what, in which role, when, why, and what changed", Answer: Decisions{},
 		Params: decisionParams,
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Decisions, error) {
-			return s.Decisions(ctx, o.Product, o.DecisionsFilter(), o.MinSeq)
+			d, err := s.Decisions(ctx, o.Product, o.DecisionsFilter(), o.MinSeq)
+			if err != nil {
+				return Decisions{}, err
+			}
+			d.Decisions, d.Page, err = seqPage(d.Decisions, func(r DecisionRow) uint64 { return r.Seq }, o)
+			d.Decisions = nonNil(d.Decisions)
+			return d, err
 		}),
 		csv: csvOf(Decisions.csv),
+		pages: pagesOf(func(v Decisions) int { return len(v.Decisions) }, func(d *Decisions, p Decisions) {
+			d.Decisions, d.Next = append(d.Decisions, p.Decisions...), p.Next
+		}),
 	},
 })
 
