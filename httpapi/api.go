@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,7 +74,7 @@ func (s *Server) apiRoutes() []route {
 	for _, v := range viewRoutes() {
 		rs = append(rs, route{method: http.MethodGet, pattern: v.path, auth: caller,
 			doc: opDoc{summary: "the " + v.view.Name + " view: " + v.view.Doc + "; as the CLI prints it with --json",
-				params: viewParams(v.view), csv: v.view.HasCSV(), resp: v.view.Answer, statuses: viewStatuses(v)},
+				params: viewParams(v.view), csv: v.view.HasCSV(), paged: v.view.Paged(), resp: v.view.Answer, statuses: viewStatuses(v)},
 			h: func(w http.ResponseWriter, r *http.Request) { s.serveView(w, r, v) }})
 	}
 	return append(rs,
@@ -215,6 +216,7 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 		if pos, ok := live.LiveAt(o.Product); ok {
 			if e, ok := s.views.get(key, pos, o.MinSeq); ok {
 				s.metrics.viewCache.WithLabelValues(v.view.Name, "hit").Inc()
+				setLinks(w, r, e.page)
 				writeCached(w, r, e)
 				return
 			}
@@ -226,6 +228,9 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if p, ok := query.PageOf(out); ok {
+		setLinks(w, r, p)
 	}
 	if pos, ok := query.PositionOf(out); keep && ok {
 		e, err := encodeView(pos, out)
@@ -245,6 +250,31 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// setLinks sets the Link header (RFC 8288) of a page of a list: the same
+// request with after set to the page's next cursor (rel="next") and its
+// previous one (rel="prev"), as references relative to this server.
+func setLinks(w http.ResponseWriter, r *http.Request, p query.Page) {
+	var links []string
+	for _, l := range []struct{ rel, cursor string }{{"next", p.Next}, {"prev", p.Prev}} {
+		if l.cursor != "" {
+			links = append(links, fmt.Sprintf("<%s>; rel=%q", pageURL(r, l.cursor), l.rel))
+		}
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+}
+
+// pageURL is the request's path and query with after set to cursor, and
+// without what only the request itself needed (minSeq, a page's note).
+func pageURL(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Set("after", cursor)
+	q.Del("minSeq")
+	q.Del("done")
+	return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
 }
 
 func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {

@@ -134,7 +134,7 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "backlog", "Backlog")
-	o, err := p.options(r, query.ViewBacklog)
+	o, err := p.listOptions(r, query.ViewBacklog)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -153,7 +153,8 @@ func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 		Backlog  query.Backlog
 		Status   string
 		Statuses []string
-	}{b, bl, status, query.ItemStatuses})
+		Pager    pager
+	}{b, bl, status, query.ItemStatuses, pagerOf(r, bl, len(bl.Items), "items")})
 }
 
 // roadmapPeriod is one period of the roadmap page: its items and, for a
@@ -173,7 +174,7 @@ type statusCount struct {
 
 func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "roadmap", "Roadmap")
-	o, err := p.options(r, query.ViewRoadmap)
+	o, err := p.listOptions(r, query.ViewRoadmap)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -211,7 +212,8 @@ func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 		Roadmap query.Roadmap
 		Periods []roadmapPeriod
 		Items   int
-	}{b, rm, periods, items})
+		Pager   pager
+	}{b, rm, periods, items, pagerOf(r, rm, items, "roadmap items")})
 }
 
 // requestsData is the requests page with its filters and decide forms.
@@ -226,6 +228,7 @@ type requestsData struct {
 	Reasons    []string
 	Form       map[string]string // the form as sent, when it was refused
 	FormFor    string
+	Pager      pager
 }
 
 func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPage(w, r, nil) }
@@ -234,7 +237,7 @@ func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPag
 // form was refused, shown next to it with the form as the user filled it.
 func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr error) {
 	b := p.base(w, r, "requests", "Requests")
-	o, err := p.options(r, query.ViewRequests)
+	o, err := p.listOptions(r, query.ViewRequests)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -262,6 +265,7 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 	}
 	rs := v.(query.Requests)
 	d.Requests = rs.Requests
+	d.Pager = pagerOf(r, rs, len(rs.Requests), "requests")
 	d.Warnings = rs.Warnings
 	d.live(rs.Position)
 	if lv, err := p.view(r, query.ViewLog, query.Options{AsOf: b.AsOf}); err == nil {
@@ -284,7 +288,7 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 
 func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "", r.PathValue("id"))
-	o, err := p.options(r, query.ViewWhy)
+	o, err := p.listOptions(r, query.ViewWhy)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -300,8 +304,9 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b.live(wy.Position)
 	p.render(w, r, http.StatusOK, "why", struct {
 		base
-		Why query.Why
-	}{b, wy})
+		Why   query.Why
+		Pager pager
+	}{b, wy, pagerOf(r, wy, len(wy.Decisions), "decisions")})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,7 @@ type decisionsData struct {
 	Roles    []string
 	Reasons  []string
 	CSVQuery string
+	Pager    pager
 }
 
 // decisions shows the decisions view with every filter of the CLI's
@@ -26,7 +27,7 @@ type decisionsData struct {
 // pages.
 func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "decisions", "Decisions")
-	o, err := p.options(r, query.ViewDecisions)
+	o, err := p.listOptions(r, query.ViewDecisions)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -48,6 +49,7 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Decisions = v.(query.Decisions)
+	d.Pager = pagerOf(r, d.Decisions, len(d.Decisions.Decisions), "decisions")
 	d.base.Warnings = d.Decisions.Warnings
 	d.live(d.Decisions.Position)
 	p.render(w, r, http.StatusOK, "decisions", d)

@@ -24,6 +24,7 @@ type opDoc struct {
 	summary  string
 	params   []paramDoc // query and path parameters ({p} is every product route's)
 	csv      bool       // also answers text/csv
+	paged    bool       // a list's page: the answer has a Link header
 	sse      bool       // answers text/event-stream
 	raw      string     // answers this media type, schema-less
 	body     any        // the JSON request body
@@ -203,7 +204,13 @@ func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
 	if rt.doc.csv {
 		content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
 	}
-	return map[string]any{"description": desc, "content": content}
+	out := map[string]any{"description": desc, "content": content}
+	if rt.doc.paged && code == http.StatusOK {
+		out["headers"] = map[string]any{"Link": map[string]any{
+			"description": `the pages around this one, as RFC 8288 links: <...?after=NEXT>; rel="next" while the list goes on, <...?after=PREV>; rel="prev" after the first page`,
+			"schema":      map[string]any{"type": "string"}}}
+	}
+	return out
 }
 
 func operationID(rt route) string {

@@ -123,18 +123,9 @@ func TestOpenAPIHasEveryViewOption(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, options{})
 	doc, _ := openAPI(t, f)
-	ops := map[string]*openapi3.Operation{} // by the path's last word
-	for path, item := range doc.Paths.Map() {
-		if item.Get == nil {
-			continue
-		}
-		words := strings.Split(path, "/")
-		for i := len(words) - 1; i >= 0; i-- {
-			if !strings.HasPrefix(words[i], "{") {
-				ops[words[i]] = item.Get
-				break
-			}
-		}
+	ops := map[string]*openapi3.Operation{}
+	for name, path := range viewPaths(doc) {
+		ops[name] = doc.Paths.Value(path).Get
 	}
 	options := 0
 	for _, v := range query.Catalogue() {
@@ -181,6 +172,68 @@ func TestOpenAPIHasEveryViewOption(t *testing.T) {
 		}
 	}
 	assert.Greater(t, options, 30, "the catalogue's options were walked")
+}
+
+// TestOpenAPIDocumentsPages: the operation of every list view of the
+// catalogue takes limit and after, answers with a Link header, and its
+// answer's schema holds the next and previous cursors; a view that is no
+// list has none of them.
+func TestOpenAPIDocumentsPages(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, options{})
+	doc, _ := openAPI(t, f)
+	paths := viewPaths(doc)
+	lists := 0
+	for _, v := range query.Catalogue() {
+		op := doc.Paths.Value(paths[v.Name]).Get
+		require.NotNil(t, op, v.Name)
+		ok := op.Responses.Status(http.StatusOK)
+		require.NotNil(t, ok, v.Name)
+		schema := ok.Value.Content.Get("application/json").Schema
+		if schema.Ref != "" {
+			schema = doc.Components.Schemas[strings.TrimPrefix(schema.Ref, "#/components/schemas/")]
+		}
+		require.NotNil(t, schema, v.Name)
+		if !v.Paged() {
+			assert.Nil(t, op.Parameters.GetByInAndName("query", "limit"), "%s is no list", v.Name)
+			assert.Nil(t, ok.Value.Headers["Link"], v.Name)
+			continue
+		}
+		lists++
+		for _, name := range []string{"limit", "after"} {
+			assert.NotNil(t, op.Parameters.GetByInAndName("query", name), "%s takes %s", v.Name, name)
+		}
+		link := ok.Value.Headers["Link"]
+		if assert.NotNil(t, link, "%s: the Link header", v.Name) {
+			assert.Contains(t, link.Value.Description, `rel="next"`)
+		}
+		for _, cursor := range []string{"next", "prev"} {
+			prop := schema.Value.Properties[cursor]
+			if assert.NotNil(t, prop, "%s: the %s cursor is in the answer's schema", v.Name, cursor) {
+				assert.True(t, prop.Value.Type.Is("string"), "%s %s", v.Name, cursor)
+			}
+		}
+	}
+	assert.Equal(t, 7, lists)
+}
+
+// viewPaths finds the path of each view's operation in the document: the
+// GET whose path ends with the view's name (and its subject).
+func viewPaths(doc *openapi3.T) map[string]string {
+	out := map[string]string{}
+	for path, item := range doc.Paths.Map() {
+		if item.Get == nil {
+			continue
+		}
+		words := strings.Split(path, "/")
+		for i := len(words) - 1; i >= 0; i-- {
+			if !strings.HasPrefix(words[i], "{") {
+				out[words[i]] = path
+				break
+			}
+		}
+	}
+	return out
 }
 
 // refs finds every $ref in a JSON document.

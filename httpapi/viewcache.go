@@ -37,6 +37,7 @@ type cachedView struct {
 	pos  uint64
 	body []byte
 	etag string
+	page query.Page // a list's page: its Link header
 }
 
 // maxCachedViews bounds the cache; the key space (products, views,
@@ -87,7 +88,8 @@ func encodeView(pos uint64, out any) (cachedView, error) {
 		return cachedView{}, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	return cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
+	page, _ := query.PageOf(out)
+	return cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`, page: page}, nil
 }
 
 // writeCached answers with an encoded view, or 304 Not Modified when the
