@@ -28,18 +28,61 @@ func (a *app) logCommand() *cobra.Command {
 			return nil
 		},
 		text: func(a *app, log query.Log, o query.Options) error {
-			if log.AsOf != "" {
-				fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(o.AsOf), log.Position, formatAt(log.At))
+			return a.printLogPage(log, o, nil, o.After == "")
+		},
+		// Without --limit the log is printed page after page as the
+		// pages come: a ledger of a million events in bounded memory.
+		stream: func(a *app, log query.Log, o query.Options, first bool) error {
+			if a.jsonOut {
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range log.Entries {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				if log.Next == "" {
+					a.printWarnings(log.Warnings)
+				}
+				return nil
 			}
-			if err := a.logTable(log.Entries).print(a.stdout, tableWidth(a.stdout)); err != nil {
+			if first {
+				a.logTab = a.logTable(nil)
+				if log.Next == "" {
+					return a.printLogPage(log, o, a.logTab, true) // one page: as it always read
+				}
+			}
+			asOf := log.AsOf
+			log.AsOf = "" // where it stopped is known with the last page
+			if err := a.printLogPage(log, o, a.logTab, first); err != nil {
 				return err
 			}
-			if len(log.Entries) == 0 {
-				fmt.Fprintf(a.stderr, "product %q has no events yet\n", log.Product)
+			if asOf != "" && log.Next == "" {
+				fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(o.AsOf), log.Position, formatAt(log.At))
 			}
-			a.printWarnings(log.Warnings)
 			return nil
 		}})
+}
+
+// printLogPage prints a page of the log as a table; tab, when not nil,
+// is the table of the pages before it, whose columns it keeps.
+func (a *app) printLogPage(log query.Log, o query.Options, tab *table, first bool) error {
+	if log.AsOf != "" {
+		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(o.AsOf), log.Position, formatAt(log.At))
+	}
+	if tab == nil {
+		tab = a.logTable(nil)
+	}
+	tab.rows = a.logTable(log.Entries).rows
+	if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	if len(log.Entries) == 0 && first {
+		fmt.Fprintf(a.stderr, "product %q has no events yet\n", log.Product)
+	}
+	if log.Next == "" {
+		a.printWarnings(log.Warnings)
+	}
+	return nil
 }
 
 // logTable lays log entries out for people.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -110,6 +111,10 @@ type viewSpec[A any] struct {
 	// with --json one element per line instead of one document.
 	text      func(a *app, v A, o query.Options) error
 	jsonLines func(a *app, v A) error
+	// stream, when set, prints a list without --limit page after page
+	// as the pages come (first tells the first page): the log, which
+	// can be any length.
+	stream func(a *app, page A, o query.Options, first bool) error
 }
 
 // viewCommand is the command of a view: its flags from the catalogue,
@@ -130,10 +135,20 @@ func viewCommand[A any](a *app, spec viewSpec[A]) *cobra.Command {
 			return err
 		}
 		a.asOfText = asOfLabel(o.AsOf)
+		if spec.stream != nil && o.Limit == 0 && !f.csv {
+			first := true
+			var v A
+			return a.pages(cmd.Context(), spec.view, o, &v, func(page any) error {
+				err := spec.stream(a, page.(A), o, first)
+				first = false
+				return err
+			})
+		}
 		var v A
 		if err := a.view(cmd.Context(), spec.view, o, &v); err != nil {
 			return err
 		}
+		defer a.printNext(v)
 		switch {
 		case f.csv:
 			header, rows, err := f.view.CSV(v)
@@ -157,6 +172,14 @@ func viewCommand[A any](a *app, spec viewSpec[A]) *cobra.Command {
 		return spec.text(a, v, o)
 	}
 	return c
+}
+
+// printNext says, when an answer is one page of a longer list, how to
+// ask for the next.
+func (a *app) printNext(v any) {
+	if p, ok := query.PageOf(v); ok && p.Next != "" {
+		fmt.Fprintf(a.stderr, "more: --after %s\n", p.Next)
+	}
 }
 
 // warningsOf returns the warnings of an answer with a Meta.
