@@ -208,14 +208,14 @@ func (s *Service) Log(ctx context.Context, product string, pos Position) (Log, e
 // LogPage is one page of Log: the entries after the stream sequence
 // after, at most limit of them (0: all), and a few more when the last
 // one opens an atomic decision (a page never splits one). Its Next is the
-// cursor of the page after it. Whatever after is, the page costs what
-// its own entries and the events since the nearest snapshot before
-// after cost, not what the history before it does: the validating fold
-// is restored there, so that each entry carries the same verdict as in
-// the whole log.
+// cursor of the page after it. The validating fold is restored where
+// the page before ended (when this process answered it lately, see
+// logGates), else from the nearest snapshot before after, so that each
+// entry carries the same verdict as in the whole log, and a page after
+// another costs its own entries, not the history before it.
 func (s *Service) LogPage(ctx context.Context, product string, pos Position, after uint64, limit int) (Log, error) {
 	var out Log
-	err := s.logPages(ctx, product, pos, after, limit, func(l Log) error {
+	err := s.logPages(ctx, product, pos, after, limit, true, func(l Log) error {
 		out = l
 		return errStop // one page
 	})
@@ -228,7 +228,11 @@ func (s *Service) LogPage(ctx context.Context, product string, pos Position, aft
 // logPages reads the log after the stream sequence after, up to pos, in
 // one pass, and calls fn with each page of limit entries (0: one page of
 // all of them) in turn; it stops at fn's first error and returns it.
-func (s *Service) logPages(ctx context.Context, product string, pos Position, after uint64, limit int, fn func(Log) error) error {
+//
+// keep remembers the validating fold at the end of each page but the
+// last, for the request of the next page: a caller that asks for one page
+// at a time (LogPage) keeps it; one that reads on (Pages) needs not.
+func (s *Service) logPages(ctx context.Context, product string, pos Position, after uint64, limit int, keep bool, fn func(Log) error) error {
 	if limit < 0 {
 		return domain.Malformed("limit", "limit must be 0 (the whole list) or more, not %d", limit)
 	}
@@ -271,6 +275,12 @@ func (s *Service) logPages(ctx context.Context, product string, pos Position, af
 		page.finish(product, pos, last, gate, mine, upTo, unread)
 		if next {
 			page.Next = strconv.FormatUint(end, 10)
+			if keep {
+				// The next page goes on from here (see logGates).
+				if err := s.gates.put(product, end, gate, unread); err != nil {
+					return fmt.Errorf("read product %q: %w", product, err)
+				}
+			}
 		}
 		err := fn(page)
 		begin = end
@@ -355,6 +365,9 @@ func (l *Log) finish(product string, pos Position, last domain.Event, gate *proj
 // whole), so that the events after it are judged as the whole log judges
 // them. After 0 is a fold of nothing.
 func (s *Service) gateAt(ctx context.Context, product string, after uint64) (*projections.Gate, uint64, *Log, error) {
+	if g, unread, ok := s.gates.get(product, after); ok {
+		return g, after, unread, nil // where the page before ended
+	}
 	before := &Log{} // counts what this version cannot read up to there
 	for at := after; at > 0; at-- {
 		v, _, err := replay.AsOfViewsOf(ctx, s.src, s.snaps, product, replay.AtSeq(at), replay.MemberRoadmap)

@@ -140,7 +140,7 @@ func (s *Service) Pages(ctx context.Context, name string, o Options, fn func(pag
 		if err != nil {
 			return err
 		}
-		return s.logPages(ctx, o.Product, pos, after, o.Limit, func(l Log) error { return fn(l) })
+		return s.logPages(ctx, o.Product, pos, after, o.Limit, false, func(l Log) error { return fn(l) })
 	}
 	for {
 		a, err := s.View(ctx, name, o)

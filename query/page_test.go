@@ -221,9 +221,10 @@ func TestOffsetPagesAreOfOneList(t *testing.T) {
 
 // TestLogPagesKeepTheVerdicts: a page of the log that starts anywhere
 // (inside an atomic decision too) marks each entry as the whole log
-// does, though it folds only from the nearest snapshot: a forged event
-// after the cursor is quarantined on its page, for a reason the history
-// before the cursor gives (who holds which role).
+// does, though it folds only from the nearest snapshot, or from where the
+// page before ended: a forged event after the cursor is quarantined on
+// its page, for a reason the history before the cursor gives (who holds
+// which role).
 func TestLogPagesKeepTheVerdicts(t *testing.T) {
 	s := eventstoretest.Demo(t)
 	ctx := context.Background()
@@ -257,4 +258,25 @@ func TestLogPagesKeepTheVerdicts(t *testing.T) {
 		assert.Equal(t, whole.Quarantined, page.Quarantined, "after %d", after)
 		assert.Equal(t, whole.Position, page.Position)
 	}
+
+	// Page after page, each going on from where the fold stood at the end
+	// of the page before (remembered, not folded again): the same verdicts.
+	var paged []LogEntry
+	var page Log
+	for after, pages := uint64(0), 0; ; pages++ {
+		page, err = q.LogPage(ctx, "checkout", Latest, after, 3)
+		require.NoError(t, err)
+		paged = append(paged, page.Entries...)
+		if page.Next == "" {
+			break
+		}
+		require.Less(t, pages, 1000)
+		g, _, ok := q.gates.get("checkout", page.Entries[len(page.Entries)-1].Seq)
+		require.True(t, ok, "the fold at the page's end is remembered")
+		require.NotNil(t, g)
+		after, err = seqCursor(page.Next)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, jsonOf(t, whole.Entries), jsonOf(t, paged))
+	assert.Equal(t, whole.Quarantined, page.Quarantined, "the last page counts what the whole log does")
 }

@@ -96,11 +96,13 @@ type Service struct {
 	// written for a product (its own writes), so that a view asked for
 	// after a write waits for it.
 	seen func(product string) uint64
+	// gates are the validating fold where recent log pages ended.
+	gates *logGates
 }
 
 // New returns a Service over src; snaps may be nil (no snapshots).
 func New(src Source, snaps replay.SnapshotReader) *Service {
-	return &Service{src: src, snaps: snaps, now: time.Now}
+	return &Service{src: src, snaps: snaps, now: time.Now, gates: newLogGates()}
 }
 
 // UseLive makes the service answer "now" from live projections; seen, when
