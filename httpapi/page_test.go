@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"reflect"
 	"regexp"
@@ -162,6 +163,14 @@ func TestDashboardPages(t *testing.T) {
 	page := string(f.do(call{path: "/p/checkout/decisions"}).body)
 	assert.Equal(t, 100, strings.Count(page, "<tr>\n  <td>"), "a hundred a page")
 	assert.Regexp(t, pagerNext, page)
+	assert.Contains(t, page, fmt.Sprintf("%d decision(s)", len(d.Decisions)), "the count is the whole list's")
+	assert.Contains(t, page, fmt.Sprintf("100 of %d decisions on this page", len(d.Decisions)))
+
+	var w query.Why
+	require.NoError(t, json.Unmarshal(f.do(call{path: "/api/v1/products/checkout/why/CARD-2"}).body, &w))
+	require.Greater(t, len(w.Decisions), 2)
+	why := string(f.do(call{path: "/p/checkout/why/CARD-2?limit=2"}).body)
+	assert.Contains(t, why, fmt.Sprintf("%d decisions", len(w.Decisions)), "a why page counts the whole chain")
 }
 
 func unescape(s string) string { return strings.ReplaceAll(s, "&amp;", "&") }

@@ -268,6 +268,9 @@ func pagerOf(r *http.Request, answer any, shown int, what string) pager {
 	}
 	if p.Prev != "" || p.Next != "" {
 		p.Label = fmt.Sprintf("%d %s on this page", shown, what)
+		if pg.Total > 0 {
+			p.Label = fmt.Sprintf("%d of %d %s on this page", shown, pg.Total, what)
+		}
 	}
 	return p
 }

@@ -22,9 +22,13 @@ import (
 // elements after the first OFFSET of the list as it stood at sequence
 // SEQ, so that every page of one answer is of the same list, whatever
 // was decided meanwhile); the products' is an offset.
+//
+// Total counts the elements of the whole list the page is of, when it is
+// known: on every list but the log, which is read a page at a time.
 type Page struct {
-	Next string `json:"next,omitempty"`
-	Prev string `json:"prev,omitempty"`
+	Next  string `json:"next,omitempty"`
+	Prev  string `json:"prev,omitempty"`
+	Total int    `json:"total,omitempty"`
 }
 
 func (p Page) pageOf() Page { return p }
@@ -200,7 +204,7 @@ func seqPage[T any](list []T, seq func(T) uint64, o Options) ([]T, Page, error) 
 	if o.Limit > 0 {
 		end = min(start+o.Limit, len(list))
 	}
-	var p Page
+	p := Page{Total: len(list)}
 	if end < len(list) && end > start {
 		p.Next = strconv.FormatUint(seq(list[end-1]), 10)
 	}
@@ -269,7 +273,7 @@ func offsetPage[T any](list []T, o Options, at uint64) ([]T, Page, error) {
 		}
 		return fmt.Sprintf("%d@%d", n, at)
 	}
-	var p Page
+	p := Page{Total: len(list)}
 	if end < len(list) {
 		p.Next = cursor(end)
 	}
