@@ -87,7 +87,8 @@ only the verifier key.`,
 
 // auditProve scans the ledger with visit, asks ready whether there is
 // something to prove, gets the checkpoint (the file, or a new one signed
-// and published) and calls prove with it.
+// and published: by this process, or by the serve that runs the ledger)
+// and calls prove with it.
 func (a *app) auditProve(ctx context.Context, cpFile, keyFile string, visit func(eventstore.Raw) error,
 	ready func(*audit.Ledger) error, prove func(*audit.Ledger, []byte) error) error {
 	var signed []byte
@@ -97,15 +98,39 @@ func (a *app) auditProve(ctx context.Context, cpFile, keyFile string, visit func
 		if signed, err = os.ReadFile(cpFile); err != nil {
 			return usagef("--checkpoint: %v", err)
 		}
-	} else if key, err = a.auditSigner(keyFile); err != nil {
-		return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
 	}
 	s, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
+	var upTo uint64
+	if cpFile == "" {
+		svc, err := a.ledgerService(ctx)
+		switch {
+		case err != nil:
+			return err
+		case svc != nil:
+			// serve signs first, and the proof is of the ledger as its
+			// checkpoint saw it, however far the ledger went on since.
+			if err := keyWhileServed(keyFile); err != nil {
+				return err
+			}
+			var cp audit.Checkpoint
+			if signed, cp, _, err = a.signByServe(ctx, svc); err != nil {
+				return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
+			}
+			if err := a.caughtUp(ctx, s, cp.Size, 0); err != nil {
+				return err
+			}
+			upTo = uint64(cp.Size)
+		default:
+			if key, err = a.auditSigner(keyFile); err != nil {
+				return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
+			}
+		}
+	}
 	bar := a.progress("reading the ledger")
-	l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update, Visit: visit})
+	l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update, Visit: visit, UpTo: upTo})
 	bar.done()
 	if err != nil {
 		return err
