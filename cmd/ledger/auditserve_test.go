@@ -62,7 +62,9 @@ func TestAuditWhileServing(t *testing.T) {
 	dir := t.TempDir()
 	kept := filepath.Join(dir, "kept.txt")
 	pub := filepath.Join(c.data, "audit.pub")
-	out := func(name string) (served, one string) { return filepath.Join(dir, "served-"+name), filepath.Join(dir, "alone-"+name) }
+	out := func(name string) (served, one string) {
+		return filepath.Join(dir, "served-"+name), filepath.Join(dir, "alone-"+name)
+	}
 
 	// What each command does without serve.
 	wantCP := alone.ok("audit", "checkpoint", "--out", kept)
