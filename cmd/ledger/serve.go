@@ -25,7 +25,8 @@ func (a *app) serveCommand() *cobra.Command {
 every import (ledgerapi.v1.import), and answers every view from projections
 it keeps current (ledgerapi.v1.view.<name>).
 While it runs, other ledger commands on the same --data directory (or on the
-same --nats) send their commands and views to it; any NATS client can too:
+same --nats) send their commands and views to it ("ledger audit checkpoint"
+asks it to sign a checkpoint now, with its key); any NATS client can too:
 
   nats --server nats://127.0.0.1:4222 micro info ledger
   nats --server nats://127.0.0.1:4222 req ledgerapi.v1.view.backlog '{"product":"checkout"}'
@@ -55,7 +56,7 @@ of unknown outcome, retried safely with its command id).`,
 	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only); without tokens it must be a loopback address")
 	c.Flags().StringVar(&a.clientsURL, "clients-nats", os.Getenv("LEDGER_CLIENTS_NATS"), "with --nats: the clients' account of the same NATS system, as the user that keeps the clients' read-only copies (see \"ledger accounts\"; env LEDGER_CLIENTS_NATS)")
 	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
-	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
+	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count), and at start when no checkpoint covers the events; needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
 	a.addHTTPFlags(c)
 	c.Flags().BoolVar(&seed, "demo", false, "first write the demo history (product \"checkout\") if it is not there")
