@@ -283,8 +283,9 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b.live(wy.Position)
 	p.render(w, r, http.StatusOK, "why", struct {
 		base
-		Why query.Why
-	}{b, wy})
+		Why   query.Why
+		Links whyLinks
+	}{b, wy, p.decisionsLinks(r, wy, b.AsOf)})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
