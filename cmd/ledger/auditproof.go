@@ -278,7 +278,8 @@ FILE, or a new one signed with the signing key.
 
 With only --from and --to, the bundle holds a proof for every event from the
 first one that occurred at or after T0 to the last one before T1, with no
-sequence left out.
+sequence left out: the range [T0, T1), a date being midnight UTC at its start,
+as for decisions and diff.
 
 With the filters of "ledger decisions" (--type, --item, --epic, --roadmap,
 --request, --actor, --role, --reason, --as-of; --from and --to are then
@@ -294,8 +295,8 @@ is refused.`,
   ledger audit check cards-2026 --key audit.pub`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD")
-	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD")
+	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD (midnight UTC at its start)")
+	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD (midnight UTC at its start: that day is not in)")
 	c.Flags().StringVarP(&out, "out", "o", "", "bundle directory to create (required)")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "prove against this checkpoint file (default: sign one now)")
 	c.Flags().StringVar(&keyFile, "key", "", "signing key file, when no --checkpoint (default $"+envAuditKey+", else <data>/audit.key)")
