@@ -41,8 +41,8 @@ func TestRangeReadsDatesOnce(t *testing.T) {
 	}
 	require.Greater(t, days, 250)
 	check("2026-01-08", "2026-01-08T10:05:00Z") // an instant: the decision at 10:05 is the next range's
-	check("2026-04-01", "2026-07-01")          // Q2
-	check("2026-05-01", "2026-06-01")          // May
+	check("2026-04-01", "2026-07-01")           // Q2
+	check("2026-05-01", "2026-06-01")           // May
 
 	// The ranks of 8 January, in both.
 	c, err := q.Diff(ctx, "checkout", "2026-01-08", "2026-01-09")
