@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -204,16 +207,44 @@ func localOnly(flag, addr string) error {
 	return usagef("%s %s is not a loopback address: without tokens serve is a single-user tool, and anyone who reached it could decide as anyone; listen on 127.0.0.1, or make tokens with \"ledger token add ACTOR\" first", flag, addr)
 }
 
-// dataHint is the --data a command run elsewhere needs to find this
-// ledger: none for the default directory.
+// dataHint is what a command run in another terminal needs to find this
+// ledger: --data and the data directory, always and absolute (a relative
+// or default one names another directory from another working directory,
+// and LEDGER_DATA may not be set there); with --nats, the NATS system
+// instead, without serve's own credentials, which are not the caller's.
 func (a *app) dataHint() string {
 	if a.natsURL != "" {
-		return " --nats " + redactURL(a.natsURL)
+		return " --nats " + withoutUser(a.natsURL) + "   (as your own NATS user)"
 	}
-	if a.dataDir == "./ledger-data" && os.Getenv("LEDGER_DATA") == "" {
-		return ""
+	dir := a.dataDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
-	return " --data " + a.dataDir
+	return " --data " + shellQuote(dir)
+}
+
+// withoutUser writes NATS URLs (comma-separated) without their user and
+// password; one that does not parse is redacted instead.
+func withoutUser(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil || u.Host == "" {
+			parts[i] = redactURL(p)
+			continue
+		}
+		u.User = nil
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:@%,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // redactURL hides the passwords in NATS URLs printed for a user.
