@@ -87,8 +87,8 @@ func TestRequestsPageWaiting(t *testing.T) {
 
 	// As of 21 May: REQ-13 (18 May) and REQ-14 (20 May) wait.
 	byDate := page("/p/checkout/requests?asOf=2026-05-21")
-	assert.Contains(t, byDate, `<td class="waiting">3d 12h</td>`)
-	assert.Contains(t, byDate, `<td class="waiting">1d 7h</td>`)
+	assert.Contains(t, byDate, `<td class="span waiting">3d 12h</td>`)
+	assert.Contains(t, byDate, `<td class="span waiting">1d 7h</td>`)
 	assert.Contains(t, byDate, `href="/p/checkout/requests?asOf=2026-05-21&amp;sort=waiting"`, "the column's header sorts by it")
 	ids := order(byDate)
 	require.GreaterOrEqual(t, len(ids), 14)
