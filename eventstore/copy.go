@@ -104,6 +104,18 @@ type copier struct {
 	// said is the last warning given about each stream, so that one that
 	// holds for a while is given once.
 	said map[string]string
+	// poked asks keep to look at the copies now (poke).
+	poked chan struct{}
+}
+
+// poke asks the copier to look at the copies now rather than at its next
+// check: a stream was just created (the first checkpoint), and a client
+// waiting for its copy should not wait copyCheck for it.
+func (c *copier) poke() {
+	select {
+	case c.poked <- struct{}{}:
+	default:
+	}
 }
 
 // keepCopies makes the copies and restores them until ctx ends.
@@ -143,6 +155,7 @@ func (c *copier) keep(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-changed:
+		case <-c.poked:
 		}
 	}
 }
@@ -279,7 +292,7 @@ func (s *Store) startCopies(nc *nats.Conn) error {
 	if err != nil {
 		return fmt.Errorf("cannot use JetStream in the clients' account: %w", err)
 	}
-	c := &copier{s: s, nc: nc, js: js, fed: map[string]bool{}, warnf: s.warnf, said: map[string]string{}}
+	c := &copier{s: s, nc: nc, js: js, fed: map[string]bool{}, warnf: s.warnf, said: map[string]string{}, poked: make(chan struct{}, 1)}
 	// The first copy is made now, so that clients find it once serve says
 	// it runs; serve runs without it when it cannot be made (no room),
 	// saying so, and makes it as soon as it can.
