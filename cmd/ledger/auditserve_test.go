@@ -191,10 +191,10 @@ func TestAuditWhileServingRemote(t *testing.T) {
 	assert.NoDirExists(t, remote.data, "nothing needed a data directory")
 }
 
-// cronLine is the README's daily cron job.
+// cronLine is the daily cron job of docs/audit.md.
 var cronLine = regexp.MustCompile("(?m)^0 6 \\* \\* \\*  (ledger audit checkpoint .*)$")
 
-// TestAuditCronRecipeAgainstServe runs the README's cron recipe, as cron
+// TestAuditCronRecipeAgainstServe runs the cron recipe of docs/audit.md, as cron
 // would run it (through sh, with % as cron hands it over), against a
 // served ledger: the checkpoint is signed by serve, saved under the day's
 // name and shipped, and verify holds against the shipped copy.
@@ -202,10 +202,10 @@ func TestAuditCronRecipeAgainstServe(t *testing.T) {
 	if _, err := exec.LookPath("sh"); err != nil {
 		t.Skip("no sh to run the recipe with")
 	}
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/audit.md")
 	require.NoError(t, err)
 	m := cronLine.FindSubmatch(readme)
-	require.NotNil(t, m, "the README's cron recipe")
+	require.NotNil(t, m, "the cron recipe of docs/audit.md")
 	recipe := strings.ReplaceAll(string(m[1]), `\%`, "%") // cron's escape
 	require.Contains(t, recipe, "/srv/ledger/")
 

@@ -18,9 +18,13 @@ import (
 // or a slash (docs/import.md, importer/bugzilla/testdata/, .ci/run).
 var repoPath = regexp.MustCompile(`(?:^|[\s("'\x60\[])((?:\.ci|docs|cmd|domain|eventstore|projections|replay|importer|httpapi|query|service|command|access|audit|bench|demo|faults|snapshot|stored)/[A-Za-z0-9_./{}*-]*[A-Za-z0-9_/])`)
 
+// mdLink matches the target of a Markdown link: [text](target).
+var mdLink = regexp.MustCompile(`\]\(([^)\s]+)\)`)
+
 // TestNamedPathsExist: every path of the repository that a command's help
 // or a page (the README, docs/*.md, a testdata README) names exists, so
-// that a reader sent to one finds it. Paths with a pattern in them
+// that a reader sent to one finds it, and every Markdown link of a page
+// leads to a file. Paths with a pattern in them
 // (importer/*/testdata/, {id}) name a set and are not checked.
 func TestNamedPathsExist(t *testing.T) {
 	root := filepath.Join("..", "..")
@@ -65,11 +69,26 @@ func TestNamedPathsExist(t *testing.T) {
 		pages = append(pages, rel)
 	}
 	require.Contains(t, pages, filepath.Join("docs", "import.md"))
+	links := 0
 	for _, p := range pages {
 		b, err := os.ReadFile(filepath.Join(root, p))
 		require.NoError(t, err)
 		check(p, string(b))
+		// A page's own links resolve from its folder: docs/audit.md's
+		// (guarantees.md) is docs/guarantees.md.
+		for _, m := range mdLink.FindAllStringSubmatch(string(b), -1) {
+			target := m[1]
+			if strings.Contains(target, "://") || strings.HasPrefix(target, "#") || strings.HasPrefix(target, "mailto:") {
+				continue
+			}
+			target, _, _ = strings.Cut(target, "#")
+			rel := filepath.Join(filepath.Dir(p), filepath.FromSlash(target))
+			links++
+			_, err := os.Stat(filepath.Join(root, rel))
+			assert.NoError(t, err, "%s links to %s, which does not exist", p, m[1])
+		}
 	}
+	assert.Greater(t, links, 10, "the pages link to each other: the pattern finds the links")
 	assert.Contains(t, checked, "docs/import.md", "import --help names it")
 	assert.Greater(t, len(checked), 10, "the pages name paths: the pattern finds them")
 	t.Logf("%d paths named, all found", len(checked))
