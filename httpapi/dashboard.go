@@ -229,6 +229,9 @@ type requestsData struct {
 	Form       map[string]string // the form as sent, when it was refused
 	FormFor    string
 	Pager      pager
+	// Sort is the order asked for: "" (submitted, oldest first) or
+	// "waiting" (the longest waiting pending request first).
+	Sort string
 }
 
 func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPage(w, r, nil) }
@@ -244,7 +247,7 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 	}
 	view, _ := query.Lookup(query.ViewRequests)
 	d := requestsData{base: b, Requester: o.Requester, Status: o.Status, Reason: o.Reason,
-		Statuses: valuesOf(view, "status"), Reasons: valuesOf(view, "reason")}
+		Statuses: valuesOf(view, "status"), Reasons: valuesOf(view, "reason"), Sort: o.Sort}
 	all, err := p.view(r, query.ViewRequests, query.Options{AsOf: b.AsOf})
 	if err != nil {
 		p.error(w, r, err)
@@ -306,7 +309,8 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 		base
 		Why   query.Why
 		Pager pager
-	}{b, wy, pagerOf(r, wy, len(wy.Decisions), "decisions")})
+		Links whyLinks
+	}{b, wy, pagerOf(r, wy, len(wy.Decisions), "decisions"), p.decisionsLinks(r, wy, b.AsOf)})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,9 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 			csv[f.Name] = vals
 		}
 	}
+	if len(o.Type) > 1 {
+		csv["type"] = o.Type
+	}
 	d.CSVQuery = "?" + csv.Encode()
 	v, err := p.view(r, query.ViewDecisions, o)
 	if err != nil {

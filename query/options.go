@@ -32,8 +32,9 @@ type Options struct {
 	DeliveredAsOf string `json:"deliveredAsOf,omitempty"`
 	Period        string `json:"period,omitempty"`
 	Level         string `json:"level,omitempty"`
-	// From and To are diff's, and bound the business time of decisions
-	// (from included, to excluded).
+	// From and To are diff's, and bound the business time of decisions:
+	// both read them as the range [from, to), a bare date being midnight
+	// UTC at its start (RangeRule).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
 	// Type, Item, Epic, Roadmap, Request, Actor, Role, Reason and
@@ -52,6 +53,8 @@ type Options struct {
 	// Quarantined lists the events the validating fold refused instead.
 	OutsideAuthority bool `json:"outsideAuthority,omitempty"`
 	Quarantined      bool `json:"quarantined,omitempty"`
+	// Sort is the order of the requests view: one of RequestSorts.
+	Sort string `json:"sort,omitempty"`
 	// Limit and After ask a list view for one page: at most Limit
 	// elements (0: all of them) after the cursor After (see Page).
 	Limit int    `json:"limit,omitempty"`

@@ -280,3 +280,25 @@ func TestLogPagesKeepTheVerdicts(t *testing.T) {
 	assert.Equal(t, jsonOf(t, whole.Entries), jsonOf(t, paged))
 	assert.Equal(t, whole.Quarantined, page.Quarantined, "the last page counts what the whole log does")
 }
+
+// TestSortedRequestsPage: the requests sorted by waiting are sorted
+// before they are paged, so the pages add up to the sorted list, and a
+// page after the first counts the ages to the clock, as the first does,
+// (here asOf's date), not to the last event of the list it is pinned to.
+func TestSortedRequestsPage(t *testing.T) {
+	s := eventstoretest.Demo(t)
+	q := New(s, s.Snapshots())
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	q.SetClock(func() time.Time { return now })
+	ctx := context.Background()
+	v, _ := Lookup(ViewRequests)
+	o := Options{Product: "checkout", Sort: "waiting", AsOf: "2026-05-21"}
+	whole, err := q.View(ctx, ViewRequests, o)
+	require.NoError(t, err)
+	rs := whole.(Requests).Requests
+	require.Greater(t, len(rs), 4)
+	require.NotEmpty(t, rs[0].Waiting, "the longest waiting pending request first")
+	got, pages := collect(t, q, v, o, 1)
+	assert.Greater(t, pages, 2)
+	assert.Equal(t, jsonOf(t, rs), jsonOf(t, got.(Requests).Requests), "the pages are of the sorted list, ages to the clock")
+}

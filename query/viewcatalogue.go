@@ -30,8 +30,8 @@ var decisionParams = []Param{
 	{Name: "actor", Doc: "only decisions taken by this actor"},
 	{Name: "role", Doc: "only decisions taken in this role", Values: roleNames()},
 	{Name: "reason", Doc: "only rejections with this reason code", Values: reasonNames()},
-	{Name: "from", Doc: "only decisions taken at or after this time: YYYY-MM-DD (midnight UTC) or RFC 3339"},
-	{Name: "to", Doc: "only decisions taken before this time (excluded): YYYY-MM-DD (midnight UTC) or RFC 3339"},
+	{Name: "from", Doc: "only decisions taken at or after this time: the start of the range [from, to), included: a date (midnight UTC at its start) or an RFC 3339 time"},
+	{Name: "to", Doc: "only decisions taken before this time: the end of the range [from, to), excluded: a date (midnight UTC at its start: that day is not in) or an RFC 3339 time"},
 	{Name: "overrides", Doc: "only rank decisions that jumped over an item with a higher score"},
 	{Name: "outsideAuthority", Doc: "only imported decisions taken in the tracker by someone without the role the rules require"},
 	{Name: "quarantined", Doc: "instead of decisions, the events the validating fold refused (no rule allowed them), with why"},
@@ -104,7 +104,8 @@ var catalogue = bind([]*View{
 	{
 		Name: ViewRequests, Doc: "every stakeholder request, oldest first, with its fate, reason and wait", Answer: Requests{}, Cache: true,
 		Params: []Param{asOfParam, {Name: "status", Doc: "only requests in this status", Values: RequestStatuses}, requesterParam,
-			{Name: "reason", Doc: "only requests turned down with this reason code", Values: reasonNames()}},
+			{Name: "reason", Doc: "only requests turned down with this reason code", Values: reasonNames()},
+			{Name: "sort", Doc: "submitted (default, oldest first) or waiting (the longest waiting pending request first)", Values: RequestSorts}},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Requests, error) {
 			pos, err := listPos(o)
 			if err != nil {
@@ -114,6 +115,17 @@ var catalogue = bind([]*View{
 			if err != nil {
 				return rs, err
 			}
+			if o.After != "" {
+				// A page after the first is of the list as it stood when
+				// the first was answered (pinned to its sequence), its
+				// ages counted to the moment the first counted them to:
+				// the clock for now, the date of asOf.
+				first, _ := Pos("asOf", o.AsOf)
+				if at := s.waitingAt(first, rs.Meta); !at.IsZero() {
+					rs.WaitingAt = &at
+					setWaiting(rs.Requests, at)
+				}
+			}
 			if o.Reason != "" {
 				kept := []Request{}
 				for _, r := range rs.Requests {
@@ -122,6 +134,10 @@ var catalogue = bind([]*View{
 					}
 				}
 				rs.Requests = kept
+			}
+			// Sorted before it is paged: the pages are of one order.
+			if err := SortRequests(rs.Requests, o.Sort); err != nil {
+				return Requests{}, err
 			}
 			rs.Requests, rs.Page, err = offsetPage(rs.Requests, o, rs.Position)
 			rs.Requests = nonNil(rs.Requests)
@@ -202,8 +218,8 @@ var catalogue = bind([]*View{
 	{
 		Name: ViewDiff, Doc: "what changed between two positions: items added, removed, moved, changed status, and requests decided", Answer: Changes{},
 		Params: []Param{
-			{Name: "from", Doc: "the earlier position: a date, an RFC 3339 time or seq:N", Required: true},
-			{Name: "to", Doc: "the later position; empty for now"},
+			{Name: "from", Doc: "T0, included: a date (2026-05-01, midnight UTC at its start), an RFC 3339 time, or seq:N (just after that event)", Required: true},
+			{Name: "to", Doc: "T1, excluded, not before T0 (default now): a date (midnight UTC at its start: that day is not in), an RFC 3339 time or seq:N"},
 		},
 		answer: answerOf(func(ctx context.Context, s *Service, o Options) (*Changes, error) {
 			return s.Diff(ctx, o.Product, o.From, o.To)

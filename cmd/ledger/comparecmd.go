@@ -169,8 +169,14 @@ func (a *app) diffCommand() *cobra.Command {
 added, removed, moved up or down by a rank decision (old and new rank; items
 that only shifted because items above them closed are not listed), status
 changes, and requests decided, each with the decision that made it: sequence,
-time, who decided in which role, and why.`,
-		example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-05-31
+time, who decided in which role, and why.
+
+--from and --to are the range [from, to), read as decisions and audit export
+read theirs: the ledger just before --from against the ledger just before --to,
+a date being midnight UTC at its start on both ends. So --from 2026-05-01 --to
+2026-06-01 is what changed in May, and lists the decisions that "ledger
+decisions --from 2026-05-01 --to 2026-06-01" does.`,
+		example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-06-01   # May
   ledger diff -p checkout --from seq:120 --json`,
 		text: func(a *app, d *query.Changes, o query.Options) error {
 			a.printWarnings(d.To.Warnings)

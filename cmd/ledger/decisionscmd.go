@@ -67,8 +67,10 @@ items it jumped over although their score was higher (an override).
 
 Filters combine: --type may be repeated (any of them matches), the others must
 all hold. --epic follows the hierarchy as it stood when each decision was taken.
---from is included and --to excluded, both in business time (when the decision
-was taken). --as-of answers from what the ledger held at that moment.
+--from and --to are the range [from, to) of business time (when the decision was
+taken): --from included, --to excluded, and a date is midnight UTC at its start
+on both ends, so --from 2026-05-01 --to 2026-06-01 is May, as for diff and
+audit export. --as-of answers from what the ledger held at that moment.
 
 To prove such a list complete to someone who does not trust the ledger, export
 it with the same filters: "ledger audit export ... --out DIR", then

@@ -36,6 +36,7 @@ func (a *app) showCommand() *cobra.Command {
   ledger show backlog --status all --json
   ledger show roadmap --as-of 2026-04-01
   ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
   ledger show saydo -p firefox`,
 		RunE: groupRunE,
 		Args: cobra.ArbitraryArgs,
@@ -55,6 +56,7 @@ func (a *app) showCommand() *cobra.Command {
 		viewCommand(a, viewSpec[query.Requests]{view: query.ViewRequests, use: "requests",
 			short: "Show the requests, oldest first, with their fate, reason and wait",
 			example: `  ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
   ledger show requests --status pending --json`,
 			text: func(a *app, v query.Requests, _ query.Options) error { return a.printRequests(v) }}),
 		viewCommand(a, viewSpec[query.SayDo]{view: query.ViewSayDo, use: "saydo",
@@ -216,15 +218,24 @@ func (a *app) printRequests(v query.Requests) error {
 		fmt.Fprintln(a.stdout, "no requests match")
 		return nil
 	}
-	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "BY", "ITEM", "TITLE: WHY"}}
+	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "WAITING", "BY", "ITEM", "TITLE: WHY"}}
 	for _, r := range v.Requests {
 		text := r.Title
 		if r.Why != "" {
 			text += ": " + r.Why
 		}
-		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.DecidedBy), orDash(r.Item), text)
+		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.Waiting), orDash(r.DecidedBy), orDash(r.Item), text)
 	}
-	return t.print(a.stdout, tableWidth(a.stdout))
+	if err := t.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	for _, r := range v.Requests {
+		if r.Waiting != "" && v.WaitingAt != nil {
+			a.printf("waiting: since submission, to %s UTC\n", v.WaitingAt.UTC().Format("2006-01-02 15:04"))
+			break
+		}
+	}
+	return nil
 }
 
 func (a *app) whyCommand() *cobra.Command {
