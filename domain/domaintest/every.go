@@ -32,8 +32,9 @@ type step struct {
 }
 
 // steps is the history: the product with its roles, a roadmap, a
-// backlog with an epic, requests accepted, rejected, deferred and
-// withdrawn, delivery, what only an import records, and a PO handover.
+// backlog with an epic, requests accepted (into a new item and into one
+// planned already), rejected, deferred and withdrawn, delivery, what
+// only an import records, and a PO handover.
 // A new event type needs a step here; TestEveryTypeOccurs (in domain)
 // says so.
 var steps = []step{
@@ -58,6 +59,8 @@ var steps = []step{
 	{actor: "tom", action: domain.DeliverWork{ID: "A-1", Release: "1.0"}},
 	{actor: "sally", why: "Lost two deals", action: domain.SubmitRequest{ID: "Q-1", Title: "PayPal", BusinessCase: "Lost two deals"}},
 	{actor: "olga", why: "Fits the goal", action: domain.AcceptRequest{ID: "Q-1", Item: "A-3", Roadmap: "R1"}},
+	{actor: "sally", why: "Customers ask", action: domain.SubmitRequest{ID: "Q-4", Title: "Remember my card"}},
+	{actor: "olga", why: "Planned already", action: domain.AcceptRequest{ID: "Q-4", Item: "A-4"}},
 	{actor: "sally", action: domain.SubmitRequest{ID: "Q-2", Title: "Fax orders"}},
 	{actor: "olga", why: "Nobody faxes", action: domain.RejectRequest{ID: "Q-2", Reason: domain.ReasonLowValue}},
 	{actor: "sally", action: domain.SubmitRequest{ID: "Q-3", Title: "Crypto"}},
