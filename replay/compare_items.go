@@ -65,14 +65,9 @@ func compareItems(sp *span, j judgement) []ItemOutcome {
 			if s.e.Aggregate.ID != it.ID || s.e.Aggregate.Kind != domain.KindItem {
 				continue
 			}
-			switch p := s.e.Data.(type) {
-			case domain.BacklogItemAdded:
-				o.Causes = append(o.Causes, decisionOf(s.e, "added"+fromTo(" to ", p.Roadmap)))
-			case domain.BacklogItemRefined:
-				if p.Roadmap != "" && s.roadmap[0] != s.roadmap[1] {
-					o.Causes = append(o.Causes, decisionOf(s.e, "moved to "+p.Roadmap))
-				}
-			}
+			c := itemCause{s: s}
+			unplannedCauseFold.Apply(&c, s.e)
+			o.Causes = append(o.Causes, c.out...)
 		}
 		extra = append(extra, o)
 	}
@@ -85,11 +80,7 @@ func compareItems(sp *span, j judgement) []ItemOutcome {
 func (sp *span) closed(id string) uint64 {
 	last := sp.to.Seq
 	for _, s := range sp.steps {
-		if s.e.Aggregate.Kind != domain.KindItem || s.e.Aggregate.ID != id {
-			continue
-		}
-		switch s.e.Data.(type) {
-		case domain.WorkDelivered, domain.BacklogItemRemoved:
+		if s.e.Aggregate.Kind == domain.KindItem && s.e.Aggregate.ID == id && s.closes {
 			last = s.e.Seq
 		}
 	}
@@ -108,33 +99,80 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 		if e.Seq > until {
 			break
 		}
-		subject := e.Aggregate.ID
-		switch p := e.Data.(type) {
-		case domain.RoadmapItemRescheduled:
-			if subject == r {
-				out = append(out, decisionOf(e, r+" rescheduled "+p.From+" -> "+p.To))
-			}
-		case domain.RoadmapItemDropped:
-			if subject == r {
-				out = append(out, decisionOf(e, r+" dropped"))
-			}
-		case domain.BacklogItemRefined:
-			if subject == id && s.roadmap[0] != s.roadmap[1] {
-				out = append(out, decisionOf(e, "moved"+fromTo(" from ", s.roadmap[0])+" to "+s.roadmap[1]))
-			}
-		case domain.BacklogItemRemoved:
-			if subject == id {
-				out = append(out, decisionOf(e, "removed"))
-			}
-		case domain.BacklogItemUnplanned:
-			if subject == id {
-				out = append(out, decisionOf(e, "taken off "+p.Roadmap))
-			}
-		case domain.BacklogItemRanked:
-			if d, ok := rankCause(s, subject, p.Position, func(x string, _ rankChange) bool { return x == id }, subject == id); ok {
-				out = append(out, d)
-			}
-		}
+		c := itemCause{id: id, r: r, s: s}
+		itemCauseFold.Apply(&c, e)
+		out = append(out, c.out...)
 	}
 	return out
 }
+
+// itemCause is what itemCauseFold and unplannedCauseFold fold a step
+// into: the backlog item id whose causes are sought, the roadmap item r
+// it served at T0, and the causes found.
+type itemCause struct {
+	id, r string
+	s     step
+	out   []Decision
+}
+
+func (c *itemCause) cite(e domain.Event, effect string) {
+	c.out = append(c.out, decisionOf(e, effect))
+}
+
+// itemCauseFold says, for each event type, whether and how a decision
+// moved backlog item id away from its plan (itemCauses).
+var itemCauseFold = domain.NewFold("compare's causes for a backlog item (itemCauses)",
+	domain.On(func(c *itemCause, e domain.Event, p domain.RoadmapItemRescheduled) {
+		if e.Aggregate.ID == c.r {
+			c.cite(e, c.r+" rescheduled "+p.From+" -> "+p.To)
+		}
+	}),
+	domain.On(func(c *itemCause, e domain.Event, _ domain.RoadmapItemDropped) {
+		if e.Aggregate.ID == c.r {
+			c.cite(e, c.r+" dropped")
+		}
+	}),
+	domain.On(func(c *itemCause, e domain.Event, _ domain.BacklogItemRefined) {
+		if e.Aggregate.ID == c.id && c.s.roadmap[0] != c.s.roadmap[1] {
+			c.cite(e, "moved"+fromTo(" from ", c.s.roadmap[0])+" to "+c.s.roadmap[1])
+		}
+	}),
+	domain.On(func(c *itemCause, e domain.Event, _ domain.BacklogItemRemoved) {
+		if e.Aggregate.ID == c.id {
+			c.cite(e, "removed")
+		}
+	}),
+	domain.On(func(c *itemCause, e domain.Event, p domain.BacklogItemUnplanned) {
+		if e.Aggregate.ID == c.id {
+			c.cite(e, "taken off "+p.Roadmap)
+		}
+	}),
+	domain.On(func(c *itemCause, e domain.Event, p domain.BacklogItemRanked) {
+		id := c.id
+		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, func(x string, _ rankChange) bool { return x == id }, e.Aggregate.ID == id); ok {
+			c.out = append(c.out, d)
+		}
+	}),
+	domain.Skip[*itemCause](domain.TypeRoadmapItemPlanned, domain.TypeRoadmapItemRanked, domain.TypeBacklogItemAdded,
+		domain.TypeBacklogItemEstimated, domain.TypeWorkStarted, domain.TypeWorkDelivered,
+		domain.TypeBacklogItemReparented, domain.TypeWorkReopened),
+	domain.SkipKinds[*itemCause](domain.KindProduct, domain.KindRequest),
+)
+
+// unplannedCauseFold says, for each type of event about a backlog item
+// delivered without a plan, whether and how it brought the item where it
+// was delivered (compareItems).
+var unplannedCauseFold = domain.NewFold("compare's causes for unplanned work (compareItems)",
+	domain.On(func(c *itemCause, e domain.Event, p domain.BacklogItemAdded) {
+		c.cite(e, "added"+fromTo(" to ", p.Roadmap))
+	}),
+	domain.On(func(c *itemCause, e domain.Event, p domain.BacklogItemRefined) {
+		if p.Roadmap != "" && c.s.roadmap[0] != c.s.roadmap[1] {
+			c.cite(e, "moved to "+p.Roadmap)
+		}
+	}),
+	domain.Skip[*itemCause](domain.TypeBacklogItemRanked, domain.TypeBacklogItemRemoved, domain.TypeBacklogItemEstimated,
+		domain.TypeWorkStarted, domain.TypeWorkDelivered,
+		domain.TypeBacklogItemUnplanned, domain.TypeBacklogItemReparented, domain.TypeWorkReopened),
+	domain.SkipKinds[*itemCause](domain.KindProduct, domain.KindRoadmap, domain.KindRequest),
+)
