@@ -62,7 +62,7 @@ var steps = []step{
 	{actor: "tom", action: domain.DeliverWork{ID: "A-5"}},
 	{actor: "sally", why: "Lost two deals", action: domain.SubmitRequest{ID: "Q-1", Title: "PayPal", BusinessCase: "Lost two deals"}},
 	{actor: "olga", why: "Fits the goal", action: domain.AcceptRequest{ID: "Q-1", Item: "A-3", Roadmap: "R1"}},
-	{actor: "sally", why: "Customers ask", action: domain.SubmitRequest{ID: "Q-4", Title: "Remember my card"}},
+	{actor: "sally", why: "Customers ask", action: domain.SubmitRequest{ID: "Q-4", Title: "Remember my card", BusinessCase: "Customers ask"}},
 	{actor: "olga", why: "Planned already", action: domain.AcceptRequest{ID: "Q-4", Item: "A-4"}},
 	{actor: "sally", action: domain.SubmitRequest{ID: "Q-2", Title: "Fax orders"}},
 	{actor: "olga", why: "Nobody faxes", action: domain.RejectRequest{ID: "Q-2", Reason: domain.ReasonLowValue}},
@@ -87,11 +87,10 @@ func EveryType() []domain.Event {
 	s := domain.NewState(Product)
 	var out []domain.Event
 	for i, st := range steps {
-		at := Start.Add(time.Duration(i) * time.Hour)
-		cmdID := fmt.Sprintf("every-%02d", i+1)
+		c := st.command(i)
+		at, cmdID := c.At, c.ID
 		var evs []domain.Event
 		if st.action != nil {
-			c := domain.Command{ID: cmdID, Product: Product, Actor: st.actor, At: at, Why: st.why, Action: st.action}
 			decided, err := domain.Decide(s, c, at)
 			if err != nil {
 				panic(fmt.Sprintf("domaintest: step %d (%s): %v", i+1, st.action.Verb(), err))
@@ -115,6 +114,25 @@ func EveryType() []domain.Event {
 		}
 	}
 	return out
+}
+
+// Commands returns the decisions of EveryType's history as the commands
+// that take them, in order (the imported events aside): one of every
+// action the catalogue answers.
+func Commands() []domain.Command {
+	var out []domain.Command
+	for i, st := range steps {
+		if st.action != nil {
+			out = append(out, st.command(i))
+		}
+	}
+	return out
+}
+
+// command is the i-th step as a command: its id and time follow from i.
+func (st step) command(i int) domain.Command {
+	return domain.Command{ID: fmt.Sprintf("every-%02d", i+1), Product: Product, Actor: st.actor,
+		At: Start.Add(time.Duration(i) * time.Hour), Why: st.why, Action: st.action}
 }
 
 // Missing lists the catalogue's event types that events lack, in the
