@@ -51,6 +51,10 @@ type EventSpec struct {
 	// Ranks is true for a rank decision: it moves its aggregate in an
 	// order (RankPosition says where to).
 	Ranks bool
+	// Links is true for a type that can change which roadmap item its
+	// backlog item serves (Relinks says whether an event does, and to
+	// which); that link is all it can change about a roadmap item.
+	Links bool
 	// Short is the type's short name, as filters take it and narrow
 	// tables show it: its last word in lower case ("ranked").
 	Short string
@@ -431,6 +435,7 @@ func payloadSpec[P Payload](kind AggregateKind, cat Category, role Role, schema 
 		s.position = func(p Payload) Position { return position(p.(P)) }
 	}
 	if relinks != nil {
+		s.Links = true
 		s.relinks = func(p Payload) (string, bool) { return relinks(p.(P)) }
 	}
 	return s

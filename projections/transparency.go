@@ -220,11 +220,13 @@ func (l *Log) itemDecision(e domain.Event) {
 	if had {
 		touched = append(touched, before.Roadmap)
 	}
+	spec, _ := domain.SpecOf(e.Data.EventType())
 	switch roadmap, relinks := domain.Relinks(e.Data); {
-	case roadmapFold.Skips(e.Data.EventType()):
-		// The roadmap does not fold it: no roadmap item can change, so
-		// none is copied before and after to find out (most events are
-		// ranks, and a roadmap item's copy holds its serving list).
+	case roadmapFold.Skips(spec.Type), spec.Links && !relinks:
+		// The roadmap does not fold it, or it leaves the item's link as
+		// it is (a refinement of the title): no roadmap item can change,
+		// so none is copied before and after to find out (most events
+		// are ranks, and a roadmap item's copy holds its serving list).
 		touched = nil
 	case relinks:
 		touched = append(touched, roadmap)
