@@ -237,29 +237,6 @@ func (sp *span) judgement(end time.Time) judgement {
 	return j
 }
 
-// periodStep is what periodFold folds a step into: the judgement, and
-// the period each roadmap item is planned for so far.
-type periodStep struct {
-	j       judgement
-	periods map[string]string
-	s       step
-}
-
-// periodFold follows the period each roadmap item is planned for, and
-// notes the period each backlog item was delivered in.
-var periodFold = domain.NewFold("compare's periods (span.judgement)",
-	domain.On(func(w periodStep, e domain.Event, p domain.RoadmapItemPlanned) { w.periods[e.Aggregate.ID] = p.Period }),
-	domain.On(func(w periodStep, e domain.Event, p domain.RoadmapItemRescheduled) { w.periods[e.Aggregate.ID] = p.To }),
-	domain.On(func(w periodStep, e domain.Event, _ domain.WorkDelivered) {
-		w.j.itemIn[e.Aggregate.ID] = w.periods[w.s.roadmap[0]]
-	}),
-	domain.Skip[periodStep](domain.TypeRoadmapItemRanked, domain.TypeRoadmapItemDropped,
-		domain.TypeBacklogItemAdded, domain.TypeBacklogItemRefined, domain.TypeBacklogItemRanked, domain.TypeBacklogItemRemoved,
-		domain.TypeBacklogItemEstimated, domain.TypeWorkStarted,
-		domain.TypeBacklogItemUnplanned, domain.TypeBacklogItemReparented, domain.TypeWorkReopened),
-	domain.SkipKinds[periodStep](domain.KindProduct, domain.KindRequest),
-)
-
 // shippedBy reports whether a delivery for period in keeps the promise
 // made for release planned: in it, or in a period before it.
 func (j judgement) shippedBy(planned, in string) bool {
@@ -406,66 +383,6 @@ func roadmapCauses(sp *span, r string, until uint64) []Decision {
 	}
 	return out
 }
-
-// roadmapCause is what roadmapCauseFold folds a step into: the roadmap
-// item r whose causes are sought, and the causes found.
-type roadmapCause struct {
-	r   string
-	s   step
-	out []Decision
-}
-
-func (c *roadmapCause) cite(e domain.Event, effect string) {
-	c.out = append(c.out, decisionOf(e, effect))
-}
-
-// roadmapCauseFold says, for each event type, whether and how a decision
-// moved roadmap item r away from its plan (roadmapCauses).
-var roadmapCauseFold = domain.NewFold("compare's causes for a roadmap item (roadmapCauses)",
-	domain.On(func(c *roadmapCause, e domain.Event, p domain.RoadmapItemRescheduled) {
-		if e.Aggregate.ID == c.r {
-			c.cite(e, "rescheduled "+p.From+" -> "+p.To)
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, _ domain.RoadmapItemDropped) {
-		if e.Aggregate.ID == c.r {
-			c.cite(e, "dropped")
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, p domain.RoadmapItemRanked) {
-		if rc, ok := c.s.ranks[c.r]; ok && rc.New > rc.Old {
-			c.cite(e, fmt.Sprintf("%s: %s %d -> %d in %s", placement(e.Aggregate.ID, p.Position), c.r, rc.Old, rc.New, rc.Period))
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, p domain.BacklogItemAdded) {
-		if p.Roadmap == c.r {
-			c.cite(e, "added "+e.Aggregate.ID)
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, _ domain.BacklogItemRefined) {
-		id, s, r := e.Aggregate.ID, c.s, c.r
-		switch {
-		case s.roadmap[1] == r && s.roadmap[0] != r:
-			c.cite(e, "moved "+id+" here"+fromTo(" from ", s.roadmap[0]))
-		case s.roadmap[0] == r && s.roadmap[1] != r:
-			c.cite(e, "moved "+id+" away to "+s.roadmap[1])
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, _ domain.BacklogItemRemoved) {
-		if c.s.roadmap[0] == c.r {
-			c.cite(e, "removed "+e.Aggregate.ID)
-		}
-	}),
-	domain.On(func(c *roadmapCause, e domain.Event, p domain.BacklogItemRanked) {
-		r := c.r
-		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, func(x string, rc rankChange) bool { return rc.Roadmap == r }, c.s.roadmap[0] == r); ok {
-			c.out = append(c.out, d)
-		}
-	}),
-	domain.Skip[*roadmapCause](domain.TypeRoadmapItemPlanned, domain.TypeBacklogItemEstimated, domain.TypeWorkStarted,
-		domain.TypeWorkDelivered, domain.TypeBacklogItemUnplanned, domain.TypeBacklogItemReparented, domain.TypeWorkReopened),
-	domain.SkipKinds[*roadmapCause](domain.KindProduct, domain.KindRequest),
-)
 
 // rankCause cites a backlog rank decision when it put items that belong
 // (mine) lower: the ranked item itself when it belongs and moved down, or

@@ -130,39 +130,6 @@ func requestEffect(r projections.Request) string {
 	return string(r.Status)
 }
 
-// itemChange is what itemChangeFold makes of a decision about a backlog
-// item: which of diff's lists of changes it explains, and how it reads.
-type itemChange struct {
-	change string // changeAdded, changeRemoved or changeStatus
-	effect string
-}
-
-// The lists of item changes a decision explains.
-const (
-	changeAdded   = "added"
-	changeRemoved = "removed"
-	changeStatus  = "status"
-)
-
-// itemChangeFold says, for each type of event about a backlog item,
-// which change it explains in a diff. Rank decisions explain moves (see
-// moves), which take the whole backlog into account.
-var itemChangeFold = domain.NewFold("diff's item changes (Diff)",
-	domain.On(func(c *itemChange, _ domain.Event, p domain.BacklogItemAdded) {
-		*c = itemChange{changeAdded, "added" + fromTo(" to ", p.Roadmap)}
-	}),
-	domain.On(func(c *itemChange, _ domain.Event, _ domain.BacklogItemRemoved) {
-		*c = itemChange{changeRemoved, "removed"}
-	}),
-	domain.On(func(c *itemChange, _ domain.Event, _ domain.WorkStarted) { *c = itemChange{changeStatus, "started"} }),
-	domain.On(func(c *itemChange, _ domain.Event, _ domain.WorkDelivered) {
-		*c = itemChange{changeStatus, "delivered"}
-	}),
-	domain.Skip[*itemChange](domain.TypeBacklogItemRefined, domain.TypeBacklogItemRanked, domain.TypeBacklogItemEstimated,
-		domain.TypeBacklogItemUnplanned, domain.TypeBacklogItemReparented, domain.TypeWorkReopened),
-	domain.SkipKinds[*itemChange](domain.KindProduct, domain.KindRoadmap, domain.KindRequest),
-)
-
 // itemDecisions cites the span's events about backlog item id that
 // explain change.
 func (sp *span) itemDecisions(id, change string) []Decision {
