@@ -204,7 +204,11 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 	key := cacheKey(v.view, o)
 	if keep {
 		if pos, ok := live.LiveAt(o.Product); ok {
-			if e, ok := s.views.get(key, pos, o.MinSeq); ok {
+			var clock time.Time
+			if c, ok := s.cfg.Views.(clocked); ok {
+				clock = c.WaitingAt()
+			}
+			if e, ok := s.views.get(key, pos, o.MinSeq, clock); ok {
 				s.metrics.viewCache.WithLabelValues(v.view, "hit").Inc()
 				writeCached(w, r, e)
 				return

@@ -212,6 +212,9 @@ type requestsData struct {
 	Reasons    []string
 	Form       map[string]string // the form as sent, when it was refused
 	FormFor    string
+	// Sort is the order asked for: "" (submitted, oldest first) or
+	// "waiting" (the longest waiting pending request first).
+	Sort string
 }
 
 func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPage(w, r, nil) }
@@ -222,7 +225,7 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 	b := p.base(w, r, "requests", "Requests")
 	q := r.URL.Query()
 	d := requestsData{base: b, Requester: q.Get("requester"), Status: q.Get("status"), Reason: q.Get("reason"),
-		Statuses: query.RequestStatuses}
+		Statuses: query.RequestStatuses, Sort: q.Get("sort")}
 	for _, rc := range domain.ReasonCodes {
 		d.Reasons = append(d.Reasons, string(rc))
 	}
@@ -249,6 +252,10 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 		if d.Reason == "" || string(rq.Reason) == d.Reason {
 			d.Requests = append(d.Requests, rq)
 		}
+	}
+	if err := query.SortRequests(d.Requests, d.Sort); err != nil {
+		p.error(w, r, err)
+		return
 	}
 	d.Warnings = rs.Warnings
 	d.live(rs.Position)
@@ -283,8 +290,9 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b.live(wy.Position)
 	p.render(w, r, http.StatusOK, "why", struct {
 		base
-		Why query.Why
-	}{b, wy})
+		Why   query.Why
+		Links whyLinks
+	}{b, wy, p.decisionsLinks(r, wy, b.AsOf)})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {

@@ -351,16 +351,18 @@ func (s *Service) SayDo(ctx context.Context, product string, pos Position) (*Say
 	return replay.SayDoOf(ctx, s.src, s.snaps, product, pos, s.now())
 }
 
-// Diff returns what changed between from and to (default now).
+// Diff returns what changed in [from, to) (to default now): the ledger
+// just before from against the ledger just before to, a bare date being
+// midnight UTC at its start on either end (see RangeRule), or seq:N.
 func (s *Service) Diff(ctx context.Context, product, from, to string) (*Changes, error) {
 	if from == "" {
 		return nil, domain.Invalid("from", "from is required: the earlier date (for example 2026-05-01)")
 	}
-	t0, err := Pos("from", from)
+	t0, err := rangePosition("from", from)
 	if err != nil {
 		return nil, err
 	}
-	t1, err := Pos("to", to)
+	t1, err := rangePosition("to", to)
 	if err != nil {
 		return nil, err
 	}

@@ -32,8 +32,9 @@ type Options struct {
 	DeliveredAsOf string `json:"deliveredAsOf,omitempty"`
 	Period        string `json:"period,omitempty"`
 	Level         string `json:"level,omitempty"`
-	// From and To are diff's, and bound the business time of decisions
-	// (from included, to excluded).
+	// From and To are diff's, and bound the business time of decisions:
+	// both read them as the range [from, to), a bare date being midnight
+	// UTC at its start (RangeRule).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
 	// Type, Item, Epic, Roadmap, Request, Actor, Role, Reason and

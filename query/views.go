@@ -81,12 +81,20 @@ type Request struct {
 	// ("2d 4h"); WaitSeconds is the same as a number.
 	Wait        string   `json:"wait,omitempty"`
 	WaitSeconds *float64 `json:"waitSeconds,omitempty"`
+	// Waiting is how long a pending request has waited since it was
+	// submitted, to Requests.WaitingAt ("3d 2h"); WaitingSeconds is the
+	// same as a number. Both are left out for a decided request.
+	Waiting        string   `json:"waiting,omitempty"`
+	WaitingSeconds *float64 `json:"waitingSeconds,omitempty"`
 }
 
 // Requests is the requests view.
 type Requests struct {
 	Meta
-	Requests []Request `json:"requests"`
+	// WaitingAt is the minute the pending requests' waiting is counted
+	// to: the as-of position's time, or the query's clock for now.
+	WaitingAt *time.Time `json:"waitingAt,omitempty"`
+	Requests  []Request  `json:"requests"`
 }
 
 // RequestStatuses lists the values a requests filter accepts.
@@ -113,6 +121,10 @@ func (s *Service) Requests(ctx context.Context, product string, pos replay.Posit
 		return Requests{}, err
 	}
 	out.Meta = meta
+	if at := s.waitingAt(pos, meta); !at.IsZero() {
+		out.WaitingAt = &at
+		setWaiting(out.Requests, at)
+	}
 	return out, nil
 }
 

@@ -51,7 +51,7 @@ func serveWith(t *testing.T, opt service.Options) (listener, own *nats.Conn) {
 	return client(t, s.ClientURL()), s.Conn()
 }
 
-// A small export is one request: the files in base64, as the README's
+// A small export is one request: the files in base64, as docs/service.md's
 // nats req example sends them.
 func TestImportInOneRequest(t *testing.T) {
 	s := serve(t, false)
@@ -208,7 +208,7 @@ func TestImportTooLargeIsRefusedBeforeSending(t *testing.T) {
 }
 
 // TestNatsCLIImport sends an import with the real nats CLI, as the
-// README shows.
+// docs/service.md shows.
 func TestNatsCLIImport(t *testing.T) {
 	bin, err := exec.LookPath("nats")
 	if err != nil {

@@ -189,13 +189,19 @@ func (a *app) diffCommand() *cobra.Command {
 added, removed, moved up or down by a rank decision (old and new rank; items
 that only shifted because items above them closed are not listed), status
 changes, and requests decided, each with the decision that made it: sequence,
-time, who decided in which role, and why.`,
-		Example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-05-31
+time, who decided in which role, and why.
+
+--from and --to are the range [from, to), read as decisions and audit export
+read theirs: the ledger just before --from against the ledger just before --to,
+a date being midnight UTC at its start on both ends. So --from 2026-05-01 --to
+2026-06-01 is what changed in May, and lists the decisions that "ledger
+decisions --from 2026-05-01 --to 2026-06-01" does.`,
+		Example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-06-01   # May
   ledger diff -p checkout --from seq:120 --json`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&from, "from", "", "T0: a date (2026-05-01, end of day UTC), an RFC 3339 time or seq:N")
-	c.Flags().StringVar(&to, "to", "", "T1, not before T0 (default now)")
+	c.Flags().StringVar(&from, "from", "", "T0, included: a date (2026-05-01, midnight UTC at its start), an RFC 3339 time, or seq:N (just after that event)")
+	c.Flags().StringVar(&to, "to", "", "T1, excluded, not before T0 (default now): a date (midnight UTC at its start: that day is not in), an RFC 3339 time or seq:N")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if from == "" {

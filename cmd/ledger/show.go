@@ -29,7 +29,7 @@ func (a *app) printMeta(m query.Meta) {
 }
 
 func (a *app) showCommand() *cobra.Command {
-	var status, requester, asOf string
+	var status, requester, asOf, sortBy string
 	show := &cobra.Command{
 		Use:   "show backlog|roadmap|requests|saydo",
 		Short: "Show the backlog, the roadmap, the requests or the say/do per period, now or as of a past date",
@@ -47,6 +47,7 @@ planned for has no ratio.`,
   ledger show backlog --status all --json
   ledger show roadmap --as-of 2026-04-01
   ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
   ledger show saydo -p firefox`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"backlog", "roadmap", "requests", "saydo"},
@@ -54,10 +55,14 @@ planned for has no ratio.`,
 	show.Flags().StringVar(&status, "status", "", "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn")
 	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
 	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+	show.Flags().StringVar(&sortBy, "sort", "", "requests: submitted (default, oldest first) or waiting (the longest waiting pending request first)")
 	show.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		a.asOfText = asOfLabel(asOf)
 		o := query.Options{AsOf: asOf, Status: status, Requester: requester}
+		if sortBy != "" && args[0] != "requests" {
+			return usagef("--sort applies to \"show requests\"")
+		}
 		switch args[0] {
 		case "backlog":
 			if requester != "" {
@@ -80,6 +85,9 @@ planned for has no ratio.`,
 		case "requests":
 			var v query.Requests
 			if err := a.view(ctx, query.ViewRequests, o, &v); err != nil {
+				return err
+			}
+			if err := query.SortRequests(v.Requests, sortBy); err != nil {
 				return err
 			}
 			return a.printRequests(v)
@@ -219,15 +227,24 @@ func (a *app) printRequests(v query.Requests) error {
 		fmt.Fprintln(a.stdout, "no requests match")
 		return nil
 	}
-	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "BY", "ITEM", "TITLE: WHY"}}
+	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "WAITING", "BY", "ITEM", "TITLE: WHY"}}
 	for _, r := range v.Requests {
 		text := r.Title
 		if r.Why != "" {
 			text += ": " + r.Why
 		}
-		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.DecidedBy), orDash(r.Item), text)
+		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.Waiting), orDash(r.DecidedBy), orDash(r.Item), text)
 	}
-	return t.print(a.stdout, tableWidth(a.stdout))
+	if err := t.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	for _, r := range v.Requests {
+		if r.Waiting != "" && v.WaitingAt != nil {
+			a.printf("waiting: since submission, to %s UTC\n", v.WaitingAt.UTC().Format("2006-01-02 15:04"))
+			break
+		}
+	}
+	return nil
 }
 
 func (a *app) whyCommand() *cobra.Command {
