@@ -108,7 +108,7 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		if e.Quarantined != "" {
 			continue // refused by the validating fold: no decision at all
 		}
-		if e.Type == "BacklogItemRanked" || e.Type == "RoadmapItemRanked" {
+		if spec, _ := domain.SpecOf(e.Type); spec.Ranks {
 			ranks[e.Aggregate.ID]++
 		}
 	}

@@ -3,8 +3,10 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
 
@@ -21,6 +23,22 @@ type decisionsData struct {
 	Pager    pager
 }
 
+// decisionTypes are the short names the page offers to filter on, in the
+// catalogue's order: the decisions on the roadmap, the backlog, requests
+// and delivery (a name two types share, such as ranked, once).
+func decisionTypes() []string {
+	var out []string
+	for _, s := range domain.Events() {
+		switch s.Category {
+		case domain.CategoryRoadmap, domain.CategoryBacklog, domain.CategoryRequest, domain.CategoryDelivery:
+			if !slices.Contains(out, s.Short) {
+				out = append(out, s.Short)
+			}
+		}
+	}
+	return out
+}
+
 // decisions shows the decisions view with every filter of the CLI's
 // ledger decisions, read from the query string as the API reads it; the
 // item, request, roadmap item and actor of each row link to their own
@@ -34,7 +52,7 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	}
 	view, _ := query.Lookup(query.ViewDecisions)
 	d := decisionsData{base: b, Filters: map[string]string{},
-		Types: valuesOf(view, "type"), Roles: valuesOf(view, "role"), Reasons: valuesOf(view, "reason")}
+		Types: decisionTypes(), Roles: valuesOf(view, "role"), Reasons: valuesOf(view, "reason")}
 	csv := url.Values{"format": {"csv"}}
 	for _, f := range query.DecisionParams() {
 		if vals := f.Get(o); vals != nil {

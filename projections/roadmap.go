@@ -120,19 +120,24 @@ func (r *Roadmap) Apply(e domain.Event) {
 	if !r.st.Cursor.admit(e) {
 		return
 	}
-	id := e.Aggregate.ID
-	switch p := e.Data.(type) {
-	case domain.RoadmapItemPlanned:
-		r.plan(id, p, e)
-	case domain.RoadmapItemRescheduled:
-		if it := r.st.Items[id]; it != nil && p.To != "" {
+	roadmapFold.Apply(r, e)
+}
+
+// roadmapFold is the roadmap's case for each event type: its own items'
+// decisions, and what the backlog items that serve them do.
+var roadmapFold = domain.NewFold("the roadmap (Roadmap.Apply)",
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemPlanned) { r.plan(e.Aggregate.ID, p, e) }),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemRescheduled) {
+		if it := r.st.Items[e.Aggregate.ID]; it != nil && p.To != "" {
 			if p.To != it.Period {
 				r.setPeriod(it, p.To)
 			}
 			it.LastDecision = refOf(e)
 			r.recompute(it)
 		}
-	case domain.RoadmapItemRanked:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemRanked) {
+		id := e.Aggregate.ID
 		if it := r.st.Items[id]; it != nil {
 			o := r.st.Orders[it.Period]
 			if o.move(id, p.Position) {
@@ -141,13 +146,16 @@ func (r *Roadmap) Apply(e domain.Event) {
 			}
 			it.LastDecision = refOf(e)
 		}
-	case domain.RoadmapItemDropped:
-		if it := r.st.Items[id]; it != nil && it.Status != RoadmapDropped {
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.RoadmapItemDropped) {
+		if it := r.st.Items[e.Aggregate.ID]; it != nil && it.Status != RoadmapDropped {
 			it.Status, it.DroppedAt = RoadmapDropped, timePtr(e.OccurredAt)
 			it.LastDecision = refOf(e)
 			r.recompute(it)
 		}
-	case domain.BacklogItemAdded:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.BacklogItemAdded) {
+		id := e.Aggregate.ID
 		if id == "" || r.st.Links[id] != nil {
 			return
 		}
@@ -156,22 +164,28 @@ func (r *Roadmap) Apply(e domain.Event) {
 		}
 		r.st.Links[id] = &link{Status: StatusNew}
 		r.relink(id, p.Roadmap)
-	case domain.BacklogItemRefined:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.BacklogItemRefined) {
 		if p.Roadmap != "" {
-			r.relink(id, p.Roadmap)
+			r.relink(e.Aggregate.ID, p.Roadmap)
 		}
-	case domain.WorkStarted:
-		r.setStatus(id, StatusInProgress, e.OccurredAt)
-	case domain.WorkDelivered:
-		r.setStatus(id, StatusDelivered, e.OccurredAt)
-	case domain.BacklogItemRemoved:
-		r.setStatus(id, StatusRemoved, e.OccurredAt)
-	case domain.BacklogItemUnplanned:
-		r.relink(id, "")
-	case domain.WorkReopened:
-		r.reopen(id)
-	}
-}
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkStarted) {
+		r.setStatus(e.Aggregate.ID, StatusInProgress, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkDelivered) {
+		r.setStatus(e.Aggregate.ID, StatusDelivered, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.BacklogItemRemoved) {
+		r.setStatus(e.Aggregate.ID, StatusRemoved, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.BacklogItemUnplanned) { r.relink(e.Aggregate.ID, "") }),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkReopened) { r.reopen(e.Aggregate.ID) }),
+	// No roadmap item changes with these: the transparency log relies on
+	// it (itemDecision) to copy none before and after them.
+	domain.Skip[*Roadmap](domain.TypeBacklogItemRanked, domain.TypeBacklogItemEstimated, domain.TypeBacklogItemReparented),
+	domain.SkipKinds[*Roadmap](domain.KindProduct, domain.KindRequest),
+)
 
 func (r *Roadmap) plan(id string, p domain.RoadmapItemPlanned, e domain.Event) {
 	if id == "" || r.st.Items[id] != nil {

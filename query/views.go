@@ -217,7 +217,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 			break
 		}
 		ds = append(ds, d)
-		if d.Via == "" && (d.Type == "BacklogItemRanked" || d.Type == "RoadmapItemRanked") {
+		if spec, _ := domain.SpecOf(d.Type); d.Via == "" && spec.Ranks {
 			churn++
 		}
 	}

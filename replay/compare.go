@@ -227,15 +227,7 @@ func (sp *span) judgement(end time.Time) judgement {
 		}
 	}
 	for _, s := range sp.steps {
-		id := s.e.Aggregate.ID
-		switch p := s.e.Data.(type) {
-		case domain.RoadmapItemPlanned:
-			periods[id] = p.Period
-		case domain.RoadmapItemRescheduled:
-			periods[id] = p.To
-		case domain.WorkDelivered:
-			j.itemIn[id] = periods[s.roadmap[0]]
-		}
+		periodFold.Apply(periodStep{j: j, periods: periods, s: s}, s.e)
 		for r, st := range s.status {
 			if st[1] == projections.RoadmapDelivered {
 				j.roadmapIn[r] = periods[r]
@@ -385,40 +377,9 @@ func roadmapCauses(sp *span, r string, until uint64) []Decision {
 		if e.Seq > until {
 			break
 		}
-		id := e.Aggregate.ID
-		switch p := e.Data.(type) {
-		case domain.RoadmapItemRescheduled:
-			if id == r {
-				out = append(out, decisionOf(e, "rescheduled "+p.From+" -> "+p.To))
-			}
-		case domain.RoadmapItemDropped:
-			if id == r {
-				out = append(out, decisionOf(e, "dropped"))
-			}
-		case domain.RoadmapItemRanked:
-			if c, ok := s.ranks[r]; ok && c.New > c.Old {
-				out = append(out, decisionOf(e, fmt.Sprintf("%s: %s %d -> %d in %s", placement(id, p.Position), r, c.Old, c.New, c.Period)))
-			}
-		case domain.BacklogItemAdded:
-			if p.Roadmap == r {
-				out = append(out, decisionOf(e, "added "+id))
-			}
-		case domain.BacklogItemRefined:
-			switch {
-			case s.roadmap[1] == r && s.roadmap[0] != r:
-				out = append(out, decisionOf(e, "moved "+id+" here"+fromTo(" from ", s.roadmap[0])))
-			case s.roadmap[0] == r && s.roadmap[1] != r:
-				out = append(out, decisionOf(e, "moved "+id+" away to "+s.roadmap[1]))
-			}
-		case domain.BacklogItemRemoved:
-			if s.roadmap[0] == r {
-				out = append(out, decisionOf(e, "removed "+id))
-			}
-		case domain.BacklogItemRanked:
-			if d, ok := rankCause(s, id, p.Position, func(x string, c rankChange) bool { return c.Roadmap == r }, s.roadmap[0] == r); ok {
-				out = append(out, d)
-			}
-		}
+		c := roadmapCause{r: r, s: s}
+		roadmapCauseFold.Apply(&c, e)
+		out = append(out, c.out...)
 	}
 	return out
 }

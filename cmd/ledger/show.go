@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
 
@@ -130,21 +131,11 @@ func scoreNumber(v float64) string {
 }
 
 func decisionText(d query.DecisionRef) string {
-	s := d.At.UTC().Format("2006-01-02") + " " + d.Actor + " " + shortType(d.Type)
+	s := d.At.UTC().Format("2006-01-02") + " " + d.Actor + " " + domain.ShortType(d.Type)
 	if d.Why != "" {
 		s += ": " + d.Why
 	}
 	return s
-}
-
-// shortType turns BacklogItemRanked into "ranked" for narrow tables.
-func shortType(t string) string {
-	for _, p := range []string{"BacklogItem", "RoadmapItem", "Request", "Work", "Product", "Role"} {
-		if rest, ok := strings.CutPrefix(t, p); ok && rest != "" {
-			return strings.ToLower(rest)
-		}
-	}
-	return t
 }
 
 func (a *app) printRoadmap(v query.Roadmap) error {
@@ -269,7 +260,7 @@ func (a *app) whyCommand() *cobra.Command {
 // what changed, and why.
 func decisionLine(d query.Decision) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "  %s  #%-4d %-11s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, shortType(d.Type), d.Actor)
+	fmt.Fprintf(&b, "  %s  #%-4d %-11s %s", d.At.UTC().Format("2006-01-02 15:04"), d.Seq, domain.ShortType(d.Type), d.Actor)
 	if d.Role != "" {
 		fmt.Fprintf(&b, " (%s)", d.Role)
 	}
