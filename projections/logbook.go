@@ -58,6 +58,11 @@ type book struct {
 	overrideIdx map[override]uint64
 	latest      []uint64
 	times       []time.Time
+	// order is the history of the backlog's open order, and scores the
+	// scores of the items its lists name, by the item's string index, in
+	// the order they were noted (logorder.go).
+	order  orderLog
+	scores [][]scoreRec
 }
 
 // override is an Override as the book holds it, with the score's bits.
@@ -138,19 +143,31 @@ func (k *book) lookup(s string) uint64 {
 	return i
 }
 
-// The flags that open an encoded decision.
+// The flags that open an encoded decision, the common ones first: a
+// decision whose flags are all under 128 spends one byte on them.
 const (
-	recSource = 1 << iota
-	recOutside
-	recChanges // Changes is not nil
+	recChanges = 1 << iota // Changes is not nil
 	recLinks
-	recOverrides // OverridesScore is not nil
-	recScore
-	recTime // At is in the book's times
+	recPlaced    // OverridesScore as places in the open order (logorder.go)
+	recScore     //
+	recOverrides // OverridesScore is not nil, item by item
+	recTime      // At is in the book's times
+	recSource
+	recOutside
 )
 
-// appendDecision appends the encoding of d to b.
-func (k *book) appendDecision(b []byte, d *Decision) []byte {
+// span is where a rank decision's overrides are in the open order the
+// log keeps: among places lo to hi-1, open being the backlog's order;
+// hint is where the backlog found them, if it says.
+type span struct {
+	lo, hi int
+	open   order
+	hint   []int32
+}
+
+// appendDecision appends the encoding of d to b. jumped, when not nil,
+// is where a rank's overrides are in the order the log keeps.
+func (k *book) appendDecision(b []byte, d *Decision, jumped *span) []byte {
 	var flags uint64
 	if d.Source != nil {
 		flags |= recSource
@@ -164,7 +181,14 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 	if d.Links != nil {
 		flags |= recLinks
 	}
-	if d.OverridesScore != nil {
+	var placed []byte
+	if len(d.OverridesScore) > 0 && jumped != nil {
+		var ok bool
+		if placed, ok = k.appendPlaced(nil, d.OverridesScore, jumped.lo, jumped.hi, jumped.open, jumped.hint); ok {
+			flags |= recPlaced
+		}
+	}
+	if d.OverridesScore != nil && flags&recPlaced == 0 {
 		flags |= recOverrides
 	}
 	if d.Score != nil {
@@ -172,7 +196,7 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 	}
 	// Room for all of it, so that a long list of overrides grows the
 	// chain's bytes once.
-	b = slices.Grow(b, 64+len(d.Why)+len(d.EventID)+16*len(d.Changes)+3*len(d.OverridesScore))
+	b = slices.Grow(b, 64+len(d.Why)+len(d.EventID)+16*len(d.Changes)+len(placed))
 	sec, nsec := d.At.Unix(), d.At.Nanosecond()
 	if time.Unix(sec, int64(nsec)).UTC() != d.At {
 		flags |= recTime
@@ -212,7 +236,9 @@ func (k *book) appendDecision(b []byte, d *Decision) []byte {
 		b = k.appendStr(b, l.Roadmap)
 		b = k.appendStr(b, l.Repeats)
 	}
-	if d.OverridesScore != nil {
+	if flags&recPlaced != 0 {
+		b = append(b, placed...)
+	} else if d.OverridesScore != nil {
 		b = binary.AppendUvarint(b, uint64(len(d.OverridesScore)))
 		for _, o := range d.OverridesScore {
 			b = binary.AppendUvarint(b, k.override(o))
@@ -252,10 +278,11 @@ func appendText(b []byte, s string) []byte {
 }
 
 // decisions materialises the n decisions encoded in recs. The inline
-// text of every decision is cut from one copy of recs.
-func (k *book) decisions(recs []byte, n int) []Decision {
+// text of every decision is cut from one copy of recs. pending, when not
+// nil, collects the lists of overrides to read later (readPending).
+func (k *book) decisions(recs []byte, n int, pending *[]placedList) []Decision {
 	out := make([]Decision, n)
-	r := bookReader{k: k, s: string(recs)}
+	r := bookReader{k: k, s: string(recs), ord: orderReader{k: k}, pending: pending}
 	for i := range out {
 		r.decision(&out[i])
 	}
@@ -265,9 +292,13 @@ func (k *book) decisions(recs []byte, n int) []Decision {
 // bookReader reads what appendDecision wrote. The bytes are the log's
 // own, never outside input, so it does not check them.
 type bookReader struct {
-	k  *book
-	s  string
-	at int
+	k   *book
+	s   string
+	at  int
+	ord orderReader
+	// pending, when not nil, defers the lists of overrides written as
+	// places: they are noted there, to be read together (readPending).
+	pending *[]placedList
 }
 
 func (r *bookReader) uint() uint64 {
@@ -332,6 +363,9 @@ func (r *bookReader) decision(d *Decision) {
 	}
 	if flags&recLinks != 0 {
 		d.Links = &Links{Request: r.str(), Item: r.str(), Epic: r.str(), Roadmap: r.str(), Repeats: r.str()}
+	}
+	if flags&recPlaced != 0 {
+		r.placed(&d.OverridesScore)
 	}
 	if flags&recOverrides != 0 {
 		d.OverridesScore = make([]Override, r.uint())

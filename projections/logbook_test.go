@@ -77,9 +77,9 @@ func TestBookRoundTrip(t *testing.T) {
 		for range 200 {
 			d := randomDecision(r)
 			want = append(want, d)
-			recs = k.appendDecision(recs, &d)
+			recs = k.appendDecision(recs, &d, nil)
 		}
-		got := k.decisions(recs, len(want))
+		got := k.decisions(recs, len(want), nil)
 		require.Equal(t, want, got, "seed %d", seed)
 		for i := range want {
 			// Equal compares floats by value: the bits must be kept too.
@@ -100,6 +100,6 @@ func TestBookRoundTrip(t *testing.T) {
 				got[i].Score.Inputs["scribbled"] = 1
 			}
 		}
-		require.Equal(t, want, k.decisions(recs, len(want)), "seed %d, read again", seed)
+		require.Equal(t, want, k.decisions(recs, len(want), nil), "seed %d, read again", seed)
 	}
 }
