@@ -148,12 +148,14 @@ func (k *book) lookup(s string) uint64 {
 const (
 	recChanges = 1 << iota // Changes is not nil
 	recLinks
+	recIDAt      // EventID is a ULID of At's millisecond: its entropy alone
 	recPlaced    // OverridesScore as places in the open order (logorder.go)
 	recScore     //
 	recOverrides // OverridesScore is not nil, item by item
 	recTime      // At is in the book's times
 	recSource
 	recOutside
+	recIDBin // EventID is a ULID of another time: its 16 bytes
 )
 
 // span is where a rank decision's overrides are in the open order the
@@ -191,6 +193,8 @@ func (k *book) appendDecision(b []byte, d *Decision, jumped *span) []byte {
 	if d.OverridesScore != nil && flags&recPlaced == 0 {
 		flags |= recOverrides
 	}
+	id, idFlag := ulidBytes(d.EventID, d.At)
+	flags |= idFlag
 	if d.Score != nil {
 		flags |= recScore
 	}
@@ -221,12 +225,19 @@ func (k *book) appendDecision(b []byte, d *Decision, jumped *span) []byte {
 		b = appendText(b, s.Change)
 		b = appendText(b, s.Author)
 	}
-	b = appendText(b, d.EventID)
+	switch idFlag {
+	case recIDAt:
+		b = append(b, id[6:]...)
+	case recIDBin:
+		b = append(b, id[:]...)
+	default:
+		b = appendText(b, d.EventID)
+	}
 	b = k.appendStr(b, string(d.Reason))
 	if d.Changes != nil {
 		b = binary.AppendUvarint(b, uint64(len(d.Changes)))
 		for _, c := range d.Changes {
-			b = appendText(b, c)
+			b = k.appendChange(b, c)
 		}
 	}
 	if l := d.Links; l != nil {
@@ -353,12 +364,21 @@ func (r *bookReader) decision(d *Decision) {
 		d.Source = &domain.Source{System: r.text(), Key: r.text(), URL: r.text(), Change: r.text(), Author: r.text()}
 	}
 	d.OutsideAuthority = flags&recOutside != 0
-	d.EventID = r.text()
+	switch {
+	case flags&recIDAt != 0:
+		d.EventID = ulidString(d.At, r.s[r.at:r.at+10])
+		r.at += 10
+	case flags&recIDBin != 0:
+		d.EventID = ulidString(time.Time{}, r.s[r.at:r.at+16])
+		r.at += 16
+	default:
+		d.EventID = r.text()
+	}
 	d.Reason = domain.ReasonCode(r.str())
 	if flags&recChanges != 0 {
 		d.Changes = make([]string, r.uint())
 		for i := range d.Changes {
-			d.Changes[i] = r.text()
+			d.Changes[i] = r.change()
 		}
 	}
 	if flags&recLinks != 0 {

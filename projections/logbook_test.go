@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"math"
 	"math/rand"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/oklog/ulid/v2"
 	"github.com/stretchr/testify/require"
 
 	"github.com/decisionledger/ledger/domain"
@@ -19,6 +21,13 @@ func randomDecision(r *rand.Rand) Decision {
 	str := func() string {
 		return []string{"", "olga", "PAY-7", "RICE", "a \"quoted\" why ✓", "rank 5 -> 2", fmt.Sprint("id-", r.Intn(50))}[r.Intn(7)]
 	}
+	// Change lines: most are a field and numbers, which the log keeps as
+	// numbers when they read back byte for byte.
+	line := func() string {
+		return []string{str(), "rank 5 -> 2", "rank -3 -> 12", "estimate 8", "rank 007 -> 1", "rank 0 -> -0",
+			"rank 1 -> 99999999999999999999", "rank 123456789012345678 -> -123456789012345678", "a b -> 3", "rank  5",
+			"rank 5 -> ", " 5", "rank +5", "rank 5 -> 2 -> 1", "period 2026-Q2 -> 2026-Q3", "score RICE/v1 12.5"}[r.Intn(16)]
+	}
 	strs := func() []string {
 		switch r.Intn(4) {
 		case 0:
@@ -28,15 +37,20 @@ func randomDecision(r *rand.Rand) Decision {
 		}
 		out := make([]string, 1+r.Intn(4))
 		for i := range out {
-			out[i] = str()
+			out[i] = line()
 		}
 		return out
 	}
 	at := []time.Time{{}, time.Now(), time.Unix(r.Int63n(4e9), r.Int63n(1e9)).UTC(),
 		time.Unix(r.Int63n(4e9), 0).In(time.FixedZone("", 7200)), time.Unix(r.Int63n(4e9), 5).Local()}[r.Intn(5)]
+	// Event ids: a ULID of the decision's millisecond (as the ledger
+	// derives them), of another, in lower case, too large, and not one.
+	id := []string{str(), domain.EventID("p", fmt.Sprint("c", r.Intn(9)), at, r.Intn(3)),
+		ulid.MustNew(uint64(r.Int63n(1<<47)), r).String(), strings.ToLower(ulid.Make().String()),
+		"8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FA"}[r.Intn(8)]
 	d := Decision{Citation: Citation{Seq: r.Uint64() >> r.Intn(64), Type: str(), Actor: str(), Role: domain.Role(str()),
 		At: at, Why: str(), OutsideAuthority: r.Intn(2) == 0},
-		EventID: str(), Reason: domain.ReasonCode(str()), Changes: strs(), Via: str()}
+		EventID: id, Reason: domain.ReasonCode(str()), Changes: strs(), Via: str()}
 	if r.Intn(3) == 0 {
 		d.Source = &domain.Source{System: str(), Key: str(), URL: str(), Change: str(), Author: str()}
 	}
@@ -101,5 +115,28 @@ func TestBookRoundTrip(t *testing.T) {
 			}
 		}
 		require.Equal(t, want, k.decisions(recs, len(want), nil), "seed %d, read again", seed)
+	}
+}
+
+// TestULIDBytes checks the log's ULID codec against the ulid package: an
+// id of the decision's millisecond keeps its entropy only, another ULID
+// its 16 bytes, anything else its text.
+func TestULIDBytes(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for range 1000 {
+		at := time.UnixMilli(r.Int63n(1 << 47)).Add(time.Duration(r.Intn(1e6)))
+		u := ulid.MustNew(ulid.Timestamp(at), r)
+		raw, flag := ulidBytes(u.String(), at)
+		require.Equal(t, uint64(recIDAt), flag)
+		require.Equal(t, u.String(), ulidString(at, string(raw[6:])))
+		raw, flag = ulidBytes(u.String(), at.Add(time.Millisecond))
+		require.Equal(t, uint64(recIDBin), flag)
+		require.Equal(t, [16]byte(u), raw)
+		require.Equal(t, u.String(), ulidString(time.Time{}, string(raw[:])))
+	}
+	for _, id := range []string{"", "01arz3ndektsv4rrffq69g5fav", "81ARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FAU",
+		"01ARZ3NDEKTSV4RRFFQ69G5FA", "01ARZ3NDEKTSV4RRFFQ69G5FAVX", "01ARZ3NDEKTSV4RRFFQ69G5FAI"} {
+		_, flag := ulidBytes(id, time.Now())
+		require.Zero(t, flag, id)
 	}
 }
