@@ -66,6 +66,8 @@ type book struct {
 	// scratch is where appendDecision encodes a decision before it
 	// copies it to its chain.
 	scratch []byte
+	// whys are the whys seen lately, by their hash (logtext.go).
+	whys []recentWhy
 }
 
 // override is an Override as the book holds it, with the score's bits.
@@ -239,7 +241,7 @@ func (k *book) encodeDecision(b []byte, d *Decision, jumped *span) []byte {
 		b = binary.AppendVarint(b, sec)
 		b = binary.AppendUvarint(b, uint64(nsec))
 	}
-	b = appendText(b, d.Why)
+	b = k.appendWhy(b, d.Why)
 	if s := d.Source; s != nil {
 		b = appendText(b, s.System)
 		b = appendText(b, s.Key)
@@ -381,7 +383,7 @@ func (r *bookReader) decision(d *Decision) {
 		sec := r.int()
 		d.At = time.Unix(sec, int64(r.uint())).UTC()
 	}
-	d.Why = r.text()
+	d.Why = r.why()
 	if flags&recSource != 0 {
 		d.Source = &domain.Source{System: r.text(), Key: r.text(), URL: r.text(), Change: r.text(), Author: r.text()}
 	}

@@ -49,7 +49,7 @@ func randomDecision(r *rand.Rand) Decision {
 		ulid.MustNew(uint64(r.Int63n(1<<47)), r).String(), strings.ToLower(ulid.Make().String()),
 		"8ZZZZZZZZZZZZZZZZZZZZZZZZZ", "7ZZZZZZZZZZZZZZZZZZZZZZZZZ", "01ARZ3NDEKTSV4RRFFQ69G5FAV", "01ARZ3NDEKTSV4RRFFQ69G5FA"}[r.Intn(8)]
 	d := Decision{Citation: Citation{Seq: r.Uint64() >> r.Intn(64), Type: str(), Actor: str(), Role: domain.Role(str()),
-		At: at, Why: str(), OutsideAuthority: r.Intn(2) == 0},
+		At: at, Why: []string{str(), fmt.Sprint("why ", r.Int63())}[r.Intn(2)], OutsideAuthority: r.Intn(2) == 0},
 		EventID: id, Reason: domain.ReasonCode(str()), Changes: strs(), Via: str()}
 	if r.Intn(3) == 0 {
 		d.Source = &domain.Source{System: str(), Key: str(), URL: str(), Change: str(), Author: str()}
@@ -138,5 +138,26 @@ func TestULIDBytes(t *testing.T) {
 		"01ARZ3NDEKTSV4RRFFQ69G5FA", "01ARZ3NDEKTSV4RRFFQ69G5FAVX", "01ARZ3NDEKTSV4RRFFQ69G5FAI"} {
 		_, flag := ulidBytes(id, time.Now())
 		require.Zero(t, flag, id)
+	}
+}
+
+// TestWhyInternedWhenItRecurs checks that a why is written inline the
+// first time and as a string index from its second sighting, and that
+// one written once never enters the string table.
+func TestWhyInternedWhenItRecurs(t *testing.T) {
+	var k book
+	once := k.appendWhy(nil, "a reason given once")
+	first := k.appendWhy(nil, "by value per effort")
+	second := k.appendWhy(nil, "by value per effort")
+	third := k.appendWhy(nil, "by value per effort")
+	require.Len(t, once, 1+len("a reason given once"))
+	require.Len(t, first, 1+len("by value per effort"))
+	require.Len(t, second, 1)
+	require.Equal(t, second, third)
+	require.Equal(t, []string{"by value per effort"}, k.strs)
+	for _, enc := range [][]byte{once, first, second} {
+		r := bookReader{k: &k, s: string(enc)}
+		require.NotEmpty(t, r.why())
+		require.Equal(t, len(enc), r.at)
 	}
 }

@@ -178,3 +178,58 @@ func (r *bookReader) change() string {
 	r.at += n
 	return s
 }
+
+// A why is free text, but a ledger's whys recur: a team ranks "by value
+// per effort" and rejects "out of scope for the quarter" again and again.
+// Written inline they cost the chains 13 MiB at a million decisions.
+// So the log interns a why on its second sighting, and writes the rest
+// inline: a why is a uvarint tag, its length shifted by one (inline), or
+// its string index shifted by one and the low bit set. A why is seen when
+// it is in book.whys, a fixed table of the recent ones by hash; one
+// written once stays out of the string table for good.
+type recentWhy struct {
+	s   string
+	idx uint64 // its string index plus one once interned, else 0
+}
+
+// whySlots is the size of book.whys, a power of two: made once a log
+// writes its first why.
+const whySlots = 4096
+
+func (k *book) appendWhy(b []byte, why string) []byte {
+	if why == "" {
+		return append(b, 0)
+	}
+	if k.whys == nil {
+		k.whys = make([]recentWhy, whySlots)
+	}
+	h := uint32(2166136261) // FNV-1a: the same table in every run
+	for i := range len(why) {
+		h = (h ^ uint32(why[i])) * 16777619
+	}
+	c := &k.whys[h&(whySlots-1)]
+	if c.s != why {
+		*c = recentWhy{s: why}
+		b = binary.AppendUvarint(b, uint64(len(why))<<1)
+		return append(b, why...)
+	}
+	if c.idx == 0 {
+		i, known := k.index[why]
+		if !known {
+			i = k.lookup(strings.Clone(why))
+		}
+		c.idx = i + 1
+	}
+	return binary.AppendUvarint(b, (c.idx-1)<<1|1)
+}
+
+func (r *bookReader) why() string {
+	tag := r.uint()
+	if tag&1 != 0 {
+		return r.k.strs[tag>>1]
+	}
+	n := int(tag >> 1)
+	s := r.s[r.at : r.at+n]
+	r.at += n
+	return s
+}
