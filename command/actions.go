@@ -15,40 +15,101 @@ type args interface {
 	decode(c *domain.Command) error
 }
 
-type actionSpec struct{ args func() args }
+// actionSpec is an action's args (decode, from JSON) and how a domain
+// action becomes them (encode).
+type actionSpec struct {
+	args   func() args
+	encode func(c domain.Command) (any, bool)
+}
 
+// spec is the actionSpec of args T, which enc builds from the domain
+// action A and the command's why.
 func spec[T any, PT interface {
 	*T
 	args
-}]() actionSpec {
-	return actionSpec{args: func() args { return PT(new(T)) }}
+}, A domain.Action](enc func(a A, why string) T) actionSpec {
+	return actionSpec{
+		args: func() args { return PT(new(T)) },
+		encode: func(c domain.Command) (any, bool) {
+			a, ok := c.Action.(A)
+			if !ok {
+				return nil, false
+			}
+			return enc(a, c.Why), true
+		},
+	}
 }
 
 // actions maps every action name to its args. The names are the CLI's
-// command paths with a dot; the JSON fields are its long flags, and "id"
-// (or "actor" and "role") its positional arguments.
+// command paths with a dot (ActionName: the domain action's verb); the
+// JSON fields are its long flags, and "id" (or "actor" and "role") its
+// positional arguments. Every action of the domain's event catalogue
+// has one (TestEveryActionOfTheCatalogue).
 var actions = map[string]actionSpec{
-	"product.create":     spec[productCreate](),
-	"role.assign":        spec[roleAssign](),
-	"role.revoke":        spec[roleRevoke](),
-	"vision.set":         spec[visionSet](),
-	"goal.set":           spec[goalSet](),
-	"roadmap.plan":       spec[roadmapPlan](),
-	"roadmap.reschedule": spec[roadmapReschedule](),
-	"roadmap.drop":       spec[roadmapDrop](),
-	"roadmap.rank":       spec[roadmapRank](),
-	"item.add":           spec[itemAdd](),
-	"item.refine":        spec[itemRefine](),
-	"item.rank":          spec[itemRank](),
-	"item.remove":        spec[itemRemove](),
-	"item.estimate":      spec[itemEstimate](),
-	"item.start":         spec[itemStart](),
-	"item.deliver":       spec[itemDeliver](),
-	"request.submit":     spec[requestSubmit](),
-	"request.accept":     spec[requestAccept](),
-	"request.reject":     spec[requestReject](),
-	"request.defer":      spec[requestDefer](),
-	"request.withdraw":   spec[requestWithdraw](),
+	"product.create": spec(func(a domain.CreateProduct, why string) productCreate {
+		return productCreate{Name: a.Name, PM: a.PM, PO: a.PO, Why: why}
+	}),
+	"role.assign": spec(func(a domain.AssignRole, why string) roleAssign {
+		return roleAssign{roleArgs{Actor: a.Actor, Role: string(a.Role), Why: why}}
+	}),
+	"role.revoke": spec(func(a domain.RevokeRole, why string) roleRevoke {
+		return roleRevoke{roleArgs{Actor: a.Actor, Role: string(a.Role), Why: why}}
+	}),
+	"vision.set": spec(func(a domain.StateVision, why string) visionSet {
+		return visionSet{Vision: a.Vision, Metric: a.Metrics, Why: why}
+	}),
+	"goal.set": spec(func(a domain.SetGoal, why string) goalSet { return goalSet{Goal: a.Goal, Why: why} }),
+	"roadmap.plan": spec(func(a domain.PlanRoadmapItem, why string) roadmapPlan {
+		return roadmapPlan{ID: a.ID, Title: a.Title, Period: a.Period, Objective: a.Objective, Why: why}
+	}),
+	"roadmap.reschedule": spec(func(a domain.RescheduleRoadmapItem, why string) roadmapReschedule {
+		return roadmapReschedule{ID: a.ID, Period: a.Period, Why: why}
+	}),
+	"roadmap.drop": spec(func(a domain.DropRoadmapItem, why string) roadmapDrop { return roadmapDrop{idWhy{a.ID, why}} }),
+	"roadmap.rank": spec(func(a domain.RankRoadmapItem, why string) roadmapRank {
+		return roadmapRank{idWhy{a.ID, why}, placementOf(a.Position)}
+	}),
+	"item.add": spec(func(a domain.AddItem, why string) itemAdd {
+		return itemAdd{ID: a.ID, Title: a.Title, Kind: string(a.Kind), Detail: a.Detail, Epic: a.Epic, Roadmap: a.Roadmap, Why: why}
+	}),
+	"item.refine": spec(func(a domain.RefineItem, why string) itemRefine {
+		return itemRefine{ID: a.ID, Title: a.Title, Detail: a.Detail, Roadmap: a.Roadmap, Why: why}
+	}),
+	"item.rank": spec(func(a domain.RankItem, why string) itemRank {
+		r := itemRank{idWhy: idWhy{a.ID, why}, placement: placementOf(a.Position)}
+		if a.Score != nil {
+			r.Score, _ = json.Marshal(a.Score)
+		}
+		return r
+	}),
+	"item.remove": spec(func(a domain.RemoveItem, why string) itemRemove { return itemRemove{idWhy{a.ID, why}} }),
+	"item.estimate": spec(func(a domain.EstimateItem, why string) itemEstimate {
+		p := a.Points
+		return itemEstimate{idWhy: idWhy{a.ID, why}, Points: &p}
+	}),
+	"item.start": spec(func(a domain.StartWork, why string) itemStart { return itemStart{idWhy{a.ID, why}} }),
+	"item.deliver": spec(func(a domain.DeliverWork, why string) itemDeliver {
+		return itemDeliver{idWhy: idWhy{a.ID, why}, Release: a.Release}
+	}),
+	"request.submit": spec(func(a domain.SubmitRequest, why string) requestSubmit {
+		r := requestSubmit{ID: a.ID, Title: a.Title, Detail: a.Detail, Repeats: a.Repeats, Why: why}
+		if a.BusinessCase != why {
+			r.BusinessCase = a.BusinessCase
+		}
+		return r
+	}),
+	"request.accept": spec(func(a domain.AcceptRequest, why string) requestAccept {
+		return requestAccept{idWhy: idWhy{a.ID, why}, Item: a.Item, Title: a.Title, Roadmap: a.Roadmap}
+	}),
+	"request.reject": spec(func(a domain.RejectRequest, why string) requestReject {
+		return requestReject{idWhy: idWhy{a.ID, why}, Reason: string(a.Reason)}
+	}),
+	"request.defer": spec(func(a domain.DeferRequest, why string) requestDefer {
+		return requestDefer{idWhy: idWhy{a.ID, why}, Until: a.Until}
+	}),
+	"request.withdraw": spec(func(a domain.WithdrawRequest, why string) requestWithdraw {
+		return requestWithdraw{idWhy{a.ID, why}}
+	}),
 }
 
 type (
@@ -380,62 +441,17 @@ func ParseScore(s string) (*domain.Score, error) {
 	return &domain.Score{Framework: strings.TrimSpace(fw), Inputs: in}, nil
 }
 
-// encodeAction returns the name and args of c's action.
+// encodeAction returns the name and args of c's action: its entry in
+// actions, found by the action's verb; "" for an action it does not know.
 func encodeAction(c domain.Command) (string, any) {
-	w := idWhy{Why: c.Why}
-	withID := func(id string) idWhy { w.ID = id; return w }
-	switch a := c.Action.(type) {
-	case domain.CreateProduct:
-		return "product.create", productCreate{Name: a.Name, PM: a.PM, PO: a.PO, Why: c.Why}
-	case domain.AssignRole:
-		return "role.assign", roleAssign{roleArgs{Actor: a.Actor, Role: string(a.Role), Why: c.Why}}
-	case domain.RevokeRole:
-		return "role.revoke", roleRevoke{roleArgs{Actor: a.Actor, Role: string(a.Role), Why: c.Why}}
-	case domain.StateVision:
-		return "vision.set", visionSet{Vision: a.Vision, Metric: a.Metrics, Why: c.Why}
-	case domain.SetGoal:
-		return "goal.set", goalSet{Goal: a.Goal, Why: c.Why}
-	case domain.PlanRoadmapItem:
-		return "roadmap.plan", roadmapPlan{ID: a.ID, Title: a.Title, Period: a.Period, Objective: a.Objective, Why: c.Why}
-	case domain.RescheduleRoadmapItem:
-		return "roadmap.reschedule", roadmapReschedule{ID: a.ID, Period: a.Period, Why: c.Why}
-	case domain.DropRoadmapItem:
-		return "roadmap.drop", roadmapDrop{withID(a.ID)}
-	case domain.RankRoadmapItem:
-		return "roadmap.rank", roadmapRank{withID(a.ID), placementOf(a.Position)}
-	case domain.AddItem:
-		return "item.add", itemAdd{ID: a.ID, Title: a.Title, Kind: string(a.Kind), Detail: a.Detail, Epic: a.Epic, Roadmap: a.Roadmap, Why: c.Why}
-	case domain.RefineItem:
-		return "item.refine", itemRefine{ID: a.ID, Title: a.Title, Detail: a.Detail, Roadmap: a.Roadmap, Why: c.Why}
-	case domain.RankItem:
-		r := itemRank{idWhy: withID(a.ID), placement: placementOf(a.Position)}
-		if a.Score != nil {
-			r.Score, _ = json.Marshal(a.Score)
+	if c.Action == nil {
+		return "", nil
+	}
+	name := ActionName(c.Action)
+	if s, ok := actions[name]; ok {
+		if args, ok := s.encode(c); ok {
+			return name, args
 		}
-		return "item.rank", r
-	case domain.RemoveItem:
-		return "item.remove", itemRemove{withID(a.ID)}
-	case domain.EstimateItem:
-		p := a.Points
-		return "item.estimate", itemEstimate{idWhy: withID(a.ID), Points: &p}
-	case domain.StartWork:
-		return "item.start", itemStart{withID(a.ID)}
-	case domain.DeliverWork:
-		return "item.deliver", itemDeliver{idWhy: withID(a.ID), Release: a.Release}
-	case domain.SubmitRequest:
-		r := requestSubmit{ID: a.ID, Title: a.Title, Detail: a.Detail, Repeats: a.Repeats, Why: c.Why}
-		if a.BusinessCase != c.Why {
-			r.BusinessCase = a.BusinessCase
-		}
-		return "request.submit", r
-	case domain.AcceptRequest:
-		return "request.accept", requestAccept{idWhy: withID(a.ID), Item: a.Item, Title: a.Title, Roadmap: a.Roadmap}
-	case domain.RejectRequest:
-		return "request.reject", requestReject{idWhy: withID(a.ID), Reason: string(a.Reason)}
-	case domain.DeferRequest:
-		return "request.defer", requestDefer{idWhy: withID(a.ID), Until: a.Until}
-	case domain.WithdrawRequest:
-		return "request.withdraw", requestWithdraw{withID(a.ID)}
 	}
 	return "", nil
 }

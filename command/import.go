@@ -172,7 +172,7 @@ func plan(r ImportRequest) ([]importer.Step, ImportSummary, error) {
 	// The map is read first on its own so that an error in it is named
 	// as the map's, not the export's.
 	if _, err := importer.ParseMap(r.Map, f.Defaults()); err != nil {
-		return nil, ImportSummary{}, inputError("map", "the map file cannot be used (see the README's \"The map file\")", err)
+		return nil, ImportSummary{}, inputError("map", "the map file cannot be used (see \"The map file\" in docs/import.md)", err)
 	}
 	steps, sum, err := trackers.PlanWith(r.Format, r.Product, r.Map, r.Files, trackers.Options{URL: r.URL})
 	if err != nil {

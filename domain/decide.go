@@ -61,51 +61,11 @@ func decideCommand(s *State, c Command, now time.Time) ([]Event, error) {
 	return (&decision{s: s, c: c, at: at}).decide()
 }
 
-// decide dispatches on the action.
+// decide takes the decision with the decider of the catalogue entry
+// that answers the action.
 func (d *decision) decide() ([]Event, error) {
-	switch a := d.c.Action.(type) {
-	case CreateProduct:
-		return d.createProduct(a)
-	case AssignRole:
-		return d.assignRole(a)
-	case RevokeRole:
-		return d.revokeRole(a)
-	case StateVision:
-		return d.stateVision(a)
-	case SetGoal:
-		return d.setGoal(a)
-	case PlanRoadmapItem:
-		return d.planRoadmapItem(a)
-	case RescheduleRoadmapItem:
-		return d.rescheduleRoadmapItem(a)
-	case DropRoadmapItem:
-		return d.dropRoadmapItem(a)
-	case RankRoadmapItem:
-		return d.rankRoadmapItem(a)
-	case AddItem:
-		return d.addItem(a)
-	case RefineItem:
-		return d.refineItem(a)
-	case RankItem:
-		return d.rankItem(a)
-	case RemoveItem:
-		return d.removeItem(a)
-	case EstimateItem:
-		return d.estimateItem(a)
-	case StartWork:
-		return d.startWork(a)
-	case DeliverWork:
-		return d.deliverWork(a)
-	case SubmitRequest:
-		return d.submitRequest(a)
-	case AcceptRequest:
-		return d.acceptRequest(a)
-	case RejectRequest:
-		return d.rejectRequest(a)
-	case DeferRequest:
-		return d.deferRequest(a)
-	case WithdrawRequest:
-		return d.withdrawRequest(a)
+	if s := catalogue.deciders[d.c.Action.Verb()]; s != nil {
+		return s.decide(d, d.c.Action)
 	}
 	return nil, invalid("action", "unknown decision %T", d.c.Action)
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // DecisionFilter selects decisions (events) of one product. It is the one
@@ -36,16 +35,6 @@ type DecisionFilter struct {
 	// ledger held then.
 	AsOfSeq uint64    `json:"asOfSeq,omitempty"`
 	AsOfAt  time.Time `json:"asOfAt,omitzero"`
-}
-
-// ShortType is the short name of an event type: its last word in lower
-// case ("ranked" for BacklogItemRanked and RoadmapItemRanked).
-func ShortType(t string) string {
-	i := strings.LastIndexFunc(t, unicode.IsUpper)
-	if i < 0 {
-		return strings.ToLower(t)
-	}
-	return strings.ToLower(t[i:])
 }
 
 // ExpandTypes turns type names as people write them (a short name such as
@@ -200,20 +189,4 @@ func (f DecisionFilter) String() string {
 		add("as of", f.AsOfAt.UTC().Format(time.RFC3339Nano))
 	}
 	return strings.Join(parts, ", ")
-}
-
-// KindOfType is the kind of aggregate an event type is recorded on, ""
-// for a type that is not in the v1 catalogue.
-func KindOfType(t string) AggregateKind {
-	switch {
-	case t == TypeProductCreated || t == TypeRoleAssigned || t == TypeRoleRevoked || t == TypeVisionStated || t == TypeProductGoalSet:
-		return KindProduct
-	case strings.HasPrefix(t, "RoadmapItem"):
-		return KindRoadmap
-	case strings.HasPrefix(t, "BacklogItem") || strings.HasPrefix(t, "Work"):
-		return KindItem
-	case strings.HasPrefix(t, "Request"):
-		return KindRequest
-	}
-	return ""
 }

@@ -207,28 +207,28 @@ func Decode(b []byte) (Event, error) {
 		e.Data = Unknown{Raw: w.Data, Err: u}
 		return e, u
 	}
-	newPayload, ok := registry[e.Type]
-	if up, old := upcasters[e.Type][e.Schema]; ok && old {
+	spec, ok := catalogue.byType[e.Type]
+	if !ok {
+		u := &unreadable{reason: fmt.Sprintf("event type %q (schema %d) is not one this version reads", e.Type, e.Schema)}
+		e.Data = Unknown{Raw: w.Data, Err: u}
+		return e, u
+	}
+	if up, old := spec.upcast[e.Schema]; old {
 		p, err := up(w.Data)
 		if err != nil {
 			u := &unreadable{reason: fmt.Sprintf("its %s schema %d data does not decode: %v", e.Type, e.Schema, err), cause: err}
 			e.Data = Unknown{Raw: w.Data, Err: u}
 			return e, u
 		}
-		e.Schema, e.Data = SchemaOf(e.Type), p
+		e.Schema, e.Data = spec.Schema, p
 		return e, nil
 	}
-	if !ok {
-		u := &unreadable{reason: fmt.Sprintf("event type %q (schema %d) is not one this version reads", e.Type, e.Schema)}
+	if e.Schema != spec.Schema {
+		u := &unreadable{reason: fmt.Sprintf("%s schema %d is not one this version reads (it reads schema %d)", e.Type, e.Schema, spec.Schema)}
 		e.Data = Unknown{Raw: w.Data, Err: u}
 		return e, u
 	}
-	if e.Schema != SchemaOf(e.Type) {
-		u := &unreadable{reason: fmt.Sprintf("%s schema %d is not one this version reads (it reads schema %d)", e.Type, e.Schema, SchemaOf(e.Type))}
-		e.Data = Unknown{Raw: w.Data, Err: u}
-		return e, u
-	}
-	p := newPayload()
+	p := spec.newPayload()
 	if len(w.Data) > 0 && string(w.Data) != "null" {
 		if err := json.Unmarshal(w.Data, p); err != nil {
 			u := &unreadable{reason: fmt.Sprintf("its %s data does not decode: %v", e.Type, err), cause: err}
@@ -236,7 +236,7 @@ func Decode(b []byte) (Event, error) {
 			return e, u
 		}
 	}
-	e.Data = derefPayload(p)
+	e.Data = spec.deref(p)
 	return e, nil
 }
 
@@ -247,15 +247,13 @@ func Decode(b []byte) (Event, error) {
 // an envelope of that type and schema with a payload of that shape, it
 // returns what Decode returns.
 func DecodeAs(b []byte, typ string) (Event, error) {
-	if dec, ok := typed[typ]; ok {
-		if e, ok := dec(b); ok && e.Type == typ && e.Schema == SchemaV1 {
+	if spec, ok := catalogue.byType[typ]; ok {
+		if e, ok := spec.typed(b); ok && e.Type == typ && e.Schema == SchemaV1 {
 			return e, nil
 		}
 	}
 	return Decode(b)
 }
-
-var typed = map[string]func([]byte) (Event, bool){}
 
 func decodeTyped[T Payload](b []byte) (Event, bool) {
 	var w struct {
@@ -300,29 +298,3 @@ func EventID(product, commandID string, at time.Time, i int) string {
 	_ = id.SetEntropy(h[:10])
 	return id.String()
 }
-
-var registry = map[string]func() Payload{}
-
-// derefPayload turns the *T that Decode unmarshalled into the T that
-// Decide produces, so that type switches see one form.
-func derefPayload(p Payload) Payload {
-	return deref[p.EventType()](p)
-}
-
-var deref = map[string]func(Payload) Payload{}
-
-func reg[T Payload]() {
-	var zero T
-	name := zero.EventType()
-	registry[name] = func() Payload { return any(new(T)).(Payload) }
-	typeOrder = append(typeOrder, name)
-	deref[name] = func(p Payload) Payload { return *any(p).(*T) }
-	typed[name] = decodeTyped[T]
-}
-
-// EventTypes lists the v1 event types.
-func EventTypes() []string {
-	return append([]string(nil), typeOrder...)
-}
-
-var typeOrder []string

@@ -359,71 +359,18 @@ func decideAgain(s *State, c Command) ([]Event, error) {
 	return decideCommand(s, c, c.At)
 }
 
-// commandOf rebuilds the command whose decision starts with first; the
-// rest of its group supplies what only a later event records (the title
-// and roadmap of an item a request was accepted into).
+// commandOf rebuilds the command whose decision starts with first, with
+// the catalogue entry of its type; the rest of its group supplies what
+// only a later event records (the title and roadmap of an item a request
+// was accepted into). A type no action answers (one only an import
+// records) starts no decision.
 func commandOf(first Event, group []Event) (Command, bool) {
-	c := Command{ID: first.CommandID, Product: first.Product, Actor: first.Actor.ID, At: first.OccurredAt, Why: first.Why, RelayedBy: first.RelayedBy}
-	id := first.Aggregate.ID
-	switch p := first.Data.(type) {
-	case ProductCreated:
-		c.Action = CreateProduct{Name: p.Name, PM: p.PM, PO: p.PO}
-	case RoleAssigned:
-		c.Action = AssignRole{Actor: p.Actor, Role: p.Role}
-	case RoleRevoked:
-		c.Action = RevokeRole{Actor: p.Actor, Role: p.Role}
-		// A PO handover revokes the old PO and assigns the new one in one
-		// decision: the assignment is the action.
-		if len(group) > 1 {
-			if a, ok := group[len(group)-1].Data.(RoleAssigned); ok && a.Role == RolePO && p.Role == RolePO {
-				c.Action = AssignRole{Actor: a.Actor, Role: a.Role}
-			}
-		}
-	case VisionStated:
-		c.Action = StateVision{Vision: p.Vision, Metrics: p.Metrics}
-	case ProductGoalSet:
-		c.Action = SetGoal{Goal: p.Goal}
-	case RoadmapItemPlanned:
-		c.Action = PlanRoadmapItem{ID: id, Title: p.Title, Objective: p.Objective, Period: p.Period}
-	case RoadmapItemRescheduled:
-		c.Action = RescheduleRoadmapItem{ID: id, Period: p.To}
-	case RoadmapItemRanked:
-		c.Action = RankRoadmapItem{ID: id, Position: p.Position}
-	case RoadmapItemDropped:
-		c.Action = DropRoadmapItem{ID: id}
-	case BacklogItemAdded:
-		c.Action = AddItem{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail, Epic: p.Epic, Roadmap: p.Roadmap}
-	case BacklogItemRefined:
-		c.Action = RefineItem{ID: id, Title: p.Title, Detail: p.Detail, Roadmap: p.Roadmap}
-	case BacklogItemRanked:
-		c.Action = RankItem{ID: id, Position: p.Position, Score: p.Score}
-	case BacklogItemRemoved:
-		c.Action = RemoveItem{ID: id}
-	case BacklogItemEstimated:
-		c.Action = EstimateItem{ID: id, Points: p.Points}
-	case WorkStarted:
-		c.Action = StartWork{ID: id}
-	case WorkDelivered:
-		c.Action = DeliverWork{ID: id, Release: p.Release}
-	case RequestSubmitted:
-		c.Action = SubmitRequest{ID: id, Title: p.Title, Detail: p.Detail, BusinessCase: p.BusinessCase, Repeats: p.Repeats}
-	case RequestAccepted:
-		a := AcceptRequest{ID: id, Item: p.Item}
-		for _, e := range group[1:] {
-			if added, ok := e.Data.(BacklogItemAdded); ok && e.Aggregate.ID == p.Item && added.Request == id {
-				a.Title, a.Roadmap = added.Title, added.Roadmap
-			}
-		}
-		c.Action = a
-	case RequestRejected:
-		c.Action = RejectRequest{ID: id, Reason: first.Reason}
-	case RequestDeferred:
-		c.Action = DeferRequest{ID: id, Until: p.Until}
-	case RequestWithdrawn:
-		c.Action = WithdrawRequest{ID: id}
-	default:
+	s := specOf(first.Data)
+	if s == nil || s.command == nil {
 		return Command{}, false
 	}
+	c := Command{ID: first.CommandID, Product: first.Product, Actor: first.Actor.ID, At: first.OccurredAt, Why: first.Why, RelayedBy: first.RelayedBy}
+	c.Action = s.command(first, group)
 	return c, true
 }
 

@@ -65,33 +65,6 @@ func (BacklogItemUnplanned) EventType() string  { return TypeBacklogItemUnplanne
 func (WorkReopened) EventType() string          { return TypeWorkReopened }
 func (BacklogItemReparented) EventType() string { return TypeBacklogItemReparented }
 
-func init() {
-	reg[BacklogItemUnplanned]()
-	reg[WorkReopened]()
-	reg[BacklogItemReparented]()
-}
-
-// requiredRoles is the authority table by event type; a type missing here
-// may be recorded by anyone holding a role.
-var requiredRoles = map[string]Role{
-	TypeRoleAssigned: RolePM, TypeRoleRevoked: RolePM, TypeVisionStated: RolePM,
-	TypeProductGoalSet:     RolePO,
-	TypeRoadmapItemPlanned: RolePM, TypeRoadmapItemRescheduled: RolePM,
-	TypeRoadmapItemRanked: RolePM, TypeRoadmapItemDropped: RolePM,
-	TypeBacklogItemAdded: RolePO, TypeBacklogItemRefined: RolePO, TypeBacklogItemRanked: RolePO,
-	TypeBacklogItemRemoved: RolePO, TypeBacklogItemUnplanned: RolePO, TypeBacklogItemReparented: RolePO,
-	TypeRequestAccepted: RolePO, TypeRequestRejected: RolePO, TypeRequestDeferred: RolePO,
-	TypeBacklogItemEstimated: RoleTeam, TypeWorkStarted: RoleTeam, TypeWorkDelivered: RoleTeam,
-	TypeWorkReopened: RoleTeam,
-}
-
-// RequiredRole is the role the authority table requires to record an event
-// of type typ; ok is false when any role will do (a submission).
-func RequiredRole(typ string) (role Role, ok bool) {
-	role, ok = requiredRoles[typ]
-	return role, ok
-}
-
 // Observe checks an event imported from a tracker against the product's
 // state and completes it: the actor's role is the one the rules require if
 // the actor held it at that moment; otherwise the event is kept as the
@@ -108,7 +81,11 @@ func Observe(s *State, e Event) (Event, error) {
 	if e.Data == nil {
 		return Event{}, invalid("data", "an imported event needs data")
 	}
-	e.Type, e.Schema = e.Data.EventType(), SchemaOf(e.Data.EventType())
+	spec := specOf(e.Data)
+	if spec == nil {
+		return Event{}, invalid("data", "an imported event's data is no event type of the catalogue (%T)", e.Data)
+	}
+	e.Type, e.Schema = spec.Type, spec.Schema
 	switch {
 	case e.ID == "":
 		return Event{}, invalid("id", "an imported %s needs an id", e.Type)
@@ -123,8 +100,11 @@ func Observe(s *State, e Event) (Event, error) {
 	case !s.Product.Exists:
 		return Event{}, notFound("product %q does not exist: an import creates it first", e.Product)
 	}
-	if e.Aggregate.Kind == KindProduct {
+	if e.Aggregate.Kind == KindProduct || spec.Kind == KindProduct {
 		return Event{}, invalid("type", "%s is a product decision: record it through Decide, not as an observation", e.Type)
+	}
+	if e.Aggregate.Kind != spec.Kind {
+		return Event{}, invalid("aggregate", "%s %s: a %s belongs to a %s aggregate, not to %s %s", e.Source.System, e.Source.Key, e.Type, spec.Kind, e.Aggregate.Kind, e.Aggregate.ID)
 	}
 	if err := CheckID("actor", e.Actor.ID); err != nil {
 		return Event{}, err
@@ -151,12 +131,12 @@ func Observe(s *State, e Event) (Event, error) {
 	if err := checkText("why", e.Why, false, MaxTextLen); err != nil {
 		return Event{}, err
 	}
-	if err := observedAggregate(s, e); err != nil {
+	if err := observedAggregate(s, e, spec); err != nil {
 		return Event{}, err
 	}
 	e.Actor.Role, e.OutsideAuthority = "", false
 	held := s.Product.RolesOf(e.Actor.ID)
-	need, restricted := RequiredRole(e.Type)
+	need, restricted := spec.Role, spec.Role != ""
 	switch {
 	case restricted && s.Product.Has(e.Actor.ID, need):
 		e.Actor.Role = need
@@ -166,7 +146,7 @@ func Observe(s *State, e Event) (Event, error) {
 	default:
 		e.OutsideAuthority = true
 	}
-	if _, ok := e.Data.(RequestWithdrawn); ok {
+	if spec.Requester {
 		if r := s.Requests[e.Aggregate.ID]; r.Requester != e.Actor.ID {
 			e.OutsideAuthority = true
 		}
@@ -178,95 +158,114 @@ func Observe(s *State, e Event) (Event, error) {
 }
 
 // observedAggregate checks that the event's aggregate exists, or for a
-// creation does not, and that its texts are within the rules.
-func observedAggregate(s *State, e Event) error {
+// creation does not, and then what the type's entry checks besides
+// (EventSpec's observe: statuses, texts, the links it makes).
+func observedAggregate(s *State, e Event, spec *EventSpec) error {
 	id := e.Aggregate.ID
-	what := fmt.Sprintf("%s %s", e.Source.System, e.Source.Key)
-	inUse := func() bool {
+	what := sourceOf(e)
+	if spec.Creates {
 		_, a := s.Items[id]
 		_, b := s.Roadmap[id]
 		_, c := s.Requests[id]
-		return a || b || c
-	}
-	switch p := e.Data.(type) {
-	case RoadmapItemPlanned:
-		if inUse() {
-			return wrongState("%s: roadmap item %q exists already", what, id)
+		if a || b || c {
+			return wrongState("%s: %s %q exists already", what, createdNoun[e.Aggregate.Kind], id)
 		}
-		if err := checkPeriodYear(p.Period); err != nil {
-			return err
+	} else {
+		var ok bool
+		switch e.Aggregate.Kind {
+		case KindRoadmap:
+			_, ok = s.Roadmap[id]
+		case KindItem:
+			_, ok = s.Items[id]
+		case KindRequest:
+			_, ok = s.Requests[id]
 		}
-		return checkText("title", p.Title, true, MaxTitleLen)
-	case RoadmapItemRescheduled:
-		if err := checkPeriodYear(p.To); err != nil {
-			return err
-		}
-	case BacklogItemAdded:
-		if inUse() {
-			return wrongState("%s: backlog item %q exists already", what, id)
-		}
-		if p.Roadmap != "" {
-			if _, ok := s.Roadmap[p.Roadmap]; !ok {
-				return notFound("%s: roadmap item %q not found in product %q", what, p.Roadmap, e.Product)
-			}
-		}
-		if err := checkText("title", p.Title, true, MaxTitleLen); err != nil {
-			return err
-		}
-		return checkText("detail", p.Detail, false, MaxTextLen)
-	case RequestSubmitted:
-		if inUse() {
-			return wrongState("%s: request %q exists already", what, id)
-		}
-		if err := checkText("title", p.Title, true, MaxTitleLen); err != nil {
-			return err
-		}
-		return checkText("detail", p.Detail, false, MaxTextLen)
-	}
-	switch e.Aggregate.Kind {
-	case KindRoadmap:
-		if _, ok := s.Roadmap[id]; !ok {
-			return notFound("%s: roadmap item %q not found in product %q", what, id, e.Product)
-		}
-	case KindItem:
-		it, ok := s.Items[id]
 		if !ok {
-			return notFound("%s: item %q not found in product %q", what, id, e.Product)
+			return notFound("%s: %s %q not found in product %q", what, foundNoun[e.Aggregate.Kind], id, e.Product)
 		}
-		switch p := e.Data.(type) {
-		case WorkReopened:
-			if it.Status != StatusDelivered {
-				return wrongState("%s: item %q is %s, not delivered: it cannot be reopened", what, id, it.Status)
-			}
-		case WorkDelivered, BacklogItemRemoved, BacklogItemRanked, WorkStarted:
-			if !it.Status.Open() {
-				return wrongState("%s: item %q is %s", what, id, it.Status)
-			}
-		case BacklogItemReparented:
-			if p.Epic != "" {
-				if err := CheckID("epic", p.Epic); err != nil {
-					return err
-				}
-			}
-		case BacklogItemRefined:
-			if p.Roadmap != "" {
-				if _, ok := s.Roadmap[p.Roadmap]; !ok {
-					return notFound("%s: roadmap item %q not found in product %q", what, p.Roadmap, e.Product)
-				}
-			}
-			return checkText("title", p.Title, false, MaxTitleLen)
+	}
+	if spec.observe != nil {
+		return spec.observe(s, e)
+	}
+	return nil
+}
+
+// How errors name an aggregate of each kind an import observes.
+var (
+	createdNoun = map[AggregateKind]string{KindRoadmap: "roadmap item", KindItem: "backlog item", KindRequest: "request"}
+	foundNoun   = map[AggregateKind]string{KindRoadmap: "roadmap item", KindItem: "item", KindRequest: "request"}
+)
+
+// sourceOf names an imported event's source in errors: "bugzilla 1234".
+func sourceOf(e Event) string { return fmt.Sprintf("%s %s", e.Source.System, e.Source.Key) }
+
+// The checks of imported events by type (the catalogue's Observe).
+
+func observePlanned(_ *State, _ Event, p RoadmapItemPlanned) error {
+	if err := checkPeriodYear(p.Period); err != nil {
+		return err
+	}
+	return checkText("title", p.Title, true, MaxTitleLen)
+}
+
+func observeRescheduled(_ *State, _ Event, p RoadmapItemRescheduled) error {
+	return checkPeriodYear(p.To)
+}
+
+func observeAdded(s *State, e Event, p BacklogItemAdded) error {
+	if p.Roadmap != "" {
+		if _, ok := s.Roadmap[p.Roadmap]; !ok {
+			return notFound("%s: roadmap item %q not found in product %q", sourceOf(e), p.Roadmap, e.Product)
 		}
-	case KindRequest:
-		r, ok := s.Requests[id]
-		if !ok {
-			return notFound("%s: request %q not found in product %q", what, id, e.Product)
+	}
+	if err := checkText("title", p.Title, true, MaxTitleLen); err != nil {
+		return err
+	}
+	return checkText("detail", p.Detail, false, MaxTextLen)
+}
+
+func observeRefined(s *State, e Event, p BacklogItemRefined) error {
+	if p.Roadmap != "" {
+		if _, ok := s.Roadmap[p.Roadmap]; !ok {
+			return notFound("%s: roadmap item %q not found in product %q", sourceOf(e), p.Roadmap, e.Product)
 		}
-		switch e.Data.(type) {
-		case RequestAccepted, RequestRejected, RequestDeferred:
-			if !r.Status.Undecided() {
-				return wrongState("%s: request %q is %s already", what, id, r.Status)
-			}
-		}
+	}
+	return checkText("title", p.Title, false, MaxTitleLen)
+}
+
+func observeSubmitted(_ *State, _ Event, p RequestSubmitted) error {
+	if err := checkText("title", p.Title, true, MaxTitleLen); err != nil {
+		return err
+	}
+	return checkText("detail", p.Detail, false, MaxTextLen)
+}
+
+// observeOpenItem refuses a decision on an item no longer in the backlog.
+func observeOpenItem[P Payload](s *State, e Event, _ P) error {
+	if it := s.Items[e.Aggregate.ID]; !it.Status.Open() {
+		return wrongState("%s: item %q is %s", sourceOf(e), e.Aggregate.ID, it.Status)
+	}
+	return nil
+}
+
+func observeReopened(s *State, e Event, _ WorkReopened) error {
+	if it := s.Items[e.Aggregate.ID]; it.Status != StatusDelivered {
+		return wrongState("%s: item %q is %s, not delivered: it cannot be reopened", sourceOf(e), e.Aggregate.ID, it.Status)
+	}
+	return nil
+}
+
+func observeReparented(_ *State, _ Event, p BacklogItemReparented) error {
+	if p.Epic != "" {
+		return CheckID("epic", p.Epic)
+	}
+	return nil
+}
+
+// observeUndecided refuses a PO's decision on a request decided already.
+func observeUndecided[P Payload](s *State, e Event, _ P) error {
+	if r := s.Requests[e.Aggregate.ID]; !r.Status.Undecided() {
+		return wrongState("%s: request %q is %s already", sourceOf(e), e.Aggregate.ID, r.Status)
 	}
 	return nil
 }

@@ -72,6 +72,15 @@ func TestObserve(t *testing.T) {
 		assert.Equal(t, "period", FieldOf(err))
 		assert.Contains(t, err.Error(), "give a period from 1970 to 2999")
 	})
+	t.Run("ErrAnotherKindOfAggregate", func(t *testing.T) {
+		// A roadmap item planned on a backlog item's subject: the write
+		// state, the projections and the transparency log would each
+		// take it for something else.
+		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "M1", Period: "2021-Q1"}, KindItem, "M-1", "pam", at))
+		require.Error(t, err)
+		assert.Equal(t, "aggregate", FieldOf(err))
+		assert.Contains(t, err.Error(), "bugzilla 1: a RoadmapItemPlanned belongs to a roadmap aggregate, not to item M-1")
+	})
 	t.Run("ReleaseNameWithAt", func(t *testing.T) {
 		_, err := Observe(s, observed(RoadmapItemPlanned{Title: "v1@beta", Period: "release:v1@beta"}, KindRoadmap, "M-v1", "pam", at))
 		assert.NoError(t, err, "a milestone's name is the tracker's; only a date of an implausible year is refused")
@@ -135,9 +144,11 @@ func TestObserve(t *testing.T) {
 }
 
 func TestReopenedAndUnplannedEvolve(t *testing.T) {
-	it := Item{ID: "B1", Status: StatusDelivered, Roadmap: "R1"}
-	it = EvolveItem(it, Event{Data: WorkReopened{Release: "1.0"}})
-	assert.Equal(t, StatusNew, it.Status)
-	it = EvolveItem(it, Event{Data: BacklogItemUnplanned{Roadmap: "R1"}})
-	assert.Equal(t, "", it.Roadmap)
+	s := NewState("p")
+	s.Items["B1"] = Item{ID: "B1", Status: StatusDelivered, Roadmap: "R1"}
+	item := Aggregate{Kind: KindItem, ID: "B1"}
+	s.Apply(Event{Product: "p", Aggregate: item, Data: WorkReopened{Release: "1.0"}})
+	assert.Equal(t, StatusNew, s.Items["B1"].Status)
+	s.Apply(Event{Product: "p", Aggregate: item, Data: BacklogItemUnplanned{Roadmap: "R1"}})
+	assert.Equal(t, "", s.Items["B1"].Roadmap)
 }

@@ -1,8 +1,9 @@
 package domain
 
-// The v1 event catalogue. Field names and meanings never change once
-// published: a new shape is a new schema version. Decision rationale
-// (why) and the reject reason code live in the envelope, not here.
+// The payloads of the v1 event catalogue (catalogue.go holds each type's
+// entry). Field names and meanings never change once published: a new
+// shape is a new schema version. Decision rationale (why) and the reject
+// reason code live in the envelope, not here.
 
 // Event type names.
 const (
@@ -209,27 +210,3 @@ func (RequestWithdrawn) EventType() string       { return TypeRequestWithdrawn }
 func (BacklogItemEstimated) EventType() string   { return TypeBacklogItemEstimated }
 func (WorkStarted) EventType() string            { return TypeWorkStarted }
 func (WorkDelivered) EventType() string          { return TypeWorkDelivered }
-
-func init() {
-	reg[ProductCreated]()
-	reg[RoleAssigned]()
-	reg[RoleRevoked]()
-	reg[VisionStated]()
-	reg[ProductGoalSet]()
-	reg[RoadmapItemPlanned]()
-	reg[RoadmapItemRescheduled]()
-	reg[RoadmapItemRanked]()
-	reg[RoadmapItemDropped]()
-	reg[BacklogItemAdded]()
-	reg[BacklogItemRefined]()
-	reg[BacklogItemRanked]()
-	reg[BacklogItemRemoved]()
-	reg[RequestSubmitted]()
-	reg[RequestAccepted]()
-	reg[RequestRejected]()
-	reg[RequestDeferred]()
-	reg[RequestWithdrawn]()
-	reg[BacklogItemEstimated]()
-	reg[WorkStarted]()
-	reg[WorkDelivered]()
-}

@@ -18,29 +18,15 @@ import (
 // estimates in other units can come without a third shape.
 const SchemaBacklogItemEstimatedV2 = 2
 
-// currentSchema is the schema Decide writes for each type that has moved
-// past SchemaV1.
-var currentSchema = map[string]int{TypeBacklogItemEstimated: SchemaBacklogItemEstimatedV2}
-
-// SchemaOf is the schema version the ledger writes for an event type.
-func SchemaOf(eventType string) int {
-	if v, ok := currentSchema[eventType]; ok {
-		return v
+// estimateV1 reads BacklogItemEstimated's schema 1 ({"points":5}).
+func estimateV1(raw json.RawMessage) (Payload, error) {
+	var v1 struct {
+		Points float64 `json:"points"`
 	}
-	return SchemaV1
-}
-
-// upcasters read older schemas of a type into its current payload.
-var upcasters = map[string]map[int]func(json.RawMessage) (Payload, error){
-	TypeBacklogItemEstimated: {SchemaV1: func(raw json.RawMessage) (Payload, error) {
-		var v1 struct {
-			Points float64 `json:"points"`
-		}
-		if err := json.Unmarshal(raw, &v1); err != nil {
-			return nil, err
-		}
-		return BacklogItemEstimated{Points: v1.Points}, nil
-	}},
+	if err := json.Unmarshal(raw, &v1); err != nil {
+		return nil, err
+	}
+	return BacklogItemEstimated{Points: v1.Points}, nil
 }
 
 // UnitPoints is the only estimate unit the ledger knows so far.

@@ -176,33 +176,108 @@ func (s *State) Apply(e Event) {
 	if e.CommandID != "" {
 		s.commands.add(e.CommandID, e.Seq)
 	}
-	id := e.Aggregate.ID
-	switch e.Aggregate.Kind {
-	case KindProduct:
-		s.Product = EvolveProduct(s.Product, e)
-	case KindRoadmap:
-		s.Roadmap[id] = EvolveRoadmapItem(s.Roadmap[id], e)
-	case KindItem:
-		s.Items[id] = EvolveItem(s.Items[id], e)
-	case KindRequest:
-		s.Requests[id] = EvolveRequest(s.Requests[id], e)
+	if spec := specOf(e.Data); spec != nil && spec.Kind == e.Aggregate.Kind {
+		evolve.Apply(s, e)
 	}
 }
 
-// EvolveProduct folds a product event into the product's state. It copies
-// the role map it changes, so p is left as it was.
+// EvolveProduct folds a product event into the product's state: the
+// write state's fold, for the product alone. It copies the role map it
+// changes, so p is left as it was.
 func EvolveProduct(p Product, e Event) Product {
-	switch d := e.Data.(type) {
-	case ProductCreated:
+	if spec := specOf(e.Data); spec == nil || spec.Kind != KindProduct {
+		return p
+	}
+	s := State{Product: p}
+	evolve.Apply(&s, e)
+	return s.Product
+}
+
+// evolve is the write state's fold: what the deciders need to know of
+// each event. Role changes copy the role map they change, so a Product
+// copied before is left as it was.
+var evolve = NewFold("the write state (State.Apply)",
+	On(func(s *State, e Event, d ProductCreated) {
+		p := &s.Product
 		p.ID, p.Name, p.Exists = e.Product, d.Name, true
 		p.Roles = withRole(p.Roles, d.PM, RolePM, true)
 		p.Roles = withRole(p.Roles, d.PO, RolePO, true)
-	case RoleAssigned:
-		p.Roles = withRole(p.Roles, d.Actor, d.Role, true)
-	case RoleRevoked:
-		p.Roles = withRole(p.Roles, d.Actor, d.Role, false)
-	}
-	return p
+	}),
+	On(func(s *State, _ Event, d RoleAssigned) {
+		s.Product.Roles = withRole(s.Product.Roles, d.Actor, d.Role, true)
+	}),
+	On(func(s *State, _ Event, d RoleRevoked) {
+		s.Product.Roles = withRole(s.Product.Roles, d.Actor, d.Role, false)
+	}),
+	Skip[*State](TypeVisionStated, TypeProductGoalSet),
+
+	On(func(s *State, e Event, d RoadmapItemPlanned) {
+		s.Roadmap[e.Aggregate.ID] = RoadmapItem{ID: e.Aggregate.ID, Title: d.Title, Period: d.Period}
+	}),
+	On(func(s *State, e Event, d RoadmapItemRescheduled) {
+		r := s.Roadmap[e.Aggregate.ID]
+		r.Period = d.To
+		s.Roadmap[e.Aggregate.ID] = r
+	}),
+	On(func(s *State, e Event, _ RoadmapItemDropped) {
+		r := s.Roadmap[e.Aggregate.ID]
+		r.Dropped = true
+		s.Roadmap[e.Aggregate.ID] = r
+	}),
+	Skip[*State](TypeRoadmapItemRanked),
+
+	On(func(s *State, e Event, d BacklogItemAdded) {
+		s.Items[e.Aggregate.ID] = Item{ID: e.Aggregate.ID, Title: d.Title, Kind: d.Kind, Status: StatusNew, Epic: d.Epic, Roadmap: d.Roadmap}
+	}),
+	On(func(s *State, e Event, d BacklogItemRefined) {
+		it := s.Items[e.Aggregate.ID]
+		if d.Title != "" {
+			it.Title = d.Title
+		}
+		if d.Roadmap != "" {
+			it.Roadmap = d.Roadmap
+		}
+		s.Items[e.Aggregate.ID] = it
+	}),
+	On(func(s *State, e Event, _ BacklogItemRemoved) { s.setStatus(e, StatusRemoved) }),
+	On(func(s *State, e Event, _ WorkStarted) { s.setStatus(e, StatusInProgress) }),
+	On(func(s *State, e Event, _ WorkDelivered) { s.setStatus(e, StatusDelivered) }),
+	On(func(s *State, e Event, _ BacklogItemUnplanned) {
+		it := s.Items[e.Aggregate.ID]
+		it.Roadmap = ""
+		s.Items[e.Aggregate.ID] = it
+	}),
+	On(func(s *State, e Event, d BacklogItemReparented) {
+		it := s.Items[e.Aggregate.ID]
+		it.Epic = d.Epic
+		s.Items[e.Aggregate.ID] = it
+	}),
+	On(func(s *State, e Event, _ WorkReopened) {
+		if s.Items[e.Aggregate.ID].Status == StatusDelivered {
+			s.setStatus(e, StatusNew)
+		}
+	}),
+	Skip[*State](TypeBacklogItemRanked, TypeBacklogItemEstimated),
+
+	On(func(s *State, e Event, d RequestSubmitted) {
+		s.Requests[e.Aggregate.ID] = Request{ID: e.Aggregate.ID, Requester: d.Requester, RequesterRole: e.Actor.Role, Title: d.Title, Status: StatusPending}
+	}),
+	On(func(s *State, e Event, _ RequestAccepted) { s.setRequestStatus(e, StatusAccepted) }),
+	On(func(s *State, e Event, _ RequestRejected) { s.setRequestStatus(e, StatusRejected) }),
+	On(func(s *State, e Event, _ RequestDeferred) { s.setRequestStatus(e, StatusDeferred) }),
+	On(func(s *State, e Event, _ RequestWithdrawn) { s.setRequestStatus(e, StatusWithdrawn) }),
+)
+
+func (s *State) setStatus(e Event, st ItemStatus) {
+	it := s.Items[e.Aggregate.ID]
+	it.Status = st
+	s.Items[e.Aggregate.ID] = it
+}
+
+func (s *State) setRequestStatus(e Event, st RequestStatus) {
+	r := s.Requests[e.Aggregate.ID]
+	r.Status = st
+	s.Requests[e.Aggregate.ID] = r
 }
 
 func withRole(roles map[string]map[Role]bool, actor string, role Role, on bool) map[string]map[Role]bool {
@@ -225,64 +300,4 @@ func withRole(roles map[string]map[Role]bool, actor string, role Role, on bool) 
 		out[actor] = held
 	}
 	return out
-}
-
-// EvolveRoadmapItem folds a roadmap event into the item's state.
-func EvolveRoadmapItem(r RoadmapItem, e Event) RoadmapItem {
-	switch d := e.Data.(type) {
-	case RoadmapItemPlanned:
-		r = RoadmapItem{ID: e.Aggregate.ID, Title: d.Title, Period: d.Period}
-	case RoadmapItemRescheduled:
-		r.Period = d.To
-	case RoadmapItemDropped:
-		r.Dropped = true
-	}
-	return r
-}
-
-// EvolveItem folds a backlog or delivery event into the item's state.
-func EvolveItem(it Item, e Event) Item {
-	switch d := e.Data.(type) {
-	case BacklogItemAdded:
-		it = Item{ID: e.Aggregate.ID, Title: d.Title, Kind: d.Kind, Status: StatusNew, Epic: d.Epic, Roadmap: d.Roadmap}
-	case BacklogItemRefined:
-		if d.Title != "" {
-			it.Title = d.Title
-		}
-		if d.Roadmap != "" {
-			it.Roadmap = d.Roadmap
-		}
-	case BacklogItemRemoved:
-		it.Status = StatusRemoved
-	case WorkStarted:
-		it.Status = StatusInProgress
-	case WorkDelivered:
-		it.Status = StatusDelivered
-	case BacklogItemUnplanned:
-		it.Roadmap = ""
-	case BacklogItemReparented:
-		it.Epic = d.Epic
-	case WorkReopened:
-		if it.Status == StatusDelivered {
-			it.Status = StatusNew
-		}
-	}
-	return it
-}
-
-// EvolveRequest folds a request event into the request's state.
-func EvolveRequest(r Request, e Event) Request {
-	switch d := e.Data.(type) {
-	case RequestSubmitted:
-		r = Request{ID: e.Aggregate.ID, Requester: d.Requester, RequesterRole: e.Actor.Role, Title: d.Title, Status: StatusPending}
-	case RequestAccepted:
-		r.Status = StatusAccepted
-	case RequestRejected:
-		r.Status = StatusRejected
-	case RequestDeferred:
-		r.Status = StatusDeferred
-	case RequestWithdrawn:
-		r.Status = StatusWithdrawn
-	}
-	return r
 }

@@ -187,7 +187,7 @@ func TestDecisionsRoute(t *testing.T) {
 	for _, r := range d.Decisions {
 		seqs = append(seqs, r.Seq)
 	}
-	assert.Equal(t, []uint64{44, 45, 46}, seqs, "the rows of the README's walk-through")
+	assert.Equal(t, []uint64{44, 45, 46}, seqs, "the rows of the walk-through in docs/audit.md")
 
 	a = f.do(call{path: "/api/v1/products/checkout/decisions?epic=CARDS&type=ranked&format=csv"})
 	require.Equal(t, 200, a.status, "%s", a.body)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -23,15 +24,29 @@ type decisionsData struct {
 // decisionFilters are the query parameters the page passes to the view.
 var decisionFilters = []string{"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "from", "to"}
 
+// decisionTypes are the short names the page offers to filter on, in the
+// catalogue's order: the decisions on the roadmap, the backlog, requests
+// and delivery (a name two types share, such as ranked, once).
+func decisionTypes() []string {
+	var out []string
+	for _, s := range domain.Events() {
+		switch s.Category {
+		case domain.CategoryRoadmap, domain.CategoryBacklog, domain.CategoryRequest, domain.CategoryDelivery:
+			if !slices.Contains(out, s.Short) {
+				out = append(out, s.Short)
+			}
+		}
+	}
+	return out
+}
+
 // decisions shows the decisions view with every filter of the CLI's
 // ledger decisions; the item, request, roadmap item and actor of each row
 // link to their own pages.
 func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "decisions", "Decisions")
 	q := r.URL.Query()
-	d := decisionsData{base: b, Filters: map[string]string{},
-		Types: []string{"ranked", "added", "refined", "removed", "planned", "rescheduled", "dropped",
-			"submitted", "accepted", "rejected", "deferred", "withdrawn", "estimated", "started", "delivered"}}
+	d := decisionsData{base: b, Filters: map[string]string{}, Types: decisionTypes()}
 	for _, role := range domain.Roles {
 		d.Roles = append(d.Roles, string(role))
 	}
@@ -41,8 +56,12 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	o := query.Options{AsOf: b.AsOf, Item: q.Get("item"), Epic: q.Get("epic"), Roadmap: q.Get("roadmap"), Request: q.Get("request"),
 		Actor: q.Get("actor"), Role: q.Get("role"), Reason: q.Get("reason"), From: q.Get("from"), To: q.Get("to"),
 		Overrides: q.Get("overrides") == "true", OutsideAuthority: q.Get("outsideAuthority") == "true", Quarantined: q.Get("quarantined") == "true"}
-	if t := q.Get("type"); t != "" {
-		o.Type = []string{t}
+	// type repeats, as the API's and the CLI's --type: a product's
+	// timeline links to the decisions of every type recorded on it.
+	for _, t := range q["type"] {
+		if t != "" {
+			o.Type = append(o.Type, t)
+		}
 	}
 	csv := url.Values{"format": {"csv"}}
 	for _, f := range append(decisionFilters, "overrides", "outsideAuthority", "quarantined", "asOf") {
@@ -50,6 +69,9 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 			d.Filters[f] = v
 			csv.Set(f, v)
 		}
+	}
+	if len(o.Type) > 1 {
+		csv["type"] = o.Type
 	}
 	d.CSVQuery = "?" + csv.Encode()
 	v, err := p.view(r, query.ViewDecisions, o)

@@ -153,10 +153,13 @@ func (s *Server) count(ctx context.Context, product string) {
 		if r.Aggregate.Kind != domain.KindRequest {
 			return nil
 		}
-		switch r.Type {
-		case "RequestSubmitted":
+		// Time to decision: from a request's submission to the PO's
+		// first decision on it (accepted, rejected or deferred).
+		spec, _ := domain.SpecOf(r.Type)
+		switch {
+		case spec.Creates:
 			submitted[r.Aggregate.ID] = r.OccurredAt
-		case "RequestAccepted", "RequestRejected", "RequestDeferred":
+		case spec.Role == domain.RolePO:
 			if at, ok := submitted[r.Aggregate.ID]; ok {
 				s.metrics.decisionTime.Observe(r.OccurredAt.Sub(at).Seconds())
 				delete(submitted, r.Aggregate.ID)

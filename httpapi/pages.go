@@ -101,6 +101,10 @@ var funcs = template.FuncMap{
 		return template.URL("?" + v.Encode())
 	},
 	"pathesc": url.PathEscape,
+	// period is how a person reads a period: "mozilla34, 2014-12-01".
+	"period":    domain.PeriodLabel,
+	"isRelease": domain.IsRelease,
+	"add":       func(a, b int) int { return a + b },
 }
 
 func (s *Server) pageRoutes() []route {
@@ -239,37 +243,20 @@ func (p *pages) products(w http.ResponseWriter, r *http.Request) {
 // actors returns who holds which role on the product, from its log, for
 // the dashboard's actor picker.
 func actors(l query.Log) []actorRoles {
-	roles := map[string]map[string]bool{}
-	give := func(a string, role domain.Role) {
-		if roles[a] == nil {
-			roles[a] = map[string]bool{}
-		}
-		roles[a][string(role)] = true
-	}
+	// The roles as the write state folds them: a PO handover revokes the
+	// old PO in the same decision.
+	var p domain.Product
 	for _, e := range l.Entries {
 		if e.Quarantined != "" {
 			continue // a forged role grants nothing
 		}
-		switch d := e.Data.(type) {
-		case domain.ProductCreated:
-			give(d.PM, domain.RolePM)
-			give(d.PO, domain.RolePO)
-		case domain.RoleAssigned:
-			if d.Role == domain.RolePO {
-				for _, rs := range roles {
-					delete(rs, string(domain.RolePO))
-				}
-			}
-			give(d.Actor, d.Role)
-		case domain.RoleRevoked:
-			delete(roles[d.Actor], string(d.Role))
-		}
+		p = domain.EvolveProduct(p, e.Event)
 	}
 	var out []actorRoles
-	for a, rs := range roles {
+	for a := range p.Roles {
 		ar := actorRoles{ID: a}
-		for r := range rs {
-			ar.Roles = append(ar.Roles, r)
+		for _, r := range p.RolesOf(a) {
+			ar.Roles = append(ar.Roles, string(r))
 		}
 		sort.Strings(ar.Roles)
 		out = append(out, ar)

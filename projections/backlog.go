@@ -99,25 +99,20 @@ func (b *Backlog) Apply(e domain.Event) {
 	if !b.st.Cursor.admit(e) {
 		return
 	}
-	id := e.Aggregate.ID
-	if p, ok := e.Data.(domain.BacklogItemAdded); ok {
-		b.add(id, p, e)
-		return
-	}
-	if p, ok := e.Data.(domain.RequestAccepted); ok {
+	backlogFold.Apply(b, e)
+}
+
+// backlogFold is the backlog's case for each event type.
+var backlogFold = domain.NewFold("the backlog (Backlog.Apply)",
+	domain.On(func(b *Backlog, e domain.Event, p domain.BacklogItemAdded) { b.add(e.Aggregate.ID, p, e) }),
+	domain.On(func(b *Backlog, e domain.Event, p domain.RequestAccepted) {
 		// The BacklogItemAdded that comes with the acceptance made the
 		// item; this only fills in a link that event may not carry.
 		if it := b.st.Items[p.Item]; it != nil && it.Request == "" {
-			it.Request = id
+			it.Request = e.Aggregate.ID
 		}
-		return
-	}
-	it := b.st.Items[id]
-	if it == nil {
-		return
-	}
-	switch p := e.Data.(type) {
-	case domain.BacklogItemRefined:
+	}),
+	onItem(func(_ *Backlog, it *Item, _ domain.Event, p domain.BacklogItemRefined) bool {
 		if p.Title != "" {
 			it.Title = p.Title
 		}
@@ -127,44 +122,65 @@ func (b *Backlog) Apply(e domain.Event) {
 		if p.Roadmap != "" {
 			it.Roadmap = p.Roadmap
 		}
-	case domain.BacklogItemRanked:
+		return true
+	}),
+	onItem(func(b *Backlog, it *Item, e domain.Event, p domain.BacklogItemRanked) bool {
 		it.LastDecision = refOf(e)
 		b.rank(it, p)
-		return
-	case domain.BacklogItemRemoved:
+		return false // rank completed the last decision with its overrides
+	}),
+	onItem(func(b *Backlog, it *Item, e domain.Event, _ domain.BacklogItemRemoved) bool {
 		if it.Status == domain.StatusRemoved {
-			return
+			return false
 		}
 		b.close(it)
 		it.Status, it.RemovedAt = domain.StatusRemoved, timePtr(e.OccurredAt)
-	case domain.BacklogItemEstimated:
+		return true
+	}),
+	onItem(func(_ *Backlog, it *Item, _ domain.Event, p domain.BacklogItemEstimated) bool {
 		if math.IsNaN(p.Points) || math.IsInf(p.Points, 0) {
-			return
+			return false
 		}
 		it.Estimate = &p.Points
-	case domain.WorkStarted:
+		return true
+	}),
+	onItem(func(_ *Backlog, it *Item, e domain.Event, _ domain.WorkStarted) bool {
 		if it.Status != domain.StatusNew {
-			return
+			return false
 		}
 		it.Status, it.StartedAt = domain.StatusInProgress, timePtr(e.OccurredAt)
-	case domain.WorkDelivered:
+		return true
+	}),
+	onItem(func(b *Backlog, it *Item, e domain.Event, p domain.WorkDelivered) bool {
 		if !it.Status.Open() {
-			return
+			return false
 		}
 		b.close(it)
 		it.Status, it.DeliveredAt, it.Release = domain.StatusDelivered, timePtr(e.OccurredAt), p.Release
-	case domain.BacklogItemUnplanned:
+		return true
+	}),
+	onItem(func(_ *Backlog, it *Item, _ domain.Event, _ domain.BacklogItemUnplanned) bool {
 		it.Roadmap = ""
-	case domain.BacklogItemReparented:
+		return true
+	}),
+	onItem(func(_ *Backlog, it *Item, _ domain.Event, p domain.BacklogItemReparented) bool {
 		it.Epic = p.Epic
-	case domain.WorkReopened:
-		if !b.reopen(it) {
-			return
+		return true
+	}),
+	onItem(func(b *Backlog, it *Item, _ domain.Event, _ domain.WorkReopened) bool { return b.reopen(it) }),
+	domain.SkipKinds[*Backlog](domain.KindProduct, domain.KindRoadmap),
+	domain.Skip[*Backlog](domain.TypeRequestSubmitted, domain.TypeRequestRejected, domain.TypeRequestDeferred, domain.TypeRequestWithdrawn),
+)
+
+// onItem is the backlog's case of an event about an item it holds:
+// fn folds it, and reports whether the event is now the item's last
+// decision. An event about an item the backlog does not hold is skipped.
+func onItem[P domain.Payload](fn func(b *Backlog, it *Item, e domain.Event, p P) bool) domain.Case[*Backlog] {
+	return domain.On(func(b *Backlog, e domain.Event, p P) {
+		if it := b.st.Items[e.Aggregate.ID]; it != nil && fn(b, it, e, p) {
+			it.LastDecision = refOf(e)
 		}
-	default:
-		return
-	}
-	it.LastDecision = refOf(e)
+	})
 }
 
 func (b *Backlog) add(id string, p domain.BacklogItemAdded, e domain.Event) {

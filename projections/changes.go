@@ -184,26 +184,43 @@ func requestChanges(before Request, had bool, after Request) []string {
 
 // productChanges says what a product decision changed and keeps pr up to
 // date with it.
-func productChanges(pr *product, p domain.Payload) []string {
-	out := []string{}
-	switch p := p.(type) {
-	case domain.ProductCreated:
-		out = append(out, change("name", text(pr.Name), text(p.Name))...)
-		out = append(out, change("pm", "", p.PM)...)
-		out = append(out, change("po", "", p.PO)...)
-		pr.Name = p.Name
-	case domain.RoleAssigned:
-		out = append(out, fmt.Sprintf("role %s assigned to %s", p.Role, p.Actor))
-	case domain.RoleRevoked:
-		out = append(out, fmt.Sprintf("role %s revoked from %s", p.Role, p.Actor))
-	case domain.VisionStated:
-		out = append(out, change("vision", text(pr.Vision), text(p.Vision))...)
-		old, cur := strings.Join(pr.Metrics, "; "), strings.Join(p.Metrics, "; ")
-		out = append(out, change("metrics", text(old), text(cur))...)
-		pr.Vision, pr.Metrics = p.Vision, cloneSlice(p.Metrics)
-	case domain.ProductGoalSet:
-		out = append(out, change("goal", text(pr.Goal), text(p.Goal))...)
-		pr.Goal = p.Goal
-	}
-	return out
+func productChanges(pr *product, e domain.Event) []string {
+	c := productChange{pr: pr, out: []string{}}
+	productFold.Apply(&c, e)
+	return c.out
 }
+
+// productChange is what productFold folds a product decision into: the
+// product as the log knows it, and the change lines.
+type productChange struct {
+	pr  *product
+	out []string
+}
+
+// productFold is the transparency log's case for each product decision.
+var productFold = domain.NewFold("product decisions in the transparency log (productChanges)",
+	domain.On(func(c *productChange, _ domain.Event, p domain.ProductCreated) {
+		c.out = append(c.out, change("name", text(c.pr.Name), text(p.Name))...)
+		c.out = append(c.out, change("pm", "", p.PM)...)
+		c.out = append(c.out, change("po", "", p.PO)...)
+		c.pr.Name = p.Name
+	}),
+	domain.On(func(c *productChange, _ domain.Event, p domain.RoleAssigned) {
+		c.out = append(c.out, fmt.Sprintf("role %s assigned to %s", p.Role, p.Actor))
+	}),
+	domain.On(func(c *productChange, _ domain.Event, p domain.RoleRevoked) {
+		c.out = append(c.out, fmt.Sprintf("role %s revoked from %s", p.Role, p.Actor))
+	}),
+	domain.On(func(c *productChange, _ domain.Event, p domain.VisionStated) {
+		c.out = append(c.out, change("vision", text(c.pr.Vision), text(p.Vision))...)
+		old, cur := strings.Join(c.pr.Metrics, "; "), strings.Join(p.Metrics, "; ")
+		c.out = append(c.out, change("metrics", text(old), text(cur))...)
+		c.pr.Vision, c.pr.Metrics = p.Vision, cloneSlice(p.Metrics)
+	}),
+	domain.On(func(c *productChange, _ domain.Event, p domain.ProductGoalSet) {
+		c.out = append(c.out, change("goal", text(c.pr.Goal), text(p.Goal))...)
+		c.pr.Goal = p.Goal
+	}),
+	// The log records the other kinds' decisions on their own chains.
+	domain.SkipKinds[*productChange](domain.KindRoadmap, domain.KindItem, domain.KindRequest),
+)

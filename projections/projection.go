@@ -108,7 +108,7 @@ func (c *cursor) admit(e domain.Event) bool {
 		}
 		return false
 	}
-	if !known(e.Data) {
+	if !domain.Known(e.Data) {
 		c.skip(e.Seq)
 		return false
 	}
@@ -120,26 +120,6 @@ func (c *cursor) skip(seq uint64) {
 		c.FirstSkipped = seq
 	}
 	c.Skipped++
-}
-
-// known reports whether p is one of the v1 payloads in the value form that
-// domain.Decode and the deciders produce. Anything else (domain.Unknown,
-// nil, a pointer form) is something this version cannot read.
-func known(p domain.Payload) bool {
-	switch p.(type) {
-	case domain.ProductCreated, domain.RoleAssigned, domain.RoleRevoked,
-		domain.VisionStated, domain.ProductGoalSet,
-		domain.RoadmapItemPlanned, domain.RoadmapItemRescheduled,
-		domain.RoadmapItemRanked, domain.RoadmapItemDropped,
-		domain.BacklogItemAdded, domain.BacklogItemRefined,
-		domain.BacklogItemRanked, domain.BacklogItemRemoved,
-		domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
-		domain.RequestDeferred, domain.RequestWithdrawn,
-		domain.BacklogItemEstimated, domain.WorkStarted, domain.WorkDelivered,
-		domain.BacklogItemUnplanned, domain.WorkReopened, domain.BacklogItemReparented: // imported.go
-		return true
-	}
-	return false
 }
 
 // snapshot is the envelope of every snapshot: the fold version and the

@@ -98,42 +98,45 @@ func (q *Requests) Apply(e domain.Event) {
 	if !q.st.Cursor.admit(e) {
 		return
 	}
-	id := e.Aggregate.ID
-	if p, ok := e.Data.(domain.RequestSubmitted); ok {
-		q.submit(id, p, e)
-		return
-	}
-	r := q.st.Requests[id]
-	if r == nil {
-		return
-	}
-	status := r.Status
-	switch p := e.Data.(type) {
-	case domain.RequestAccepted:
-		status = domain.StatusAccepted
+	requestsFold.Apply(q, e)
+}
+
+// requestsFold is the requests' case for each event type: a request's
+// submission, and the decisions on its fate.
+var requestsFold = domain.NewFold("the requests (Requests.Apply)",
+	domain.On(func(q *Requests, e domain.Event, p domain.RequestSubmitted) { q.submit(e.Aggregate.ID, p, e) }),
+	fate(domain.StatusAccepted, func(r *Request, p domain.RequestAccepted) {
 		if p.Item != "" {
 			r.Item = p.Item
 		}
-	case domain.RequestRejected:
-		status = domain.StatusRejected
-	case domain.RequestDeferred:
-		status = domain.StatusDeferred
-	case domain.RequestWithdrawn:
-		status = domain.StatusWithdrawn
-	default:
-		return
-	}
-	r.Status = status
-	r.DecidedAt, r.DecidedBy, r.DecidedRole = timePtr(e.OccurredAt), e.Actor.ID, e.Actor.Role
-	r.Reason, r.Why = e.Reason, e.Why
-	r.DeferredUntil = ""
-	if p, ok := e.Data.(domain.RequestDeferred); ok {
-		r.DeferredUntil = p.Until
-	}
-	if r.Wait == nil && status != domain.StatusWithdrawn {
-		w := e.OccurredAt.Sub(r.SubmittedAt)
-		r.Wait = &w
-	}
+	}),
+	fate[domain.RequestRejected](domain.StatusRejected, nil),
+	fate(domain.StatusDeferred, func(r *Request, p domain.RequestDeferred) { r.DeferredUntil = p.Until }),
+	fate[domain.RequestWithdrawn](domain.StatusWithdrawn, nil),
+	domain.SkipKinds[*Requests](domain.KindProduct, domain.KindRoadmap, domain.KindItem),
+)
+
+// fate is the requests' case of a decision on a request's fate: it
+// gives the request status, who decided, when and why, and how long it
+// waited, then what else the decision says (also).
+func fate[P domain.Payload](status domain.RequestStatus, also func(*Request, P)) domain.Case[*Requests] {
+	return domain.On(func(q *Requests, e domain.Event, p P) {
+		r := q.st.Requests[e.Aggregate.ID]
+		if r == nil {
+			return
+		}
+		r.Status = status
+		r.DecidedAt, r.DecidedBy, r.DecidedRole = timePtr(e.OccurredAt), e.Actor.ID, e.Actor.Role
+		r.Reason, r.Why = e.Reason, e.Why
+		r.DeferredUntil = ""
+		if also != nil {
+			also(r, p)
+		}
+		if r.Wait == nil && status != domain.StatusWithdrawn {
+			w := e.OccurredAt.Sub(r.SubmittedAt)
+			r.Wait = &w
+		}
+	})
 }
 
 func (q *Requests) submit(id string, p domain.RequestSubmitted, e domain.Event) {

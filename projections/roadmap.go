@@ -1,15 +1,17 @@
 package projections
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
 )
 
 // RoadmapVersion is the version of the Roadmap fold; bump it whenever
-// Apply changes.
-const RoadmapVersion = "roadmap/1"
+// Apply changes. roadmap/2 remembers the order periods first appeared in
+// (the tie-break of domain.OrderPeriods), and keeps a delivered roadmap
+// item delivered when its delivered items are moved to another one.
+const RoadmapVersion = "roadmap/2"
 
 // RoadmapStatus is where a roadmap item stands.
 type RoadmapStatus string
@@ -81,6 +83,9 @@ type roadmapState struct {
 	Orders map[string]order `json:"orders"`
 	// Links is what the roadmap needs to know of each backlog item.
 	Links map[string]*link `json:"links"`
+	// Seen is every period a roadmap item was planned or rescheduled
+	// for, in the order they first appeared.
+	Seen []string `json:"seen"`
 }
 
 // link is a backlog item as the roadmap sees it.
@@ -115,19 +120,24 @@ func (r *Roadmap) Apply(e domain.Event) {
 	if !r.st.Cursor.admit(e) {
 		return
 	}
-	id := e.Aggregate.ID
-	switch p := e.Data.(type) {
-	case domain.RoadmapItemPlanned:
-		r.plan(id, p, e)
-	case domain.RoadmapItemRescheduled:
-		if it := r.st.Items[id]; it != nil && p.To != "" {
+	roadmapFold.Apply(r, e)
+}
+
+// roadmapFold is the roadmap's case for each event type: its own items'
+// decisions, and what the backlog items that serve them do.
+var roadmapFold = domain.NewFold("the roadmap (Roadmap.Apply)",
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemPlanned) { r.plan(e.Aggregate.ID, p, e) }),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemRescheduled) {
+		if it := r.st.Items[e.Aggregate.ID]; it != nil && p.To != "" {
 			if p.To != it.Period {
 				r.setPeriod(it, p.To)
 			}
 			it.LastDecision = refOf(e)
 			r.recompute(it)
 		}
-	case domain.RoadmapItemRanked:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.RoadmapItemRanked) {
+		id := e.Aggregate.ID
 		if it := r.st.Items[id]; it != nil {
 			o := r.st.Orders[it.Period]
 			if o.move(id, p.Position) {
@@ -136,13 +146,16 @@ func (r *Roadmap) Apply(e domain.Event) {
 			}
 			it.LastDecision = refOf(e)
 		}
-	case domain.RoadmapItemDropped:
-		if it := r.st.Items[id]; it != nil && it.Status != RoadmapDropped {
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.RoadmapItemDropped) {
+		if it := r.st.Items[e.Aggregate.ID]; it != nil && it.Status != RoadmapDropped {
 			it.Status, it.DroppedAt = RoadmapDropped, timePtr(e.OccurredAt)
 			it.LastDecision = refOf(e)
 			r.recompute(it)
 		}
-	case domain.BacklogItemAdded:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.BacklogItemAdded) {
+		id := e.Aggregate.ID
 		if id == "" || r.st.Links[id] != nil {
 			return
 		}
@@ -151,22 +164,28 @@ func (r *Roadmap) Apply(e domain.Event) {
 		}
 		r.st.Links[id] = &link{Status: StatusNew}
 		r.relink(id, p.Roadmap)
-	case domain.BacklogItemRefined:
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, p domain.BacklogItemRefined) {
 		if p.Roadmap != "" {
-			r.relink(id, p.Roadmap)
+			r.relink(e.Aggregate.ID, p.Roadmap)
 		}
-	case domain.WorkStarted:
-		r.setStatus(id, StatusInProgress, e.OccurredAt)
-	case domain.WorkDelivered:
-		r.setStatus(id, StatusDelivered, e.OccurredAt)
-	case domain.BacklogItemRemoved:
-		r.setStatus(id, StatusRemoved, e.OccurredAt)
-	case domain.BacklogItemUnplanned:
-		r.relink(id, "")
-	case domain.WorkReopened:
-		r.reopen(id)
-	}
-}
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkStarted) {
+		r.setStatus(e.Aggregate.ID, StatusInProgress, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkDelivered) {
+		r.setStatus(e.Aggregate.ID, StatusDelivered, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.BacklogItemRemoved) {
+		r.setStatus(e.Aggregate.ID, StatusRemoved, e.OccurredAt)
+	}),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.BacklogItemUnplanned) { r.relink(e.Aggregate.ID, "") }),
+	domain.On(func(r *Roadmap, e domain.Event, _ domain.WorkReopened) { r.reopen(e.Aggregate.ID) }),
+	// No roadmap item changes with these: the transparency log relies on
+	// it (itemDecision) to copy none before and after them.
+	domain.Skip[*Roadmap](domain.TypeBacklogItemRanked, domain.TypeBacklogItemEstimated, domain.TypeBacklogItemReparented),
+	domain.SkipKinds[*Roadmap](domain.KindProduct, domain.KindRequest),
+)
 
 func (r *Roadmap) plan(id string, p domain.RoadmapItemPlanned, e domain.Event) {
 	if id == "" || r.st.Items[id] != nil {
@@ -194,6 +213,9 @@ func (r *Roadmap) setPeriod(it *RoadmapItem, period string) {
 			r.st.Orders[it.Period] = o
 			r.renumber(it.Period)
 		}
+	}
+	if _, ok := r.st.Orders[period]; !ok && !slices.Contains(r.st.Seen, period) {
+		r.st.Seen = append(r.st.Seen, period)
 	}
 	it.Period = period
 	r.st.Orders[period] = append(r.st.Orders[period], it.ID)
@@ -281,6 +303,12 @@ func (r *Roadmap) recompute(it *RoadmapItem) {
 	if it.Status == RoadmapDropped {
 		return
 	}
+	if p.Total == 0 && it.Status == RoadmapDelivered {
+		// Its delivered items were moved to another roadmap item (a
+		// tracker relabelling the release they shipped in, after the
+		// fact): what was delivered stays delivered.
+		return
+	}
 	it.DeliveredAt, it.Late = nil, false
 	switch {
 	case p.Total > 0 && p.Delivered == p.Total:
@@ -295,14 +323,16 @@ func (r *Roadmap) recompute(it *RoadmapItem) {
 	}
 }
 
-// Periods returns the periods in time order, each with its items in the
-// PM's order.
+// Periods returns the periods that hold roadmap items, in the order of
+// domain.OrderPeriods, each with its items in the PM's order.
 func (r *Roadmap) Periods() []Period {
-	names := make([]string, 0, len(r.st.Orders))
-	for name := range r.st.Orders {
-		names = append(names, name)
+	seen := make([]string, 0, len(r.st.Orders))
+	for _, name := range r.st.Seen {
+		if _, ok := r.st.Orders[name]; ok {
+			seen = append(seen, name)
+		}
 	}
-	sort.Slice(names, func(i, j int) bool { return periodLess(names[i], names[j]) })
+	names := domain.OrderPeriods(seen)
 	out := make([]Period, 0, len(names))
 	for _, name := range names {
 		p := Period{Name: name, Items: []RoadmapItem{}}
@@ -315,6 +345,11 @@ func (r *Roadmap) Periods() []Period {
 	}
 	return out
 }
+
+// SeenPeriods returns every period a roadmap item was ever planned or
+// rescheduled for, those left empty since included, in the order they
+// first appeared: what domain.OrderPeriods takes.
+func (r *Roadmap) SeenPeriods() []string { return slices.Clone(r.st.Seen) }
 
 // Item returns the roadmap item with the given id and whether it exists.
 func (r *Roadmap) Item(id string) (RoadmapItem, bool) {

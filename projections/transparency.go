@@ -187,26 +187,24 @@ func (l *Log) Apply(e domain.Event) {
 		l.fold(e)
 		return
 	}
+	// Each decision goes on the chain of its type's kind of aggregate.
 	id := e.Aggregate.ID
-	switch p := e.Data.(type) {
-	case domain.ProductCreated, domain.RoleAssigned, domain.RoleRevoked,
-		domain.VisionStated, domain.ProductGoalSet:
+	switch domain.KindOfType(e.Data.EventType()) {
+	case domain.KindProduct:
 		l.fold(e)
 		l.productDecision(e)
-	case domain.RoadmapItemPlanned, domain.RoadmapItemRescheduled,
-		domain.RoadmapItemRanked, domain.RoadmapItemDropped:
+	case domain.KindRoadmap:
 		before, had := l.roadmap.Item(id)
 		l.fold(e)
 		after, ok := l.roadmap.Item(id)
 		if !ok {
 			return
 		}
-		_, ranked := p.(domain.RoadmapItemRanked)
+		_, ranked := domain.RankPosition(e.Data)
 		d := decisionOf(e)
 		d.Changes = roadmapChanges(before, had, after, ranked || before.Period != after.Period)
 		l.record(domain.KindRoadmap, id, d, ranked)
-	case domain.RequestSubmitted, domain.RequestAccepted, domain.RequestRejected,
-		domain.RequestDeferred, domain.RequestWithdrawn:
+	case domain.KindRequest:
 		before, had := l.requests.Request(id)
 		l.fold(e)
 		after, ok := l.requests.Request(id)
@@ -232,19 +230,16 @@ func (l *Log) itemDecision(e domain.Event) {
 	if had {
 		touched = append(touched, before.Roadmap)
 	}
-	switch p := e.Data.(type) {
-	case domain.BacklogItemAdded:
-		touched = append(touched, p.Roadmap)
-	case domain.BacklogItemRefined:
-		touched = append(touched, p.Roadmap)
-		if p.Roadmap == "" {
-			touched = nil // a refinement that keeps the link leaves the roadmap as it is
-		}
-	case domain.BacklogItemRanked, domain.BacklogItemEstimated:
-		// The roadmap does not fold these: no roadmap item can change, so
-		// none is copied before and after to find out (most events are
-		// ranks, and a roadmap item's copy holds its serving list).
+	spec, _ := domain.SpecOf(e.Data.EventType())
+	switch roadmap, relinks := domain.Relinks(e.Data); {
+	case roadmapFold.Skips(spec.Type), spec.Links && !relinks:
+		// The roadmap does not fold it, or it leaves the item's link as
+		// it is (a refinement of the title): no roadmap item can change,
+		// so none is copied before and after to find out (most events
+		// are ranks, and a roadmap item's copy holds its serving list).
 		touched = nil
+	case relinks:
+		touched = append(touched, roadmap)
 	}
 	sort.Strings(touched)
 	roadmapBefore := map[string]RoadmapItem{}
@@ -266,7 +261,7 @@ func (l *Log) itemDecision(e domain.Event) {
 	if !ok {
 		return
 	}
-	_, ranked := e.Data.(domain.BacklogItemRanked)
+	_, ranked := domain.RankPosition(e.Data)
 	d := decisionOf(e)
 	d.Changes = itemChanges(before, had, after, ranked)
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
@@ -274,7 +269,7 @@ func (l *Log) itemDecision(e domain.Event) {
 	if ranked {
 		// Read, not kept: record encodes the decision.
 		d.OverridesScore = after.LastDecision.Overrides
-		if p := e.Data.(domain.BacklogItemRanked); p.Score != nil {
+		if p, ok := e.Data.(domain.BacklogItemRanked); ok && p.Score != nil {
 			d.Score = after.Score
 		}
 		if len(d.OverridesScore) > 0 && to >= 0 && from > to {
@@ -311,7 +306,7 @@ func (l *Log) productDecision(e domain.Event) {
 		l.st.Products[id] = pr
 	}
 	d := decisionOf(e)
-	d.Changes = productChanges(pr, e.Data)
+	d.Changes = productChanges(pr, e)
 	l.record(domain.KindProduct, id, d, false)
 }
 

@@ -11,7 +11,7 @@ import (
 // T0, in their T0 backlog order, with the period of that roadmap item;
 // items serving none are not planned, and are unplanned when delivered
 // between T0 and T1 (epics excepted: they group work, they are not work).
-func compareItems(sp *span, end time.Time) []ItemOutcome {
+func compareItems(sp *span, j judgement) []ItemOutcome {
 	var outs []ItemOutcome
 	planned := map[string]bool{}
 	for _, it := range sp.before.Backlog.Items() {
@@ -35,8 +35,11 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 		case domain.StatusRemoved:
 			dropped = now.RemovedAt
 		}
-		judge(&o, delivered, dropped, end)
-		lateByRelease(&o)
+		in, ok := j.itemIn[it.ID]
+		if !ok {
+			in = r.Period
+		}
+		j.judge(&o, delivered, dropped, in)
 		if o.Outcome != OnTime {
 			o.Causes = itemCauses(sp, it.ID, it.Roadmap, sp.closed(it.ID))
 		}
@@ -62,14 +65,9 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 			if s.e.Aggregate.ID != it.ID || s.e.Aggregate.Kind != domain.KindItem {
 				continue
 			}
-			switch p := s.e.Data.(type) {
-			case domain.BacklogItemAdded:
-				o.Causes = append(o.Causes, decisionOf(s.e, "added"+fromTo(" to ", p.Roadmap)))
-			case domain.BacklogItemRefined:
-				if p.Roadmap != "" && s.roadmap[0] != s.roadmap[1] {
-					o.Causes = append(o.Causes, decisionOf(s.e, "moved to "+p.Roadmap))
-				}
-			}
+			c := itemCause{s: s}
+			unplannedCauseFold.Apply(&c, s.e)
+			o.Causes = append(o.Causes, c.out...)
 		}
 		extra = append(extra, o)
 	}
@@ -82,11 +80,7 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 func (sp *span) closed(id string) uint64 {
 	last := sp.to.Seq
 	for _, s := range sp.steps {
-		if s.e.Aggregate.Kind != domain.KindItem || s.e.Aggregate.ID != id {
-			continue
-		}
-		switch s.e.Data.(type) {
-		case domain.WorkDelivered, domain.BacklogItemRemoved:
+		if s.e.Aggregate.Kind == domain.KindItem && s.e.Aggregate.ID == id && s.closes {
 			last = s.e.Seq
 		}
 	}
@@ -105,45 +99,9 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 		if e.Seq > until {
 			break
 		}
-		subject := e.Aggregate.ID
-		switch p := e.Data.(type) {
-		case domain.RoadmapItemRescheduled:
-			if subject == r {
-				out = append(out, decisionOf(e, r+" rescheduled "+p.From+" -> "+p.To))
-			}
-		case domain.RoadmapItemDropped:
-			if subject == r {
-				out = append(out, decisionOf(e, r+" dropped"))
-			}
-		case domain.BacklogItemRefined:
-			if subject == id && s.roadmap[0] != s.roadmap[1] {
-				out = append(out, decisionOf(e, "moved"+fromTo(" from ", s.roadmap[0])+" to "+s.roadmap[1]))
-			}
-		case domain.BacklogItemRemoved:
-			if subject == id {
-				out = append(out, decisionOf(e, "removed"))
-			}
-		case domain.BacklogItemUnplanned:
-			if subject == id {
-				out = append(out, decisionOf(e, "taken off "+p.Roadmap))
-			}
-		case domain.BacklogItemRanked:
-			if d, ok := rankCause(s, subject, p.Position, func(x string, _ rankChange) bool { return x == id }, subject == id); ok {
-				out = append(out, d)
-			}
-		}
+		c := itemCause{id: id, r: r, s: s}
+		itemCauseFold.Apply(&c, e)
+		out = append(out, c.out...)
 	}
 	return out
-}
-
-// lateByRelease judges an item planned for a release without a date: it is
-// late when it was delivered for another roadmap period than the one
-// planned at T0 (a milestone slipped), as no date can say so.
-func lateByRelease(o *ItemOutcome) {
-	if o.Outcome != OnTime || o.PeriodNow == "" || o.PeriodNow == o.Period {
-		return
-	}
-	if p, err := domain.ParsePeriod(o.Period); err == nil && !p.Dated {
-		o.Outcome = Late
-	}
 }

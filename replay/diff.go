@@ -76,29 +76,15 @@ func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string,
 		ch := ItemChange{ID: it.ID, Title: it.Title, Kind: it.Kind, Roadmap: it.Roadmap, FromRank: was.Rank,
 			ToRank: it.Rank, FromStatus: was.Status, ToStatus: it.Status, Decisions: []Decision{}}
 		if !existed {
-			ch.Decisions = sp.itemDecisions(it.ID, func(e domain.Event) (string, bool) {
-				p, ok := e.Data.(domain.BacklogItemAdded)
-				return "added" + fromTo(" to ", p.Roadmap), ok
-			})
+			ch.Decisions = sp.itemDecisions(it.ID, changeAdded)
 			c.Added = append(c.Added, ch)
 		}
 		switch {
 		case it.Status == domain.StatusRemoved && was.Status != domain.StatusRemoved:
-			ch.Decisions = sp.itemDecisions(it.ID, func(e domain.Event) (string, bool) {
-				_, ok := e.Data.(domain.BacklogItemRemoved)
-				return "removed", ok
-			})
+			ch.Decisions = sp.itemDecisions(it.ID, changeRemoved)
 			c.Removed = append(c.Removed, ch)
 		case existed && it.Status != was.Status:
-			ch.Decisions = sp.itemDecisions(it.ID, func(e domain.Event) (string, bool) {
-				switch e.Data.(type) {
-				case domain.WorkStarted:
-					return "started", true
-				case domain.WorkDelivered:
-					return "delivered", true
-				}
-				return "", false
-			})
+			ch.Decisions = sp.itemDecisions(it.ID, changeStatus)
 			c.StatusChanged = append(c.StatusChanged, ch)
 		}
 		if existed && was.Status.Open() && it.Status.Open() && was.Rank != it.Rank {
@@ -123,8 +109,9 @@ func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string,
 			if s.e.Aggregate.Kind != domain.KindRequest || s.e.Aggregate.ID != r.ID {
 				continue
 			}
-			switch s.e.Data.(type) {
-			case domain.RequestAccepted, domain.RequestRejected, domain.RequestDeferred, domain.RequestWithdrawn:
+			// Every decision on a request after its submission decides
+			// its fate.
+			if spec, ok := specOf(s.e); ok && spec.Kind == domain.KindRequest && !spec.Creates {
 				ch.Decision = decisionOf(s.e, requestEffect(r))
 			}
 		}
@@ -143,15 +130,17 @@ func requestEffect(r projections.Request) string {
 	return string(r.Status)
 }
 
-// itemDecisions cites the span's events about backlog item id that match.
-func (sp *span) itemDecisions(id string, match func(domain.Event) (string, bool)) []Decision {
+// itemDecisions cites the span's events about backlog item id that
+// explain change.
+func (sp *span) itemDecisions(id, change string) []Decision {
 	out := []Decision{}
 	for _, s := range sp.steps {
 		if s.e.Aggregate.Kind != domain.KindItem || s.e.Aggregate.ID != id {
 			continue
 		}
-		if effect, ok := match(s.e); ok {
-			out = append(out, decisionOf(s.e, effect))
+		var c itemChange
+		if itemChangeFold.Apply(&c, s.e) && c.change == change {
+			out = append(out, decisionOf(s.e, c.effect))
 		}
 	}
 	return out
@@ -162,8 +151,8 @@ func (sp *span) itemDecisions(id string, match func(domain.Event) (string, bool)
 func (sp *span) moves(id string) []Decision {
 	out := []Decision{}
 	for _, s := range sp.steps {
-		p, ok := s.e.Data.(domain.BacklogItemRanked)
-		if !ok {
+		pos, ok := domain.RankPosition(s.e.Data)
+		if !ok || domain.KindOfType(s.e.Type) != domain.KindItem {
 			continue
 		}
 		c, changed := s.ranks[id]
@@ -171,9 +160,9 @@ func (sp *span) moves(id string) []Decision {
 		switch {
 		case !changed:
 		case subject == id:
-			out = append(out, decisionOf(s.e, fmt.Sprintf("%s: %d -> %d", placement(id, p.Position), c.Old, c.New)))
+			out = append(out, decisionOf(s.e, fmt.Sprintf("%s: %d -> %d", placement(id, pos), c.Old, c.New)))
 		case c.New > c.Old:
-			out = append(out, decisionOf(s.e, fmt.Sprintf("%s: pushed down %s %d -> %d", placement(subject, p.Position), id, c.Old, c.New)))
+			out = append(out, decisionOf(s.e, fmt.Sprintf("%s: pushed down %s %d -> %d", placement(subject, pos), id, c.Old, c.New)))
 		}
 	}
 	return out

@@ -3,7 +3,6 @@ package replay
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
@@ -31,6 +30,9 @@ type step struct {
 	// roadmap is, for a backlog item event, the roadmap item the item
 	// served before and after it.
 	roadmap [2]string
+	// closes is, for a backlog item event, whether it took the item out
+	// of the open backlog (delivered or removed it).
+	closes bool
 	// ranks are, for a rank decision, the items whose rank it changed.
 	ranks map[string]rankChange
 	// status is, for the roadmap items the event touched, their status
@@ -76,17 +78,23 @@ func fold(v *Views, e domain.Event) step {
 	id := e.Aggregate.ID
 	var rankedBefore map[string]rankChange
 	touched := []string{}
-	switch p := e.Data.(type) {
-	case domain.BacklogItemRanked:
+	spec, _ := specOf(e)
+	switch {
+	case spec.Ranks && spec.Kind == domain.KindItem:
 		rankedBefore = openRanks(v.Backlog)
-	case domain.RoadmapItemRanked:
+	case spec.Ranks && spec.Kind == domain.KindRoadmap:
 		rankedBefore = roadmapRanks(v.Roadmap)
-	case domain.BacklogItemAdded:
-		touched = append(touched, p.Roadmap)
+	case spec.Creates && spec.Kind == domain.KindItem:
+		// The new item's roadmap item: the item is not there to ask yet.
+		if r, ok := domain.Relinks(e.Data); ok {
+			touched = append(touched, r)
+		}
 	}
+	wasOpen := false
 	if e.Aggregate.Kind == domain.KindItem {
 		if it, ok := v.Backlog.Item(id); ok {
 			s.roadmap[0] = it.Roadmap
+			wasOpen = it.Status.Open()
 			touched = append(touched, it.Roadmap)
 		}
 	}
@@ -105,12 +113,13 @@ func fold(v *Views, e domain.Event) step {
 	if e.Aggregate.Kind == domain.KindItem {
 		if it, ok := v.Backlog.Item(id); ok {
 			s.roadmap[1] = it.Roadmap
+			s.closes = wasOpen && !it.Status.Open()
 			touched = append(touched, it.Roadmap)
 		}
 	}
 	if rankedBefore != nil {
 		after := openRanks(v.Backlog)
-		if _, ok := e.Data.(domain.RoadmapItemRanked); ok {
+		if spec.Kind == domain.KindRoadmap {
 			after = roadmapRanks(v.Roadmap)
 		}
 		s.ranks = map[string]rankChange{}
@@ -186,22 +195,11 @@ func placement(id string, p domain.Position) string {
 	return id + " " + string(p.Place) + " " + p.Ref
 }
 
-func positionOf(e domain.Event) domain.Position {
-	switch p := e.Data.(type) {
-	case domain.BacklogItemRanked:
-		return p.Position
-	case domain.RoadmapItemRanked:
-		return p.Position
+// specOf is the catalogue entry of e's type when e holds a payload of the
+// catalogue (not one quarantined or unreadable).
+func specOf(e domain.Event) (domain.EventSpec, bool) {
+	if !domain.Known(e.Data) {
+		return domain.EventSpec{}, false
 	}
-	return domain.Position{}
+	return domain.SpecOf(e.Data.EventType())
 }
-
-// periodEnd is the first instant after a period, false when the period
-// cannot be read.
-func periodEnd(period string) (time.Time, bool) {
-	_, end, err := domain.PeriodBounds(period)
-	return end, err == nil
-}
-
-// periodLess is domain.PeriodLess, the ordering every package shares.
-func periodLess(a, b string) bool { return domain.PeriodLess(a, b) }

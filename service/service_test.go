@@ -315,7 +315,7 @@ func TestNoService(t *testing.T) {
 	assert.ErrorIs(t, err, service.ErrNoService)
 }
 
-// TestNatsCLI drives the service with the real nats CLI, as the README
+// TestNatsCLI drives the service with the real nats CLI, as docs/service.md
 // tells users to.
 func TestNatsCLI(t *testing.T) {
 	bin, err := exec.LookPath("nats")
