@@ -59,6 +59,10 @@ type Backlog struct {
 	// renumbers without looking items up; sync rebuilds it after a
 	// restore.
 	at []*Item
+	// jumped holds the places in st.Open of the overrides of the latest
+	// rank that set any, for the transparency log that folds through
+	// this backlog (logorder.go): it need not look for them again.
+	jumped []int32
 }
 
 type backlogState struct {
@@ -256,6 +260,7 @@ func (b *Backlog) overrides(it *Item, from, end int) {
 		out[i] = Override{ID: b.st.Open[k], Framework: other.Score.Framework, Score: *other.Score.Value}
 	}
 	it.LastDecision.Overrides = out
+	b.jumped = append(b.jumped[:0], places...)
 }
 
 // target is the index the open item at from moves to under p, and

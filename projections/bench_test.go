@@ -1,6 +1,7 @@
 package projections_test
 
 import (
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -41,6 +42,7 @@ func BenchmarkSetApply(b *testing.B) {
 	}
 	for _, name := range []string{"shared", "separate"} {
 		b.Run(name, func(b *testing.B) {
+			cpu := processCPU()
 			for b.Loop() {
 				s := sets[name]()
 				for _, e := range evs {
@@ -48,6 +50,7 @@ func BenchmarkSetApply(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(evs))*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+			b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(len(evs)*b.N), "cpu-ns/event")
 		})
 	}
 }
@@ -72,5 +75,56 @@ func BenchmarkBacklogSnapshot(b *testing.B) {
 		for b.Loop() {
 			require.NoError(b, projections.NewBacklog().UnmarshalSnapshot(data))
 		}
+	})
+}
+
+// BenchmarkLogChains reads the transparency log back after 100k events
+// (one product's share of a 1M-event bench run): "why" reads the chain of
+// one item at a time, as the service answers it, "all" every item's
+// chain at once (ChainsOf), as a decisions query over the whole product
+// does. why reports
+// the heap that holds the Set (after a collection, the events folded
+// dropped).
+//
+//	go test ./projections -run '^$' -bench 'LogChains/why' -benchtime 2000x
+//	go test ./projections -run '^$' -bench 'LogChains/all' -benchtime 2x
+func BenchmarkLogChains(b *testing.B) {
+	evs := benchHistory()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	s := projections.NewSet()
+	for _, e := range evs {
+		s.Apply(e)
+	}
+	evs = nil
+	views := projections.NewSetWithoutLog(s.Backlog, s.Roadmap, s.Requests, nil)
+	runtime.GC()
+	var withLog runtime.MemStats
+	runtime.ReadMemStats(&withLog)
+	logMiB := float64(withLog.HeapAlloc) / (1 << 20)
+	runtime.KeepAlive(views)
+	ids := s.Log.IDs(domain.KindItem)
+	b.Run("why", func(b *testing.B) {
+		n, i := 0, 0
+		cpu := processCPU()
+		for b.Loop() {
+			ds, ok := s.Log.ChainOf(domain.KindItem, ids[i%len(ids)])
+			require.True(b, ok)
+			n += len(ds)
+			i += 7919
+		}
+		b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(n), "cpu-ns/decision")
+		b.ReportMetric(logMiB, "heap-MiB")
+	})
+	b.Run("all", func(b *testing.B) {
+		n := 0
+		cpu := processCPU()
+		for b.Loop() {
+			for _, ds := range s.Log.ChainsOf(domain.KindItem, ids) {
+				n += len(ds)
+			}
+		}
+		b.ReportMetric(float64((processCPU()-cpu).Nanoseconds())/float64(n), "cpu-ns/decision")
 	})
 }

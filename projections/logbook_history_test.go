@@ -54,9 +54,14 @@ func TestLogMatchesDecisionValues(t *testing.T) {
 			chains := sha256.New()
 			overrides := 0
 			for _, kind := range []domain.AggregateKind{domain.KindItem, domain.KindRequest, domain.KindRoadmap, domain.KindProduct} {
-				for _, id := range s.Log.IDs(kind) {
+				ids := s.Log.IDs(kind)
+				// Read together, the chains are the chains read one by one.
+				together := s.Log.ChainsOf(kind, append(ids, "no-such-id"))
+				require.Nil(t, together[len(ids)])
+				for i, id := range ids {
 					ds, ok := s.Log.ChainOf(kind, id)
 					require.True(t, ok)
+					require.Equal(t, ds, together[i], "%s %s", kind, id)
 					for _, d := range ds {
 						overrides += len(d.OverridesScore)
 					}

@@ -118,7 +118,9 @@ var _ Projection = (*Log)(nil)
 // over; the caller must not use them afterwards. It lets one aggregate's
 // decisions be told from snapshots without folding the whole history.
 func LogAt(b *Backlog, r *Roadmap, q *Requests) *Log {
-	return &Log{backlog: b, roadmap: r, requests: q}
+	l := &Log{backlog: b, roadmap: r, requests: q}
+	l.st.book.order.state = orderOff // no history of the order before b
+	return l
 }
 
 // NewLog returns an empty transparency log.
@@ -172,6 +174,14 @@ func (l *Log) Skipped() (count int, firstSeq uint64) {
 // Apply folds one event into the log.
 func (l *Log) Apply(e domain.Event) {
 	l.init()
+	if o := &l.st.book.order; o.state == orderUndecided {
+		// Follow the open order from here: a log folded from the first
+		// event starts from an empty one.
+		o.start()
+		if open := l.backlog.st.Open; len(open) > 0 {
+			l.st.book.resetOrder(open)
+		}
+	}
 	if !l.st.Cursor.admit(e) {
 		// The folds skip and count what the log skips.
 		l.fold(e)
@@ -240,6 +250,14 @@ func (l *Log) itemDecision(e domain.Event) {
 	}
 	l.fold(e)
 	after, ok := l.backlog.peek(id)
+	from, to := -1, -1
+	if had && before.Rank > 0 {
+		from = before.Rank - 1
+	}
+	if ok && after.Rank > 0 {
+		to = after.Rank - 1
+	}
+	l.st.book.follow(id, from, to, l.backlog.st.Open)
 	if !ok {
 		return
 	}
@@ -247,14 +265,19 @@ func (l *Log) itemDecision(e domain.Event) {
 	d := decisionOf(e)
 	d.Changes = itemChanges(before, had, after, ranked)
 	d.Links = links(Links{Request: after.Request, Epic: after.Epic, Roadmap: after.Roadmap})
+	var jumped *span
 	if ranked {
 		// Read, not kept: record encodes the decision.
 		d.OverridesScore = after.LastDecision.Overrides
 		if p, ok := e.Data.(domain.BacklogItemRanked); ok && p.Score != nil {
 			d.Score = after.Score
 		}
+		if len(d.OverridesScore) > 0 && to >= 0 && from > to {
+			// A move up lists the items it jumped over, now just below it.
+			jumped = &span{lo: to + 1, hi: from + 1, open: l.backlog.st.Open, hint: l.backlog.jumped}
+		}
 	}
-	l.record(domain.KindItem, id, d, ranked)
+	l.recordAt(domain.KindItem, id, d, ranked, jumped)
 	for i, rid := range touched {
 		rb, had := roadmapBefore[rid]
 		ra, ok := l.roadmap.Item(rid)
@@ -294,6 +317,12 @@ func (l *Log) fold(e domain.Event) {
 }
 
 func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bool) {
+	l.recordAt(kind, id, d, rerank, nil)
+}
+
+// recordAt is record of a rank whose overrides are at jumped in the open
+// order (nil for any other decision).
+func (l *Log) recordAt(kind domain.AggregateKind, id string, d Decision, rerank bool, jumped *span) {
 	if l.st.Chains == nil {
 		l.st.Chains = map[chainRef]*chain{}
 	}
@@ -303,7 +332,7 @@ func (l *Log) record(kind domain.AggregateKind, id string, d Decision, rerank bo
 		c = &chain{Kind: kind, ID: id}
 		l.st.Chains[key] = c
 	}
-	c.recs = l.st.book.appendDecision(c.recs, &d)
+	c.recs = l.st.book.appendDecision(c.recs, &d, jumped)
 	c.n++
 	if rerank {
 		c.Churn++
@@ -345,7 +374,7 @@ func (l *Log) Chain(id string) ([]Decision, domain.AggregateKind, bool) {
 	if c == nil {
 		return nil, "", false
 	}
-	return l.st.book.decisions(c.recs, c.n), c.Kind, true
+	return l.st.book.decisions(c.recs, c.n, nil), c.Kind, true
 }
 
 // ChainOf returns the decisions about the aggregate of the given kind and
@@ -355,7 +384,25 @@ func (l *Log) ChainOf(kind domain.AggregateKind, id string) ([]Decision, bool) {
 	if c == nil {
 		return nil, false
 	}
-	return l.st.book.decisions(c.recs, c.n), true
+	return l.st.book.decisions(c.recs, c.n, nil), true
+}
+
+// ChainsOf is ChainOf for each of ids, all of one kind: a nil chain for
+// an id the log does not know. Reading many chains at once costs less
+// than one at a time: the overrides of their rank decisions are read
+// back against the open order of their moment (logorder.go), which is
+// replayed once for all of them, in order, rather than from the nearest
+// copy of it for each.
+func (l *Log) ChainsOf(kind domain.AggregateKind, ids []string) [][]Decision {
+	out := make([][]Decision, len(ids))
+	var pending []placedList
+	for i, id := range ids {
+		if c := l.st.Chains[chainRef{kind, id}]; c != nil {
+			out[i] = l.st.book.decisions(c.recs, c.n, &pending)
+		}
+	}
+	l.st.book.readPending(pending)
+	return out
 }
 
 // Churn returns how often id was re-ranked (0 if unknown).
@@ -392,9 +439,11 @@ func (l *Log) MarshalSnapshot() ([]byte, error) {
 	s := logSnapshot{State: logStateJSON{Cursor: l.st.Cursor, Products: l.st.Products}}
 	if l.st.Chains != nil {
 		s.State.Chains = make(map[string]*chainJSON, len(l.st.Chains))
+		var pending []placedList
 		for key, c := range l.st.Chains {
-			s.State.Chains[chainKey(key.kind, key.id)] = &chainJSON{Kind: c.Kind, ID: c.ID, Decisions: l.st.book.decisions(c.recs, c.n), Churn: c.Churn}
+			s.State.Chains[chainKey(key.kind, key.id)] = &chainJSON{Kind: c.Kind, ID: c.ID, Decisions: l.st.book.decisions(c.recs, c.n, &pending), Churn: c.Churn}
 		}
+		l.st.book.readPending(pending)
 	}
 	var err error
 	if s.Backlog, err = l.backlog.MarshalSnapshot(); err != nil {
@@ -432,6 +481,7 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 	// A shared log restores the folds it shares: they stand where it does.
 	l.init()
 	l.st = logState{Cursor: s.State.Cursor, Products: s.State.Products}
+	l.st.book.order.state = orderOff // no history of the order restored
 	if s.State.Chains != nil {
 		l.st.Chains = make(map[chainRef]*chain, len(s.State.Chains))
 		for _, key := range sortedKeys(s.State.Chains) {
@@ -441,7 +491,7 @@ func (l *Log) UnmarshalSnapshot(data []byte) error {
 			}
 			c := &chain{Kind: cj.Kind, ID: cj.ID, n: len(cj.Decisions), Churn: cj.Churn}
 			for i := range cj.Decisions {
-				c.recs = l.st.book.appendDecision(c.recs, &cj.Decisions[i])
+				c.recs = l.st.book.appendDecision(c.recs, &cj.Decisions[i], nil)
 			}
 			kind, id, _ := strings.Cut(key, "/")
 			l.st.Chains[chainRef{domain.AggregateKind(kind), id}] = c

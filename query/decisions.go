@@ -432,8 +432,21 @@ func collectDecisions(log *projections.Log, df domain.DecisionFilter, overrides 
 		return nil, err
 	}
 	rows := []DecisionRow{}
-	for _, k := range keys {
-		chain, _ := log.ChainOf(k.kind, k.id)
+	// The chains of one kind are read together (ChainsOf): the log reads
+	// the overrides of their ranks back against the history of the open
+	// order, which it replays once for all of them.
+	chains := make([][]projections.Decision, 0, len(keys))
+	for i := 0; i < len(keys); {
+		j := i
+		ids := []string{}
+		for ; j < len(keys) && keys[j].kind == keys[i].kind; j++ {
+			ids = append(ids, keys[j].id)
+		}
+		chains = append(chains, log.ChainsOf(keys[i].kind, ids)...)
+		i = j
+	}
+	for n, k := range keys {
+		chain := chains[n]
 		for _, d := range chain {
 			if d.Via != "" {
 				continue // a backlog item's decision, listed on that item's chain
