@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -40,36 +41,40 @@ type CommandBody struct {
 	At string `json:"at,omitempty"`
 }
 
-// viewRoute is one read route of the API and the view it answers.
+// viewRoute is one read route of the API: a view of the catalogue, at
+// the path it derives from it.
 type viewRoute struct {
-	path   string
-	view   string
-	params []string // query parameters, as query.Options names them
-	csv    bool
-	resp   any
+	path string
+	view *query.View
 }
 
-var viewRoutes = []viewRoute{
-	{"/api/v1/products", query.ViewProducts, nil, false, query.Products{}},
-	{"/api/v1/products/{p}/backlog", query.ViewBacklog, []string{"asOf", "status"}, true, query.Backlog{}},
-	{"/api/v1/products/{p}/roadmap", query.ViewRoadmap, []string{"asOf"}, true, query.Roadmap{}},
-	{"/api/v1/products/{p}/requests", query.ViewRequests, []string{"asOf", "status", "requester"}, true, query.Requests{}},
-	{"/api/v1/products/{p}/why/{id}", query.ViewWhy, []string{"asOf"}, false, query.Why{}},
-	{"/api/v1/products/{p}/log", query.ViewLog, []string{"asOf"}, true, query.Log{}},
-	{"/api/v1/products/{p}/compare", query.ViewCompare, []string{"plannedAsOf", "deliveredAsOf", "period", "level"}, true, query.Comparison{}},
-	{"/api/v1/products/{p}/saydo", query.ViewSayDo, []string{"asOf"}, false, query.SayDo{}},
-	{"/api/v1/products/{p}/diff", query.ViewDiff, []string{"from", "to"}, false, query.Changes{}},
-	{"/api/v1/products/{p}/decisions", query.ViewDecisions, []string{"type", "item", "epic", "roadmap", "request", "actor", "role",
-		"reason", "from", "to", "overrides", "outsideAuthority", "quarantined", "asOf"}, true, query.Decisions{}},
+// viewRoutes are the read routes, one per view of the catalogue: a view of
+// the ledger at /api/v1/<view>, a view of a product at
+// /api/v1/products/{p}/<view>, followed by the option that names its
+// subject (why's /{id}).
+func viewRoutes() []viewRoute {
+	var out []viewRoute
+	for _, v := range query.Catalogue() {
+		path := "/api/v1/" + v.Name
+		if !v.Ledger {
+			path = "/api/v1/products/{p}/" + v.Name
+		}
+		for _, p := range v.Params {
+			if p.Subject {
+				path += "/{" + p.Name + "}"
+			}
+		}
+		out = append(out, viewRoute{path: path, view: v})
+	}
+	return out
 }
 
 func (s *Server) apiRoutes() []route {
 	var rs []route
-	for _, v := range viewRoutes {
-		v := v
+	for _, v := range viewRoutes() {
 		rs = append(rs, route{method: http.MethodGet, pattern: v.path, auth: caller,
-			doc: opDoc{summary: "the " + v.view + " view, as the CLI prints it with --json", params: v.params, csv: v.csv,
-				resp: v.resp, statuses: viewStatuses(v)},
+			doc: opDoc{summary: "the " + v.view.Name + " view: " + v.view.Doc + "; as the CLI prints it with --json",
+				params: viewParams(v.view), csv: v.view.HasCSV(), paged: v.view.Paged(), resp: v.view.Answer, statuses: viewStatuses(v)},
 			h: func(w http.ResponseWriter, r *http.Request) { s.serveView(w, r, v) }})
 	}
 	return append(rs,
@@ -80,12 +85,12 @@ func (s *Server) apiRoutes() []route {
 		route{method: http.MethodPost, pattern: "/api/v1/products/{p}/imports", auth: caller,
 			doc: opDoc{summary: "import a tracker's history: the export as the body (JSON or JSON lines), or a multipart form with the parts export (one or more) and map; " +
 				"the caller needs a token made with --on-behalf (or local mode), and the events record it as their relayer; 201 with the summary when events were written, 200 when nothing was new or on a dry run",
-				params: importParams, upload: true, noActor: true, resp: command.ImportSummary{},
+				params: otherParams(importParams...), upload: true, noActor: true, resp: command.ImportSummary{},
 				statuses: []int{200, 201, 400, 401, 403, 404, 409, 413, 422}},
 			h: s.serveImport},
 		route{method: http.MethodGet, pattern: "/api/v1/products/{p}/events", auth: caller,
 			doc: opDoc{summary: "server-sent events, one per stored event as the log shows it (id: is the stream sequence): without Last-Event-ID or ?after=N, a live feed of the events stored from now on; with either, the events after that sequence, then the new ones; 503 when the server streams to as many clients as it may at once",
-				params: []string{"after"}, sse: true, statuses: []int{200, 400, 401, 404, 503}},
+				params: otherParams("after"), sse: true, statuses: []int{200, 400, 401, 404, 503}},
 			h: s.serveEvents},
 		route{method: http.MethodGet, pattern: "/api/openapi.json", auth: caller,
 			doc: opDoc{summary: "this document", statuses: []int{200, 401}, raw: "application/json"},
@@ -106,8 +111,8 @@ func (s *Server) apiRoutes() []route {
 }
 
 func viewStatuses(v viewRoute) []int {
-	if v.view == query.ViewProducts {
-		return []int{200, 401}
+	if v.view.Ledger {
+		return []int{200, 400, 401}
 	}
 	if cacheable(v.view, query.Options{}) {
 		return []int{200, 304, 400, 401, 404, 422} // 304: If-None-Match names the ETag of the answer for now
@@ -115,50 +120,54 @@ func viewStatuses(v viewRoute) []int {
 	return []int{200, 400, 401, 404, 422}
 }
 
-// options reads a view's options from the query string: each parameter
-// the route takes, by the name query.Options gives it. Anything else is
-// refused, as the CLI refuses an unknown flag.
+// options reads a view's options from the request: the product and the
+// view's subject from the path, each other option from the query
+// parameter of its name. Anything else is refused, as the CLI refuses an
+// unknown flag, and so is a value an option does not take (the view
+// checks those, for every edge).
 func options(r *http.Request, v viewRoute) (query.Options, error) {
-	o := query.Options{Product: r.PathValue("p"), ID: r.PathValue("id")}
-	q := r.URL.Query()
-	set := map[string]*string{"asOf": &o.AsOf, "status": &o.Status, "requester": &o.Requester,
-		"plannedAsOf": &o.PlannedAsOf, "deliveredAsOf": &o.DeliveredAsOf, "period": &o.Period,
-		"level": &o.Level, "from": &o.From, "to": &o.To,
-		"item": &o.Item, "epic": &o.Epic, "roadmap": &o.Roadmap, "request": &o.Request, "actor": &o.Actor,
-		"role": &o.Role, "reason": &o.Reason}
-	flags := map[string]*bool{"overrides": &o.Overrides, "outsideAuthority": &o.OutsideAuthority, "quarantined": &o.Quarantined}
-	for name, vals := range q {
-		switch {
-		case name == "format":
-			continue
-		case name == "minSeq":
-			n, err := strconv.ParseUint(vals[0], 10, 64)
-			if err != nil {
-				return o, domain.Malformed("minSeq", "minSeq must be a number, not %q", vals[0])
+	return viewOptions(r, v.view, "format")
+}
+
+// viewOptions reads the options of view from r, leaving alone the query
+// parameters named in own (the route's own: format, a page's flash). An
+// empty parameter (a form's "any") is no option.
+func viewOptions(r *http.Request, view *query.View, own ...string) (query.Options, error) {
+	o := query.Options{Product: r.PathValue("p")}
+	var names []string
+	for _, p := range view.Params {
+		if p.Subject {
+			if err := p.Set(&o, r.PathValue(p.Name)); err != nil {
+				return o, err
 			}
-			o.MinSeq = n
-			continue
-		case !oneOf(name, v.params):
-			if len(v.params) == 0 {
-				return o, domain.Malformed(name, "unknown parameter %q: the %s view takes none", name, v.view)
-			}
-			return o, domain.Malformed(name, "unknown parameter %q: the %s view takes %s", name, v.view, strings.Join(v.params, ", "))
-		case name == "type":
-			o.Type = append(o.Type, vals...) // repeatable, as the CLI's --type
-			continue
-		case len(vals) > 1:
-			return o, domain.Malformed(name, "parameter %q is given %d times: give it once", name, len(vals))
-		case flags[name] != nil:
-			b, err := strconv.ParseBool(vals[0])
-			if err != nil {
-				return o, domain.Malformed(name, "%s must be true or false, not %q", name, vals[0])
-			}
-			*flags[name] = b
 			continue
 		}
-		*set[name] = vals[0]
+		names = append(names, p.Name)
 	}
-	return o, nil
+	for name, vals := range r.URL.Query() {
+		if oneOf(name, own) {
+			continue
+		}
+		p, ok := view.Param(name)
+		switch {
+		case !ok || p.Subject:
+			if len(names) == 0 {
+				return o, domain.Malformed(name, "unknown parameter %q: the %s view takes none", name, view.Name)
+			}
+			return o, domain.Malformed(name, "unknown parameter %q: the %s view takes %s", name, view.Name, strings.Join(names, ", "))
+		case len(vals) > 1 && p.Kind() != query.KindList:
+			return o, domain.Malformed(name, "parameter %q is given %d times: give it once", name, len(vals))
+		}
+		for _, val := range vals { // a list is repeated, as the CLI's --type
+			if val == "" {
+				continue
+			}
+			if err := p.Set(&o, val); err != nil {
+				return o, err
+			}
+		}
+	}
+	return o, view.Check(o)
 }
 
 func oneOf(s string, set []string) bool {
@@ -175,14 +184,15 @@ func oneOf(s string, set []string) bool {
 func wantCSV(r *http.Request, v viewRoute) (bool, error) {
 	switch f := r.URL.Query().Get("format"); f {
 	case "csv":
-		if !v.csv {
-			return false, domain.Malformed("format", "the %s view has no CSV form: CSV is offered for backlog, roadmap, requests, log and compare", v.view)
+		if !v.view.HasCSV() {
+			_, _, err := v.view.CSV(nil) // the error that says which views have one
+			return false, err
 		}
 		return true, nil
 	case "json":
 		return false, nil
 	case "":
-		return v.csv && strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
+		return v.view.HasCSV() && strings.Contains(r.Header.Get("Accept"), "text/csv"), nil
 	default:
 		return false, domain.Malformed("format", "format %q is not known: use json or csv", f)
 	}
@@ -201,7 +211,7 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 	}
 	live, _ := s.cfg.Views.(liveViewer)
 	keep := !csvOut && live != nil && cacheable(v.view, o)
-	key := cacheKey(v.view, o)
+	key := cacheKey(v.view.Name, o)
 	if keep {
 		if pos, ok := live.LiveAt(o.Product); ok {
 			var clock time.Time
@@ -209,7 +219,8 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 				clock = c.WaitingAt()
 			}
 			if e, ok := s.views.get(key, pos, o.MinSeq, clock); ok {
-				s.metrics.viewCache.WithLabelValues(v.view, "hit").Inc()
+				s.metrics.viewCache.WithLabelValues(v.view.Name, "hit").Inc()
+				setLinks(w, r, e.page)
 				writeCached(w, r, e)
 				return
 			}
@@ -217,19 +228,22 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
 	defer cancel()
-	out, err := s.cfg.Views.View(ctx, v.view, o)
+	out, err := s.cfg.Views.View(ctx, v.view.Name, o)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if pos, ok := positionOf(out); keep && ok {
+	if p, ok := query.PageOf(out); ok {
+		setLinks(w, r, p)
+	}
+	if pos, ok := query.PositionOf(out); keep && ok {
 		e, err := encodeView(pos, out)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		s.views.put(key, e)
-		s.metrics.viewCache.WithLabelValues(v.view, "miss").Inc()
+		s.metrics.viewCache.WithLabelValues(v.view.Name, "miss").Inc()
 		writeCached(w, r, e)
 		return
 	}
@@ -240,6 +254,31 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// setLinks sets the Link header (RFC 8288) of a page of a list: the same
+// request with after set to the page's next cursor (rel="next") and its
+// previous one (rel="prev"), as references relative to this server.
+func setLinks(w http.ResponseWriter, r *http.Request, p query.Page) {
+	var links []string
+	for _, l := range []struct{ rel, cursor string }{{"next", p.Next}, {"prev", p.Prev}} {
+		if l.cursor != "" {
+			links = append(links, fmt.Sprintf("<%s>; rel=%q", pageURL(r, l.cursor), l.rel))
+		}
+	}
+	if len(links) > 0 {
+		w.Header().Set("Link", strings.Join(links, ", "))
+	}
+}
+
+// pageURL is the request's path and query with after set to cursor, and
+// without what only the request itself needed (minSeq, a page's note).
+func pageURL(r *http.Request, cursor string) string {
+	q := r.URL.Query()
+	q.Set("after", cursor)
+	q.Del("minSeq")
+	q.Del("done")
+	return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
 }
 
 func (s *Server) serveCommand(w http.ResponseWriter, r *http.Request) {

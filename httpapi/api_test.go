@@ -42,7 +42,7 @@ func TestViews(t *testing.T) {
 		{"ErrNoSuchProduct", "/api/v1/products/nope/backlog", 404, ""},
 		{"ErrNoSuchItem", "/api/v1/products/checkout/why/NOPE-1", 404, ""},
 		{"ErrBadAsOf", "/api/v1/products/checkout/backlog?asOf=yesterday", 422, "asOf"},
-		{"ErrBadStatus", "/api/v1/products/checkout/requests?status=lost", 422, "status"},
+		{"ErrBadStatus", "/api/v1/products/checkout/requests?status=lost", 400, "status"},
 		{"ErrCompareNeedsPlan", "/api/v1/products/checkout/compare", 422, "plannedAsOf"},
 		{"ErrBadProductID", "/api/v1/products/no%20such/backlog", 422, "product"},
 	} {

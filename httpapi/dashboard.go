@@ -40,6 +40,10 @@ func isDecision(e domain.Recorded) bool { return e.Why != "" }
 
 func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "overview", "Overview")
+	if _, err := p.options(r, query.ViewSayDo); err != nil { // the overview takes what saydo does: asOf
+		p.error(w, r, err)
+		return
+	}
 	asOf := b.AsOf
 	lv, err := p.view(r, query.ViewLog, query.Options{AsOf: asOf})
 	if err != nil {
@@ -130,8 +134,13 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 
 func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "backlog", "Backlog")
-	status := r.URL.Query().Get("status")
-	v, err := p.view(r, query.ViewBacklog, query.Options{AsOf: b.AsOf, Status: status})
+	o, err := p.listOptions(r, query.ViewBacklog)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	status := o.Status
+	v, err := p.view(r, query.ViewBacklog, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -144,7 +153,8 @@ func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 		Backlog  query.Backlog
 		Status   string
 		Statuses []string
-	}{b, bl, status, query.ItemStatuses})
+		Pager    pager
+	}{b, bl, status, query.ItemStatuses, pagerOf(r, bl, len(bl.Items), "items")})
 }
 
 // roadmapPeriod is one period of the roadmap page: its items and, for a
@@ -164,7 +174,12 @@ type statusCount struct {
 
 func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "roadmap", "Roadmap")
-	v, err := p.view(r, query.ViewRoadmap, query.Options{AsOf: b.AsOf})
+	o, err := p.listOptions(r, query.ViewRoadmap)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.view(r, query.ViewRoadmap, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -197,7 +212,8 @@ func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 		Roadmap query.Roadmap
 		Periods []roadmapPeriod
 		Items   int
-	}{b, rm, periods, items})
+		Pager   pager
+	}{b, rm, periods, items, pagerOf(r, rm, items, "roadmap items")})
 }
 
 // requestsData is the requests page with its filters and decide forms.
@@ -212,6 +228,7 @@ type requestsData struct {
 	Reasons    []string
 	Form       map[string]string // the form as sent, when it was refused
 	FormFor    string
+	Pager      pager
 	// Sort is the order asked for: "" (submitted, oldest first) or
 	// "waiting" (the longest waiting pending request first).
 	Sort string
@@ -223,12 +240,14 @@ func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPag
 // form was refused, shown next to it with the form as the user filled it.
 func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr error) {
 	b := p.base(w, r, "requests", "Requests")
-	q := r.URL.Query()
-	d := requestsData{base: b, Requester: q.Get("requester"), Status: q.Get("status"), Reason: q.Get("reason"),
-		Statuses: query.RequestStatuses, Sort: q.Get("sort")}
-	for _, rc := range domain.ReasonCodes {
-		d.Reasons = append(d.Reasons, string(rc))
+	o, err := p.listOptions(r, query.ViewRequests)
+	if err != nil {
+		p.error(w, r, err)
+		return
 	}
+	view, _ := query.Lookup(query.ViewRequests)
+	d := requestsData{base: b, Requester: o.Requester, Status: o.Status, Reason: o.Reason,
+		Statuses: valuesOf(view, "status"), Reasons: valuesOf(view, "reason"), Sort: o.Sort}
 	all, err := p.view(r, query.ViewRequests, query.Options{AsOf: b.AsOf})
 	if err != nil {
 		p.error(w, r, err)
@@ -242,21 +261,14 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 		}
 	}
 	sort.Strings(d.Requesters)
-	v, err := p.view(r, query.ViewRequests, query.Options{AsOf: b.AsOf, Status: d.Status, Requester: d.Requester})
+	v, err := p.view(r, query.ViewRequests, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
 	}
 	rs := v.(query.Requests)
-	for _, rq := range rs.Requests {
-		if d.Reason == "" || string(rq.Reason) == d.Reason {
-			d.Requests = append(d.Requests, rq)
-		}
-	}
-	if err := query.SortRequests(d.Requests, d.Sort); err != nil {
-		p.error(w, r, err)
-		return
-	}
+	d.Requests = rs.Requests
+	d.Pager = pagerOf(r, rs, len(rs.Requests), "requests")
 	d.Warnings = rs.Warnings
 	d.live(rs.Position)
 	if lv, err := p.view(r, query.ViewLog, query.Options{AsOf: b.AsOf}); err == nil {
@@ -279,7 +291,12 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 
 func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "", r.PathValue("id"))
-	v, err := p.view(r, query.ViewWhy, query.Options{AsOf: b.AsOf, ID: r.PathValue("id")})
+	o, err := p.listOptions(r, query.ViewWhy)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.view(r, query.ViewWhy, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
@@ -291,13 +308,18 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "why", struct {
 		base
 		Why   query.Why
+		Pager pager
 		Links whyLinks
-	}{b, wy, p.decisionsLinks(r, wy, b.AsOf)})
+	}{b, wy, pagerOf(r, wy, len(wy.Decisions), "decisions"), p.decisionsLinks(r, wy, b.AsOf)})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "compare", "Plan versus delivered")
-	q := r.URL.Query()
+	o, err := p.options(r, query.ViewCompare, "asOf") // the header's date is the default T1
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
 	d := struct {
 		base
 		Planned, Delivered, Level, Period string
@@ -305,7 +327,7 @@ func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 		// Settled are the periods whose every planned item was
 		// delivered by T0, shown in one line: a long history has many.
 		Settled, Periods []query.PeriodOutcome
-	}{base: b, Planned: q.Get("plannedAsOf"), Delivered: q.Get("deliveredAsOf"), Level: q.Get("level"), Period: q.Get("period")}
+	}{base: b, Planned: o.PlannedAsOf, Delivered: o.DeliveredAsOf, Level: o.Level, Period: o.Period}
 	if d.Delivered == "" && b.AsOfDay != "" {
 		d.Delivered = b.AsOfDay
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
@@ -19,10 +20,8 @@ type decisionsData struct {
 	Roles    []string
 	Reasons  []string
 	CSVQuery string
+	Pager    pager
 }
-
-// decisionFilters are the query parameters the page passes to the view.
-var decisionFilters = []string{"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "from", "to"}
 
 // decisionTypes are the short names the page offers to filter on, in the
 // catalogue's order: the decisions on the roadmap, the backlog, requests
@@ -41,33 +40,24 @@ func decisionTypes() []string {
 }
 
 // decisions shows the decisions view with every filter of the CLI's
-// ledger decisions; the item, request, roadmap item and actor of each row
-// link to their own pages.
+// ledger decisions, read from the query string as the API reads it; the
+// item, request, roadmap item and actor of each row link to their own
+// pages.
 func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "decisions", "Decisions")
-	q := r.URL.Query()
-	d := decisionsData{base: b, Filters: map[string]string{}, Types: decisionTypes()}
-	for _, role := range domain.Roles {
-		d.Roles = append(d.Roles, string(role))
+	o, err := p.listOptions(r, query.ViewDecisions)
+	if err != nil {
+		p.error(w, r, err)
+		return
 	}
-	for _, rc := range domain.ReasonCodes {
-		d.Reasons = append(d.Reasons, string(rc))
-	}
-	o := query.Options{AsOf: b.AsOf, Item: q.Get("item"), Epic: q.Get("epic"), Roadmap: q.Get("roadmap"), Request: q.Get("request"),
-		Actor: q.Get("actor"), Role: q.Get("role"), Reason: q.Get("reason"), From: q.Get("from"), To: q.Get("to"),
-		Overrides: q.Get("overrides") == "true", OutsideAuthority: q.Get("outsideAuthority") == "true", Quarantined: q.Get("quarantined") == "true"}
-	// type repeats, as the API's and the CLI's --type: a product's
-	// timeline links to the decisions of every type recorded on it.
-	for _, t := range q["type"] {
-		if t != "" {
-			o.Type = append(o.Type, t)
-		}
-	}
+	view, _ := query.Lookup(query.ViewDecisions)
+	d := decisionsData{base: b, Filters: map[string]string{},
+		Types: decisionTypes(), Roles: valuesOf(view, "role"), Reasons: valuesOf(view, "reason")}
 	csv := url.Values{"format": {"csv"}}
-	for _, f := range append(decisionFilters, "overrides", "outsideAuthority", "quarantined", "asOf") {
-		if v := q.Get(f); v != "" {
-			d.Filters[f] = v
-			csv.Set(f, v)
+	for _, f := range query.DecisionParams() {
+		if vals := f.Get(o); vals != nil {
+			d.Filters[f.Name] = strings.Join(vals, ",")
+			csv[f.Name] = vals
 		}
 	}
 	if len(o.Type) > 1 {
@@ -80,6 +70,7 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.Decisions = v.(query.Decisions)
+	d.Pager = pagerOf(r, d.Decisions, len(d.Decisions.Decisions), "decisions")
 	d.base.Warnings = d.Decisions.Warnings
 	d.live(d.Decisions.Position)
 	p.render(w, r, http.StatusOK, "decisions", d)

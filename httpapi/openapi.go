@@ -1,11 +1,11 @@
 package httpapi
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"reflect"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"unicode"
 
 	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/query"
 )
 
 // opDoc is what the OpenAPI document says of a route. The document is
@@ -21,35 +22,84 @@ import (
 // route.
 type opDoc struct {
 	summary  string
-	params   []string // query parameters
-	csv      bool     // also answers text/csv
-	sse      bool     // answers text/event-stream
-	raw      string   // answers this media type, schema-less
-	body     any      // the JSON request body
-	upload   bool     // the request body is a file, or a multipart form of files (an import)
-	noActor  bool     // a write that names no actor: no X-Ledger-Actor (an import)
-	resp     any      // the JSON answer
+	params   []paramDoc // query and path parameters ({p} is every product route's)
+	csv      bool       // also answers text/csv
+	paged    bool       // a list's page: the answer has a Link header
+	sse      bool       // answers text/event-stream
+	raw      string     // answers this media type, schema-less
+	body     any        // the JSON request body
+	upload   bool       // the request body is a file, or a multipart form of files (an import)
+	noActor  bool       // a write that names no actor: no X-Ledger-Actor (an import)
+	resp     any        // the JSON answer
 	statuses []int
 }
 
-// paramDocs describes every query parameter the API takes.
-var paramDocs = map[string]string{
-	"asOf":          "a date (the end of that day, UTC), an RFC 3339 time or seq:N; empty for now",
-	"status":        "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn",
-	"requester":     "only the requests of this stakeholder",
-	"plannedAsOf":   "the date the plan is taken from (required)",
-	"deliveredAsOf": "the date delivery is judged at; empty for now",
-	"period":        "only this period: a quarter (2026-Q2), half (2026-H1), month (2026-04), day, year, or a release (release:2.0 or release:2.0@2026-06-30)",
-	"level":         "roadmap (default) or item",
-	"from":          "start of the range [from, to), included: a date (midnight UTC at its start), an RFC 3339 time, or (diff) seq:N; required by diff",
-	"to":            "end of the range [from, to), excluded: a date (midnight UTC at its start: that day is not in), an RFC 3339 time, or (diff) seq:N; diff: empty for now",
-	"after":         "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position",
-	"format":        "the tracker the export comes from (required): " + strings.Join(command.ImportFormats(), ", "),
-	"url":           "the tracker's base address, for links to its issues (a Bugzilla export names none): replaces the map file's url",
-	"dryRun":        "true: answer the summary, with what would be written, and write nothing",
+// paramDoc is a parameter as the OpenAPI document states it.
+type paramDoc struct {
+	name, in, doc string
+	required      bool
+	schema        map[string]any
 }
 
-var pathParam = regexp.MustCompile(`\{(\w+)\}`)
+// viewParams are a view's options as parameters: each from the catalogue,
+// with its documentation, its type and the values it takes.
+func viewParams(v *query.View) []paramDoc {
+	var out []paramDoc
+	for _, p := range v.Params {
+		d := paramDoc{name: p.Name, in: "query", doc: p.Doc, required: p.Required, schema: paramSchema(p)}
+		if p.Subject {
+			d.in, d.required = "path", true
+		}
+		if p.Accept != nil && len(p.Values) > 0 {
+			// Other spellings are taken too: the values are named, not enumerated.
+			d.doc += "; one of " + strings.Join(p.Values, ", ")
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// paramSchema is the JSON Schema of an option's value, from its kind.
+func paramSchema(p query.Param) map[string]any {
+	var s map[string]any
+	switch p.Kind() {
+	case query.KindBool:
+		return map[string]any{"type": "boolean"}
+	case query.KindNumber:
+		return map[string]any{"type": "integer", "minimum": 0}
+	default:
+		s = map[string]any{"type": "string"}
+	}
+	if len(p.Values) > 0 && p.Accept == nil {
+		s["enum"] = p.Values
+	}
+	if p.Kind() == query.KindList {
+		return map[string]any{"type": "array", "items": s}
+	}
+	return s
+}
+
+// otherDocs describes the query parameters of the routes that are no view.
+var otherDocs = map[string]paramDoc{
+	"after":  {doc: "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position", schema: map[string]any{"type": "integer", "minimum": 0}},
+	"format": {doc: "the tracker the export comes from: " + strings.Join(command.ImportFormats(), ", "), required: true, schema: map[string]any{"type": "string", "enum": command.ImportFormats()}},
+	"url":    {doc: "the tracker's base address, for links to its issues (a Bugzilla export names none): replaces the map file's url", schema: map[string]any{"type": "string"}},
+	"dryRun": {doc: "true: answer the summary, with what would be written, and write nothing", schema: map[string]any{"type": "boolean"}},
+}
+
+// otherParams are query parameters of otherDocs.
+func otherParams(names ...string) []paramDoc {
+	var out []paramDoc
+	for _, n := range names {
+		d, ok := otherDocs[n]
+		if !ok {
+			panic("httpapi: parameter " + n + " has no documentation")
+		}
+		d.name, d.in = n, "query"
+		out = append(out, d)
+	}
+	return out
+}
 
 // OpenAPI returns the OpenAPI 3.1 document of the API routes.
 func (s *Server) OpenAPI() map[string]any {
@@ -61,12 +111,15 @@ func (s *Server) OpenAPI() map[string]any {
 		}
 		op := map[string]any{"summary": rt.doc.summary, "operationId": operationID(rt)}
 		var params []any
-		for _, m := range pathParam.FindAllStringSubmatch(rt.pattern, -1) {
-			desc := map[string]string{"p": "the product id", "id": "an item, roadmap item or request id"}[m[1]]
-			params = append(params, map[string]any{"name": m[1], "in": "path", "required": true, "description": desc, "schema": map[string]any{"type": "string"}})
+		if strings.Contains(rt.pattern, "{p}") {
+			params = append(params, map[string]any{"name": "p", "in": "path", "required": true, "description": "the product id", "schema": map[string]any{"type": "string"}})
 		}
 		for _, p := range rt.doc.params {
-			params = append(params, map[string]any{"name": p, "in": "query", "description": paramDocs[p], "schema": map[string]any{"type": "string"}})
+			param := map[string]any{"name": p.name, "in": p.in, "description": p.doc, "schema": p.schema}
+			if p.required {
+				param["required"] = true
+			}
+			params = append(params, param)
 		}
 		if rt.doc.csv {
 			params = append(params, map[string]any{"name": "format", "in": "query", "description": "json (default) or csv; Accept: text/csv works too",
@@ -92,7 +145,7 @@ func (s *Server) OpenAPI() map[string]any {
 						"export": map[string]any{"type": "array", "items": file, "description": "an export file; several are merged as the format merges them"},
 						"map":    map[string]any{"type": "string", "contentMediaType": "application/json", "description": "the map file"},
 					}}},
-				"application/json":         map[string]any{"schema": file},
+				"application/json":         map[string]any{"schema": map[string]any{"description": "the export as the tracker wrote it: any JSON document"}},
 				"application/x-ndjson":     map[string]any{"schema": file},
 				"application/octet-stream": map[string]any{"schema": file},
 			}, "description": fmt.Sprintf("the export itself (any media type but a URL-encoded form), or a multipart form; at most %d MiB", MaxImportBody>>20)}
@@ -141,6 +194,8 @@ func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
 	switch {
 	case rt.doc.sse:
 		content["text/event-stream"] = map[string]any{"schema": map[string]any{"type": "string"}}
+	case rt.doc.raw == "application/json":
+		content[rt.doc.raw] = map[string]any{"schema": map[string]any{"type": "object"}}
 	case rt.doc.raw != "":
 		content[rt.doc.raw] = map[string]any{"schema": map[string]any{"type": "string"}}
 	case rt.doc.resp != nil:
@@ -149,7 +204,13 @@ func (s *Server) response(sg *schemas, rt route, code int) map[string]any {
 	if rt.doc.csv {
 		content["text/csv"] = map[string]any{"schema": map[string]any{"type": "string"}}
 	}
-	return map[string]any{"description": desc, "content": content}
+	out := map[string]any{"description": desc, "content": content}
+	if rt.doc.paged && code == http.StatusOK {
+		out["headers"] = map[string]any{"Link": map[string]any{
+			"description": `the pages around this one, as RFC 8288 links: <...?after=NEXT>; rel="next" while the list goes on, <...?after=PREV>; rel="prev" after the first page`,
+			"schema":      map[string]any{"type": "string"}}}
+	}
+	return out
 }
 
 func operationID(rt route) string {
@@ -178,6 +239,8 @@ var (
 	timeType  = reflect.TypeOf(time.Time{})
 	rawType   = reflect.TypeOf(json.RawMessage{})
 	bytesType = reflect.TypeOf([]byte(nil))
+	textType  = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
+	jsonType  = reflect.TypeOf((*json.Marshaler)(nil)).Elem()
 )
 
 func (sg *schemas) of(t reflect.Type) map[string]any {
@@ -188,6 +251,8 @@ func (sg *schemas) of(t reflect.Type) map[string]any {
 		return map[string]any{"description": "any JSON value"}
 	case t == bytesType:
 		return map[string]any{"type": "string", "contentEncoding": "base64"} // as encoding/json writes them
+	case t.Implements(textType) && !t.Implements(jsonType):
+		return map[string]any{"type": "string"} // encoding/json writes its text (a position: "seq:120")
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -212,6 +212,76 @@ func (p *pages) error(w http.ResponseWriter, r *http.Request, err error) {
 	p.render(w, r, b.Error.Code, "error", data)
 }
 
+// options reads the options of a page's view from its query string as
+// the API reads them: an unknown parameter, or a value the view does not
+// take (?outsideAuthority=1, ?status=closed), is refused with 400 and
+// the values it takes, never ignored. "done", the note decide leaves, is
+// the pages' own.
+func (p *pages) options(r *http.Request, view string, own ...string) (query.Options, error) {
+	v, ok := query.Lookup(view)
+	if !ok {
+		return query.Options{}, fmt.Errorf("dashboard: no view %s", view)
+	}
+	return viewOptions(r, v, append(own, "done")...)
+}
+
+// pageSizes are the elements a dashboard list shows at once, unless
+// ?limit= says otherwise: a long history is read a page at a time, with
+// previous and next links, rather than as one page of megabytes. A
+// roadmap page is larger: a period split over two pages reads worse than
+// a long page.
+var pageSizes = map[string]int{query.ViewRoadmap: 500}
+
+// pageSize is what a page of the view shows by default.
+func pageSize(view string) int {
+	if n, ok := pageSizes[view]; ok {
+		return n
+	}
+	return 100
+}
+
+// listOptions are a list page's options with its page size.
+func (p *pages) listOptions(r *http.Request, view string) (query.Options, error) {
+	o, err := p.options(r, view)
+	if o.Limit == 0 {
+		o.Limit = pageSize(view)
+	}
+	return o, err
+}
+
+// pager is the previous and next links of a dashboard list, and what the
+// page shows.
+type pager struct {
+	Prev, Next string // the page's own URL with after set; "" for none
+	Label      string
+}
+
+// pagerOf links the pages around answer, a page of a list.
+func pagerOf(r *http.Request, answer any, shown int, what string) pager {
+	pg, _ := query.PageOf(answer)
+	var p pager
+	if pg.Prev != "" {
+		p.Prev = pageURL(r, pg.Prev)
+	}
+	if pg.Next != "" {
+		p.Next = pageURL(r, pg.Next)
+	}
+	if p.Prev != "" || p.Next != "" {
+		p.Label = fmt.Sprintf("%d %s on this page", shown, what)
+		if pg.Total > 0 {
+			p.Label = fmt.Sprintf("%d of %d %s on this page", shown, pg.Total, what)
+		}
+	}
+	return p
+}
+
+// valuesOf lists the values an option of a view takes, for a page's
+// select.
+func valuesOf(v *query.View, option string) []string {
+	p, _ := v.Param(option)
+	return p.Values
+}
+
 // view answers a view for a page, with the page's as-of and minSeq.
 func (p *pages) view(r *http.Request, name string, o query.Options) (any, error) {
 	o.Product = r.PathValue("p")
@@ -224,20 +294,26 @@ func (p *pages) view(r *http.Request, name string, o query.Options) (any, error)
 }
 
 func (p *pages) products(w http.ResponseWriter, r *http.Request) {
-	v, err := p.s.cfg.Views.View(r.Context(), query.ViewProducts, query.Options{})
+	o, err := p.listOptions(r, query.ViewProducts)
+	if err != nil {
+		p.error(w, r, err)
+		return
+	}
+	v, err := p.s.cfg.Views.View(r.Context(), query.ViewProducts, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
 	}
 	ps := v.(query.Products).Products
-	if len(ps) == 1 {
+	if len(ps) == 1 && o.After == "" {
 		http.Redirect(w, r, "/p/"+url.PathEscape(ps[0])+"/", http.StatusSeeOther)
 		return
 	}
 	p.render(w, r, http.StatusOK, "products", struct {
 		base
 		Products []string
-	}{p.base(w, r, "", "Products"), ps})
+		Pager    pager
+	}{p.base(w, r, "", "Products"), ps, pagerOf(r, v, len(ps), "products")})
 }
 
 // actors returns who holds which role on the product, from its log, for

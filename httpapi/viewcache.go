@@ -40,6 +40,7 @@ type cachedView struct {
 	pos  uint64
 	body []byte
 	etag string
+	page query.Page // a list's page: its Link header
 	// clock is the minute a requests answer counted its pending
 	// requests' waiting to (query.Requests.WaitingAt): the answer is exact
 	// for that minute only. Zero for an answer that reads no clock.
@@ -57,18 +58,18 @@ type clocked interface {
 // starts again rather than keeping track of use.
 const maxCachedViews = 512
 
-// cacheable reports whether an answer to o may be kept: a view of the
-// Views for now, with no wait for a later write.
-func cacheable(view string, o query.Options) bool {
-	switch view {
-	case query.ViewBacklog, query.ViewRoadmap, query.ViewRequests:
-		return o.AsOf == ""
-	}
-	return false
+// cacheable reports whether an answer to o may be kept: a view the
+// catalogue marks so, for now.
+func cacheable(v *query.View, o query.Options) bool {
+	return v.Cache && o.AsOf == ""
 }
 
+// cacheKey names an answer by its view and every option but minSeq,
+// which only says how long to wait for it.
 func cacheKey(view string, o query.Options) string {
-	return view + "\x00" + o.Product + "\x00" + o.Status + "\x00" + o.Requester
+	o.MinSeq = 0
+	b, _ := json.Marshal(o)
+	return view + "\x00" + string(b)
 }
 
 // get returns the answer kept for key if the product still stands at its
@@ -92,20 +93,6 @@ func (c *viewCache) put(key string, e cachedView) {
 	}
 }
 
-// positionOf returns the position an answer of a cacheable view was built
-// at.
-func positionOf(out any) (uint64, bool) {
-	switch v := out.(type) {
-	case query.Backlog:
-		return v.Position, true
-	case query.Roadmap:
-		return v.Position, true
-	case query.Requests:
-		return v.Position, true
-	}
-	return 0, false
-}
-
 // encodeView encodes an answer the way writeJSON does, with its ETag.
 func encodeView(pos uint64, out any) (cachedView, error) {
 	var buf bytes.Buffer
@@ -115,7 +102,8 @@ func encodeView(pos uint64, out any) (cachedView, error) {
 		return cachedView{}, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	e := cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	page, _ := query.PageOf(out)
+	e := cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`, page: page}
 	if r, ok := out.(query.Requests); ok && r.WaitingAt != nil {
 		e.clock = *r.WaitingAt
 	}

@@ -100,6 +100,6 @@ func TestRequestsPageWaiting(t *testing.T) {
 	assert.Contains(t, sorted, `<input type="hidden" name="sort" value="waiting">`, "filtering keeps the order")
 
 	bad := f.do(call{path: "/p/checkout/requests?sort=age"})
-	assert.Equal(t, 422, bad.status)
+	assert.Equal(t, 400, bad.status, "sort is the view's option: a value it does not take is malformed, as every filter's")
 	assert.Contains(t, string(bad.body), "sort &#34;age&#34; is not one of submitted, waiting")
 }

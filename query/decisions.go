@@ -53,6 +53,7 @@ type DecisionRow struct {
 // stream order.
 type Decisions struct {
 	Meta
+	Page
 	// Filter describes the filter in words.
 	Filter    string        `json:"filter"`
 	Decisions []DecisionRow `json:"decisions"`

@@ -40,3 +40,6 @@ func (d Decisions) CSVRows() [][]string {
 	}
 	return rows
 }
+
+// csv is the decisions view's CSV form.
+func (d Decisions) csv() ([]string, [][]string) { return CSVHeader, d.CSVRows() }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
@@ -48,6 +49,7 @@ const (
 
 // Products lists the products that have events.
 type Products struct {
+	Page
 	Products []string `json:"products"`
 }
 
@@ -68,6 +70,7 @@ func (s *Service) Products(ctx context.Context) (Products, error) {
 // position.
 type Log struct {
 	Meta
+	Page
 	// Entries are the events; Meta.Events counts them.
 	Entries []LogEntry `json:"entries"`
 }
@@ -199,71 +202,184 @@ type strayReader interface {
 // cannot read among them) is marked with the reason, and so is any message
 // stored on ledger.<product> itself, which no reader of the product folds.
 func (s *Service) Log(ctx context.Context, product string, pos Position) (Log, error) {
-	out := Log{Entries: []LogEntry{}}
-	var last domain.Event
-	var stop uint64 // the first sequence past pos, 0 when none was read
+	return s.LogPage(ctx, product, pos, 0, 0)
+}
+
+// LogPage is one page of Log: the entries after the stream sequence
+// after, at most limit of them (0: all), and a few more when the last
+// one opens an atomic decision (a page never splits one). Its Next is the
+// cursor of the page after it. The validating fold is restored where
+// the page before ended (when this process answered it lately, see
+// logGates), else from the nearest snapshot before after, so that each
+// entry carries the same verdict as in the whole log, and a page after
+// another costs its own entries, not the history before it.
+func (s *Service) LogPage(ctx context.Context, product string, pos Position, after uint64, limit int) (Log, error) {
+	var out Log
+	err := s.logPages(ctx, product, pos, after, limit, true, func(l Log) error {
+		out = l
+		return errStop // one page
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return Log{}, err
+	}
+	return out, nil
+}
+
+// logPages reads the log after the stream sequence after, up to pos, in
+// one pass, and calls fn with each page of limit entries (0: one page of
+// all of them) in turn; it stops at fn's first error and returns it.
+//
+// keep remembers the validating fold at the end of each page but the
+// last, for the request of the next page: a caller that asks for one page
+// at a time (LogPage) keeps it; one that reads on (Pages) needs not.
+func (s *Service) logPages(ctx context.Context, product string, pos Position, after uint64, limit int, keep bool, fn func(Log) error) error {
+	if limit < 0 {
+		return domain.Malformed("limit", "limit must be 0 (the whole list) or more, not %d", limit)
+	}
 	// The log shows every event, and marks those the validating fold
-	// refuses, with the same verdicts as every view.
-	gate := projections.NewGate()
+	// refuses, with the same verdicts as every view: the fold starts where
+	// it stood at the cursor.
+	gate, from, unread, err := s.gateAt(ctx, product, after)
+	if err != nil {
+		return err
+	}
+	strays, err := s.strays(ctx, product, pos)
+	if err != nil {
+		return err
+	}
+	page := Log{Entries: []LogEntry{}}
 	at := map[uint64]int{}
+	var last domain.Event // the last event of the page
+	var stop uint64       // the first sequence past pos, 0 when none was read
+	begin := after        // the page holds what lies past begin
 	mark := func(evs []domain.Event) {
 		for _, a := range evs {
 			if r, q := domain.QuarantineReason(a); q {
-				out.Entries[at[a.Seq]].quarantine(r)
+				if i, ok := at[a.Seq]; ok {
+					page.Entries[i].quarantine(r)
+				}
 			}
 		}
 	}
-	_, err := s.src.Read(ctx, product, 0, func(e domain.Event) error {
+	emit := func(next bool) error {
+		end := last.Seq
+		var mine, upTo []LogEntry // the page's strays; every one up to its end
+		for _, e := range strays {
+			if (next && e.Seq <= end) || (!next && (stop == 0 || e.Seq < stop)) {
+				upTo = append(upTo, e)
+				if e.Seq > begin {
+					mine = append(mine, e)
+				}
+			}
+		}
+		page.finish(product, pos, last, gate, mine, upTo, unread)
+		if next {
+			page.Next = strconv.FormatUint(end, 10)
+			if keep {
+				// The next page goes on from here (see logGates).
+				if err := s.gates.put(product, end, gate, unread); err != nil {
+					return fmt.Errorf("read product %q: %w", product, err)
+				}
+			}
+		}
+		err := fn(page)
+		begin = end
+		page, at = Log{Entries: []LogEntry{}}, map[uint64]int{}
+		return err
+	}
+	_, err = s.src.Read(ctx, product, from, func(e domain.Event) error {
 		if pos.Past(e) && !gate.Pending() {
 			stop = e.Seq
 			return errStop
 		}
-		last = e
-		at[e.Seq] = len(out.Entries)
-		out.Entries = append(out.Entries, NewLogEntry(e, ""))
-		mark(gate.Admit(e))
-		if _, ok := e.Data.(domain.Unknown); ok {
-			out.count(e.Seq)
+		if e.Seq <= after {
+			gate.Admit(e) // before the page: only the fold's state, and what cannot be read
+			if _, ok := e.Data.(domain.Unknown); ok {
+				unread.count(e.Seq)
+			}
+			return nil
 		}
+		if limit > 0 && len(page.Entries) >= limit && !gate.Pending() {
+			if err := emit(true); err != nil {
+				return pageError{err}
+			}
+		}
+		last = e
+		at[e.Seq] = len(page.Entries)
+		page.Entries = append(page.Entries, NewLogEntry(e, ""))
+		mark(gate.Admit(e))
 		return nil
 	})
-	if err != nil && !errors.Is(err, errStop) {
-		return Log{}, fmt.Errorf("read product %q: %w", product, err)
+	var pe pageError
+	switch {
+	case errors.As(err, &pe):
+		return pe.err // fn's own
+	case err != nil && !errors.Is(err, errStop):
+		return fmt.Errorf("read product %q: %w", product, err)
 	}
 	if pos.IsLatest() {
 		mark(gate.Flush())
 	}
-	strays, err := s.strays(ctx, product, pos, stop)
-	if err != nil {
-		return Log{}, err
+	return emit(false)
+}
+
+// pageError carries an error of logPages' fn through the read.
+type pageError struct{ err error }
+
+func (e pageError) Error() string { return e.err.Error() }
+
+// finish sets the page's meta and merges in the strays of its range
+// (mine), by sequence. Its meta is the log's up to its end, as the whole
+// log up to there would say it: the entries it holds, where it stopped,
+// and what the validating fold and the strays up to its end (upTo) found,
+// the entries this version cannot read counted from the first (those
+// before the page in unread, which counts on).
+func (l *Log) finish(product string, pos Position, last domain.Event, gate *projections.Gate, mine, upTo []LogEntry, unread *Log) {
+	l.Entries = append(l.Entries, mine...)
+	if len(mine) > 0 {
+		sort.SliceStable(l.Entries, func(i, j int) bool { return l.Entries[i].Seq < l.Entries[j].Seq })
 	}
-	for _, e := range strays {
-		out.Entries = append(out.Entries, e)
+	for _, e := range l.Entries {
 		if _, ok := e.Data.(domain.Unknown); ok {
-			out.count(e.Seq)
+			unread.count(e.Seq)
 		}
 	}
-	if len(strays) > 0 {
-		sort.SliceStable(out.Entries, func(i, j int) bool { return out.Entries[i].Seq < out.Entries[j].Seq })
-		out.FirstSkipped = 0
-		for _, e := range out.Entries {
-			if _, ok := e.Data.(domain.Unknown); ok {
-				out.FirstSkipped = e.Seq
-				break
-			}
-		}
-	}
-	out.Product, out.Position = product, last.Seq
-	out.Meta.Events = uint64(len(out.Entries))
+	l.Skipped, l.FirstSkipped = unread.Skipped, unread.FirstSkipped
+	l.Product, l.Position = product, last.Seq
+	l.Meta.Events = uint64(len(l.Entries))
 	if !last.OccurredAt.IsZero() {
 		at := last.OccurredAt.UTC()
-		out.At = &at
+		l.At = &at
 	}
 	if !pos.IsLatest() {
-		out.AsOf = pos.String()
+		l.AsOf = pos.String()
 	}
-	out.addTrustWith(gate, strayQuarantine(strays))
-	return out, nil
+	l.addTrustWith(gate, strayQuarantine(upTo))
+}
+
+// gateAt returns the validating fold as it stood after the product's
+// events up to the stream sequence after, the sequence of the last of
+// them, and a Log that counts the events among them this version cannot
+// read: restored from the nearest views snapshot, and stepped back when
+// after falls inside an atomic decision (an as-of answer holds a decision
+// whole), so that the events after it are judged as the whole log judges
+// them. After 0 is a fold of nothing.
+func (s *Service) gateAt(ctx context.Context, product string, after uint64) (*projections.Gate, uint64, *Log, error) {
+	if g, unread, ok := s.gates.get(product, after); ok {
+		return g, after, unread, nil // where the page before ended
+	}
+	before := &Log{} // counts what this version cannot read up to there
+	for at := after; at > 0; at-- {
+		v, _, err := replay.AsOfViewsOf(ctx, s.src, s.snaps, product, replay.AtSeq(at), replay.MemberRoadmap)
+		if err != nil {
+			return nil, 0, nil, fmt.Errorf("read product %q: %w", product, err)
+		}
+		if v.Position() <= after {
+			before.Skipped, before.FirstSkipped = v.Skipped()
+			return v.Gate, v.Position(), before, nil
+		}
+	}
+	return projections.NewGate(), 0, before, nil
 }
 
 // count counts an entry this version cannot read.
@@ -274,17 +390,16 @@ func (l *Log) count(seq uint64) {
 	}
 }
 
-// strays reads the messages stored on ledger.<product> up to pos (before
-// stop, the first sequence of the product past pos, when not 0), each
+// strays reads the messages stored on ledger.<product> up to pos, each
 // marked quarantined with the reason domain.Screen gives.
-func (s *Service) strays(ctx context.Context, product string, pos Position, stop uint64) ([]LogEntry, error) {
+func (s *Service) strays(ctx context.Context, product string, pos Position) ([]LogEntry, error) {
 	r, ok := s.src.(strayReader)
 	if !ok {
 		return nil, nil
 	}
 	var out []LogEntry
 	err := r.ReadStrays(ctx, product, func(e domain.Event) error {
-		if (stop != 0 && e.Seq >= stop) || pos.Past(e) {
+		if pos.Past(e) {
 			return errStop
 		}
 		reason := domain.Screen(e, product)

@@ -317,6 +317,28 @@ func (l *Live) readAtLeast(ctx context.Context, product string, seq uint64, wait
 	}
 }
 
+// readAt runs fn on the product's projections, with the Meta of a view
+// built from them, if they stand at exactly seq now; it reports whether
+// fn ran.
+func (l *Live) readAt(product string, seq uint64, fn func(*projections.Set, Meta)) bool {
+	l.mu.Lock()
+	lp, ok := l.products[product]
+	l.mu.Unlock()
+	if !ok {
+		return false
+	}
+	lp.mu.RLock()
+	defer lp.mu.RUnlock()
+	if lp.set.Position() != seq || lp.events == 0 {
+		return false
+	}
+	n, first := lp.set.Skipped()
+	m := Meta{Product: product, Position: seq, At: lp.at, Events: lp.events, Skipped: n, FirstSkipped: first}
+	m.addTrust(lp.set.Gate())
+	fn(lp.set, m)
+	return true
+}
+
 // LogReady reports whether the product's live projections include its
 // transparency log, so that why is answered from them.
 func (l *Live) LogReady(product string) bool {

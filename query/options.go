@@ -53,6 +53,12 @@ type Options struct {
 	// Quarantined lists the events the validating fold refused instead.
 	OutsideAuthority bool `json:"outsideAuthority,omitempty"`
 	Quarantined      bool `json:"quarantined,omitempty"`
+	// Sort is the order of the requests view: one of RequestSorts.
+	Sort string `json:"sort,omitempty"`
+	// Limit and After ask a list view for one page: at most Limit
+	// elements (0: all of them) after the cursor After (see Page).
+	Limit int    `json:"limit,omitempty"`
+	After string `json:"after,omitempty"`
 	// MinSeq asks the view to reflect the stream at least up to this
 	// sequence (read your writes across service instances); a view that
 	// cannot reach it in time answers from the stream instead.
@@ -77,22 +83,13 @@ const (
 )
 
 // Views lists every view name, in the order the README documents them.
-var Views = []string{ViewProducts, ViewBacklog, ViewRoadmap, ViewRequests, ViewWhy, ViewLog, ViewCompare, ViewSayDo, ViewDiff, ViewDecisions}
-
-// viewFields says which options each view takes, besides product and minSeq.
-var viewFields = map[string][]string{
-	ViewProducts: {},
-	ViewBacklog:  {"asOf", "status"},
-	ViewRoadmap:  {"asOf"},
-	ViewRequests: {"asOf", "status", "requester"},
-	ViewWhy:      {"asOf", "id"},
-	ViewLog:      {"asOf"},
-	ViewCompare:  {"plannedAsOf", "deliveredAsOf", "period", "level"},
-	ViewSayDo:    {"asOf"},
-	ViewDiff:     {"from", "to"},
-	ViewDecisions: {"asOf", "from", "to", "type", "item", "epic", "roadmap", "request", "actor", "role", "reason",
-		"overrides", "outsideAuthority", "quarantined"},
-}
+var Views = func() []string {
+	var names []string
+	for _, v := range catalogue {
+		names = append(names, v.Name)
+	}
+	return names
+}()
 
 // DecodeOptions reads a view's options from JSON, refusing unknown fields
 // and values of the wrong type with a KindMalformed error naming the field.
@@ -108,92 +105,34 @@ func DecodeOptions(raw []byte) (Options, error) {
 
 // Check refuses options the view does not take, naming the first.
 func (o Options) Check(view string) error {
-	allowed, ok := viewFields[view]
+	v, ok := Lookup(view)
 	if !ok {
-		return domain.Malformed("view", "unknown view %q: one of %s", view, strings.Join(Views, ", "))
+		return unknownView(view)
 	}
-	given := map[string]string{"asOf": o.AsOf, "status": o.Status, "requester": o.Requester, "id": o.ID,
-		"plannedAsOf": o.PlannedAsOf, "deliveredAsOf": o.DeliveredAsOf, "period": o.Period, "level": o.Level,
-		"from": o.From, "to": o.To, "type": strings.Join(o.Type, ","), "item": o.Item, "epic": o.Epic,
-		"roadmap": o.Roadmap, "request": o.Request, "actor": o.Actor, "role": o.Role, "reason": o.Reason}
-	if o.OutsideAuthority {
-		given["outsideAuthority"] = "true"
-	}
-	if o.Quarantined {
-		given["quarantined"] = "true"
-	}
-	if o.Overrides {
-		given["overrides"] = "true"
-	}
-	for _, f := range []string{"asOf", "status", "requester", "id", "plannedAsOf", "deliveredAsOf", "period", "level", "from", "to",
-		"type", "item", "epic", "roadmap", "request", "actor", "role", "reason", "overrides", "outsideAuthority", "quarantined"} {
-		if given[f] != "" && !oneOf(f, allowed) {
-			return domain.Invalid(f, "the %s view takes no %s", view, f)
-		}
-	}
-	return nil
+	return v.Check(o)
+}
+
+func unknownView(name string) error {
+	return domain.Malformed("view", "unknown view %q: one of %s", name, strings.Join(Views, ", "))
 }
 
 // View answers the named view: the one entry for every edge. The value is
-// the view's named type (Backlog, Roadmap, Requests, Why, Log, Comparison,
-// SayDo, Changes, Products, Decisions), whose JSON is what the CLI prints with --json.
+// the view's named type (Catalogue says which), whose JSON is what the
+// CLI prints with --json.
 func (s *Service) View(ctx context.Context, name string, o Options) (any, error) {
-	if err := o.Check(name); err != nil {
+	v, ok := Lookup(name)
+	if !ok {
+		return nil, unknownView(name)
+	}
+	if err := v.Check(o); err != nil {
 		return nil, err
 	}
-	if name == ViewProducts {
-		return s.Products(ctx)
+	if !v.Ledger {
+		if err := domain.CheckID("product", o.Product); err != nil {
+			return nil, err
+		}
 	}
-	if err := domain.CheckID("product", o.Product); err != nil {
-		return nil, err
-	}
-	switch name {
-	case ViewBacklog:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.Backlog(ctx, o.Product, pos, BacklogFilter{Status: o.Status}, o.MinSeq)
-	case ViewRoadmap:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.Roadmap(ctx, o.Product, pos, o.MinSeq)
-	case ViewRequests:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.Requests(ctx, o.Product, pos, o.Status, o.Requester, o.MinSeq)
-	case ViewWhy:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.Why(ctx, o.Product, pos, o.ID, o.MinSeq)
-	case ViewLog:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.Log(ctx, o.Product, pos)
-	case ViewCompare:
-		return s.Compare(ctx, o.Product, CompareOptions{PlannedAsOf: o.PlannedAsOf, DeliveredAsOf: o.DeliveredAsOf, Period: o.Period, Level: o.Level})
-	case ViewSayDo:
-		pos, err := Pos("asOf", o.AsOf)
-		if err != nil {
-			return nil, err
-		}
-		return s.SayDo(ctx, o.Product, pos)
-	case ViewDiff:
-		return s.Diff(ctx, o.Product, o.From, o.To)
-	case ViewDecisions:
-		return s.Decisions(ctx, o.Product, DecisionsFilter{Types: o.Type, Item: o.Item, Epic: o.Epic, Roadmap: o.Roadmap,
-			Request: o.Request, Actor: o.Actor, Role: o.Role, Reason: o.Reason, From: o.From, To: o.To,
-			Overrides: o.Overrides, OutsideAuthority: o.OutsideAuthority, Quarantined: o.Quarantined, AsOf: o.AsOf}, o.MinSeq)
-	}
-	return nil, fmt.Errorf("view %q has no handler", name)
+	return v.answer(ctx, s, o)
 }
 
 // Position is a point in a product's history: a time, a stream sequence,

@@ -96,11 +96,13 @@ type Service struct {
 	// written for a product (its own writes), so that a view asked for
 	// after a write waits for it.
 	seen func(product string) uint64
+	// gates are the validating fold where recent log pages ended.
+	gates *logGates
 }
 
 // New returns a Service over src; snaps may be nil (no snapshots).
 func New(src Source, snaps replay.SnapshotReader) *Service {
-	return &Service{src: src, snaps: snaps, now: time.Now}
+	return &Service{src: src, snaps: snaps, now: time.Now, gates: newLogGates()}
 }
 
 // UseLive makes the service answer "now" from live projections; seen, when
@@ -119,8 +121,17 @@ const LiveWait = 2 * time.Second
 
 // fromLive runs fn on the product's live projections once they reflect
 // minSeq and this process's own writes; it reports false (fn not run) when
-// there are none or they do not get there within LiveWait.
+// there are none or they do not get there within LiveWait. A position
+// that is a stream sequence is answered from them too while they stand
+// exactly there (the next page of a list answered for now), without
+// waiting.
 func (s *Service) fromLive(ctx context.Context, product string, pos replay.Position, minSeq uint64, fn func(set *projections.Set, m Meta)) bool {
+	if s.live != nil && pos.Seq != 0 && pos.At.IsZero() {
+		return s.live.readAt(product, pos.Seq, func(set *projections.Set, m Meta) {
+			m.AsOf = pos.String()
+			fn(set, m)
+		})
+	}
 	if s.live == nil || !pos.IsLatest() {
 		return false
 	}
@@ -195,4 +206,22 @@ func (s *Service) meta(res replay.Result, skipped int, first uint64, pos replay.
 		m.AsOf = pos.String()
 	}
 	return m, nil
+}
+
+// meta lets PositionOf find the Meta of any view that has one.
+func (m Meta) meta() Meta { return m }
+
+// MetaOf returns the Meta of an answer of a view that has one.
+func MetaOf(answer any) (Meta, bool) {
+	if m, ok := answer.(interface{ meta() Meta }); ok {
+		return m.meta(), true
+	}
+	return Meta{}, false
+}
+
+// PositionOf returns the stream sequence an answer of a view was built
+// at, when the view says (every view with a Meta does).
+func PositionOf(answer any) (uint64, bool) {
+	m, ok := MetaOf(answer)
+	return m.Position, ok
 }

@@ -14,6 +14,7 @@ import (
 // Backlog is the backlog view: items in rank order.
 type Backlog struct {
 	Meta
+	Page
 	Items []projections.Item `json:"items"`
 }
 
@@ -57,6 +58,7 @@ func matchStatus(st domain.ItemStatus, filter string) bool {
 // Roadmap is the roadmap view: periods in time order, items in the PM's order.
 type Roadmap struct {
 	Meta
+	Page
 	Periods []projections.Period `json:"periods"`
 }
 
@@ -91,6 +93,7 @@ type Request struct {
 // Requests is the requests view.
 type Requests struct {
 	Meta
+	Page
 	// WaitingAt is the minute the pending requests' waiting is counted
 	// to: the as-of position's time, or the query's clock for now.
 	WaitingAt *time.Time `json:"waitingAt,omitempty"`
@@ -131,6 +134,7 @@ func (s *Service) Requests(ctx context.Context, product string, pos replay.Posit
 // Why is the transparency log of one item, roadmap item or request.
 type Why struct {
 	Meta
+	Page
 	ID        string                 `json:"id"`
 	Kind      domain.AggregateKind   `json:"kind"`
 	Title     string                 `json:"title,omitempty"`

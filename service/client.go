@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
@@ -20,10 +21,20 @@ import (
 // Client calls a ledger service over NATS. Safe for concurrent use.
 type Client struct {
 	nc *nats.Conn
+	// wait bounds each request whose context has no deadline.
+	wait time.Duration
 }
 
 // NewClient returns a client on nc.
-func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc} }
+func NewClient(nc *nats.Conn) *Client { return &Client{nc: nc, wait: 10 * time.Second} }
+
+// SetTimeout bounds each request whose context has no deadline (10 s by
+// default): each page of Pages, each request of View.
+func (c *Client) SetTimeout(d time.Duration) {
+	if d > 0 {
+		c.wait = d
+	}
+}
 
 // ErrNoService is returned when no ledger service listens on the NATS
 // system: nothing was sent to anyone, so nothing was recorded.
@@ -75,8 +86,64 @@ func (c *Client) Do(ctx context.Context, r command.Request) (command.Output, err
 }
 
 // View asks for a view and decodes it into out, a pointer to the view's
-// type (query.Backlog, *query.Comparison, ...).
+// type (query.Backlog, *query.Comparison, ...): the answer
+// query.Service.View gives. The service answers a list view in pages
+// that fit one NATS message each; View follows them until it holds
+// o.Limit elements, or the whole list when o.Limit is 0, so that no
+// answer depends on the size of a message.
 func (c *Client) View(ctx context.Context, name string, o query.Options, out any) error {
+	v, ok := query.Lookup(name)
+	if !ok || !v.Paged() {
+		return c.viewPage(ctx, name, o, out)
+	}
+	want, got := o.Limit, 0
+	for first := true; ; first = false {
+		if want > 0 {
+			o.Limit = want - got
+		}
+		page := reflect.New(reflect.TypeOf(out).Elem())
+		if err := c.viewPage(ctx, name, o, page.Interface()); err != nil {
+			return err
+		}
+		if first {
+			reflect.ValueOf(out).Elem().Set(page.Elem())
+		} else if !v.Merge(out, page.Interface()) {
+			return fmt.Errorf("ledger service: the %s view's pages do not add up into %T", name, out)
+		}
+		n, isList := v.Len(page.Interface())
+		p, _ := query.PageOf(page.Elem().Interface())
+		got += n
+		if !isList || n == 0 || p.Next == "" || (want > 0 && got >= want) {
+			return nil
+		}
+		o.After = p.Next
+	}
+}
+
+// Pages calls fn with each page of a view in turn, from o.After on, at
+// most o.Limit elements a page (the service's page when 0), each as the
+// service sends it, until the last page or fn's first error: a list of
+// any length is read in bounded memory. Each page is a fresh value of the
+// type out points to; a view that is no list is one page.
+func (c *Client) Pages(ctx context.Context, name string, o query.Options, out any, fn func(page any) error) error {
+	for {
+		page := reflect.New(reflect.TypeOf(out).Elem())
+		if err := c.viewPage(ctx, name, o, page.Interface()); err != nil {
+			return err
+		}
+		if err := fn(page.Elem().Interface()); err != nil {
+			return err
+		}
+		p, isList := query.PageOf(page.Elem().Interface())
+		if !isList || p.Next == "" {
+			return nil
+		}
+		o.After = p.Next
+	}
+}
+
+// viewPage asks for one answer of a view.
+func (c *Client) viewPage(ctx context.Context, name string, o query.Options, out any) error {
 	err := c.call(ctx, ViewPrefix+name, o, out)
 	var timeout *timeoutError
 	if errors.As(err, &timeout) {
@@ -102,7 +169,7 @@ func (c *Client) send(ctx context.Context, m *nats.Msg, out any) error {
 	subject := m.Subject
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, 10*time.Second)
+		ctx, cancel = context.WithTimeout(ctx, c.wait)
 		defer cancel()
 	}
 	msg, err := c.nc.RequestMsgWithContext(ctx, m)

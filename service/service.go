@@ -75,6 +75,10 @@ type Options struct {
 	// once (default command.MaxImport).
 	UploadIdle time.Duration
 	MaxUploads int
+	// PageLimit bounds the elements of a list view one answer holds
+	// (default query.PageSize): a caller that asks for more, or for no
+	// limit, gets a page and its next cursor.
+	PageLimit int
 	// Checkpoints signs audit checkpoints when asked on
 	// CheckpointSubject (a caller with the right to audit); nil answers
 	// that this service signs none.
@@ -119,6 +123,9 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	}
 	if opt.MaxUploads <= 0 {
 		opt.MaxUploads = command.MaxImport
+	}
+	if opt.PageLimit <= 0 {
+		opt.PageLimit = query.PageSize
 	}
 	s := &Service{nc: nc, cmd: cmd, views: views, opt: opt, sem: make(chan struct{}, opt.Concurrency)}
 	s.imp, _ = cmd.(Importer)
@@ -169,15 +176,16 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 			return nil, fmt.Errorf("cannot add the %s endpoint: %w", e.name, err)
 		}
 	}
-	for _, name := range query.Views {
-		name := name
+	// One endpoint per view of the catalogue.
+	for _, v := range query.Catalogue() {
+		name := v.Name
 		if err := g.AddEndpoint("view-"+name, s.handler(func(ctx context.Context, req micro.Request) (any, error) {
 			if _, err := s.caller(req); err != nil {
 				return nil, err
 			}
 			return s.view(ctx, name, req.Data())
 		}), micro.WithEndpointSubject("view."+name), micro.WithEndpointMetadata(map[string]string{
-			"description": "the " + name + " view; the body is its options as JSON",
+			"description": viewDescription(v),
 		})); err != nil {
 			s.Stop()
 			return nil, fmt.Errorf("cannot add the %s view endpoint: %w", name, err)
@@ -240,8 +248,11 @@ func (s *Service) handlerFor(timeout time.Duration, fn func(ctx context.Context,
 				v, err = fn(ctx, req)
 			}
 			if err == nil {
-				var b []byte
-				if b, err = json.Marshal(v); err == nil {
+				b, isRaw := v.(json.RawMessage) // a view's page, encoded to fit already
+				if !isRaw {
+					b, err = json.Marshal(v)
+				}
+				if err == nil {
 					err = s.fits(req.Subject(), len(b))
 				}
 				if err == nil {
@@ -274,6 +285,23 @@ func (s *Service) command(ctx context.Context, req micro.Request) (any, error) {
 		}
 	}
 	return s.cmd.Do(ctx, r)
+}
+
+// viewDescription is what `nats micro info ledger` says of a view's
+// endpoint: what it answers and the options its body takes.
+func viewDescription(v *query.View) string {
+	var opts []string
+	if !v.Ledger {
+		opts = append(opts, "product")
+	}
+	for _, p := range v.Params {
+		opts = append(opts, p.Name)
+	}
+	d := "the " + v.Name + " view: " + v.Doc
+	if len(opts) > 0 {
+		d += "; the body is its options as JSON: " + strings.Join(opts, ", ")
+	}
+	return d
 }
 
 // requestInfo is what the NATS server says of a requester in the
@@ -319,12 +347,49 @@ func (s *Service) caller(req micro.Request) (*access.Identity, error) {
 // (server.ClientInfoHdr).
 const requestInfoHeader = "Nats-Request-Info"
 
+// view answers a view. A list view answers one page of at most
+// PageLimit elements, fewer when they would not fit in one NATS message:
+// no answer depends on the size of the list, and the page's next cursor
+// says where to go on.
 func (s *Service) view(ctx context.Context, name string, data []byte) (any, error) {
 	o, err := query.DecodeOptions(data)
 	if err != nil {
 		return nil, err
 	}
-	return s.views.View(ctx, name, o)
+	v, ok := query.Lookup(name)
+	if !ok || !v.Paged() {
+		return s.views.View(ctx, name, o)
+	}
+	if o.Limit == 0 || o.Limit > s.opt.PageLimit { // a negative one is the view's to refuse
+		o.Limit = s.opt.PageLimit
+	}
+	room := s.room()
+	for {
+		a, err := s.views.View(ctx, name, o)
+		if err != nil {
+			return nil, err
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		n, isList := v.Len(a)
+		if !isList || room <= 0 || int64(len(b)) <= room || n <= 1 {
+			return json.RawMessage(b), nil // fits, or cannot be split (fits then says so)
+		}
+		// Too large for one message: ask again for as many elements as
+		// fit, with a margin, as the answer's size per element says.
+		o.Limit = max(1, min(n-1, int(float64(n)*float64(room)/float64(len(b))*0.9)))
+	}
+}
+
+// room is the largest answer one NATS message carries on this connection,
+// 0 when it cannot tell.
+func (s *Service) room() int64 {
+	if limit := s.nc.MaxPayload(); limit > replyRoom {
+		return limit - replyRoom
+	}
+	return 0
 }
 
 // MaxRequest is the largest request the service reads, as the HTTP API's
@@ -344,6 +409,8 @@ func (s *Service) fits(subject string, n int) error {
 	if limit <= 0 || int64(n) <= limit-replyRoom {
 		return nil
 	}
+	// A list view's page is made to fit (see view): what is left is a
+	// view that is no list, or one element over the limit.
 	what := "this answer"
 	if name, ok := strings.CutPrefix(subject, ViewPrefix); ok {
 		what = "the " + name + " view"

@@ -145,7 +145,11 @@ func TestErrorCodes(t *testing.T) {
 		{"NotFound", "ledgerapi.v1.view.why", `{"product":"checkout","id":"NOPE-1"}`, 404, "not found", "id"},
 		{"RefusedByRule", "ledgerapi.v1.command", `{"action":"item.rank","product":"checkout","actor":"nina","args":{"id":"BNPL-3","top":true}}`, 422, "invalid", "why"},
 		{"WrongState", "ledgerapi.v1.command", `{"action":"request.reject","product":"checkout","actor":"nina","args":{"id":"REQ-1","reason":"low-value","why":"x"}}`, 422, "wrong state", ""},
-		{"OptionOfAnotherView", "ledgerapi.v1.view.roadmap", `{"product":"checkout","status":"all"}`, 422, "invalid", "status"},
+		{"OptionOfAnotherView", "ledgerapi.v1.view.roadmap", `{"product":"checkout","status":"all"}`, 400, "malformed", "status"},
+		{"UnknownStatus", "ledgerapi.v1.view.backlog", `{"product":"checkout","status":"closed"}`, 400, "malformed", "status"},
+		{"UnknownRole", "ledgerapi.v1.view.decisions", `{"product":"checkout","role":"boss"}`, 400, "malformed", "role"},
+		{"UnknownType", "ledgerapi.v1.view.decisions", `{"product":"checkout","type":["ranked","promoted"]}`, 400, "malformed", "type"},
+		{"UnknownLevel", "ledgerapi.v1.view.compare", `{"product":"checkout","plannedAsOf":"2026-04-01","level":"epic"}`, 400, "malformed", "level"},
 		{"CommandIDNotUTF8", "ledgerapi.v1.command", "{\"action\":\"item.start\",\"product\":\"checkout\",\"actor\":\"tom\",\"commandId\":\"\xffA\",\"args\":{\"id\":\"CARD-9\"}}", 400, "malformed", "commandId"},
 		{"CommandIDLoneSurrogate", "ledgerapi.v1.command", `{"action":"item.start","product":"checkout","actor":"tom","commandId":"\udcffA","args":{"id":"CARD-9"}}`, 400, "malformed", "commandId"},
 		{"ArgNotUTF8", "ledgerapi.v1.command", "{\"action\":\"item.rank\",\"product\":\"checkout\",\"actor\":\"nina\",\"args\":{\"id\":\"BNPL-3\",\"top\":true,\"why\":\"\xfe\"}}", 400, "malformed", "why"},
@@ -169,6 +173,22 @@ func TestErrorCodes(t *testing.T) {
 			assert.Equal(t, before, lastSeq(t, s), "a refused request records nothing")
 		})
 	}
+}
+
+// TestUnknownFilterValueNamesTheValues: a filter value a view does not
+// take is a 400 that says which values it takes; the client gets the
+// same malformed error back, as the CLI would locally.
+func TestUnknownFilterValueNamesTheValues(t *testing.T) {
+	s := serve(t, true)
+	nc := client(t, s.url)
+	msg := request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","outsideAuthority":true,"role":"boss"}`)
+	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
+	assert.Contains(t, string(msg.Data), `role \"boss\" is not one of pm, po, stakeholder, team`)
+	var v query.Backlog
+	err := service.NewClient(nc).View(context.Background(), query.ViewBacklog, query.Options{Product: "checkout", Status: "closed"}, &v)
+	assert.Equal(t, domain.KindMalformed, domain.KindOf(err))
+	assert.Equal(t, "status", domain.FieldOf(err))
+	assert.ErrorContains(t, err, "open, all, new, in-progress, delivered, removed")
 }
 
 // TestCommandIDsNotUTF8DoNotCollapse: "\xffA" and "\xfeA" are different
@@ -340,7 +360,8 @@ func TestNatsCLI(t *testing.T) {
 // TestDecisionsOverNATS asks the auditor's question of the live service:
 // the CARDS epic's rank decisions in 2026 are 44, 45 and 46 of the demo
 // (CARD-1, CARD-5, then CARD-2 over their higher scores), now and as of
-// the end of 8 January; a bad filter is a 422 naming its field.
+// the end of 8 January; a filter value it does not take is a 400 naming
+// its field.
 func TestDecisionsOverNATS(t *testing.T) {
 	s := serve(t, true)
 	nc := client(t, s.url)
@@ -366,7 +387,7 @@ func TestDecisionsOverNATS(t *testing.T) {
 	}
 
 	msg := request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","reason":"boring"}`)
-	assert.Equal(t, "422", msg.Header.Get(micro.ErrorCodeHeader))
+	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
 	assert.Contains(t, string(msg.Data), `"field":"reason"`)
 	msg = request(t, nc, "ledgerapi.v1.view.decisions", `{"product":"checkout","overrides":"yes"}`)
 	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))

@@ -42,6 +42,7 @@ type app struct {
 	listen  string // set by serve's RunE before the store opens: only serve listens
 
 	asOfText string // the --as-of position as the user wrote it, for headers
+	logTab   *table // log: the table its pages are printed in
 
 	stopAt time.Time // serve: when it was asked to stop (see stopGrace)
 

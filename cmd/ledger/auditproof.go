@@ -352,13 +352,13 @@ func (a *app) auditExportDecisions(ctx context.Context, df decisionFlags, out, c
 	if out == "" {
 		return usagef("export needs --out DIR: the bundle directory to create")
 	}
-	if df.quarantined {
+	if df.options().Quarantined {
 		return usagef("--quarantined lists events the ledger refused, not decisions: see \"ledger decisions --quarantined\" and \"ledger audit verify\"")
 	}
-	if df.outside {
+	if df.options().OutsideAuthority {
 		return usagef("--outside-authority is not part of an export's proof yet: export without it (the bundle holds every matching decision, each with its outsideAuthority flag in the event)")
 	}
-	if df.overrides {
+	if df.options().Overrides {
 		return usagef("--overrides cannot be proven offline: whether a rank overrode a higher score depends on the whole backlog; export without it (the bundle then holds every matching rank decision with its score)")
 	}
 	product, err := a.product(ctx)

@@ -16,11 +16,10 @@ import (
 // or per kind of change, with the decisions cited under each item.
 
 func (a *app) compareCommand() *cobra.Command {
-	var planned, delivered, period, level string
-	c := &cobra.Command{
-		Use:   "compare --planned-as-of T0 [--delivered-as-of T1] [--period P] [--level roadmap|item]",
-		Short: "Compare the roadmap as planned at one date with what was delivered by a later one, and why",
-		Long: `compare takes every roadmap item on the roadmap at T0 (not dropped) and says what
+	return viewCommand(a, viewSpec[*query.Comparison]{view: query.ViewCompare,
+		use:   "compare --planned-as-of T0 [--delivered-as-of T1] [--period P] [--level roadmap|item]",
+		short: "Compare the roadmap as planned at one date with what was delivered by a later one, and why",
+		long: `compare takes every roadmap item on the roadmap at T0 (not dropped) and says what
 became of it by T1 (default now): on-time (delivered within the period planned
 at T0), late (delivered after it), dropped, or open (overdue once its period
 has ended), and lists the work delivered meanwhile that was not on the plan
@@ -33,32 +32,14 @@ items down, each with sequence, time, who decided in which role, and why.
 Per period it counts the outcomes and gives the say/do ratio (on time /
 planned). --level item does the same for the backlog items that served a
 roadmap item at T0.`,
-		Example: `  ledger compare -p checkout --planned-as-of 2026-04-01
+		example: `  ledger compare -p checkout --planned-as-of 2026-04-01
   ledger compare -p checkout --planned-as-of 2026-04-01 --delivered-as-of 2026-09-30 --period 2026-Q2
   ledger compare -p checkout --planned-as-of 2026-04-01 --level item --json
   ledger compare -p firefox --planned-as-of 2019-08-12 --level item --period release:mozilla70@2019-10-22`,
-		Args: cobra.NoArgs,
-	}
-	c.Flags().StringVar(&planned, "planned-as-of", "", "T0: take the plan as it stood then (date, RFC 3339 time or seq:N)")
-	c.Flags().StringVar(&delivered, "delivered-as-of", "", "T1: count deliveries up to then (default now)")
-	c.Flags().StringVar(&period, "period", "", "only this period: "+periodForms)
-	c.Flags().StringVar(&level, "level", query.LevelRoadmap, "roadmap or item")
-	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx := cmd.Context()
-		if planned == "" {
-			return usagef("compare needs --planned-as-of, the date the plan is taken from (for example 2026-04-01)")
-		}
-		var cmp *query.Comparison
-		if err := a.view(ctx, query.ViewCompare, query.Options{PlannedAsOf: planned, DeliveredAsOf: delivered, Period: period, Level: level}, &cmp); err != nil {
-			return err
-		}
-		if a.jsonOut {
-			return a.printJSON(cmp)
-		}
-		a.printWarnings(cmp.Delivered.Warnings)
-		return a.printComparison(cmp, planned, named(delivered))
-	}
-	return c
+		text: func(a *app, cmp *query.Comparison, o query.Options) error {
+			a.printWarnings(cmp.Delivered.Warnings)
+			return a.printComparison(cmp, o.PlannedAsOf, named(o.DeliveredAsOf))
+		}})
 }
 
 func (a *app) printComparison(c *query.Comparison, t0, t1 string) error {
@@ -181,11 +162,10 @@ func alignRows(header []string, rows [][]string, width int) []string {
 }
 
 func (a *app) diffCommand() *cobra.Command {
-	var from, to string
-	c := &cobra.Command{
-		Use:   "diff --from T0 [--to T1]",
-		Short: "Show what changed in the backlog and requests between two dates, each change with its decision",
-		Long: `diff compares the backlog and the requests at T0 with T1 (default now): items
+	return viewCommand(a, viewSpec[*query.Changes]{view: query.ViewDiff,
+		use:   "diff --from T0 [--to T1]",
+		short: "Show what changed in the backlog and requests between two dates, each change with its decision",
+		long: `diff compares the backlog and the requests at T0 with T1 (default now): items
 added, removed, moved up or down by a rank decision (old and new rank; items
 that only shifted because items above them closed are not listed), status
 changes, and requests decided, each with the decision that made it: sequence,
@@ -196,29 +176,13 @@ read theirs: the ledger just before --from against the ledger just before --to,
 a date being midnight UTC at its start on both ends. So --from 2026-05-01 --to
 2026-06-01 is what changed in May, and lists the decisions that "ledger
 decisions --from 2026-05-01 --to 2026-06-01" does.`,
-		Example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-06-01   # May
+		example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-06-01   # May
   ledger diff -p checkout --from seq:120 --json`,
-		Args: cobra.NoArgs,
-	}
-	c.Flags().StringVar(&from, "from", "", "T0, included: a date (2026-05-01, midnight UTC at its start), an RFC 3339 time, or seq:N (just after that event)")
-	c.Flags().StringVar(&to, "to", "", "T1, excluded, not before T0 (default now): a date (midnight UTC at its start: that day is not in), an RFC 3339 time or seq:N")
-	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		ctx := cmd.Context()
-		if from == "" {
-			return usagef("diff needs --from, the earlier date (for example 2026-05-01)")
-		}
-		var d *query.Changes
-		if err := a.view(ctx, query.ViewDiff, query.Options{From: from, To: to}, &d); err != nil {
-			return err
-		}
-		if a.jsonOut {
-			return a.printJSON(d)
-		}
-		a.printWarnings(d.To.Warnings)
-		a.printChanges(d, from, named(to))
-		return nil
-	}
-	return c
+		text: func(a *app, d *query.Changes, o query.Options) error {
+			a.printWarnings(d.To.Warnings)
+			a.printChanges(d, o.From, named(o.To))
+			return nil
+		}})
 }
 
 func (a *app) printChanges(d *query.Changes, t0, t1 string) {

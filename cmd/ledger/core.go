@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
@@ -23,6 +25,11 @@ type core interface {
 	Do(ctx context.Context, r command.Request) (command.Output, error)
 	// View answers the named view into out, a pointer to its type.
 	View(ctx context.Context, name string, o query.Options, out any) error
+	// Pages calls fn with each page of the named view in turn (a value
+	// of the type out points to), o.Limit elements a page (a default
+	// page when 0), from o.After to the end of the list, or until fn's
+	// first error: a list of any length in bounded memory.
+	Pages(ctx context.Context, name string, o query.Options, out any, fn func(page any) error) error
 	// Import records a tracker's history.
 	Import(ctx context.Context, r command.ImportRequest) (command.ImportSummary, error)
 }
@@ -64,6 +71,10 @@ func (c localCore) View(ctx context.Context, name string, o query.Options, out a
 	return nil
 }
 
+func (c localCore) Pages(ctx context.Context, name string, o query.Options, _ any, fn func(page any) error) error {
+	return c.q.Pages(ctx, name, o, fn)
+}
+
 // serviceProbe bounds the wait for a ledger service to answer a ping.
 const serviceProbe = 500 * time.Millisecond
 
@@ -79,7 +90,7 @@ func (a *app) core(ctx context.Context) (core, error) {
 		return nil, err
 	}
 	if !s.Embedded() && service.Available(ctx, s.Conn(), serviceProbe) {
-		a.theCore = remoteCore{c: service.NewClient(s.Conn()), timeout: a.timeout}
+		a.theCore = remoteCore{c: a.client(s.Conn()), timeout: a.timeout}
 		return a.theCore, nil
 	}
 	if !s.Embedded() && a.natsURL == "" {
@@ -91,7 +102,7 @@ func (a *app) core(ctx context.Context) (core, error) {
 		deadline := time.Now().Add(a.timeout)
 		for time.Now().Before(deadline) {
 			if service.Available(ctx, s.Conn(), serviceProbe) {
-				a.theCore = remoteCore{c: service.NewClient(s.Conn()), timeout: a.timeout}
+				a.theCore = remoteCore{c: a.client(s.Conn()), timeout: a.timeout}
 				return a.theCore, nil
 			}
 			if s.Conn().IsClosed() {
@@ -153,6 +164,18 @@ func (c remoteCore) View(ctx context.Context, name string, o query.Options, out 
 	return c.c.View(ctx, name, o, out)
 }
 
+// Pages waits at most timeout for each page, however many the list has.
+func (c remoteCore) Pages(ctx context.Context, name string, o query.Options, out any, fn func(page any) error) error {
+	return c.c.Pages(ctx, name, o, out, fn)
+}
+
+// client is the service's client on nc, each request bounded by --timeout.
+func (a *app) client(nc *nats.Conn) *service.Client {
+	c := service.NewClient(nc)
+	c.SetTimeout(a.timeout)
+	return c
+}
+
 // executor records domain commands through a core (the demo's script).
 type executor struct{ c core }
 
@@ -166,6 +189,21 @@ func (e executor) Execute(ctx context.Context, c domain.Command) (command.Result
 		return command.Result{}, err
 	}
 	return out.Result(), nil
+}
+
+// pages asks the core for a view of the current product page after page
+// (see core.Pages).
+func (a *app) pages(ctx context.Context, name string, o query.Options, out any, fn func(page any) error) error {
+	c, err := a.core(ctx)
+	if err != nil {
+		return err
+	}
+	if name != query.ViewProducts && o.Product == "" {
+		if o.Product, err = a.product(ctx); err != nil {
+			return err
+		}
+	}
+	return c.Pages(ctx, name, o, out, fn)
 }
 
 // view asks the core for a view of the current product.

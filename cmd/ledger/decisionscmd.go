@@ -15,60 +15,52 @@ import (
 	"github.com/decisionledger/ledger/query"
 )
 
-// decisionFlags are the filter flags of a decision query.
+// decisionFlags are the decision filters as flags, from the catalogue's
+// decisions view: "ledger decisions" and "ledger audit export" share them.
 type decisionFlags struct {
-	types                                     []string
-	item, epic, roadmap, request, actor, role string
-	reason, from, to, asOf                    string
-	overrides, outside, quarantined           bool
+	f *viewFlags
+	// from and to are set by a command that has flags of its own for
+	// them (audit export).
+	from, to string
 }
 
 // add registers the flags on fs; withPeriod false leaves out --from and
 // --to, for a command that has them already.
 func (d *decisionFlags) add(fs *pflag.FlagSet, withPeriod bool) {
-	fs.StringArrayVar(&d.types, "type", nil, "only this kind of decision: a short name (ranked, rejected, rescheduled, accepted, ...) or a type name; repeatable")
-	fs.StringVar(&d.item, "item", "", "only decisions about this backlog item")
-	fs.StringVar(&d.epic, "epic", "", "only the epic's decisions and those of every item under it when they were taken")
-	fs.StringVar(&d.roadmap, "roadmap", "", "only decisions about this roadmap item")
-	fs.StringVar(&d.request, "request", "", "only decisions about this request")
-	fs.StringVar(&d.actor, "actor", "", "only decisions taken by this actor")
-	fs.StringVar(&d.role, "role", "", "only decisions taken in this role: pm, po, stakeholder, team")
-	fs.StringVar(&d.reason, "reason", "", "only rejections with this reason code (out-of-scope, low-value, duplicate, ...)")
-	if withPeriod {
-		fs.StringVar(&d.from, "from", "", "only decisions taken at or after this time, included: YYYY-MM-DD (midnight UTC at its start) or RFC 3339")
-		fs.StringVar(&d.to, "to", "", "only decisions taken before this time, excluded: YYYY-MM-DD (midnight UTC at its start: that day is not in) or RFC 3339")
+	var skip []string
+	if !withPeriod {
+		skip = []string{"from", "to"}
 	}
-	fs.BoolVar(&d.overrides, "overrides", false, "only rank decisions that jumped over an item with a higher score")
-	fs.BoolVar(&d.quarantined, "quarantined", false, "instead of decisions, the events the validating fold refused (no rule allowed them), with why")
-	fs.BoolVar(&d.outside, "outside-authority", false, "only imported decisions taken in the tracker by someone without the role the rules require")
-	fs.StringVar(&d.asOf, "as-of", "", "what the ledger held at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+	d.f = bindView(query.ViewDecisions, fs, skip...)
+}
+
+// options are the filters given, as the view's options.
+func (d *decisionFlags) options() query.Options {
+	o, _ := d.f.options(nil) // the decisions view requires nothing, and flags parse as their options
+	if d.from != "" || d.to != "" {
+		o.From, o.To = d.from, d.to
+	}
+	return o
 }
 
 // filtered reports whether a filter besides the period was given.
 func (d *decisionFlags) filtered() bool {
-	return len(d.types) > 0 || d.item != "" || d.epic != "" || d.roadmap != "" || d.request != "" || d.actor != "" ||
-		d.role != "" || d.reason != "" || d.overrides || d.outside || d.quarantined || d.asOf != ""
+	o := d.options()
+	for _, p := range query.DecisionParams() {
+		if p.Name != "from" && p.Name != "to" && p.Get(o) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // filter is the flags as the decisions view's filter.
-func (d *decisionFlags) filter() query.DecisionsFilter {
-	return query.DecisionsFilter{Types: d.types, Item: d.item, Epic: d.epic, Roadmap: d.roadmap, Request: d.request,
-		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, OutsideAuthority: d.outside, Quarantined: d.quarantined, AsOf: d.asOf}
-}
-
-// options are the view's options.
-func (d *decisionFlags) options() query.Options {
-	return query.Options{Type: d.types, Item: d.item, Epic: d.epic, Roadmap: d.roadmap, Request: d.request,
-		Actor: d.actor, Role: d.role, Reason: d.reason, From: d.from, To: d.to, Overrides: d.overrides, OutsideAuthority: d.outside, Quarantined: d.quarantined, AsOf: d.asOf}
-}
+func (d *decisionFlags) filter() query.DecisionsFilter { return d.options().DecisionsFilter() }
 
 func (a *app) decisionsCommand() *cobra.Command {
-	var df decisionFlags
-	var csvOut bool
-	c := &cobra.Command{
-		Use:   "decisions [filters]",
-		Short: "List the decisions that match filters: who decided what, in which role, when, why, and what changed",
-		Long: `decisions lists every recorded decision that matches all the filters given, in
+	return viewCommand(a, viewSpec[query.Decisions]{view: query.ViewDecisions, use: "decisions [filters]",
+		short: "List the decisions that match filters: who decided what, in which role, when, why, and what changed",
+		long: `decisions lists every recorded decision that matches all the filters given, in
 stream order: its sequence, time, type, subject, actor and role, why, reason
 code, what it changed ("rank 4 -> 1"), and on rank decisions the score and the
 items it jumped over although their score was higher (an override).
@@ -83,7 +75,7 @@ audit export. --as-of answers from what the ledger held at that moment.
 To prove such a list complete to someone who does not trust the ledger, export
 it with the same filters: "ledger audit export ... --out DIR", then
 "ledger audit check DIR --key audit.pub".`,
-		Example: `  # every priority change in the CARDS epic in 2026, who made it and why
+		example: `  # every priority change in the CARDS epic in 2026, who made it and why
   ledger decisions --epic CARDS --type ranked --from 2026-01-01 --to 2027-01-01
 
   # rank decisions that overrode a higher score
@@ -95,44 +87,27 @@ it with the same filters: "ledger audit export ... --out DIR", then
 
   # what nina decided as Product Owner in May
   ledger decisions --actor nina --role po --from 2026-05-01 --to 2026-06-01`,
-		Args: cobra.NoArgs,
-	}
-	df.add(c.Flags(), true)
-	c.Flags().BoolVar(&csvOut, "csv", false, "print CSV (RFC 4180) with a header row")
-	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		if csvOut && a.jsonOut {
-			return usagef("--csv and --json exclude each other: choose one")
-		}
-		a.asOfText = asOfLabel(df.asOf)
-		var v query.Decisions
-		if err := a.view(cmd.Context(), query.ViewDecisions, df.options(), &v); err != nil {
-			return err
-		}
-		switch {
-		case a.jsonOut:
+		jsonLines: func(a *app, v query.Decisions) error {
 			enc := json.NewEncoder(a.stdout)
 			for _, r := range v.Decisions {
 				if err := enc.Encode(r); err != nil {
 					return err
 				}
 			}
-			a.printWarnings(v.Warnings)
 			return nil
-		case csvOut:
-			return a.printDecisionsCSV(v)
-		}
-		a.printMeta(v.Meta)
-		tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "CHANGED", "WHY"}, limits: map[int]int{3: 10, 5: 22}}
-		for _, r := range v.Decisions {
-			tab.add(fmt.Sprint(r.Seq), r.At.Format("2006-01-02"), domain.ShortType(r.Type), r.ID, actorOf(r), changedOf(r), whyOf(r))
-		}
-		if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stderr, "%d decision(s): %s\n", len(v.Decisions), v.Filter)
-		return nil
-	}
-	return c
+		},
+		text: func(a *app, v query.Decisions, _ query.Options) error {
+			a.printMeta(v.Meta)
+			tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "CHANGED", "WHY"}, limits: map[int]int{3: 10, 5: 22}}
+			for _, r := range v.Decisions {
+				tab.add(fmt.Sprint(r.Seq), r.At.Format("2006-01-02"), domain.ShortType(r.Type), r.ID, actorOf(r), changedOf(r), whyOf(r))
+			}
+			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stderr, "%d decision(s): %s\n", len(v.Decisions), v.Filter)
+			return nil
+		}})
 }
 
 func actorOf(r query.DecisionRow) string {
@@ -156,12 +131,4 @@ func whyOf(r query.DecisionRow) string {
 		return "[" + string(r.Reason) + "] " + r.Why
 	}
 	return r.Why
-}
-
-func (a *app) printDecisionsCSV(v query.Decisions) error {
-	if err := query.WriteCSV(a.stdout, false, query.CSVHeader, v.CSVRows()); err != nil {
-		return err
-	}
-	a.printWarnings(v.Warnings)
-	return nil
 }

@@ -56,8 +56,9 @@ func TestDecisionsCommand(t *testing.T) {
 	assert.Equal(t, "'=1+cmd|' /C calc'!A0", recs[1][9])
 
 	o := c.run("decisions", "--type", "promoted")
-	assert.Equal(t, 3, o.code)
-	assert.ErrorContains(t, o.err, "is not an event type")
+	assert.Equal(t, exitUsage, o.code)
+	assert.ErrorContains(t, o.err, `--type "promoted" is not one of accepted, added`)
+	assert.ErrorContains(t, o.err, "or an event type name such as BacklogItemRanked")
 	o = c.run("decisions", "--csv", "--json")
 	assert.Equal(t, 2, o.code)
 	help := c.ok("decisions", "--help")

@@ -13,63 +13,101 @@ import (
 )
 
 func (a *app) logCommand() *cobra.Command {
-	c := &cobra.Command{
-		Use:   "log",
-		Short: "List the product's events in order: who decided what, in which role, and why",
-		Example: `  ledger log -p checkout
+	return viewCommand(a, viewSpec[query.Log]{view: query.ViewLog, use: "log",
+		short: "List the product's events in order: who decided what, in which role, and why",
+		example: `  ledger log -p checkout
   ledger log --as-of 2026-04-01
   ledger log -p checkout --json | jq 'select(.type=="RequestRejected")'`,
-		Args: cobra.NoArgs,
-	}
-	var asOf string
-	c.Flags().StringVar(&asOf, "as-of", "", "only events up to a date (end of that day, UTC), an RFC 3339 time, or seq:N")
-	c.RunE = func(cmd *cobra.Command, _ []string) error {
-		var log query.Log
-		if err := a.view(cmd.Context(), query.ViewLog, query.Options{AsOf: asOf}, &log); err != nil {
-			return err
-		}
-		if a.jsonOut {
+		jsonLines: func(a *app, log query.Log) error {
 			enc := json.NewEncoder(a.stdout)
 			for _, e := range log.Entries {
 				if err := enc.Encode(e); err != nil {
 					return err
 				}
 			}
-		} else {
-			if log.AsOf != "" {
-				fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(asOf), log.Position, formatAt(log.At))
+			return nil
+		},
+		text: func(a *app, log query.Log, o query.Options) error {
+			return a.printLogPage(log, o, nil, o.After == "")
+		},
+		// Without --limit the log is printed page after page as the
+		// pages come: a ledger of a million events in bounded memory.
+		stream: func(a *app, log query.Log, o query.Options, first bool) error {
+			if a.jsonOut {
+				enc := json.NewEncoder(a.stdout)
+				for _, e := range log.Entries {
+					if err := enc.Encode(e); err != nil {
+						return err
+					}
+				}
+				if log.Next == "" {
+					a.printWarnings(log.Warnings)
+				}
+				return nil
 			}
-			tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "WHY"}}
-			for _, e := range log.Entries {
-				why := whyWithReason(e.Event)
-				if e.Quarantined != "" {
-					why = strings.TrimSuffix("QUARANTINED, never applied: "+e.Quarantined+" — "+why, " — ")
+			if first {
+				a.logTab = a.logTable(nil)
+				if log.Next == "" {
+					return a.printLogPage(log, o, a.logTab, true) // one page: as it always read
 				}
-				date := "-"
-				if !e.OccurredAt.IsZero() {
-					date = e.OccurredAt.UTC().Format(time.DateOnly)
-				}
-				id := e.Aggregate.ID
-				if id == "" && e.Stored != nil {
-					id = e.Stored.Subject // bytes that are no envelope: where they were stored
-				}
-				who := actorRole(e.Actor)
-				if e.RelayedBy != "" {
-					who += " via " + e.RelayedBy
-				}
-				tab.add(fmt.Sprint(e.Seq), date, orDash(e.Type), orDash(id), who, why)
 			}
-			if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
+			asOf := log.AsOf
+			log.AsOf = "" // where it stopped is known with the last page
+			if err := a.printLogPage(log, o, a.logTab, first); err != nil {
 				return err
 			}
-			if len(log.Entries) == 0 {
-				fmt.Fprintf(a.stderr, "product %q has no events yet\n", log.Product)
+			if asOf != "" && log.Next == "" {
+				fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(o.AsOf), log.Position, formatAt(log.At))
 			}
-		}
-		a.printWarnings(log.Warnings)
-		return nil
+			return nil
+		}})
+}
+
+// printLogPage prints a page of the log as a table; tab, when not nil,
+// is the table of the pages before it, whose columns it keeps.
+func (a *app) printLogPage(log query.Log, o query.Options, tab *table, first bool) error {
+	if log.AsOf != "" {
+		fmt.Fprintf(a.stdout, "as of %s: stopped at sequence %d (%s)\n", asOfLabel(o.AsOf), log.Position, formatAt(log.At))
 	}
-	return c
+	if tab == nil {
+		tab = a.logTable(nil)
+	}
+	tab.rows = a.logTable(log.Entries).rows
+	if err := tab.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	if len(log.Entries) == 0 && first {
+		fmt.Fprintf(a.stderr, "product %q has no events yet\n", log.Product)
+	}
+	if log.Next == "" {
+		a.printWarnings(log.Warnings)
+	}
+	return nil
+}
+
+// logTable lays log entries out for people.
+func (a *app) logTable(entries []query.LogEntry) *table {
+	tab := &table{header: []string{"SEQ", "DATE", "TYPE", "ID", "ACTOR", "WHY"}}
+	for _, e := range entries {
+		why := whyWithReason(e.Event)
+		if e.Quarantined != "" {
+			why = strings.TrimSuffix("QUARANTINED, never applied: "+e.Quarantined+" — "+why, " — ")
+		}
+		date := "-"
+		if !e.OccurredAt.IsZero() {
+			date = e.OccurredAt.UTC().Format(time.DateOnly)
+		}
+		id := e.Aggregate.ID
+		if id == "" && e.Stored != nil {
+			id = e.Stored.Subject // bytes that are no envelope: where they were stored
+		}
+		who := actorRole(e.Actor)
+		if e.RelayedBy != "" {
+			who += " via " + e.RelayedBy
+		}
+		tab.add(fmt.Sprint(e.Seq), date, orDash(e.Type), orDash(id), who, why)
+	}
+	return tab
 }
 
 // formatAt prints an optional time as people read it in a table.

@@ -29,13 +29,42 @@ func (a *app) printMeta(m query.Meta) {
 }
 
 func (a *app) showCommand() *cobra.Command {
-	var status, requester, asOf, sortBy string
 	show := &cobra.Command{
 		Use:   "show backlog|roadmap|requests|saydo",
 		Short: "Show the backlog, the roadmap, the requests or the say/do per period, now or as of a past date",
-		Long: `show prints one view of the product, now or --as-of a past date.
-
-saydo gives, for every quarter or release on the roadmap that has begun,
+		Long:  `show prints one view of the product, now or --as-of a past date.`,
+		Example: `  ledger show backlog
+  ledger show backlog --status all --json
+  ledger show roadmap --as-of 2026-04-01
+  ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
+  ledger show saydo -p firefox`,
+		RunE: groupRunE,
+		Args: cobra.ArbitraryArgs,
+	}
+	show.AddCommand(
+		viewCommand(a, viewSpec[query.Backlog]{view: query.ViewBacklog, use: "backlog",
+			short: "Show the backlog in rank order, each item with its status, score and last decision",
+			example: `  ledger show backlog
+  ledger show backlog --status all --json
+  ledger show backlog --as-of 2026-04-01 --csv > backlog.csv`,
+			text: func(a *app, v query.Backlog, _ query.Options) error { return a.printBacklog(v) }}),
+		viewCommand(a, viewSpec[query.Roadmap]{view: query.ViewRoadmap, use: "roadmap",
+			short: "Show the roadmap: periods in time order, items in the PM's order",
+			example: `  ledger show roadmap
+  ledger show roadmap --as-of 2026-04-01`,
+			text: func(a *app, v query.Roadmap, _ query.Options) error { return a.printRoadmap(v) }}),
+		viewCommand(a, viewSpec[query.Requests]{view: query.ViewRequests, use: "requests",
+			short: "Show the requests, oldest first, with their fate, reason and wait",
+			example: `  ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
+  ledger show requests --status pending --json`,
+			text: func(a *app, v query.Requests, _ query.Options) error { return a.printRequests(v) }}),
+		viewCommand(a, viewSpec[query.SayDo]{view: query.ViewSayDo, use: "saydo",
+			short: "Show the say/do ratio of every period begun, each against its own plan",
+			example: `  ledger show saydo
+  ledger show saydo -p firefox --as-of 2019-12-31`,
+			long: `saydo gives, for every quarter or release on the roadmap that has begun,
 what was planned for it when it began (a quarter: the day before its
 first day; a release: the day before its first delivery, or the day the
 release before it shipped if earlier) against what was delivered: on time
@@ -43,71 +72,24 @@ release before it shipped if earlier) against what was delivered: on time
 still open), unplanned, and the say/do ratio. A quarter counts roadmap
 items, a release the backlog items planned for it; a period nothing was
 planned for has no ratio.`,
-		Example: `  ledger show backlog
-  ledger show backlog --status all --json
-  ledger show roadmap --as-of 2026-04-01
-  ledger show requests --status rejected --requester sally
-  ledger show requests --status pending --sort waiting   # the longest waiting first
-  ledger show saydo -p firefox`,
-		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"backlog", "roadmap", "requests", "saydo"},
-	}
-	show.Flags().StringVar(&status, "status", "", "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn")
-	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
-	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
-	show.Flags().StringVar(&sortBy, "sort", "", "requests: submitted (default, oldest first) or waiting (the longest waiting pending request first)")
-	show.RunE = func(cmd *cobra.Command, args []string) error {
-		ctx := cmd.Context()
-		a.asOfText = asOfLabel(asOf)
-		o := query.Options{AsOf: asOf, Status: status, Requester: requester}
-		if sortBy != "" && args[0] != "requests" {
-			return usagef("--sort applies to \"show requests\"")
-		}
-		switch args[0] {
-		case "backlog":
-			if requester != "" {
-				return usagef("--requester applies to \"show requests\"")
-			}
-			var v query.Backlog
-			if err := a.view(ctx, query.ViewBacklog, o, &v); err != nil {
-				return err
-			}
-			return a.printBacklog(v)
-		case "roadmap":
-			if status != "" || requester != "" {
-				return usagef("--status and --requester apply to backlog and requests")
-			}
-			var v query.Roadmap
-			if err := a.view(ctx, query.ViewRoadmap, o, &v); err != nil {
-				return err
-			}
-			return a.printRoadmap(v)
-		case "requests":
-			var v query.Requests
-			if err := a.view(ctx, query.ViewRequests, o, &v); err != nil {
-				return err
-			}
-			if err := query.SortRequests(v.Requests, sortBy); err != nil {
-				return err
-			}
-			return a.printRequests(v)
-		case "saydo":
-			if status != "" || requester != "" {
-				return usagef("--status and --requester apply to backlog and requests")
-			}
-			var v query.SayDo
-			if err := a.view(ctx, query.ViewSayDo, query.Options{AsOf: asOf}, &v); err != nil {
-				return err
-			}
-			return a.printSayDo(v)
-		}
-		msg := fmt.Sprintf("unknown view %q: use backlog, roadmap, requests or saydo", args[0])
-		if s := show.SuggestionsFor(args[0]); len(s) > 0 {
-			msg += fmt.Sprintf("; did you mean %q?", s[0])
-		}
-		return usagef("%s", msg)
-	}
+			text: func(a *app, v query.SayDo, _ query.Options) error { return a.printSayDo(v) }}),
+	)
 	return show
+}
+
+func (a *app) productsCommand() *cobra.Command {
+	return viewCommand(a, viewSpec[query.Products]{view: query.ViewProducts, use: "products",
+		short:   "List the products the ledger holds",
+		example: "  ledger products\n  ledger products --json",
+		text: func(a *app, v query.Products, _ query.Options) error {
+			if len(v.Products) == 0 {
+				fmt.Fprintln(a.stderr, "the ledger has no product yet: create one with \"ledger product create\", or run \"ledger demo\"")
+			}
+			for _, p := range v.Products {
+				fmt.Fprintln(a.stdout, p)
+			}
+			return nil
+		}})
 }
 
 func (a *app) printBacklog(v query.Backlog) error {
@@ -248,43 +230,30 @@ func (a *app) printRequests(v query.Requests) error {
 }
 
 func (a *app) whyCommand() *cobra.Command {
-	var asOf string
-	c := &cobra.Command{
-		Use:   "why ID",
-		Short: "Explain an item, roadmap item or request: every decision about it, who took it and why",
-		Example: `  ledger why CARD-2
+	return viewCommand(a, viewSpec[query.Why]{view: query.ViewWhy, use: "why ID",
+		short: "Explain an item, roadmap item or request: every decision about it, who took it and why",
+		example: `  ledger why CARD-2
   ledger why REQ-5 --json
   ledger why R-INVOICE --as-of 2026-05-01`,
-		Args: positional(1, "why ID"),
-	}
-	c.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
-	c.RunE = func(cmd *cobra.Command, args []string) error {
-		a.asOfText = asOfLabel(asOf)
-		var w query.Why
-		if err := a.view(cmd.Context(), query.ViewWhy, query.Options{AsOf: asOf, ID: args[0]}, &w); err != nil {
-			return err
-		}
-		if a.jsonOut {
-			return a.printJSON(w)
-		}
-		a.printMeta(w.Meta)
-		head := fmt.Sprintf("%s %s", w.Kind, w.ID)
-		if w.Title != "" {
-			head += fmt.Sprintf(" %q", w.Title)
-		}
-		if w.Status != "" {
-			head += " — " + w.Status
-		}
-		if w.Churn > 0 {
-			head += fmt.Sprintf(", re-ranked %d time(s)", w.Churn)
-		}
-		fmt.Fprintln(a.stdout, head)
-		for _, d := range w.Decisions {
-			fmt.Fprintln(a.stdout, decisionLine(d))
-		}
-		return nil
-	}
-	return c
+		args: positional(1, "why ID"),
+		text: func(a *app, w query.Why, _ query.Options) error {
+			a.printMeta(w.Meta)
+			head := fmt.Sprintf("%s %s", w.Kind, w.ID)
+			if w.Title != "" {
+				head += fmt.Sprintf(" %q", w.Title)
+			}
+			if w.Status != "" {
+				head += " — " + w.Status
+			}
+			if w.Churn > 0 {
+				head += fmt.Sprintf(", re-ranked %d time(s)", w.Churn)
+			}
+			fmt.Fprintln(a.stdout, head)
+			for _, d := range w.Decisions {
+				fmt.Fprintln(a.stdout, decisionLine(d))
+			}
+			return nil
+		}})
 }
 
 // decisionLine is one decision of a timeline: when, sequence, what, who,

@@ -29,6 +29,10 @@ type table struct {
 	// limits caps the width of inner columns (by index); longer cells are
 	// clipped with an ellipsis.
 	limits map[int]int
+	// widths, when set, are the column widths of the pages printed before
+	// (a table printed page after page): columns only widen, and the
+	// header is printed with the first page only.
+	widths []int
 }
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
@@ -44,7 +48,11 @@ func (t *table) print(w io.Writer, width int) error {
 	}
 	widths := make([]int, n)
 	all := append([][]string{t.header}, t.rows...)
-	for _, r := range all {
+	if t.widths != nil {
+		copy(widths, t.widths)
+		all = all[1:]
+	}
+	for _, r := range append([][]string{t.header}, t.rows...) {
 		for i := 0; i < n-1 && i < len(r); i++ {
 			widths[i] = max(widths[i], utf8.RuneCountInString(r[i]))
 		}
@@ -73,5 +81,6 @@ func (t *table) print(w io.Writer, width int) error {
 			return err
 		}
 	}
+	t.widths = widths
 	return nil
 }
