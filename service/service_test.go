@@ -312,7 +312,7 @@ func TestUnknownOutcomeWhenTheServiceDiesMidWrite(t *testing.T) {
 	require.NoError(t, err)
 	defer sub.Unsubscribe()
 	c := service.NewClient(client(t, s.ClientURL()))
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_, err = c.Do(ctx, command.Request{Action: "product.create", Product: "shop", Actor: "pam",
 		Args: json.RawMessage(`{"name":"Shop","pm":"pam","po":"olga"}`)})
