@@ -108,11 +108,11 @@ type serveProc struct {
 	log  bytes.Buffer // its stdout and stderr
 }
 
-// startServe starts "ledger serve" on dir with a listener on a free port
+// startServe starts "ledger serve" on dir with its listeners (NATS, HTTP) on free ports
 // and returns once its service is registered. extra are more flags.
 func startServe(t testing.TB, dir string, extra ...string) *serveProc {
 	t.Helper()
-	args := append([]string{"--data", dir, "serve", "--nats-listen", "127.0.0.1:0"}, extra...)
+	args := append([]string{"--data", dir, "serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, extra...)
 	cmd := exec.Command(ledgerBinary(t), args...)
 	cmd.Env = cleanEnv()
 	stdout, err := cmd.StdoutPipe()
