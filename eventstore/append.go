@@ -111,12 +111,11 @@ func (s *Store) append(ctx context.Context, events []domain.Event, expect uint64
 		}()
 	}
 	var seqs []uint64
-	last := events[len(events)-1].ID
 	if len(msgs) == 1 {
 		var ack *jetstream.PubAck
 		ack, err = s.js.PublishMsg(ctx, msgs[0])
 		if err == nil {
-			err = s.checkAck(ctx, ack.Stream, ack.Sequence, expect, ack.Duplicate, last)
+			err = checkAck(ack.Stream, ack.Sequence, expect, ack.Duplicate)
 		}
 		if err == nil && ack.Duplicate {
 			err = s.checkDuplicate(ctx, events[0], ack.Sequence)
@@ -125,7 +124,7 @@ func (s *Store) append(ctx context.Context, events []domain.Event, expect uint64
 			seqs = []uint64{ack.Sequence}
 		}
 	} else {
-		seqs, err = s.publishBatch(ctx, msgs, expect, last)
+		seqs, err = s.publishBatch(ctx, msgs, expect)
 	}
 	if err == nil {
 		return seqs, nil
@@ -223,7 +222,7 @@ func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, 
 // carries the commit and is sent as a request, whose answer is the PubAck
 // for the whole batch. The server stages the earlier ones and checks every
 // message's headers only at the commit, so a failure stores nothing.
-func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, expect uint64, lastID string) ([]uint64, error) {
+func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, expect uint64) ([]uint64, error) {
 	id := nuid.Next()
 	n := len(msgs)
 	for i, m := range msgs {
@@ -261,7 +260,7 @@ func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, expect uint6
 	if ack.Stream == "" || ack.Count != n || ack.Seq < uint64(n) {
 		return nil, fmt.Errorf("committing a batch of %d events: %w: unexpected answer %s", n, errForgedAck, resp.Data)
 	}
-	if err := s.checkAck(ctx, ack.Stream, ack.Seq, expect+uint64(n-1), false, lastID); err != nil {
+	if err := checkAck(ack.Stream, ack.Seq, expect+uint64(n-1), false); err != nil {
 		return nil, fmt.Errorf("committing a batch of %d events: %w", n, err)
 	}
 	// A committed batch is stored contiguously, ending at ack.Seq.
