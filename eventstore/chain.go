@@ -70,10 +70,10 @@ type chain struct {
 	id        string            // the Nats-Msg-Id of the message at seq
 	since     uint64            // every message in (since, seq] is this store's
 	last      map[string]uint64 // per product, its last message in (since, seq]
-	// sent counts the appends sent and not yet answered, pending the
-	// same per product.
-	sent    int
-	pending map[string]int
+	// sent counts the appends sent and not yet answered; flying holds
+	// the last sequence predicted for each of them that was predicted.
+	sent   int
+	flying map[uint64]bool
 	// mark is, while the chain is not known, the latest append answered
 	// stored; contiguous says it was stored right after the one before.
 	mark *chainMark
@@ -105,8 +105,8 @@ func (c *chain) answered(snd *sending, seq uint64, ok, duplicate bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sent--
-	if c.pending[snd.product]--; c.pending[snd.product] <= 0 {
-		delete(c.pending, snd.product)
+	if snd.predicted != nil {
+		delete(c.flying, snd.predicted[len(snd.predicted)-1])
 	}
 	n := uint64(len(snd.events))
 	switch {
@@ -188,10 +188,10 @@ func (s *Store) send(ctx context.Context, events []domain.Event, expect uint64, 
 		if n == 1 {
 			first.Header.Set(hdrExpectedLastMsgID, c.id)
 		}
-	case !productCheck && c.pending[snd.product] > 0:
-		// The product's last append is on its way and this one cannot be
-		// chained to it: expect may be a sequence predicted for it, which
-		// the product's check cannot tell from another event stored there.
+	case !productCheck && c.flying[expect]:
+		// expect was predicted for an append still on its way, and this
+		// one cannot be chained to it: the product's check cannot tell
+		// that append from another event stored at its sequence.
 		snd.err = fmt.Errorf("appending %d events to product %q: %w", n, snd.product, errChainBroken)
 		return snd
 	default:
@@ -209,10 +209,6 @@ func (s *Store) send(ctx context.Context, events []domain.Event, expect uint64, 
 		return snd
 	}
 	c.sent++
-	if c.pending == nil {
-		c.pending = map[string]int{}
-	}
-	c.pending[snd.product]++
 	if c.known {
 		snd.predicted = make([]uint64, n)
 		for i := range snd.predicted {
@@ -221,6 +217,10 @@ func (s *Store) send(ctx context.Context, events []domain.Event, expect uint64, 
 		c.seq += n
 		c.id = events[len(events)-1].ID
 		c.last[snd.product] = c.seq
+		if c.flying == nil {
+			c.flying = map[uint64]bool{}
+		}
+		c.flying[c.seq] = true
 	}
 	return snd
 }
