@@ -144,3 +144,16 @@ func TestSend_NeverChainedOnACluster(t *testing.T) {
 	_, err = wait()
 	require.NoError(t, err)
 }
+
+func TestSend_ChainedOnAStandaloneServer(t *testing.T) {
+	// serve --nats URL on a single server: the same as embedded.
+	s, err := Open(testCtx(t), Options{URL: startPlainServer(t)})
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	last := chainUp(t, s, "solo")
+	seqs, wait := s.Send(testCtx(t), []domain.Event{itemAdded("solo", "x", 1)}, last, "")
+	require.Equal(t, []uint64{last + 1}, seqs, "predicted")
+	got, err := wait()
+	require.NoError(t, err)
+	assert.Equal(t, seqs, got)
+}
