@@ -94,6 +94,17 @@ func rawPublishOne(ctx context.Context, js jetstream.JetStream, m *nats.Msg, fil
 	return ack.Sequence, nil
 }
 
+// rawPublishExpectingTail publishes m synchronously, expecting the
+// stream's last sequence to be tail, and returns its sequence.
+func rawPublishExpectingTail(ctx context.Context, js jetstream.JetStream, m *nats.Msg, tail uint64) (uint64, error) {
+	m.Header.Set("Nats-Expected-Last-Sequence", strconv.FormatUint(tail, 10))
+	ack, err := js.PublishMsg(ctx, m)
+	if err != nil {
+		return 0, fmt.Errorf("raw publish on %s: %w", m.Subject, err)
+	}
+	return ack.Sequence, nil
+}
+
 // rawPublishBatch publishes msgs as one atomic batch, the first expecting
 // the last sequence of filter to be expect, and returns the last
 // sequence.

@@ -25,7 +25,10 @@ fresh temporary data directory, which it removes afterwards, and measures each
 path of the ledger against the raw JetStream operation it rests on, with the
 same durability (fsync on every write), interleaved in the same run:
 
-  durable decision via the service   sync publish with expected last subject seq
+  durable decision via the service   sync publish expecting the stream's last seq
+  decision on 20,000 open items      the same decision on 100 open items
+  16 writers at once, new items      16 sync publishes at once, expected subject seq
+  one-shot write, 20,000 events      the same write on a 10-event ledger
   bulk import in atomic batches      raw atomic batch publish of the same messages
   full rebuild of every projection   ordered consumer reading and decoding the stream
   backlog as of a date, snapshots    the same answer by full replay
@@ -60,6 +63,8 @@ It never touches --data.`,
 			// The replay row runs this very binary's replay --all in a
 			// process of its own: its peak RSS is what a user's takes.
 			opt.ReplayCommand = []string{exe, "replay", "--all"}
+			// The one-shot row writes without serve with this binary too.
+			opt.WriteCommand = []string{exe}
 		}
 		if f, ok := file(a.stderr); ok && term.IsTerminal(int(f.Fd())) {
 			opt.Progress = f
