@@ -178,15 +178,23 @@ func (s *Store) send(ctx context.Context, events []domain.Event, expect uint64, 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	first := msgs[0]
-	switch {
 	// A batch cannot expect a message id (JetStream refuses the header in
-	// an atomic batch), so only the stream's sequence: that vouches for
-	// nothing on its way, so a batch is chained only when none is.
-	case !productCheck && c.known && expect > 0 && c.last[snd.product] == expect && (n == 1 || c.sent == 0):
+	// an atomic batch), only the stream's sequence, which vouches for
+	// nothing on its way: a batch is chained only when nothing is.
+	chainable := !productCheck && c.known && (n == 1 || c.sent == 0)
+	switch {
+	case chainable:
 		snd.chained = true
 		first.Header.Set(hdrExpectedLastSeq, strconv.FormatUint(c.seq, 10))
 		if n == 1 {
 			first.Header.Set(hdrExpectedLastMsgID, c.id)
+		}
+		if expect == 0 || c.last[snd.product] != expect {
+			// The chain vouches for the stream since it started, not for
+			// a product it has not written since: the product's check
+			// too, once; it then is the product's last message.
+			first.Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
+			first.Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(snd.product))
 		}
 	case !productCheck && c.flying[expect]:
 		// expect was predicted for an append still on its way, and this
@@ -197,6 +205,12 @@ func (s *Store) send(ctx context.Context, events []domain.Event, expect uint64, 
 	default:
 		first.Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
 		first.Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(snd.product))
+		// An append that expects only its product's sequence says nothing
+		// of the one sent before it: nothing sent after it can be
+		// chained until the chain starts again.
+		if c.known {
+			c.forgetLocked()
+		}
 	}
 	if n == 1 {
 		snd.fut, err = s.js.PublishMsgAsync(first)

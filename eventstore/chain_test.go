@@ -157,3 +157,47 @@ func TestSend_ChainedOnAStandaloneServer(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, seqs, got)
 }
+
+func TestSend_NothingStoredBehindAnotherWritersEvent(t *testing.T) {
+	// Another writer's event takes the place predicted for this store's
+	// next append, which JetStream therefore refuses. An append of
+	// another product sent behind it is stored only if it expects that
+	// very append (its id), not merely the sequence: else the third,
+	// chained to the second and decided on the first, would be stored on
+	// a state that never existed.
+	s := openTemp(t)
+	ctx := testCtx(t)
+	around := func(e domain.Event, expect uint64) uint64 {
+		t.Helper()
+		data, err := domain.Encode(e)
+		require.NoError(t, err)
+		m := nats.NewMsg(e.Subject())
+		m.Data = data
+		m.Header.Set("Nats-Msg-Id", e.ID)
+		m.Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
+		m.Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(e.Product))
+		ack, err := s.js.PublishMsg(ctx, m)
+		require.NoError(t, err)
+		return ack.Sequence
+	}
+	// "other" is written around this store: the chain never vouched for it.
+	other := around(productCreated("other", "o0"), 0)
+	last := chainUp(t, s, "mine")
+	around(itemAdded("theirs", "x", 0), 0) // takes the place predicted next
+
+	a, waitA := s.Send(ctx, []domain.Event{itemAdded("mine", "a", 1)}, last, "")
+	require.NotNil(t, a)
+	b, waitB := s.Send(ctx, []domain.Event{itemAdded("other", "b", 1)}, other, "")
+	require.NotNil(t, b)
+	c, waitC := s.Send(ctx, []domain.Event{itemAdded("mine", "c", 2)}, a[0], "")
+	require.NotNil(t, c)
+	for _, w := range []func() ([]uint64, error){waitA, waitB, waitC} {
+		_, err := w()
+		require.ErrorIs(t, err, domain.ErrConflict)
+	}
+	assert.Len(t, readAll(t, s, "mine"), 2, "nothing stored on a position that never existed")
+	assert.Len(t, readAll(t, s, "other"), 1)
+	// What the stream holds is decided on again: stored.
+	_, err := s.Append(ctx, []domain.Event{itemAdded("other", "b", 1)}, other)
+	require.NoError(t, err)
+}
