@@ -40,7 +40,9 @@ snapshot bytes against stream bytes and the peak RSS of a rebuild (ledger replay
 --all, run as a process of its own on the bench's directory). Ratios are
 oriented so that higher is better. It prints a table, then one JSON line with
 every figure (--json: only the JSON line). The default size finishes in about
-a minute on 2 cores; the issue's targets are stated for --events 1000000.
+3 minutes on 2 cores (the one-shot row waits for its histories to leave
+JetStream's two-minute duplicate window); the issue's targets are stated for
+--events 1000000.
 It never touches --data.`,
 		Example: `  ledger bench
   ledger bench --events 1000000 --json > bench.json`,
