@@ -159,3 +159,75 @@ func TestRelay(t *testing.T) {
 		})
 	}
 }
+
+func TestAudit(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		caller *access.Identity
+		err    string
+	}{
+		{name: "OK LocalMode", caller: nil},
+		{name: "OK AuditToken", caller: &access.Identity{Actor: "compliance", TokenID: "3", Audit: true}},
+		{name: "OK LocalCredential", caller: &access.Identity{Actor: access.LocalActor, Relay: true, Audit: true}},
+		{name: "ErrOnBehalfIsNotAudit", caller: &access.Identity{Actor: "importer", TokenID: "2", Relay: true},
+			err: `importer may not sign a checkpoint: having serve sign with the ledger's key needs the right to audit; use a token made with "ledger token add importer --audit"`},
+		{name: "ErrOwnActorOnly", caller: &access.Identity{Actor: "nina", TokenID: "1"}, err: "nina may not sign a checkpoint"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := access.Audit(tc.caller, "sign a checkpoint")
+			if tc.err != "" {
+				require.Error(t, err)
+				assert.Equal(t, domain.KindUnauthorized, domain.KindOf(err))
+				assert.Contains(t, err.Error(), tc.err)
+				return
+			}
+			require.NoError(t, err)
+		})
+	}
+}
+
+// TestAuditRight: a token made with the right to audit says so in the
+// tokens file, and the registry grants it to the actor, as the local
+// credential has it; the right to relay does not include it.
+func TestAuditRight(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "tokens")
+	reg, err := access.Open(path)
+	require.NoError(t, err)
+	reg.EnableLocal()
+	tok, info, err := access.AddTokenWith(path, "compliance", access.Rights{Audit: true}, now)
+	require.NoError(t, err)
+	assert.True(t, info.Audit)
+	_, _, err = access.AddTokenWith(path, "bot", access.Rights{OnBehalf: true, Audit: true}, now)
+	require.NoError(t, err)
+	_, _, err = access.AddToken(path, "importer", true, now)
+	require.NoError(t, err)
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(b), " audit\n")
+	assert.Contains(t, string(b), " on-behalf audit\n")
+
+	ts, err := access.ListTokens(path)
+	require.NoError(t, err)
+	require.Len(t, ts, 3)
+	assert.Equal(t, []bool{true, true, false}, []bool{ts[0].Audit, ts[1].Audit, ts[2].Audit})
+	assert.Equal(t, []bool{false, true, true}, []bool{ts[0].OnBehalf, ts[1].OnBehalf, ts[2].OnBehalf})
+
+	id, ok := reg.Authenticate("", tok)
+	require.True(t, ok)
+	assert.True(t, id.Audit)
+	assert.False(t, id.Relay)
+	assert.False(t, reg.Identify("importer").Audit, "relaying is not auditing")
+	assert.True(t, reg.Identify(access.LocalActor).Audit, "the local credential may")
+
+	for name, line := range map[string]string{
+		"ErrUnknownRight": "0a1b2c3d x sha256:" + strings.Repeat("ab", 32) + " 2026-11-27T08:30:00Z admin\n",
+		"ErrTwice":        "0a1b2c3d x sha256:" + strings.Repeat("ab", 32) + " 2026-11-27T08:30:00Z audit audit\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			bad := filepath.Join(t.TempDir(), "tokens")
+			require.NoError(t, os.WriteFile(bad, []byte(line), 0o600))
+			_, err := access.ListTokens(bad)
+			assert.ErrorContains(t, err, "[on-behalf] [audit]")
+		})
+	}
+}

@@ -53,3 +53,18 @@ func Relay(caller *Identity, what string) (relayedBy string, err error) {
 	}
 	return caller.Actor, nil
 }
+
+// Audit decides whether caller may have serve sign an audit checkpoint
+// now, with the ledger's signing key. Signing changes no decision, but it
+// is the operator's act: the checkpoint goes to LEDGER_CHECKPOINTS under
+// the ledger's name. So it needs the right to audit (a token made with
+// --audit, or the local credential); in local mode, or from the ledger's
+// own account (caller nil), it is allowed. what names the request in the
+// refusal ("sign a checkpoint").
+func Audit(caller *Identity, what string) error {
+	if caller == nil || caller.Audit {
+		return nil
+	}
+	return &domain.Error{Kind: domain.KindUnauthorized,
+		Msg: fmt.Sprintf("%s may not %s: having serve sign with the ledger's key needs the right to audit; use a token made with \"ledger token add %s --audit\", or run it on the machine that holds the data directory", caller.Actor, what, caller.Actor)}
+}

@@ -10,7 +10,10 @@
 // when the caller was granted the right to act for others (an importer, a
 // tracker's webhook, a bot: "ledger token add bot --on-behalf"; the local
 // credential, because whoever can read the data directory can act as
-// anyone anyway), and the event then records who relayed it. Without any
+// anyone anyway), and the event then records who relayed it. Audit says
+// whether the caller may have serve sign an audit checkpoint with the
+// ledger's key: a token granted the right ("ledger token add ACTOR
+// --audit") or the local credential may. Without any
 // token the ledger is in local mode: one user on loopback, who names
 // whoever decides. What the actor may decide is not this package's
 // business: the rules decide that from the roles the ledger records.

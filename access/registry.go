@@ -23,6 +23,8 @@ type Identity struct {
 	TokenID string
 	// Relay is the right to act for other actors.
 	Relay bool
+	// Audit is the right to have serve sign an audit checkpoint now.
+	Audit bool
 }
 
 // Registry checks tokens against a tokens file and knows who may act for
@@ -117,16 +119,19 @@ func (r *Registry) EnableLocal() {
 }
 
 // Identify returns the identity of a caller the NATS server
-// authenticated as actor: its right to relay is the actor's (any of its
-// tokens made with --on-behalf, or the local credential's).
+// authenticated as actor: its rights are the actor's (to relay: any of
+// its tokens made with --on-behalf; to audit: any made with --audit), and
+// the local credential has both.
 func (r *Registry) Identify(actor string) Identity {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	_, _ = r.reload()
-	id := Identity{Actor: actor, Relay: actor == LocalActor && r.local}
+	local := actor == LocalActor && r.local
+	id := Identity{Actor: actor, Relay: local, Audit: local}
 	for _, t := range r.tokens {
-		if t.Actor == actor && t.OnBehalf {
-			id.Relay = true
+		if t.Actor == actor {
+			id.Relay = id.Relay || t.OnBehalf
+			id.Audit = id.Audit || t.Audit
 		}
 	}
 	return id

@@ -18,11 +18,13 @@ import (
 )
 
 // A tokens file holds one line per token: its id, the actor it speaks
-// for, the SHA-256 of the token, when it was made and, for a token that
-// may act for others, the word on-behalf:
+// for, the SHA-256 of the token, when it was made and its rights beyond
+// acting as its actor, each as a word: on-behalf for a token that may act
+// for others, audit for one that may have serve sign a checkpoint:
 //
 //	3f9a1c2b nina sha256:6b86b273ff34fce19d6b804eff5a3f57... 2026-11-27T08:30:00Z
 //	77e0c1d4 importer sha256:d4735e3a265e16eee03f59718b9b5d03... 2026-11-28T09:00:00Z on-behalf
+//	9c41d2e0 compliance sha256:4e07408562bedb8b60ce05c1decfe3ad... 2026-11-28T09:05:00Z audit
 //
 // The token itself is printed once, by AddToken, and never stored: a copy
 // of the file does not let anyone call the ledger. Lines starting with #
@@ -36,14 +38,30 @@ type Token struct {
 	// OnBehalf grants the right to act for other actors; the events then
 	// record this token's actor as the one who relayed them.
 	OnBehalf bool `json:"onBehalf,omitempty"`
-	hash     []byte
+	// Audit grants the right to have serve sign an audit checkpoint now
+	// ("ledger audit checkpoint" while serve runs, and prove and export
+	// without --checkpoint).
+	Audit bool `json:"audit,omitempty"`
+	hash  []byte
+}
+
+// Rights are what a token may do beyond acting as its own actor.
+type Rights struct {
+	// OnBehalf is the right to act for other actors (Token.OnBehalf).
+	OnBehalf bool
+	// Audit is the right to have serve sign a checkpoint (Token.Audit).
+	Audit bool
 }
 
 // tokenPrefix marks ledger tokens, so that secret scanners find them.
 const tokenPrefix = "ldg_"
 
-// onBehalfWord marks a token with the right to act for others.
-const onBehalfWord = "on-behalf"
+// onBehalfWord marks a token with the right to act for others;
+// auditWord one with the right to have serve sign a checkpoint.
+const (
+	onBehalfWord = "on-behalf"
+	auditWord    = "audit"
+)
 
 // LocalActor is the identity of the local credential: the CLI on the
 // machine that holds the data directory. No token may be made for it.
@@ -63,6 +81,11 @@ func newSecret() (string, error) {
 // which is shown to the user once. onBehalf grants it the right to act
 // for other actors.
 func AddToken(path, actor string, onBehalf bool, now time.Time) (secret string, t Token, err error) {
+	return AddTokenWith(path, actor, Rights{OnBehalf: onBehalf}, now)
+}
+
+// AddTokenWith is AddToken with every right a token may be granted.
+func AddTokenWith(path, actor string, rights Rights, now time.Time) (secret string, t Token, err error) {
 	if err := domain.CheckID("actor", actor); err != nil {
 		return "", Token{}, err
 	}
@@ -73,7 +96,8 @@ func AddToken(path, actor string, onBehalf bool, now time.Time) (secret string, 
 		return "", Token{}, err
 	}
 	sum := sha256.Sum256([]byte(secret))
-	t = Token{ID: hex.EncodeToString(sum[:4]), Actor: actor, Created: now.UTC().Truncate(time.Second), OnBehalf: onBehalf, hash: sum[:]}
+	t = Token{ID: hex.EncodeToString(sum[:4]), Actor: actor, Created: now.UTC().Truncate(time.Second),
+		OnBehalf: rights.OnBehalf, Audit: rights.Audit, hash: sum[:]}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return "", Token{}, fmt.Errorf("cannot open the tokens file: %w", err)
@@ -92,6 +116,9 @@ func (t Token) line() string {
 	s := fmt.Sprintf("%s %s sha256:%s %s", t.ID, t.Actor, hex.EncodeToString(t.hash), t.Created.Format(time.RFC3339))
 	if t.OnBehalf {
 		s += " " + onBehalfWord
+	}
+	if t.Audit {
+		s += " " + auditWord
 	}
 	return s
 }
@@ -153,8 +180,20 @@ func parseTokens(path string, b []byte) ([]Token, error) {
 			continue
 		}
 		f := strings.Fields(line)
-		if len(f) < 4 || len(f) > 5 || !strings.HasPrefix(f[2], "sha256:") || (len(f) == 5 && f[4] != onBehalfWord) {
-			return nil, fmt.Errorf("%s:%d: want \"ID ACTOR sha256:HASH CREATED [%s]\"", path, n+1, onBehalfWord)
+		bad := fmt.Errorf("%s:%d: want \"ID ACTOR sha256:HASH CREATED [%s] [%s]\"", path, n+1, onBehalfWord, auditWord)
+		if len(f) < 4 || len(f) > 6 || !strings.HasPrefix(f[2], "sha256:") {
+			return nil, bad
+		}
+		var rights Rights
+		for _, w := range f[4:] {
+			switch {
+			case w == onBehalfWord && !rights.OnBehalf:
+				rights.OnBehalf = true
+			case w == auditWord && !rights.Audit:
+				rights.Audit = true
+			default:
+				return nil, bad
+			}
 		}
 		h, err := hex.DecodeString(strings.TrimPrefix(f[2], "sha256:"))
 		if err != nil || len(h) != sha256.Size {
@@ -164,7 +203,7 @@ func parseTokens(path string, b []byte) ([]Token, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%s:%d: the creation time is not RFC 3339", path, n+1)
 		}
-		out = append(out, Token{ID: f[0], Actor: f[1], Created: created, OnBehalf: len(f) == 5, hash: h})
+		out = append(out, Token{ID: f[0], Actor: f[1], Created: created, OnBehalf: rights.OnBehalf, Audit: rights.Audit, hash: h})
 	}
 	return out, nil
 }

@@ -40,6 +40,7 @@ type publisher struct {
 
 	last       Checkpoint // the newest checkpoint key signed, Size 0 if none
 	lastSigned []byte
+	lastSeq    uint64 // its sequence in the checkpoint stream
 	lastAt     time.Time
 }
 
@@ -68,7 +69,7 @@ func newPublisher(ctx context.Context, st Store, key *Signer, l *Ledger) (*publi
 				ErrDiverged, c.Size, sc.seq, stored.CheckpointStreamName)
 		}
 		if c.Size >= p.last.Size {
-			p.last, p.lastSigned = c, sc.signed
+			p.last, p.lastSigned, p.lastSeq = c, sc.signed, sc.seq
 		}
 	}
 	// Published leaf hashes that match the tree need not be published again.
@@ -110,10 +111,11 @@ func (p *publisher) publish(ctx context.Context) ([]byte, Checkpoint, error) {
 		}
 		p.covered = end
 	}
-	if _, err := p.st.PublishCheckpoint(ctx, signed); err != nil {
+	seq, err := p.st.PublishCheckpoint(ctx, signed)
+	if err != nil {
 		return nil, Checkpoint{}, fmt.Errorf("publishing the checkpoint at size %d: %w", n, err)
 	}
-	p.last, p.lastSigned, p.lastAt = c, signed, time.Now()
+	p.last, p.lastSigned, p.lastSeq, p.lastAt = c, signed, seq, time.Now()
 	return signed, c, nil
 }
 
@@ -162,86 +164,11 @@ const finalTimeout = 5 * time.Second
 
 // RunCheckpointer signs and publishes a checkpoint whenever every events
 // have been stored since the last one (every > 0), or when interval has
-// passed since the last one and there are new events (interval > 0). It
-// reads the whole ledger once and then only new events, and logs each
-// checkpoint and each failed attempt (retried at the next poll) with logf.
-// When ctx ends it signs a last checkpoint of the events not yet covered
-// and returns nil. It returns an error at once if key is missing or both
-// triggers are off, and, at start or later, when the ledger does not
-// extend the last checkpoint the key signed or loses a message
-// (ErrDiverged): it never signs over rewritten history.
+// passed since the last one and there are new events (interval > 0), as
+// Checkpointer.Run does. It returns an error at once if key is missing.
 func RunCheckpointer(ctx context.Context, st Store, key *Signer, every int, interval time.Duration, logf func(format string, args ...any)) error {
 	if key == nil {
 		return errors.New("checkpointer: no signing key")
 	}
-	if every <= 0 && interval <= 0 {
-		return errors.New("checkpointer: set a number of events, an interval, or both")
-	}
-	if logf == nil {
-		logf = func(string, ...any) {}
-	}
-	l, err := Scan(ctx, st, ScanOptions{})
-	if err != nil {
-		return fmt.Errorf("checkpointer: %w", err)
-	}
-	p, err := newPublisher(ctx, st, key, l)
-	if err != nil {
-		return fmt.Errorf("checkpointer: %w", err)
-	}
-	poll := pollInterval
-	if interval > 0 {
-		poll = min(poll, interval)
-	}
-	tick := time.NewTicker(poll)
-	defer tick.Stop()
-	var lastErr string
-	report := func(err error) {
-		// A lasting failure (a lost server) is logged once, not every poll.
-		if msg := err.Error(); msg != lastErr {
-			logf("audit: checkpointer: %v", err)
-			lastErr = msg
-		}
-	}
-	// step reads new events and, when due (or final), signs a checkpoint.
-	step := func(ctx context.Context, final bool) error {
-		if err := p.catchUp(ctx); err != nil {
-			switch {
-			case errors.Is(err, ErrDiverged):
-				return fmt.Errorf("checkpointer: %w", err)
-			case ctx.Err() == nil:
-				report(fmt.Errorf("reading new events: %w", err))
-			}
-			return nil
-		}
-		n := p.tree.Size()
-		due := n > p.last.Size && (final ||
-			every > 0 && n-p.last.Size >= int64(every) ||
-			interval > 0 && time.Since(p.lastAt) >= interval)
-		if !due {
-			return nil
-		}
-		_, c, err := p.publish(ctx)
-		if err != nil {
-			if ctx.Err() == nil || final {
-				report(err)
-			}
-			return nil
-		}
-		lastErr = ""
-		logf("audit: checkpoint signed: %s", c)
-		return nil
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalTimeout)
-			err := step(fctx, true)
-			cancel()
-			return err
-		case <-tick.C:
-			if err := step(ctx, false); err != nil {
-				return err
-			}
-		}
-	}
+	return NewCheckpointer(st, key, logf).Run(ctx, every, interval)
 }

@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -57,7 +58,15 @@ type ScanOptions struct {
 	// Visit, when set, is called for every stored message in order; an
 	// error stops the scan.
 	Visit func(stored.Raw) error
+	// UpTo, when not 0, ends the scan at this sequence: the tree is the
+	// ledger as a checkpoint of that size saw it, whatever was stored
+	// since (a checkpoint signed by serve, proven from a copy that may
+	// already hold more).
+	UpTo uint64
 }
+
+// errUpTo ends a scan at ScanOptions.UpTo.
+var errUpTo = errors.New("the scan reached its end")
 
 // Scan reads the whole LEDGER stream and builds its tree, noting gaps and
 // messages that are not valid ledger events.
@@ -67,9 +76,18 @@ func Scan(ctx context.Context, src Source, opt ScanOptions) (*Ledger, error) {
 		return nil, err
 	}
 	total := info.LastSeq
+	if opt.UpTo > 0 {
+		if opt.UpTo > total {
+			return nil, fmt.Errorf("the stream ends at sequence %d, before %d: it is still catching up, or messages were removed; try again, or run \"ledger audit verify\"", total, opt.UpTo)
+		}
+		total = opt.UpTo
+	}
 	l := &Ledger{}
 	next := uint64(1)
 	_, err = src.ReadRaw(ctx, 0, func(r stored.Raw) error {
+		if opt.UpTo > 0 && r.Seq > opt.UpTo {
+			return errUpTo
+		}
 		if r.Seq < next {
 			return fmt.Errorf("the stream delivered sequence %d after %d: out of order", r.Seq, next-1)
 		}
@@ -92,7 +110,7 @@ func Scan(ctx context.Context, src Source, opt ScanOptions) (*Ledger, error) {
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, errUpTo) {
 		return nil, fmt.Errorf("reading the ledger after sequence %d: %w", next-1, err)
 	}
 	if next <= total {

@@ -2,7 +2,6 @@ package command
 
 import (
 	"context"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,23 +13,20 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 // The Mozilla sample and its map, from the importer's own testdata.
 var (
 	mozilla = filepath.Join("..", "importer", "bugzilla", "testdata", "bugzilla-mozilla.jsonl")
 	bzMap   = filepath.Join("..", "importer", "bugzilla", "testdata", "map.json")
-	bzWant  = filepath.Join("..", "importer", "bugzilla", "testdata", "summary.json")
+	bzData  = filepath.Join("..", "importer", "bugzilla", "testdata")
 )
 
 // mozillaEvents is how many events the Mozilla fixture maps to: the figure
 // importer/bugzilla/testdata/summary.py works out from the raw export.
 func mozillaEvents(t *testing.T) int {
-	t.Helper()
-	var want ImportSummary
-	require.NoError(t, json.Unmarshal(read(t, bzWant), &want))
-	require.Positive(t, want.Events)
-	return want.Events
+	return importertest.WantSummary(t, bzData).Events
 }
 
 func read(t *testing.T, path string) []byte {

@@ -233,7 +233,14 @@ func TestInvalidInput(t *testing.T) {
 		{"EpicNotEpic", "olga", AddItem{ID: "C", Title: "t", Epic: "B"}, "epic"},
 		{"EpicInEpic", "olga", AddItem{ID: "C", Title: "t", Kind: ItemEpic, Epic: "EPIC1"}, "epic"},
 		{"PeriodBad", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "2027-Q5"}, "period"},
-		{"PeriodMonth", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "2027-03"}, "period"},
+		{"PeriodWord", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "next quarter"}, "period"},
+		{"PeriodReleaseNoName", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release:"}, "period"},
+		{"PeriodReleaseBadDate", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release:2.0@June"}, "period"},
+		{"PeriodReleaseSpaces", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release: 2.0"}, "period"},
+		{"PeriodReleaseControl", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release:2.0\x1b[2J"}, "period"},
+		{"PeriodReleaseTooLong", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release:" + long}, "period"},
+		{"PeriodYear0", "pam", PlanRoadmapItem{ID: "R9", Title: "t", Period: "release:2.0@0000-06-30"}, "period"},
+		{"ReschedulePeriodBad", "pam", RescheduleRoadmapItem{ID: "R1", Period: "2027-Q5"}, "period"},
 		{"PeriodMissing", "pam", PlanRoadmapItem{ID: "R9", Title: "t"}, "period"},
 		{"RoleUnknown", "pam", AssignRole{Actor: "x", Role: "boss"}, "role"},
 		{"ReasonMissing", "olga", RejectRequest{ID: "REQ1"}, "reason"},
@@ -261,6 +268,23 @@ func TestInvalidInput(t *testing.T) {
 			var de *Error
 			require.ErrorAs(t, err, &de)
 			assert.Equal(t, tc.field, de.Field, err.Error())
+		})
+	}
+}
+
+// TestPlanEveryPeriodForm: the PM plans and reschedules for every period
+// ParsePeriod reads, the forms the importers write included, and the
+// event records the period as written.
+func TestPlanEveryPeriodForm(t *testing.T) {
+	for _, p := range []string{"2027-Q1", "2027-H2", "2027-03", "2027-03-15", "2027",
+		"release:2.0", "release:2.0@2027-06-30", "release:1.6.0 M1", "release:mozilla34@2014-12-01"} {
+		t.Run(p, func(t *testing.T) {
+			f := newFixture(t)
+			evs := f.do("pam", "a bet", PlanRoadmapItem{ID: "R9", Title: "t", Period: p})
+			require.Len(t, evs, 1)
+			assert.Equal(t, p, evs[0].Data.(RoadmapItemPlanned).Period)
+			evs = f.do("pam", "slipped", RescheduleRoadmapItem{ID: "R1", Period: p})
+			assert.Equal(t, RoadmapItemRescheduled{From: "2026-Q2", To: p}, evs[0].Data)
 		})
 	}
 }

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -67,19 +68,100 @@ func TestParsePeriodRefusesImplausibleYears(t *testing.T) {
 	}
 }
 
-func TestPeriodLess(t *testing.T) {
-	// Dated periods by start then length, undated releases last by name.
-	in := []string{"release:b", "2027-Q2", "release:a", "release:x@2027-02-01", "2027-Q1", "2027-01"}
-	want := []string{"2027-01", "2027-Q1", "release:x@2027-02-01", "2027-Q2", "release:a", "release:b"}
-	got := append([]string(nil), in...)
-	for i := range got {
-		for j := i + 1; j < len(got); j++ {
-			if PeriodLess(got[j], got[i]) {
-				got[i], got[j] = got[j], got[i]
-			}
-		}
+// TestOrderPeriods holds the one order of periods to its rules: dated
+// periods by date, undated releases by version among them, named releases
+// and unreadable periods last, and first appearance (the order given)
+// breaking every tie.
+func TestOrderPeriods(t *testing.T) {
+	cases := []struct {
+		name string
+		seen []string // in the order of first appearance
+		want []string
+	}{
+		{"CalendarByStartThenShorter",
+			[]string{"2027", "2027-H1", "2027-Q2", "2027-Q1", "2027-01", "2026-Q4"},
+			[]string{"2026-Q4", "2027-01", "2027-Q1", "2027-H1", "2027", "2027-Q2"}},
+		{"NumbersAsNumbers",
+			[]string{"release:1.6.10", "release:1.6.2", "release:1.10", "release:1.9", "release:1.6.9"},
+			[]string{"release:1.6.2", "release:1.6.9", "release:1.6.10", "release:1.9", "release:1.10"}},
+		{"ShorterFirstButPreReleasesBefore",
+			[]string{"release:1.6.0.1", "release:1.6.0", "release:1.6.0 M2", "release:1.6.0 M1", "release:1.6", "release:1.6.0-rc1"},
+			[]string{"release:1.6", "release:1.6.0 M1", "release:1.6.0 M2", "release:1.6.0-rc1", "release:1.6.0", "release:1.6.0.1"}},
+		{"NamePrefixLeftOut",
+			// Mozilla renamed its milestones: Firefox 37 follows mozilla36,
+			// and mozilla1.9.3a1 is an alpha of 1.9.3.
+			[]string{"release:mozilla34", "release:Firefox 37", "release:mozilla36", "release:mozilla1.9.3a1", "release:v2"},
+			[]string{"release:mozilla1.9.3a1", "release:v2", "release:mozilla34", "release:mozilla36", "release:Firefox 37"}},
+		{"EqualVersionsByFirstAppearance",
+			[]string{"release:mozilla57", "release:Firefox 57", "release:1.06", "release:1.6"},
+			[]string{"release:1.06", "release:1.6", "release:mozilla57", "release:Firefox 57"}},
+		{"DatedByDateNotVersion",
+			// A maintenance release dated after the next minor one stays
+			// where its date puts it.
+			[]string{"release:1.7.0@2027-03-01", "release:1.6.5@2027-04-01", "release:1.6.4@2027-01-15"},
+			[]string{"release:1.6.4@2027-01-15", "release:1.7.0@2027-03-01", "release:1.6.5@2027-04-01"}},
+		{"UndatedAfterLastLowerDated",
+			[]string{"release:2.0", "release:1.6.6", "release:1.7.0@2027-03-01", "release:1.6.5@2027-04-01", "release:2.1@2027-09-30", "release:0.9"},
+			[]string{"release:0.9", "release:1.7.0@2027-03-01", "release:1.6.5@2027-04-01", "release:1.6.6", "release:2.0", "release:2.1@2027-09-30"}},
+		{"UndatedBesideItsDatedSpelling",
+			[]string{"release:2.0@2027-06-30", "release:2.0", "release:1.9@2027-03-31"},
+			[]string{"release:1.9@2027-03-31", "release:2.0", "release:2.0@2027-06-30"}},
+		{"CalendarAndReleasesInterleaveByDate",
+			[]string{"2027-Q2", "release:x@2027-02-01", "2027-Q1", "2027-01"},
+			[]string{"2027-01", "2027-Q1", "release:x@2027-02-01", "2027-Q2"}},
+		{"UndatedVersionsAfterCalendarWhenNoReleaseIsDated",
+			[]string{"release:1.10", "2027-Q1", "release:1.2", "2026-Q4"},
+			[]string{"2026-Q4", "2027-Q1", "release:1.2", "release:1.10"}},
+		{"UndatedVersionsBeforeTheFirstHigherDatedRelease",
+			[]string{"2026-Q4", "release:3.0@2027-06-30", "release:2.5", "2027-Q3"},
+			[]string{"2026-Q4", "release:2.5", "release:3.0@2027-06-30", "2027-Q3"}},
+		{"NamedReleasesThenUnreadableByFirstAppearance",
+			[]string{"someday", "release:SaaS", "release:1.0", "release:future", "2027-Q1", "release:backlog", "later"},
+			[]string{"2027-Q1", "release:1.0", "release:SaaS", "release:future", "release:backlog", "someday", "later"}},
+		{"DuplicatesOnce",
+			[]string{"release:b", "2027-Q1", "release:b", "release:a"},
+			[]string{"2027-Q1", "release:b", "release:a"}},
+		{"Empty", nil, []string{}},
 	}
-	assert.Equal(t, want, got)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			assert.Equal(t, tc.want, OrderPeriods(tc.seen))
+		})
+	}
+}
+
+// TestOrderPeriodsIsAnOrder: whatever order the periods first appeared
+// in, those the rules tell apart come out the same; only ties move.
+func TestOrderPeriodsIsAnOrder(t *testing.T) {
+	ps := []string{"release:1.6.10", "release:1.6.2", "release:2.0@2027-06-30", "2027-Q1", "release:1.6.0 M1",
+		"release:mozilla1.9.3a1", "release:2.1", "release:1.7.0@2027-03-01", "2026-H2", "release:3"}
+	want := OrderPeriods(ps)
+	for i := range ps {
+		rot := append(append([]string{}, ps[i:]...), ps[:i]...)
+		assert.Equal(t, want, OrderPeriods(rot), "rotated by %d", i)
+		slices.Reverse(rot)
+		assert.Equal(t, want, OrderPeriods(rot), "rotated by %d and reversed", i)
+	}
+}
+
+func TestPeriodKind(t *testing.T) {
+	for in, want := range map[string]string{
+		"2027": "year", "2027-H1": "half", "2027-Q1": "quarter", "2027-03": "month", "2027-03-15": "day",
+		"release:2.0": "release", "release:2.0@2027-06-30": "release", "someday": "period",
+	} {
+		assert.Equal(t, want, PeriodKind(in), in)
+	}
+}
+
+func TestPeriodLabel(t *testing.T) {
+	for in, want := range map[string]string{
+		"2027-Q1":                      "2027-Q1",
+		"release:1.6.0 M1":             "1.6.0 M1",
+		"release:mozilla34@2014-12-01": "mozilla34, 2014-12-01",
+		"not a period":                 "not a period",
+	} {
+		assert.Equal(t, want, PeriodLabel(in), in)
+	}
 }
 
 func TestSlipInsideAQuarter(t *testing.T) {

@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -24,8 +23,6 @@ const (
 	MinYear = 1970
 	MaxYear = 2999
 )
-
-var periodPattern = regexp.MustCompile(`^[0-9]{4}-Q[1-4]$`)
 
 // ValidID reports whether s can be an id: it becomes a NATS subject
 // token, so a dot, '*', '>' or space must never get through. It is
@@ -133,18 +130,25 @@ func checkWhy(why, decision string) error {
 	return checkText("why", why, true, MaxTextLen)
 }
 
-// ValidPeriod reports whether p is a period such as 2027-Q1.
-func ValidPeriod(p string) bool { return periodPattern.MatchString(p) }
-
+// checkPeriod validates the period a decision names: every form
+// ParsePeriod reads (2027-Q1, 2027-H1, 2027-03, 2027-03-15, 2027,
+// release:NAME or release:NAME@YYYY-MM-DD), one line of at most
+// MaxTitleLen characters, and a release name without spaces around it.
 func checkPeriod(p string) error {
 	if p == "" {
-		return invalid("period", "period is required (for example 2027-Q1)")
+		return invalid("period", "period is required: a quarter such as 2027-Q1, a half, a month, or a release such as release:2.0@2027-06-30")
 	}
-	if !ValidPeriod(p) {
-		return invalid("period", "period %q is not a quarter: write it like 2027-Q1", p)
+	if err := checkChars("period", p, true, MaxTitleLen, false); err != nil {
+		return err
 	}
-	_, err := ParsePeriod(p) // its year
-	return err
+	pp, err := ParsePeriod(p)
+	if err != nil {
+		return err
+	}
+	if pp.Release != "" && strings.TrimSpace(pp.Release) != pp.Release {
+		return invalid("period", "period %q: the release name has spaces around it: write it like release:%s", p, strings.TrimSpace(pp.Release))
+	}
+	return nil
 }
 
 // PeriodBounds returns the first instant of a period and the first instant

@@ -106,6 +106,9 @@ func (s *Store) ensureCheckpointStream(ctx context.Context) error {
 		if errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) {
 			st, err = s.js.Stream(ctx, CheckpointStreamName)
 		}
+		if err == nil && s.copies != nil {
+			s.copies.poke() // the clients' copy of the new stream, now
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("cannot set up stream %s: %w", CheckpointStreamName, err)

@@ -104,6 +104,18 @@ type copier struct {
 	// said is the last warning given about each stream, so that one that
 	// holds for a while is given once.
 	said map[string]string
+	// poked asks keep to look at the copies now (poke).
+	poked chan struct{}
+}
+
+// poke asks the copier to look at the copies now rather than at its next
+// check: a stream was just created (the first checkpoint), and a client
+// waiting for its copy should not wait copyCheck for it.
+func (c *copier) poke() {
+	select {
+	case c.poked <- struct{}{}:
+	default:
+	}
 }
 
 // keepCopies makes the copies and restores them until ctx ends.
@@ -143,6 +155,7 @@ func (c *copier) keep(ctx context.Context) {
 			return
 		case <-t.C:
 		case <-changed:
+		case <-c.poked:
 		}
 	}
 }
@@ -279,7 +292,7 @@ func (s *Store) startCopies(nc *nats.Conn) error {
 	if err != nil {
 		return fmt.Errorf("cannot use JetStream in the clients' account: %w", err)
 	}
-	c := &copier{s: s, nc: nc, js: js, fed: map[string]bool{}, warnf: s.warnf, said: map[string]string{}}
+	c := &copier{s: s, nc: nc, js: js, fed: map[string]bool{}, warnf: s.warnf, said: map[string]string{}, poked: make(chan struct{}, 1)}
 	// The first copy is made now, so that clients find it once serve says
 	// it runs; serve runs without it when it cannot be made (no room),
 	// saying so, and makes it as soon as it can.
@@ -289,6 +302,10 @@ func (s *Store) startCopies(nc *nats.Conn) error {
 		if err := c.ensure(ctx, stream); err != nil {
 			c.said[stream] = fmt.Sprintf("the clients' copy of %s: %v", stream, err)
 			c.warnf("%s", c.said[stream])
+			continue
+		}
+		if err := c.caughtUp(ctx, stream); err != nil && c.said[stream] == "" {
+			c.warnf("the clients' copy of %s: %v", stream, err)
 		}
 	}
 	cancel()
@@ -299,6 +316,37 @@ func (s *Store) startCopies(nc *nats.Conn) error {
 		c.keep(ctx)
 	}()
 	return nil
+}
+
+// caughtUp waits until the copy of stream holds what the stream held when
+// it was called, so that serve, once it says it runs, is read by its
+// clients as it is: a copy made a moment ago must not answer "no
+// checkpoint" for a ledger that has one. A stream not made yet has nothing
+// to wait for.
+func (c *copier) caughtUp(ctx context.Context, stream string) error {
+	src, err := c.s.js.Stream(ctx, stream)
+	if errors.Is(err, jetstream.ErrStreamNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	want := src.CachedInfo().State.LastSeq
+	for {
+		cp, err := c.js.Stream(ctx, stream)
+		if err == nil && cp.CachedInfo().State.LastSeq >= want {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			got := uint64(0)
+			if err == nil {
+				got = cp.CachedInfo().State.LastSeq
+			}
+			return fmt.Errorf("still catching up (at sequence %d of %d); clients read it as it fills", got, want)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
 
 // stopCopies stops keeping the copies and closes the copier's connection.

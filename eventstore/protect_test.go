@@ -615,7 +615,11 @@ func TestCopyNoRoom(t *testing.T) {
 		}
 		return n
 	}
-	require.Eventually(t, func() bool { return noRoom() > 0 }, 10*time.Second, 10*time.Millisecond, "said: %v", said)
+	if !assert.Eventually(t, func() bool { return noRoom() > 0 }, 10*time.Second, 10*time.Millisecond) {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("the copier never said it had no room; it said: %v", said)
+	}
 	_, err = c.js.Stream(testCtx(t), StreamName)
 	require.ErrorIs(t, err, jetstream.ErrStreamNotFound, "no copy without room")
 

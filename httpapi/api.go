@@ -57,6 +57,7 @@ var viewRoutes = []viewRoute{
 	{"/api/v1/products/{p}/why/{id}", query.ViewWhy, []string{"asOf"}, false, query.Why{}},
 	{"/api/v1/products/{p}/log", query.ViewLog, []string{"asOf"}, true, query.Log{}},
 	{"/api/v1/products/{p}/compare", query.ViewCompare, []string{"plannedAsOf", "deliveredAsOf", "period", "level"}, true, query.Comparison{}},
+	{"/api/v1/products/{p}/saydo", query.ViewSayDo, []string{"asOf"}, false, query.SayDo{}},
 	{"/api/v1/products/{p}/diff", query.ViewDiff, []string{"from", "to"}, false, query.Changes{}},
 	{"/api/v1/products/{p}/decisions", query.ViewDecisions, []string{"type", "item", "epic", "roadmap", "request", "actor", "role",
 		"reason", "from", "to", "overrides", "outsideAuthority", "quarantined", "asOf"}, true, query.Decisions{}},
@@ -203,7 +204,11 @@ func (s *Server) serveView(w http.ResponseWriter, r *http.Request, v viewRoute) 
 	key := cacheKey(v.view, o)
 	if keep {
 		if pos, ok := live.LiveAt(o.Product); ok {
-			if e, ok := s.views.get(key, pos, o.MinSeq); ok {
+			var clock time.Time
+			if c, ok := s.cfg.Views.(clocked); ok {
+				clock = c.WaitingAt()
+			}
+			if e, ok := s.views.get(key, pos, o.MinSeq, clock); ok {
 				s.metrics.viewCache.WithLabelValues(v.view, "hit").Inc()
 				writeCached(w, r, e)
 				return

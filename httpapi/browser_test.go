@@ -15,13 +15,22 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestBrowser drives Debian's chromium, headless, through the dashboard
-// on the demo data: the overview, the backlog, an item's timeline and
-// compare, a date in the as-of picker, and a decision taken through the
-// requests page's form that shows up, live, on a second page. It saves a
-// screenshot of every step in $LEDGER_SCREENSHOTS (or a temporary folder
-// it names in the log).
-func TestBrowser(t *testing.T) {
+// browserWidth is the width of the browser's window, in CSS pixels.
+const browserWidth = 1400
+
+// chromium is a headless chromium the test drives, and the folder its
+// screenshots go to.
+type chromium struct {
+	t   *testing.T
+	tab context.Context
+	dir string
+}
+
+// newChromium starts Debian's chromium, headless, for the test, or skips
+// the test when it is not installed. Screenshots go to
+// $LEDGER_SCREENSHOTS, or a temporary folder it names in the log.
+func newChromium(t *testing.T) *chromium {
+	t.Helper()
 	exe, err := exec.LookPath("chromium")
 	if err != nil {
 		t.Skip("chromium is not installed: run `apt-get update && apt-get install -y chromium` (Debian) to run the browser test")
@@ -33,15 +42,68 @@ func TestBrowser(t *testing.T) {
 	}
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	t.Logf("screenshots in %s", dir)
-
-	f := newFixture(t, options{})
 	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(exe), chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.WindowSize(1400, 1000), chromedp.Flag("lang", "en-GB"))
+		chromedp.DisableGPU, chromedp.WindowSize(browserWidth, 1000), chromedp.Flag("lang", "en-GB"))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	tab1, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancelAlloc)
+	tab, cancel := chromedp.NewContext(actx, chromedp.WithLogf(t.Logf))
+	t.Cleanup(cancel)
+	require.NoError(t, chromedp.Do(tab, chromedp.Navigate("about:blank")), "start chromium")
+	return &chromium{t: t, tab: tab, dir: dir}
+}
+
+// doIn runs steps in tab, each bounded; the browser itself lives as long
+// as the test.
+func (b *chromium) doIn(tab context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
 	defer cancel()
-	require.NoError(t, chromedp.Do(tab1, chromedp.Navigate("about:blank")), "start chromium")
+	require.NoError(b.t, chromedp.Do(ctx, steps...))
+}
+
+func (b *chromium) do(steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	b.doIn(b.tab, steps...)
+}
+
+// textIn is the text of the first element sel finds in tab.
+func (b *chromium) textIn(tab context.Context, sel string) string {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(tab, 10*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	require.NoError(b.t, err, sel)
+	return s
+}
+
+func (b *chromium) text(sel string) string {
+	b.t.Helper()
+	return b.textIn(b.tab, sel)
+}
+
+// shotOf saves a screenshot of the whole page in tab as name.png.
+func (b *chromium) shotOf(tab context.Context, name string) {
+	b.t.Helper()
+	buf, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+	require.NoError(b.t, err)
+	require.NoError(b.t, os.WriteFile(filepath.Join(b.dir, name+".png"), buf, 0o644))
+}
+
+func (b *chromium) shot(name string) {
+	b.t.Helper()
+	b.shotOf(b.tab, name)
+}
+
+// TestBrowser drives Debian's chromium, headless, through the dashboard
+// on the demo data: the overview, the backlog, an item's timeline and
+// compare, a date in the as-of picker, and a decision taken through the
+// requests page's form that shows up, live, on a second page. It saves a
+// screenshot of every step in $LEDGER_SCREENSHOTS (or a temporary folder
+// it names in the log).
+func TestBrowser(t *testing.T) {
+	b := newChromium(t)
+	f := newFixture(t, options{})
+	tab1 := b.tab
 	tab2, cancel2 := chromedp.NewContext(tab1)
 	defer cancel2()
 	require.NoError(t, chromedp.Do(tab2, chromedp.Navigate("about:blank")), "open a second tab")
@@ -60,27 +122,17 @@ func TestBrowser(t *testing.T) {
 			}
 		}()
 	}
-
-	// Every step is bounded; the browser itself lives as long as the test.
 	do := func(tab context.Context, steps ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		require.NoError(t, chromedp.Do(ctx, steps...))
+		b.doIn(tab, steps...)
 	}
 	text := func(tab context.Context, sel string) string {
 		t.Helper()
-		ctx, cancel := context.WithTimeout(tab, 10*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		require.NoError(t, err, sel)
-		return s
+		return b.textIn(tab, sel)
 	}
 	shot := func(tab context.Context, name string) {
 		t.Helper()
-		buf, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644))
+		b.shotOf(tab, name)
 	}
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
 	base := f.url + "/p/checkout"
@@ -89,6 +141,9 @@ func TestBrowser(t *testing.T) {
 	title, err := chromedp.Run(tab1, chromedp.Evaluate[string](`document.querySelector('#saydo-title').textContent`))
 	require.NoError(t, err)
 	assert.Equal(t, "Say/do ratio per quarter", title, "the chart has a title")
+	w, err := chromedp.Run(tab1, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+	require.NoError(t, err)
+	assert.LessOrEqual(t, w, browserWidth, "nothing scrolls sideways")
 	assert.NotEqual(t, "none yet", text(tab1, `#median`))
 	shot(tab1, "overview")
 

@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -55,54 +53,18 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reqs := rv.(query.Requests)
-	mv, err := p.view(r, query.ViewRoadmap, query.Options{AsOf: asOf})
-	if err != nil {
-		p.error(w, r, err)
-		return
-	}
 	d := overviewData{base: b}
 	d.Warnings = log.Warnings
 	d.live(log.Position)
 
-	// Say/do: each period as planned the day before it began (or when the
-	// product began, if later) against what was delivered by the as-of
-	// date.
-	var first time.Time
-	if len(log.Entries) > 0 {
-		first = log.Entries[0].OccurredAt
+	// Say/do: every period begun, each against its own plan (the saydo
+	// view says which).
+	sv, err := p.view(r, query.ViewSayDo, query.Options{AsOf: asOf})
+	if err != nil {
+		d.ChartErrors = append(d.ChartErrors, "say/do: "+err.Error())
+		sv = &query.SayDo{}
 	}
-	end := p.s.cfg.Now()
-	if log.At != nil && asOf != "" {
-		end = *log.At
-	}
-	for _, per := range mv.(query.Roadmap).Periods {
-		start, ok := periodStart(per.Name)
-		if !ok || start.After(end) {
-			continue
-		}
-		planned := start.AddDate(0, 0, -1)
-		if planned.Before(first) {
-			// The product began within the quarter: take the plan of
-			// the day its first item for the quarter was planned.
-			planned = first
-			for i, it := range per.Items {
-				if i == 0 || it.PlannedAt.Before(planned) {
-					planned = it.PlannedAt
-				}
-			}
-		}
-		cv, err := p.view(r, query.ViewCompare, query.Options{PlannedAsOf: planned.Format(time.DateOnly), DeliveredAsOf: asOf, Period: per.Name})
-		if err != nil {
-			d.ChartErrors = append(d.ChartErrors, per.Name+": "+err.Error())
-			continue
-		}
-		for _, po := range cv.(*query.Comparison).Periods {
-			if po.Period == per.Name {
-				d.Chart.Bars = append(d.Chart.Bars, bar{Label: po.Period, Value: po.SayDo, Detail: fmt.Sprintf("%d of %d planned on time (plan of %s)", po.OnTime, po.Planned, planned.Format(time.DateOnly))})
-			}
-		}
-	}
-	d.Chart.layout()
+	d.Chart = newChart(sv.(*query.SayDo))
 
 	// The funnel and the median wait.
 	total := len(reqs.Requests)
@@ -166,20 +128,6 @@ func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "overview", d)
 }
 
-// periodStart returns the first day of a quarter such as 2026-Q2.
-func periodStart(p string) (time.Time, bool) {
-	y, q, ok := strings.Cut(p, "-Q")
-	if !ok {
-		return time.Time{}, false
-	}
-	year, err1 := strconv.Atoi(y)
-	n, err2 := strconv.Atoi(q)
-	if err1 != nil || err2 != nil || n < 1 || n > 4 {
-		return time.Time{}, false
-	}
-	return time.Date(year, time.Month(3*(n-1)+1), 1, 0, 0, 0, 0, time.UTC), true
-}
-
 func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "backlog", "Backlog")
 	status := r.URL.Query().Get("status")
@@ -199,6 +147,21 @@ func (p *pages) backlog(w http.ResponseWriter, r *http.Request) {
 	}{b, bl, status, query.ItemStatuses})
 }
 
+// roadmapPeriod is one period of the roadmap page: its items and, for a
+// reader skimming fifty releases, what they came to.
+type roadmapPeriod struct {
+	query.Period
+	Anchor, Label, Kind string
+	Release             bool
+	Counts              []statusCount
+	Done                bool // every item delivered or dropped
+}
+
+type statusCount struct {
+	Status string
+	Count  int
+}
+
 func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "roadmap", "Roadmap")
 	v, err := p.view(r, query.ViewRoadmap, query.Options{AsOf: b.AsOf})
@@ -209,10 +172,32 @@ func (p *pages) roadmap(w http.ResponseWriter, r *http.Request) {
 	rm := v.(query.Roadmap)
 	b.Warnings = rm.Warnings
 	b.live(rm.Position)
+	var periods []roadmapPeriod
+	items := 0
+	for i, per := range rm.Periods {
+		rp := roadmapPeriod{Period: per, Anchor: fmt.Sprintf("period-%d", i+1), Label: domain.PeriodLabel(per.Name),
+			Kind: domain.PeriodKind(per.Name), Release: domain.IsRelease(per.Name), Done: true}
+		n := map[string]int{}
+		for _, it := range per.Items {
+			n[string(it.Status)]++
+			if it.Status != "delivered" && it.Status != "dropped" {
+				rp.Done = false
+			}
+		}
+		for _, st := range []string{"delivered", "in-progress", "planned", "dropped"} {
+			if n[st] > 0 {
+				rp.Counts = append(rp.Counts, statusCount{st, n[st]})
+			}
+		}
+		items += len(per.Items)
+		periods = append(periods, rp)
+	}
 	p.render(w, r, http.StatusOK, "roadmap", struct {
 		base
 		Roadmap query.Roadmap
-	}{b, rm})
+		Periods []roadmapPeriod
+		Items   int
+	}{b, rm, periods, items})
 }
 
 // requestsData is the requests page with its filters and decide forms.
@@ -227,6 +212,9 @@ type requestsData struct {
 	Reasons    []string
 	Form       map[string]string // the form as sent, when it was refused
 	FormFor    string
+	// Sort is the order asked for: "" (submitted, oldest first) or
+	// "waiting" (the longest waiting pending request first).
+	Sort string
 }
 
 func (p *pages) requests(w http.ResponseWriter, r *http.Request) { p.requestsPage(w, r, nil) }
@@ -237,7 +225,7 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 	b := p.base(w, r, "requests", "Requests")
 	q := r.URL.Query()
 	d := requestsData{base: b, Requester: q.Get("requester"), Status: q.Get("status"), Reason: q.Get("reason"),
-		Statuses: query.RequestStatuses}
+		Statuses: query.RequestStatuses, Sort: q.Get("sort")}
 	for _, rc := range domain.ReasonCodes {
 		d.Reasons = append(d.Reasons, string(rc))
 	}
@@ -264,6 +252,10 @@ func (p *pages) requestsPage(w http.ResponseWriter, r *http.Request, formErr err
 		if d.Reason == "" || string(rq.Reason) == d.Reason {
 			d.Requests = append(d.Requests, rq)
 		}
+	}
+	if err := query.SortRequests(d.Requests, d.Sort); err != nil {
+		p.error(w, r, err)
+		return
 	}
 	d.Warnings = rs.Warnings
 	d.live(rs.Position)
@@ -298,8 +290,9 @@ func (p *pages) why(w http.ResponseWriter, r *http.Request) {
 	b.live(wy.Position)
 	p.render(w, r, http.StatusOK, "why", struct {
 		base
-		Why query.Why
-	}{b, wy})
+		Why   query.Why
+		Links whyLinks
+	}{b, wy, p.decisionsLinks(r, wy, b.AsOf)})
 }
 
 func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
@@ -307,14 +300,17 @@ func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	d := struct {
 		base
-		Planned, Delivered, Level string
-		Comparison                *query.Comparison
-	}{base: b, Planned: q.Get("plannedAsOf"), Delivered: q.Get("deliveredAsOf"), Level: q.Get("level")}
+		Planned, Delivered, Level, Period string
+		Comparison                        *query.Comparison
+		// Settled are the periods whose every planned item was
+		// delivered by T0, shown in one line: a long history has many.
+		Settled, Periods []query.PeriodOutcome
+	}{base: b, Planned: q.Get("plannedAsOf"), Delivered: q.Get("deliveredAsOf"), Level: q.Get("level"), Period: q.Get("period")}
 	if d.Delivered == "" && b.AsOfDay != "" {
 		d.Delivered = b.AsOfDay
 	}
 	if d.Planned != "" {
-		v, err := p.view(r, query.ViewCompare, query.Options{PlannedAsOf: d.Planned, DeliveredAsOf: d.Delivered, Level: d.Level})
+		v, err := p.view(r, query.ViewCompare, query.Options{PlannedAsOf: d.Planned, DeliveredAsOf: d.Delivered, Level: d.Level, Period: d.Period})
 		if err != nil {
 			body := errorBody(err)
 			d.Error = &body.Error
@@ -322,6 +318,13 @@ func (p *pages) compare(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		d.Comparison = v.(*query.Comparison)
+		for _, po := range d.Comparison.Periods {
+			if po.Planned > 0 && po.AlreadyDelivered == po.Planned && po.Unplanned == 0 {
+				d.Settled = append(d.Settled, po)
+			} else {
+				d.Periods = append(d.Periods, po)
+			}
+		}
 	}
 	p.render(w, r, http.StatusOK, "compare", d)
 }

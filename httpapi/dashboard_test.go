@@ -23,7 +23,7 @@ func TestPages(t *testing.T) {
 		want       []string
 	}{
 		{"Root", "/", http.StatusSeeOther, nil},
-		{"Overview", "/p/checkout/", 200, []string{"Say/do ratio per quarter", "<title id=\"saydo-title\">", "On time ÷ planned", "Quarter", "Request funnel", "Median time to a decision", "Latest decisions", "2026-Q1", "data-live=\"/api/v1/products/checkout/events?after="}},
+		{"Overview", "/p/checkout/", 200, []string{"Say/do ratio per quarter", "<title id=\"saydo-title\">", "Share of what was planned", "Quarter", "0% · 0 of 3", "of 3 roadmap items planned by 2026-03-31: 0 on time, 2 late, 1 never (1 dropped, 0 open)", "Request funnel", "Median time to a decision", "Latest decisions", "2026-Q1", "data-live=\"/api/v1/products/checkout/events?after="}},
 		{"Backlog", "/p/checkout/backlog?status=all", 200, []string{"CARD-2", "RICE 1687.5", "Payments operations", "from REQ-14"}},
 		{"BacklogScoreOverride", "/p/checkout/backlog?asOf=2026-01-08", 200, []string{"CARD-2", "score overridden"}},
 		{"Roadmap", "/p/checkout/roadmap", 200, []string{"2026-Q2", "R-WALLETS", "late", "<progress"}},

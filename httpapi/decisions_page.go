@@ -41,8 +41,12 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 	o := query.Options{AsOf: b.AsOf, Item: q.Get("item"), Epic: q.Get("epic"), Roadmap: q.Get("roadmap"), Request: q.Get("request"),
 		Actor: q.Get("actor"), Role: q.Get("role"), Reason: q.Get("reason"), From: q.Get("from"), To: q.Get("to"),
 		Overrides: q.Get("overrides") == "true", OutsideAuthority: q.Get("outsideAuthority") == "true", Quarantined: q.Get("quarantined") == "true"}
-	if t := q.Get("type"); t != "" {
-		o.Type = []string{t}
+	// type repeats, as the API's and the CLI's --type: a product's
+	// timeline links to the decisions of every type recorded on it.
+	for _, t := range q["type"] {
+		if t != "" {
+			o.Type = append(o.Type, t)
+		}
 	}
 	csv := url.Values{"format": {"csv"}}
 	for _, f := range append(decisionFilters, "overrides", "outsideAuthority", "quarantined", "asOf") {
@@ -50,6 +54,9 @@ func (p *pages) decisions(w http.ResponseWriter, r *http.Request) {
 			d.Filters[f] = v
 			csv.Set(f, v)
 		}
+	}
+	if len(o.Type) > 1 {
+		csv["type"] = o.Type
 	}
 	d.CSVQuery = "?" + csv.Encode()
 	v, err := p.view(r, query.ViewDecisions, o)

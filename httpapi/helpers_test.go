@@ -43,6 +43,9 @@ type options struct {
 	tokens     bool
 	maxStreams int   // Config.MaxEventStreams
 	maxImport  int64 // Config.MaxImport
+	// clock, when set, is the query's and the server's clock instead of
+	// now (the handler's stays now).
+	clock func() time.Time
 }
 
 func newFixture(t *testing.T, opt options) *fixture {
@@ -57,12 +60,16 @@ func newFixture(t *testing.T, opt options) *fixture {
 	liveDone := make(chan struct{})
 	go func() { defer close(liveDone); _ = live.Run(ctx) }()
 	q := query.New(s, s.Snapshots())
-	q.SetClock(func() time.Time { return now })
+	clock := func() time.Time { return now }
+	if opt.clock != nil {
+		clock = opt.clock
+	}
+	q.SetClock(clock)
 	q.UseLive(live, h.LastSeq)
 
 	f := &fixture{t: t, q: q, h: h, s: s}
 	m := httpapi.NewMetrics()
-	cfg := httpapi.Config{Commands: m.Commander(h), Imports: h, Views: q, Metrics: m, Logf: t.Logf, Now: func() time.Time { return now },
+	cfg := httpapi.Config{Commands: m.Commander(h), Imports: h, Views: q, Metrics: m, Logf: t.Logf, Now: clock,
 		MaxEventStreams: opt.maxStreams, MaxImport: opt.maxImport}
 	if opt.tokens {
 		f.tokens = filepath.Join(t.TempDir(), "tokens")

@@ -101,6 +101,10 @@ var funcs = template.FuncMap{
 		return template.URL("?" + v.Encode())
 	},
 	"pathesc": url.PathEscape,
+	// period is how a person reads a period: "mozilla34, 2014-12-01".
+	"period":    domain.PeriodLabel,
+	"isRelease": domain.IsRelease,
+	"add":       func(a, b int) int { return a + b },
 }
 
 func (s *Server) pageRoutes() []route {

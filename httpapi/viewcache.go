@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/decisionledger/ledger/query"
 )
@@ -27,7 +28,9 @@ type liveViewer interface {
 // two decisions; encoding a long backlog costs far more than writing it,
 // so each answer is encoded once per position rather than once per
 // reader. An answer for now is a function of the position (and the
-// options), which is what makes keeping it exact rather than stale.
+// options), which is what makes keeping it exact rather than stale; the
+// requests answer also counts pending requests' waiting to the minute of
+// the query's clock, and is kept for that minute.
 type viewCache struct {
 	mu      sync.Mutex
 	entries map[string]cachedView
@@ -37,6 +40,16 @@ type cachedView struct {
 	pos  uint64
 	body []byte
 	etag string
+	// clock is the minute a requests answer counted its pending
+	// requests' waiting to (query.Requests.WaitingAt): the answer is exact
+	// for that minute only. Zero for an answer that reads no clock.
+	clock time.Time
+}
+
+// clocked is a Viewer whose answers for now count ages to a minute of
+// its clock; *query.Service is one.
+type clocked interface {
+	WaitingAt() time.Time
 }
 
 // maxCachedViews bounds the cache; the key space (products, views,
@@ -59,12 +72,13 @@ func cacheKey(view string, o query.Options) string {
 }
 
 // get returns the answer kept for key if the product still stands at its
-// position and it satisfies minSeq.
-func (c *viewCache) get(key string, pos, minSeq uint64) (cachedView, bool) {
+// position, it satisfies minSeq and, when it counted ages, it counted
+// them to clock, the minute it is now.
+func (c *viewCache) get(key string, pos, minSeq uint64, clock time.Time) (cachedView, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[key]
-	return e, ok && e.pos == pos && e.pos >= minSeq
+	return e, ok && e.pos == pos && e.pos >= minSeq && (e.clock.IsZero() || e.clock.Equal(clock))
 }
 
 func (c *viewCache) put(key string, e cachedView) {
@@ -101,7 +115,11 @@ func encodeView(pos uint64, out any) (cachedView, error) {
 		return cachedView{}, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	return cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}, nil
+	e := cachedView{pos: pos, body: buf.Bytes(), etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+	if r, ok := out.(query.Requests); ok && r.WaitingAt != nil {
+		e.clock = *r.WaitingAt
+	}
+	return e, nil
 }
 
 // writeCached answers with an encoded view, or 304 Not Modified when the

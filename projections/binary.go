@@ -192,6 +192,7 @@ func (r *Roadmap) AppendBinary(out []byte) ([]byte, error) {
 			e.timePtr(l.DeliveredAt)
 		}
 	}
+	e.strings(st.Seen)
 	return e.b, nil
 }
 
@@ -248,6 +249,7 @@ func (r *Roadmap) UnmarshalBinary(data []byte) error {
 			}
 		}
 	}
+	st.Seen = d.strings()
 	if err := d.end(); err != nil {
 		return fmt.Errorf("read %s binary snapshot: %w", RoadmapVersion, err)
 	}

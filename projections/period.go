@@ -13,6 +13,3 @@ func periodBounds(p string) (start, end time.Time, ok bool) {
 	start, end, err := domain.PeriodBounds(p)
 	return start, end, err == nil
 }
-
-// periodLess is domain.PeriodLess.
-func periodLess(a, b string) bool { return domain.PeriodLess(a, b) }

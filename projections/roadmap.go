@@ -1,15 +1,17 @@
 package projections
 
 import (
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
 )
 
 // RoadmapVersion is the version of the Roadmap fold; bump it whenever
-// Apply changes.
-const RoadmapVersion = "roadmap/1"
+// Apply changes. roadmap/2 remembers the order periods first appeared in
+// (the tie-break of domain.OrderPeriods), and keeps a delivered roadmap
+// item delivered when its delivered items are moved to another one.
+const RoadmapVersion = "roadmap/2"
 
 // RoadmapStatus is where a roadmap item stands.
 type RoadmapStatus string
@@ -81,6 +83,9 @@ type roadmapState struct {
 	Orders map[string]order `json:"orders"`
 	// Links is what the roadmap needs to know of each backlog item.
 	Links map[string]*link `json:"links"`
+	// Seen is every period a roadmap item was planned or rescheduled
+	// for, in the order they first appeared.
+	Seen []string `json:"seen"`
 }
 
 // link is a backlog item as the roadmap sees it.
@@ -195,6 +200,9 @@ func (r *Roadmap) setPeriod(it *RoadmapItem, period string) {
 			r.renumber(it.Period)
 		}
 	}
+	if _, ok := r.st.Orders[period]; !ok && !slices.Contains(r.st.Seen, period) {
+		r.st.Seen = append(r.st.Seen, period)
+	}
 	it.Period = period
 	r.st.Orders[period] = append(r.st.Orders[period], it.ID)
 	it.Rank = len(r.st.Orders[period])
@@ -281,6 +289,12 @@ func (r *Roadmap) recompute(it *RoadmapItem) {
 	if it.Status == RoadmapDropped {
 		return
 	}
+	if p.Total == 0 && it.Status == RoadmapDelivered {
+		// Its delivered items were moved to another roadmap item (a
+		// tracker relabelling the release they shipped in, after the
+		// fact): what was delivered stays delivered.
+		return
+	}
 	it.DeliveredAt, it.Late = nil, false
 	switch {
 	case p.Total > 0 && p.Delivered == p.Total:
@@ -295,14 +309,16 @@ func (r *Roadmap) recompute(it *RoadmapItem) {
 	}
 }
 
-// Periods returns the periods in time order, each with its items in the
-// PM's order.
+// Periods returns the periods that hold roadmap items, in the order of
+// domain.OrderPeriods, each with its items in the PM's order.
 func (r *Roadmap) Periods() []Period {
-	names := make([]string, 0, len(r.st.Orders))
-	for name := range r.st.Orders {
-		names = append(names, name)
+	seen := make([]string, 0, len(r.st.Orders))
+	for _, name := range r.st.Seen {
+		if _, ok := r.st.Orders[name]; ok {
+			seen = append(seen, name)
+		}
 	}
-	sort.Slice(names, func(i, j int) bool { return periodLess(names[i], names[j]) })
+	names := domain.OrderPeriods(seen)
 	out := make([]Period, 0, len(names))
 	for _, name := range names {
 		p := Period{Name: name, Items: []RoadmapItem{}}
@@ -315,6 +331,11 @@ func (r *Roadmap) Periods() []Period {
 	}
 	return out
 }
+
+// SeenPeriods returns every period a roadmap item was ever planned or
+// rescheduled for, those left empty since included, in the order they
+// first appeared: what domain.OrderPeriods takes.
+func (r *Roadmap) SeenPeriods() []string { return slices.Clone(r.st.Seen) }
 
 // Item returns the roadmap item with the given id and whether it exists.
 func (r *Roadmap) Item(id string) (RoadmapItem, bool) {

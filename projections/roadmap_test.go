@@ -54,25 +54,68 @@ func TestRoadmapPeriodsAndRank(t *testing.T) {
 	assert.Equal(t, []string{}, r2.Items)
 }
 
-func TestPeriodLess(t *testing.T) {
-	tests := []struct {
-		name string
-		a, b string
-	}{
-		{"Quarters", "2026-Q1", "2026-Q2"},
-		{"YearBoundary", "2026-Q4", "2027-Q1"},
-		{"MonthBeforeLaterQuarter", "2026-02", "2026-Q2"},
-		{"ShorterFirstAtSameStart", "2026-Q1", "2026-H1"},
-		{"HalfBeforeYear", "2026-H1", "2026"},
-		{"UnreadableLast", "2099", "later"},
-		{"UnreadableByName", "alpha", "beta"},
+// TestRoadmapPeriodOrder: the roadmap's periods come in the one order of
+// domain.OrderPeriods, releases by version (1.6.2 before 1.6.10) and
+// named releases by first appearance, which the fold remembers even for
+// a period emptied since.
+func TestRoadmapPeriodOrder(t *testing.T) {
+	b := newBuilder()
+	b.plan("R1", "release:1.6.10")
+	b.plan("R2", "release:SaaS")
+	b.plan("R3", "release:1.6.2")
+	b.plan("R4", "release:future")
+	b.plan("R5", "release:1.7@2026-09-30")
+	b.plan("R6", "2026-Q1")
+	b.emit(pm, domain.KindRoadmap, "R2", domain.RoadmapItemRescheduled{From: "release:SaaS", To: "release:1.6.2"}, "folded in")
+	b.plan("R7", "release:SaaS")
+	r := NewRoadmap()
+	applyAll(r, b.events)
+
+	var names []string
+	for _, p := range r.Periods() {
+		names = append(names, p.Name)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			assert.True(t, periodLess(tt.a, tt.b))
-			assert.False(t, periodLess(tt.b, tt.a))
-		})
-	}
+	assert.Equal(t, []string{"2026-Q1", "release:1.6.2", "release:1.6.10", "release:1.7@2026-09-30", "release:SaaS", "release:future"}, names,
+		"SaaS first appeared before future, though it was empty for a while")
+	assert.Equal(t, []string{"release:1.6.10", "release:SaaS", "release:1.6.2", "release:future", "release:1.7@2026-09-30", "2026-Q1"},
+		r.SeenPeriods())
+}
+
+// TestDeliveredRoadmapItemStaysDelivered: a tracker that moves shipped
+// items to another release after the fact (Jira's fix version changed
+// once resolved) leaves the first roadmap item delivered, not planned
+// with no items.
+func TestDeliveredRoadmapItemStaysDelivered(t *testing.T) {
+	b := newBuilder()
+	b.plan("M-1", "release:1.0@2026-06-30")
+	b.plan("M-S", "release:SaaS")
+	b.itemFor("A", "M-1")
+	b.itemFor("B", "M-1")
+	b.deliver("A")
+	b.deliver("B")
+	delivered := b.events[len(b.events)-1].OccurredAt
+	b.emit(po, domain.KindItem, "A", domain.BacklogItemRefined{Roadmap: "M-S"}, "relabelled")
+	b.emit(po, domain.KindItem, "B", domain.BacklogItemRefined{Roadmap: "M-S"}, "relabelled")
+	r := NewRoadmap()
+	applyAll(r, b.events)
+
+	m1, ok := r.Item("M-1")
+	require.True(t, ok)
+	assert.Equal(t, RoadmapDelivered, m1.Status)
+	assert.Equal(t, &delivered, m1.DeliveredAt)
+	assert.Equal(t, Progress{}, m1.Progress)
+	ms, ok := r.Item("M-S")
+	require.True(t, ok)
+	assert.Equal(t, RoadmapDelivered, ms.Status)
+	assert.Equal(t, Progress{Total: 2, Delivered: 2}, ms.Progress)
+
+	// New work for the release makes it planned again.
+	b.itemFor("C", "M-1")
+	r = NewRoadmap()
+	applyAll(r, b.events)
+	m1, _ = r.Item("M-1")
+	assert.Equal(t, RoadmapPlanned, m1.Status)
+	assert.Nil(t, m1.DeliveredAt)
 }
 
 func TestRoadmapStatus(t *testing.T) {

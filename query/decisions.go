@@ -124,7 +124,7 @@ func parseBound(field, s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t.UTC(), nil
 	}
-	return time.Time{}, domain.Invalid(field, "%s %q is not a time: write 2026-04-01 (midnight UTC) or 2026-04-01T14:30:00Z", field, s)
+	return time.Time{}, domain.Invalid(field, "%s %q is not a time: write 2026-04-01 (midnight UTC at its start) or 2026-04-01T14:30:00Z", field, s)
 }
 
 // Decisions returns the decisions of product matching f, in stream order.

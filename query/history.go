@@ -21,6 +21,10 @@ type (
 	Comparison = replay.Comparison
 	// PeriodOutcome is one period of a Comparison.
 	PeriodOutcome = replay.PeriodOutcome
+	// SayDo is the saydo view: every period begun, against its own plan.
+	SayDo = replay.SayDo
+	// SayDoPeriod is one period of SayDo.
+	SayDoPeriod = replay.SayDoPeriod
 	// ItemOutcome is what became of one planned (or unplanned) item.
 	ItemOutcome = replay.ItemOutcome
 	// Cause is a decision cited as the cause of a deviation or change.
@@ -325,9 +329,9 @@ func (s *Service) Compare(ctx context.Context, product string, o CompareOptions)
 		return nil, err
 	}
 	if o.Period != "" {
-		// The one period model: quarters, and the releases an import plans.
+		// The one period model: calendar periods, and releases.
 		if _, err := domain.ParsePeriod(o.Period); err != nil {
-			return nil, domain.Invalid("period", "period %q is not a period: write it like 2026-Q2, or release:NAME for a release", o.Period)
+			return nil, err
 		}
 	}
 	lv := replay.Level(o.Level)
@@ -341,16 +345,24 @@ func (s *Service) Compare(ctx context.Context, product string, o CompareOptions)
 		Planned: t0, Delivered: t1, Now: s.now(), Level: lv, Period: o.Period})
 }
 
-// Diff returns what changed between from and to (default now).
+// SayDo returns the say/do ratio of every period on the roadmap at pos
+// that has begun by then, each against its own plan (see replay.SayDoOf).
+func (s *Service) SayDo(ctx context.Context, product string, pos Position) (*SayDo, error) {
+	return replay.SayDoOf(ctx, s.src, s.snaps, product, pos, s.now())
+}
+
+// Diff returns what changed in [from, to) (to default now): the ledger
+// just before from against the ledger just before to, a bare date being
+// midnight UTC at its start on either end (see RangeRule), or seq:N.
 func (s *Service) Diff(ctx context.Context, product, from, to string) (*Changes, error) {
 	if from == "" {
 		return nil, domain.Invalid("from", "from is required: the earlier date (for example 2026-05-01)")
 	}
-	t0, err := Pos("from", from)
+	t0, err := rangePosition("from", from)
 	if err != nil {
 		return nil, err
 	}
-	t1, err := Pos("to", to)
+	t1, err := rangePosition("to", to)
 	if err != nil {
 		return nil, err
 	}

@@ -32,8 +32,9 @@ type Options struct {
 	DeliveredAsOf string `json:"deliveredAsOf,omitempty"`
 	Period        string `json:"period,omitempty"`
 	Level         string `json:"level,omitempty"`
-	// From and To are diff's, and bound the business time of decisions
-	// (from included, to excluded).
+	// From and To are diff's, and bound the business time of decisions:
+	// both read them as the range [from, to), a bare date being midnight
+	// UTC at its start (RangeRule).
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
 	// Type, Item, Epic, Roadmap, Request, Actor, Role, Reason and
@@ -67,13 +68,16 @@ const (
 	ViewWhy      = "why"
 	ViewLog      = "log"
 	ViewCompare  = "compare"
-	ViewDiff     = "diff"
+	// ViewSayDo is the say/do ratio of every period begun, each against
+	// its own plan (replay.SayDoOf).
+	ViewSayDo = "saydo"
+	ViewDiff  = "diff"
 	// ViewDecisions is the decision query (DecisionsFilter).
 	ViewDecisions = "decisions"
 )
 
 // Views lists every view name, in the order the README documents them.
-var Views = []string{ViewProducts, ViewBacklog, ViewRoadmap, ViewRequests, ViewWhy, ViewLog, ViewCompare, ViewDiff, ViewDecisions}
+var Views = []string{ViewProducts, ViewBacklog, ViewRoadmap, ViewRequests, ViewWhy, ViewLog, ViewCompare, ViewSayDo, ViewDiff, ViewDecisions}
 
 // viewFields says which options each view takes, besides product and minSeq.
 var viewFields = map[string][]string{
@@ -84,6 +88,7 @@ var viewFields = map[string][]string{
 	ViewWhy:      {"asOf", "id"},
 	ViewLog:      {"asOf"},
 	ViewCompare:  {"plannedAsOf", "deliveredAsOf", "period", "level"},
+	ViewSayDo:    {"asOf"},
 	ViewDiff:     {"from", "to"},
 	ViewDecisions: {"asOf", "from", "to", "type", "item", "epic", "roadmap", "request", "actor", "role", "reason",
 		"overrides", "outsideAuthority", "quarantined"},
@@ -131,7 +136,7 @@ func (o Options) Check(view string) error {
 
 // View answers the named view: the one entry for every edge. The value is
 // the view's named type (Backlog, Roadmap, Requests, Why, Log, Comparison,
-// Changes, Products, Decisions), whose JSON is what the CLI prints with --json.
+// SayDo, Changes, Products, Decisions), whose JSON is what the CLI prints with --json.
 func (s *Service) View(ctx context.Context, name string, o Options) (any, error) {
 	if err := o.Check(name); err != nil {
 		return nil, err
@@ -175,6 +180,12 @@ func (s *Service) View(ctx context.Context, name string, o Options) (any, error)
 		return s.Log(ctx, o.Product, pos)
 	case ViewCompare:
 		return s.Compare(ctx, o.Product, CompareOptions{PlannedAsOf: o.PlannedAsOf, DeliveredAsOf: o.DeliveredAsOf, Period: o.Period, Level: o.Level})
+	case ViewSayDo:
+		pos, err := Pos("asOf", o.AsOf)
+		if err != nil {
+			return nil, err
+		}
+		return s.SayDo(ctx, o.Product, pos)
 	case ViewDiff:
 		return s.Diff(ctx, o.Product, o.From, o.To)
 	case ViewDecisions:

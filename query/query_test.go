@@ -332,3 +332,42 @@ func TestDecodeOptionsTakesOnlyWhatItDeclares(t *testing.T) {
 		})
 	}
 }
+
+// TestWhyNamesTheRequestAnIssueStandsFor: an imported issue never taken on
+// is only its request; why about the tracker's number says which id to ask
+// about, from the live log and from a rebuild alike.
+func TestWhyNamesTheRequestAnIssueStandsFor(t *testing.T) {
+	s := eventstoretest.Open(t)
+	ctx, cancel := context.WithCancel(eventstoretest.Context(t))
+	defer cancel()
+	clock := time.Date(2026, 1, 1, 9, 0, 0, 0, time.UTC)
+	h := command.New(s, func() time.Time { clock = clock.Add(time.Minute); return clock })
+	n := 0
+	rec := func(actor string, a domain.Action) {
+		n++
+		_, err := h.Execute(ctx, domain.Command{ID: fmt.Sprintf("c-%d", n), Product: "p", Actor: actor, Why: "w", Action: a})
+		require.NoError(t, err)
+	}
+	rec("pam", domain.CreateProduct{Name: "P", PM: "pam", PO: "olga"})
+	rec("pam", domain.AssignRole{Actor: "sue", Role: domain.RoleStakeholder})
+	rec("sue", domain.SubmitRequest{ID: "GH-5-req", Title: "Dark mode"})
+
+	live := NewLive(s, s.Snapshots(), 16, t.Logf)
+	go func() { _ = live.Run(ctx) }()
+	lq := New(s, nil)
+	lq.UseLive(live, h.LastSeq)
+	for name, q := range map[string]*Service{"Rebuilt": New(s, nil), "Live": lq} {
+		t.Run(name, func(t *testing.T) {
+			_, err := q.Why(ctx, "p", replay.Latest, "GH-5", 3)
+			require.Error(t, err)
+			assert.Equal(t, domain.KindNotFound, domain.KindOf(err))
+			assert.Contains(t, err.Error(), "the request GH-5-req was never accepted into an item")
+			_, err = q.Why(ctx, "p", replay.Latest, "GH-6", 3)
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), "GH-6-req", "no request by that id: no hint")
+			w, err := q.Why(ctx, "p", replay.Latest, "GH-5-req", 3)
+			require.NoError(t, err)
+			assert.Equal(t, domain.KindRequest, w.Kind)
+		})
+	}
+}

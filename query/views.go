@@ -81,12 +81,20 @@ type Request struct {
 	// ("2d 4h"); WaitSeconds is the same as a number.
 	Wait        string   `json:"wait,omitempty"`
 	WaitSeconds *float64 `json:"waitSeconds,omitempty"`
+	// Waiting is how long a pending request has waited since it was
+	// submitted, to Requests.WaitingAt ("3d 2h"); WaitingSeconds is the
+	// same as a number. Both are left out for a decided request.
+	Waiting        string   `json:"waiting,omitempty"`
+	WaitingSeconds *float64 `json:"waitingSeconds,omitempty"`
 }
 
 // Requests is the requests view.
 type Requests struct {
 	Meta
-	Requests []Request `json:"requests"`
+	// WaitingAt is the minute the pending requests' waiting is counted
+	// to: the as-of position's time, or the query's clock for now.
+	WaitingAt *time.Time `json:"waitingAt,omitempty"`
+	Requests  []Request  `json:"requests"`
 }
 
 // RequestStatuses lists the values a requests filter accepts.
@@ -113,6 +121,10 @@ func (s *Service) Requests(ctx context.Context, product string, pos replay.Posit
 		return Requests{}, err
 	}
 	out.Meta = meta
+	if at := s.waitingAt(pos, meta); !at.IsZero() {
+		out.WaitingAt = &at
+		setWaiting(out.Requests, at)
+	}
 	return out, nil
 }
 
@@ -147,7 +159,7 @@ func (s *Service) Why(ctx context.Context, product string, pos replay.Position, 
 	}
 	ds, kind, ok := set.Log.Chain(id)
 	if !ok {
-		return Why{}, whyNotFound(product, pos, id, meta.Gaps)
+		return Why{}, whyNotFound(product, pos, id, meta.Gaps, requestHint(set.Log, id))
 	}
 	w := Why{Meta: meta, ID: id, Kind: kind, Churn: set.Log.Churn(id), Decisions: ds}
 	w.Title, w.Status = describe(replay.ViewsOf(set), kind, id)
@@ -159,12 +171,16 @@ func (s *Service) Why(ctx context.Context, product string, pos replay.Position, 
 func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Position, id string, minSeq uint64) (w Why, ok bool, err error) {
 	var found, noLog bool
 	var liveMeta Meta
+	var hint string
 	ok = s.fromLive(ctx, product, replay.Latest, minSeq, func(set *projections.Set, m Meta) {
 		if noLog = !set.HasLog(); noLog {
 			return // the log is still being built: answer from the stream
 		}
 		liveMeta = m
 		w.Decisions, w.Kind, found = set.Log.Chain(id)
+		if !found {
+			hint = requestHint(set.Log, id)
+		}
 		if found && pos.IsLatest() {
 			w.Churn = set.Log.Churn(id)
 			w.Title, w.Status = describe(replay.ViewsOf(set), w.Kind, id)
@@ -175,7 +191,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 	}
 	if pos.IsLatest() {
 		if !found {
-			return Why{}, true, whyNotFound(product, pos, id, liveMeta.Gaps)
+			return Why{}, true, whyNotFound(product, pos, id, liveMeta.Gaps, hint)
 		}
 		w.Meta, w.ID = liveMeta, id
 		return w, true, nil
@@ -202,7 +218,7 @@ func (s *Service) liveWhy(ctx context.Context, product string, pos replay.Positi
 		}
 	}
 	if len(ds) == 0 {
-		return Why{}, true, whyNotFound(product, pos, id, meta.Gaps)
+		return Why{}, true, whyNotFound(product, pos, id, meta.Gaps, "")
 	}
 	return Why{Meta: meta, ID: id, Kind: w.Kind, Title: title, Status: status, Churn: churn, Decisions: ds}, true, nil
 }
@@ -225,10 +241,31 @@ func describe(v *replay.Views, kind domain.AggregateKind, id string) (title, sta
 	return "", ""
 }
 
+// chains is the part of the transparency log requestHint reads.
+type chains interface {
+	Chain(id string) ([]projections.Decision, domain.AggregateKind, bool)
+}
+
+// requestHint names the request an id stands for when the id is no
+// aggregate but ID-req is one: an imported issue (GH-71056) that was never
+// taken on is only its request (GH-71056-req), and the tracker's number is
+// what a user types.
+func requestHint(log chains, id string) string {
+	req := id + "-req"
+	if domain.CheckID("id", req) != nil {
+		return ""
+	}
+	if _, kind, ok := log.Chain(req); ok && kind == domain.KindRequest {
+		return fmt.Sprintf(": the request %s was never accepted into an item; ask about it by that id", req)
+	}
+	return ""
+}
+
 // whyNotFound is why's answer for an id the history does not name: one
-// that names the product's gaps too, since the id may have been in them.
-func whyNotFound(product string, pos replay.Position, id string, gaps []domain.Gap) error {
-	msg := fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s", id, product, asOfSuffix(pos))
+// that names the product's gaps too, since the id may have been in them,
+// and hint, a request the id stands for.
+func whyNotFound(product string, pos replay.Position, id string, gaps []domain.Gap, hint string) error {
+	msg := fmt.Sprintf("%q is not an item, roadmap item or request of product %q%s%s", id, product, asOfSuffix(pos), hint)
 	if len(gaps) > 0 {
 		var missing []string
 		for _, g := range gaps {

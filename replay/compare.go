@@ -23,11 +23,19 @@ const (
 // Outcome is what became of a planned item by the later date.
 type Outcome string
 
-// The outcomes of a comparison.
+// The outcomes of a comparison. A calendar period is judged by its
+// dates. A release is judged by what shipped in it: a delivery counts for
+// the release the item was planned for when it was delivered (the
+// milestone a tracker names is the release it shipped in), and, when the
+// release is dated, on or before that date. An undated release has no
+// end: nothing planned for it is ever overdue.
 const (
-	// OnTime: delivered before the end of the period planned at T0.
+	// OnTime: delivered before the end of the calendar period planned at
+	// T0; for a release, shipped in it (or in a release before it) and,
+	// when it is dated, by its date.
 	OnTime Outcome = "on-time"
-	// Late: delivered after the end of that period.
+	// Late: delivered after the end of that period; for a release,
+	// after its date or against a later period.
 	Late Outcome = "late"
 	// Dropped: dropped (roadmap) or removed (item) between T0 and T1.
 	Dropped Outcome = "dropped"
@@ -65,7 +73,9 @@ type Comparison struct {
 	Periods   []PeriodOutcome `json:"periods"`
 }
 
-// PeriodOutcome counts the outcomes of one period.
+// PeriodOutcome counts the outcomes of one period. For a release, on time
+// is "shipped in it", late "shipped later" and dropped plus open "never
+// (by T1)".
 type PeriodOutcome struct {
 	Period    string `json:"period"`
 	Planned   int    `json:"planned"`
@@ -75,6 +85,9 @@ type PeriodOutcome struct {
 	Open      int    `json:"open"`
 	Overdue   int    `json:"overdue"`
 	Unplanned int    `json:"unplanned"`
+	// AlreadyDelivered counts the planned items delivered by T0 (on
+	// time or late): a period they all are was settled before the plan.
+	AlreadyDelivered int `json:"alreadyDelivered"`
 	// SayDo is OnTime / Planned; null when nothing was planned.
 	SayDo *float64      `json:"sayDo"`
 	Items []ItemOutcome `json:"items"`
@@ -126,11 +139,12 @@ func Compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 	if end.IsZero() && sp.to.At != nil {
 		end = *sp.to.At
 	}
+	j := sp.judgement(end)
 	var outs []ItemOutcome
 	if opt.Level == LevelRoadmap {
-		outs = compareRoadmap(sp, end)
+		outs = compareRoadmap(sp, j)
 	} else {
-		outs = compareItems(sp, end)
+		outs = compareItems(sp, j)
 	}
 	c := &Comparison{Product: product, Level: opt.Level, Planned: sp.from, Delivered: sp.to, Periods: []PeriodOutcome{}}
 	byPeriod := map[string]*PeriodOutcome{}
@@ -161,38 +175,110 @@ func Compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		}
 		if o.Outcome != Unplanned {
 			p.Planned++
+			if o.DeliveredAt != nil && sp.from.At != nil && !o.DeliveredAt.After(*sp.from.At) {
+				p.AlreadyDelivered++
+			}
 		}
 	}
-	for _, p := range byPeriod {
+	// The one order of periods, first appearance from the roadmap at T1
+	// (it has seen every period T0's had), then the quarters unplanned
+	// work was delivered in.
+	seen := sp.after.Roadmap.SeenPeriods()
+	for _, o := range outs {
+		seen = append(seen, o.Period)
+	}
+	for _, name := range domain.OrderPeriods(seen) {
+		p := byPeriod[name]
+		if p == nil {
+			continue
+		}
 		if p.Planned > 0 {
 			r := float64(p.OnTime) / float64(p.Planned)
 			p.SayDo = &r
 		}
 		c.Periods = append(c.Periods, *p)
 	}
-	sort.Slice(c.Periods, func(i, j int) bool { return periodLess(c.Periods[i].Period, c.Periods[j].Period) })
 	return c, nil
 }
 
-// judge gives a planned item's outcome from its state at T1.
-func judge(o *ItemOutcome, delivered, dropped *time.Time, end time.Time) {
-	pend, known := periodEnd(o.Period)
+// judgement is what judging an outcome needs besides the item: T1, the
+// place of every period in the one order, and the period each item and
+// roadmap item was planned for when it was delivered.
+type judgement struct {
+	end   time.Time
+	place map[string]int
+	// itemIn and roadmapIn map a backlog item, and a roadmap item, to the
+	// period planned for it at its last delivery in the span ("" for a
+	// backlog item that served no roadmap item then). Absent when it was
+	// delivered before T0: the period it had at T0 stands in.
+	itemIn, roadmapIn map[string]string
+}
+
+// judgement walks the span once for the periods deliveries were made in.
+func (sp *span) judgement(end time.Time) judgement {
+	j := judgement{end: end, place: map[string]int{}, itemIn: map[string]string{}, roadmapIn: map[string]string{}}
+	for i, p := range domain.OrderPeriods(sp.after.Roadmap.SeenPeriods()) {
+		j.place[p] = i
+	}
+	periods := map[string]string{}
+	for _, p := range sp.before.Roadmap.Periods() {
+		for _, r := range p.Items {
+			periods[r.ID] = r.Period
+		}
+	}
+	for _, s := range sp.steps {
+		id := s.e.Aggregate.ID
+		switch p := s.e.Data.(type) {
+		case domain.RoadmapItemPlanned:
+			periods[id] = p.Period
+		case domain.RoadmapItemRescheduled:
+			periods[id] = p.To
+		case domain.WorkDelivered:
+			j.itemIn[id] = periods[s.roadmap[0]]
+		}
+		for r, st := range s.status {
+			if st[1] == projections.RoadmapDelivered {
+				j.roadmapIn[r] = periods[r]
+			}
+		}
+	}
+	return j
+}
+
+// shippedBy reports whether a delivery for period in keeps the promise
+// made for release planned: in it, or in a period before it.
+func (j judgement) shippedBy(planned, in string) bool {
+	if in == planned {
+		return true
+	}
+	a, okA := j.place[in]
+	b, okB := j.place[planned]
+	return in != "" && okA && okB && a < b
+}
+
+// judge gives a planned item's outcome from its state at T1; in is the
+// period it was planned for when it was delivered.
+func (j judgement) judge(o *ItemOutcome, delivered, dropped *time.Time, in string) {
+	p, err := domain.ParsePeriod(o.Period)
 	switch {
 	case dropped != nil:
 		o.Outcome, o.DroppedAt = Dropped, dropped
 	case delivered != nil:
 		o.Outcome, o.DeliveredAt = OnTime, delivered
-		if known && !delivered.Before(pend) {
+		switch {
+		case err == nil && p.Dated && !delivered.Before(p.End):
+			o.Outcome = Late
+		case (err != nil || p.Release != "") && !j.shippedBy(o.Period, in):
 			o.Outcome = Late
 		}
 	default:
 		o.Outcome = Open
-		o.Overdue = known && !end.Before(pend)
+		o.Overdue = err == nil && p.Dated && !j.end.Before(p.End)
 	}
 }
 
 // compareRoadmap judges the roadmap items on the roadmap at T0.
-func compareRoadmap(sp *span, end time.Time) []ItemOutcome {
+func compareRoadmap(sp *span, j judgement) []ItemOutcome {
 	var outs []ItemOutcome
 	planned := map[string]bool{}
 	for _, p := range sp.before.Roadmap.Periods() {
@@ -209,7 +295,11 @@ func compareRoadmap(sp *span, end time.Time) []ItemOutcome {
 			} else if now.Status == projections.RoadmapDelivered {
 				delivered = now.DeliveredAt
 			}
-			judge(&o, delivered, dropped, end)
+			in, ok := j.roadmapIn[r.ID]
+			if !ok {
+				in = r.Period
+			}
+			j.judge(&o, delivered, dropped, in)
 			if o.Outcome != OnTime {
 				o.Causes = roadmapCauses(sp, r.ID, sp.settled(r.ID))
 			}

@@ -11,7 +11,7 @@ import (
 // T0, in their T0 backlog order, with the period of that roadmap item;
 // items serving none are not planned, and are unplanned when delivered
 // between T0 and T1 (epics excepted: they group work, they are not work).
-func compareItems(sp *span, end time.Time) []ItemOutcome {
+func compareItems(sp *span, j judgement) []ItemOutcome {
 	var outs []ItemOutcome
 	planned := map[string]bool{}
 	for _, it := range sp.before.Backlog.Items() {
@@ -35,8 +35,11 @@ func compareItems(sp *span, end time.Time) []ItemOutcome {
 		case domain.StatusRemoved:
 			dropped = now.RemovedAt
 		}
-		judge(&o, delivered, dropped, end)
-		lateByRelease(&o)
+		in, ok := j.itemIn[it.ID]
+		if !ok {
+			in = r.Period
+		}
+		j.judge(&o, delivered, dropped, in)
 		if o.Outcome != OnTime {
 			o.Causes = itemCauses(sp, it.ID, it.Roadmap, sp.closed(it.ID))
 		}
@@ -134,16 +137,4 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 		}
 	}
 	return out
-}
-
-// lateByRelease judges an item planned for a release without a date: it is
-// late when it was delivered for another roadmap period than the one
-// planned at T0 (a milestone slipped), as no date can say so.
-func lateByRelease(o *ItemOutcome) {
-	if o.Outcome != OnTime || o.PeriodNow == "" || o.PeriodNow == o.Period {
-		return
-	}
-	if p, err := domain.ParsePeriod(o.Period); err == nil && !p.Dated {
-		o.Outcome = Late
-	}
 }

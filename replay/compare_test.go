@@ -48,7 +48,8 @@ func ratio(f float64) *float64 { return &f }
 // The demo's roadmap as planned on 1 April 2026 against what was
 // delivered by 27 November, worked out by hand from demo/script.go:
 //
-//   - R-CARDS (Q1): its last item, CARD-3, delivered 03-20: on time.
+//   - R-CARDS (Q1): its last item, CARD-3, delivered 03-20: on time, and
+//     already delivered at T0.
 //   - R-WALLETS (Q2): WAL-4 delivered 07-08, after Q2: late. Causes: the
 //     PM ranked R-INVOICE above it (04-02), Nina ranked WAL-4 to the
 //     bottom (05-15) and removed WAL-5 (06-22). Olga's 04-21 move of
@@ -83,7 +84,7 @@ func TestCompare_DemoRoadmap(t *testing.T) {
 
 	po, pm := domain.RolePO, domain.RolePM
 	want := []replay.PeriodOutcome{
-		{Period: "2026-Q1", Planned: 1, OnTime: 1, SayDo: ratio(1), Items: []replay.ItemOutcome{
+		{Period: "2026-Q1", Planned: 1, OnTime: 1, AlreadyDelivered: 1, SayDo: ratio(1), Items: []replay.ItemOutcome{
 			{ID: "R-CARDS", Title: "Card payments revamp", Outcome: replay.OnTime, Period: "2026-Q1", PeriodNow: "2026-Q1",
 				DeliveredAt: whenPtr("03-20 17:00"), Causes: []replay.Decision{}},
 		}},

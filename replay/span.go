@@ -3,7 +3,6 @@ package replay
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
@@ -195,13 +194,3 @@ func positionOf(e domain.Event) domain.Position {
 	}
 	return domain.Position{}
 }
-
-// periodEnd is the first instant after a period, false when the period
-// cannot be read.
-func periodEnd(period string) (time.Time, bool) {
-	_, end, err := domain.PeriodBounds(period)
-	return end, err == nil
-}
-
-// periodLess is domain.PeriodLess, the ordering every package shares.
-func periodLess(a, b string) bool { return domain.PeriodLess(a, b) }

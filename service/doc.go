@@ -14,11 +14,14 @@
 //	                              ledgerapi.v1.import.upload.<instance>, where its parts go in
 //	                              order (headers Ledger-Upload, Ledger-Part); the last part's
 //	                              answer is the import's
+//	ledgerapi.v1.audit.checkpoint {} or nothing: signs an audit checkpoint of the ledger now
+//	                              with serve's key; the answer is a Checkpoint
 //
 // An import records the decisions of many people, so its caller needs the
 // right to act for others (access.Relay); its events record who relayed
 // them. Uploads are held in memory, at most command.MaxImport bytes in
-// all, and dropped after UploadIdle without a part.
+// all, and dropped after UploadIdle without a part. Signing a checkpoint
+// with the ledger's key needs the right to audit (access.Audit).
 //
 // Errors carry the micro error headers (Nats-Service-Error-Code 400, 403,
 // 404, 409, 422 or 500) and the body {"error":{"code","kind","field","message"}}.

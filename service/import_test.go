@@ -19,6 +19,7 @@ import (
 
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/domain"
+	"github.com/decisionledger/ledger/importer/importertest"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -27,7 +28,7 @@ var (
 	lifecycle = filepath.Join("..", "importer", "bugzilla", "testdata", "lifecycle.json")
 	webcompat = filepath.Join("..", "importer", "github", "testdata", "github-webcompat-issues.jsonl")
 	ghMap     = filepath.Join("..", "importer", "github", "testdata", "map.json")
-	ghWant    = filepath.Join("..", "importer", "github", "testdata", "summary.json")
+	ghData    = filepath.Join("..", "importer", "github", "testdata")
 )
 
 func read(t *testing.T, path string) []byte {
@@ -80,9 +81,7 @@ func TestImportLargerThanOneRequest(t *testing.T) {
 	require.Greater(t, len(r.Files[0]), service.MaxRequest)
 	ctx := context.Background()
 	// The figures importer/github/testdata/summary.py works out on its own.
-	var want command.ImportSummary
-	require.NoError(t, json.Unmarshal(read(t, ghWant), &want))
-	require.Positive(t, want.Events)
+	want := importertest.WantSummary(t, ghData)
 	first, err := c.Import(ctx, r)
 	require.NoError(t, err)
 	assert.Equal(t, want.Events, first.Written)

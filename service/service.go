@@ -75,6 +75,10 @@ type Options struct {
 	// once (default command.MaxImport).
 	UploadIdle time.Duration
 	MaxUploads int
+	// Checkpoints signs audit checkpoints when asked on
+	// CheckpointSubject (a caller with the right to audit); nil answers
+	// that this service signs none.
+	Checkpoints Signer
 }
 
 // Service is a running ledger service.
@@ -156,6 +160,8 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 			"open the upload of an import over 1 MiB: {\"size\":N}; the answer names the subject its parts go to"},
 		{"import-part", strings.TrimPrefix(s.partSubject, Prefix+"."), opt.ImportTimeout, s.part,
 			"a part of an upload (headers Ledger-Upload and Ledger-Part); the part that completes it answers the import"},
+		{"audit-checkpoint", "audit.checkpoint", s.opt.Timeout, s.checkpoint,
+			"sign an audit checkpoint of the ledger now with serve's key (needs the right to audit); the body is empty or {}"},
 	} {
 		if err := g.AddEndpoint(e.name, s.handlerFor(e.timeout, e.fn), micro.WithEndpointSubject(e.subject),
 			micro.WithEndpointMetadata(map[string]string{"description": e.description})); err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -122,32 +121,57 @@ func (a *app) auditCheckpointCommand() *cobra.Command {
 the checkpoint (with the leaf hashes that let verify name a changed event) to
 the LEDGER_CHECKPOINTS stream. It refuses when the ledger does not extend the
 last checkpoint it signed. Copy the printed or saved checkpoint somewhere the
-ledger's operator cannot change: that copy is what makes tampering evident.`,
+ledger's operator cannot change: that copy is what makes tampering evident.
+
+While "ledger serve" runs (on this data directory, or on --nats), serve signs
+it with its own key, now, and this command prints or saves it the same way;
+from another machine that needs a token made with "ledger token add ACTOR
+--audit". With nothing new since serve's last checkpoint, that one is given.`,
 		Example: `  ledger audit checkpoint --out checkpoint-$(date +%F).txt
-  ledger audit checkpoint | mail -s "ledger checkpoint" auditor@example.com`,
+  ledger audit checkpoint | mail -s "ledger checkpoint" auditor@example.com
+  ledger --nats nats://ledger.example.com:4222 --token ldg_... audit checkpoint --out kept.txt`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&keyFile, "key", "", "signing key file (default $"+envAuditKey+", else <data>/audit.key)")
+	c.Flags().StringVar(&keyFile, "key", "", "signing key file (default $"+envAuditKey+", else <data>/audit.key; while serve runs, serve's own)")
 	c.Flags().StringVarP(&out, "out", "o", "", "also write the checkpoint to this file (default: print it)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
-		key, err := a.auditSigner(keyFile)
-		if err != nil {
-			return err
-		}
 		s, err := a.open(ctx)
 		if err != nil {
 			return err
 		}
-		bar := a.progress("reading the ledger")
-		l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update})
-		bar.done()
+		svc, err := a.ledgerService(ctx)
 		if err != nil {
 			return err
 		}
-		signed, cp, err := audit.Sign(ctx, s, key, l)
-		if err != nil {
-			return err
+		var signed []byte
+		var cp audit.Checkpoint
+		if svc != nil {
+			if err := keyWhileServed(keyFile); err != nil {
+				return err
+			}
+			var seq uint64
+			if signed, cp, seq, err = a.signByServe(ctx, svc); err != nil {
+				return err
+			}
+			// So that what runs next here (verify, prove) finds it.
+			if err := a.caughtUp(ctx, s, cp.Size, seq); err != nil {
+				a.warnf("serve signed the checkpoint, but this machine's copy of the ledger does not hold it yet: %v", err)
+			}
+		} else {
+			key, err := a.auditSigner(keyFile)
+			if err != nil {
+				return err
+			}
+			bar := a.progress("reading the ledger")
+			l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update})
+			bar.done()
+			if err != nil {
+				return err
+			}
+			if signed, cp, err = audit.Sign(ctx, s, key, l); err != nil {
+				return err
+			}
 		}
 		if out != "" {
 			if err := os.WriteFile(out, signed, 0o644); err != nil {
@@ -420,34 +444,10 @@ func (p *progressBar) done() {
 }
 
 // auditCheckpointer starts, for serve, a background signer of checkpoints
-// every N events or every interval (see audit.RunCheckpointer) with the
+// every N events or every interval (see audit.Checkpointer.Run) with the
 // signing key from $LEDGER_AUDIT_KEY or <data>/audit.key. Without a key it
 // warns and starts nothing. stop ends it, after a last checkpoint of the
 // events not yet covered, and waits for it.
 func (a *app) auditCheckpointer(ctx context.Context, s *eventstore.Store, every int, interval time.Duration) (stop func(), err error) {
-	key, err := a.auditSigner("")
-	var u *usageError
-	if errors.As(err, &u) {
-		a.warnf("no checkpoints will be signed: %v", err)
-		return func() {}, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	logf := func(format string, args ...any) {
-		mu.Lock()
-		defer mu.Unlock()
-		fmt.Fprintf(a.stderr, format+"\n", args...)
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := audit.RunCheckpointer(ctx, s, key, every, interval, logf); err != nil {
-			logf("ledger: checkpoints stopped: %v", err)
-		}
-	}()
-	return func() { cancel(); wg.Wait() }, nil
+	return a.serveSigner(s).start(ctx, every, interval)
 }

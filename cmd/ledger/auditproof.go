@@ -87,7 +87,8 @@ only the verifier key.`,
 
 // auditProve scans the ledger with visit, asks ready whether there is
 // something to prove, gets the checkpoint (the file, or a new one signed
-// and published) and calls prove with it.
+// and published: by this process, or by the serve that runs the ledger)
+// and calls prove with it.
 func (a *app) auditProve(ctx context.Context, cpFile, keyFile string, visit func(eventstore.Raw) error,
 	ready func(*audit.Ledger) error, prove func(*audit.Ledger, []byte) error) error {
 	var signed []byte
@@ -97,15 +98,39 @@ func (a *app) auditProve(ctx context.Context, cpFile, keyFile string, visit func
 		if signed, err = os.ReadFile(cpFile); err != nil {
 			return usagef("--checkpoint: %v", err)
 		}
-	} else if key, err = a.auditSigner(keyFile); err != nil {
-		return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
 	}
 	s, err := a.open(ctx)
 	if err != nil {
 		return err
 	}
+	var upTo uint64
+	if cpFile == "" {
+		svc, err := a.ledgerService(ctx)
+		switch {
+		case err != nil:
+			return err
+		case svc != nil:
+			// serve signs first, and the proof is of the ledger as its
+			// checkpoint saw it, however far the ledger went on since.
+			if err := keyWhileServed(keyFile); err != nil {
+				return err
+			}
+			var cp audit.Checkpoint
+			if signed, cp, _, err = a.signByServe(ctx, svc); err != nil {
+				return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
+			}
+			if err := a.caughtUp(ctx, s, cp.Size, 0); err != nil {
+				return err
+			}
+			upTo = uint64(cp.Size)
+		default:
+			if key, err = a.auditSigner(keyFile); err != nil {
+				return fmt.Errorf("%w (or pass --checkpoint FILE)", err)
+			}
+		}
+	}
 	bar := a.progress("reading the ledger")
-	l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update, Visit: visit})
+	l, err := audit.Scan(ctx, s, audit.ScanOptions{Progress: bar.update, Visit: visit, UpTo: upTo})
 	bar.done()
 	if err != nil {
 		return err
@@ -253,7 +278,8 @@ FILE, or a new one signed with the signing key.
 
 With only --from and --to, the bundle holds a proof for every event from the
 first one that occurred at or after T0 to the last one before T1, with no
-sequence left out.
+sequence left out: the range [T0, T1), a date being midnight UTC at its start,
+as for decisions and diff.
 
 With the filters of "ledger decisions" (--type, --item, --epic, --roadmap,
 --request, --actor, --role, --reason, --as-of; --from and --to are then
@@ -269,8 +295,8 @@ is refused.`,
   ledger audit check cards-2026 --key audit.pub`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD")
-	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD")
+	c.Flags().StringVar(&from, "from", "", "start of the period, included: RFC 3339 or YYYY-MM-DD (midnight UTC at its start)")
+	c.Flags().StringVar(&to, "to", "", "end of the period, excluded: RFC 3339 or YYYY-MM-DD (midnight UTC at its start: that day is not in)")
 	c.Flags().StringVarP(&out, "out", "o", "", "bundle directory to create (required)")
 	c.Flags().StringVar(&cpFile, "checkpoint", "", "prove against this checkpoint file (default: sign one now)")
 	c.Flags().StringVar(&keyFile, "key", "", "signing key file, when no --checkpoint (default $"+envAuditKey+", else <data>/audit.key)")

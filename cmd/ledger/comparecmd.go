@@ -24,7 +24,10 @@ func (a *app) compareCommand() *cobra.Command {
 became of it by T1 (default now): on-time (delivered within the period planned
 at T0), late (delivered after it), dropped, or open (overdue once its period
 has ended), and lists the work delivered meanwhile that was not on the plan
-(unplanned). Every deviation names the decisions that caused it: reschedules,
+(unplanned). A release is judged by what shipped in it: on time is delivered
+while planned for that release (or one before it) and, when it has a date, by
+that date; late is shipped after it or in a later release; an undated release
+has no end, so nothing in it is overdue. Every deviation names the decisions that caused it: reschedules,
 drops, scope changes of its backlog items, and re-rankings that pushed its
 items down, each with sequence, time, who decided in which role, and why.
 Per period it counts the outcomes and gives the say/do ratio (on time /
@@ -32,12 +35,13 @@ planned). --level item does the same for the backlog items that served a
 roadmap item at T0.`,
 		Example: `  ledger compare -p checkout --planned-as-of 2026-04-01
   ledger compare -p checkout --planned-as-of 2026-04-01 --delivered-as-of 2026-09-30 --period 2026-Q2
-  ledger compare -p checkout --planned-as-of 2026-04-01 --level item --json`,
+  ledger compare -p checkout --planned-as-of 2026-04-01 --level item --json
+  ledger compare -p firefox --planned-as-of 2019-08-12 --level item --period release:mozilla70@2019-10-22`,
 		Args: cobra.NoArgs,
 	}
 	c.Flags().StringVar(&planned, "planned-as-of", "", "T0: take the plan as it stood then (date, RFC 3339 time or seq:N)")
 	c.Flags().StringVar(&delivered, "delivered-as-of", "", "T1: count deliveries up to then (default now)")
-	c.Flags().StringVar(&period, "period", "", "only this period, such as 2026-Q2")
+	c.Flags().StringVar(&period, "period", "", "only this period: "+periodForms)
 	c.Flags().StringVar(&level, "level", query.LevelRoadmap, "roadmap or item")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
@@ -74,8 +78,13 @@ func (a *app) printComparison(c *query.Comparison, t0, t1 string) error {
 		if p.Overdue > 0 {
 			open += fmt.Sprintf(" (%d overdue)", p.Overdue)
 		}
-		a.printf("\n%s · say/do %s\n  planned %d, on time %d, late %d, dropped %d, open %s, unplanned %d\n",
-			p.Period, sayDo(p), p.Planned, p.OnTime, p.Late, p.Dropped, open, p.Unplanned)
+		if domain.IsRelease(p.Period) {
+			a.printf("\n%s · say/do %s\n  planned %d: shipped in it %d, later %d, never %d (dropped %d, open %s); unplanned %d\n",
+				p.Period, sayDo(p), p.Planned, p.OnTime, p.Late, p.Dropped+p.Open, p.Dropped, open, p.Unplanned)
+		} else {
+			a.printf("\n%s · say/do %s\n  planned %d, on time %d, late %d, dropped %d, open %s, unplanned %d\n",
+				p.Period, sayDo(p), p.Planned, p.OnTime, p.Late, p.Dropped, open, p.Unplanned)
+		}
 		header := []string{"ID", "OUTCOME", "PLANNED", "NOW", "DATE", "TITLE"}
 		if string(c.Level) == query.LevelItem {
 			header[3] = "ROADMAP"
@@ -116,6 +125,9 @@ func (a *app) printComparison(c *query.Comparison, t0, t1 string) error {
 func sayDo(p query.PeriodOutcome) string {
 	if p.SayDo == nil {
 		return "- (nothing planned)"
+	}
+	if domain.IsRelease(p.Period) {
+		return fmt.Sprintf("%.0f%% (%d of %d shipped in it)", *p.SayDo*100, p.OnTime, p.Planned)
 	}
 	return fmt.Sprintf("%.0f%% (%d of %d on time)", *p.SayDo*100, p.OnTime, p.Planned)
 }
@@ -177,13 +189,19 @@ func (a *app) diffCommand() *cobra.Command {
 added, removed, moved up or down by a rank decision (old and new rank; items
 that only shifted because items above them closed are not listed), status
 changes, and requests decided, each with the decision that made it: sequence,
-time, who decided in which role, and why.`,
-		Example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-05-31
+time, who decided in which role, and why.
+
+--from and --to are the range [from, to), read as decisions and audit export
+read theirs: the ledger just before --from against the ledger just before --to,
+a date being midnight UTC at its start on both ends. So --from 2026-05-01 --to
+2026-06-01 is what changed in May, and lists the decisions that "ledger
+decisions --from 2026-05-01 --to 2026-06-01" does.`,
+		Example: `  ledger diff -p checkout --from 2026-05-01 --to 2026-06-01   # May
   ledger diff -p checkout --from seq:120 --json`,
 		Args: cobra.NoArgs,
 	}
-	c.Flags().StringVar(&from, "from", "", "T0: a date (2026-05-01, end of day UTC), an RFC 3339 time or seq:N")
-	c.Flags().StringVar(&to, "to", "", "T1, not before T0 (default now)")
+	c.Flags().StringVar(&from, "from", "", "T0, included: a date (2026-05-01, midnight UTC at its start), an RFC 3339 time, or seq:N (just after that event)")
+	c.Flags().StringVar(&to, "to", "", "T1, excluded, not before T0 (default now): a date (midnight UTC at its start: that day is not in), an RFC 3339 time or seq:N")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		ctx := cmd.Context()
 		if from == "" {

@@ -67,25 +67,32 @@ func (a *app) goalCommand() *cobra.Command {
 	return group("goal", "Set the product goal", set)
 }
 
+// periodForms says what --period takes: every form domain.ParsePeriod
+// reads, the ones the importers write included.
+const periodForms = "a quarter 2027-Q1, a half 2027-H1, a month 2027-03, a day 2027-03-15, a year 2027, " +
+	"or a release release:NAME or release:NAME@YYYY-MM-DD (its date)"
+
 func (a *app) roadmapCommand() *cobra.Command {
 	plan := a.writeCommand(writeSpec{
-		use: "plan ID --title T --period P [--objective O] --why W", short: "Put an item on the roadmap for a quarter (Product Manager)",
-		example: `  ledger roadmap plan R-WALLETS --title "Wallet payments" --period 2027-Q1 --objective "Mobile conversion" --why "Top customer ask" --as pam`,
-		args:    []string{"id"}, why: whyRequired,
+		use: "plan ID --title T --period P [--objective O] --why W", short: "Put an item on the roadmap for a quarter, a month or a release (Product Manager)",
+		example: `  ledger roadmap plan R-WALLETS --title "Wallet payments" --period 2027-Q1 --objective "Mobile conversion" --why "Top customer ask" --as pam
+  ledger roadmap plan R-SSO --title "Single sign-on" --period release:2.0@2027-06-30 --why "Enterprise deals wait for it" --as pam`,
+		args: []string{"id"}, why: whyRequired,
 		flags: func(c *cobra.Command) {
 			c.Flags().String("title", "", "title (required)")
-			c.Flags().String("period", "", "target quarter such as 2027-Q1 (required)")
+			c.Flags().String("period", "", "target period (required): "+periodForms)
 			c.Flags().String("objective", "", "the objective it serves")
 			_ = c.MarkFlagRequired("title")
 			_ = c.MarkFlagRequired("period")
 		},
 	})
 	reschedule := a.writeCommand(writeSpec{
-		use: "reschedule ID --period P --why W", short: "Move a roadmap item to another quarter (Product Manager)",
-		example: `  ledger roadmap reschedule R-WALLETS --period 2027-Q2 --why "Vendor SDK late" --as pam`,
-		args:    []string{"id"}, why: whyRequired,
+		use: "reschedule ID --period P --why W", short: "Move a roadmap item to another quarter, month or release (Product Manager)",
+		example: `  ledger roadmap reschedule R-WALLETS --period 2027-Q2 --why "Vendor SDK late" --as pam
+  ledger roadmap reschedule R-SSO --period release:2.1 --why "The identity provider's API changed" --as pam`,
+		args: []string{"id"}, why: whyRequired,
 		flags: func(c *cobra.Command) {
-			c.Flags().String("period", "", "the new quarter (required)")
+			c.Flags().String("period", "", "the new period (required): "+periodForms)
 			_ = c.MarkFlagRequired("period")
 		},
 	})

@@ -35,8 +35,8 @@ func (d *decisionFlags) add(fs *pflag.FlagSet, withPeriod bool) {
 	fs.StringVar(&d.role, "role", "", "only decisions taken in this role: pm, po, stakeholder, team")
 	fs.StringVar(&d.reason, "reason", "", "only rejections with this reason code (out-of-scope, low-value, duplicate, ...)")
 	if withPeriod {
-		fs.StringVar(&d.from, "from", "", "only decisions taken at or after this time: YYYY-MM-DD (midnight UTC) or RFC 3339")
-		fs.StringVar(&d.to, "to", "", "only decisions taken before this time (excluded): YYYY-MM-DD or RFC 3339")
+		fs.StringVar(&d.from, "from", "", "only decisions taken at or after this time, included: YYYY-MM-DD (midnight UTC at its start) or RFC 3339")
+		fs.StringVar(&d.to, "to", "", "only decisions taken before this time, excluded: YYYY-MM-DD (midnight UTC at its start: that day is not in) or RFC 3339")
 	}
 	fs.BoolVar(&d.overrides, "overrides", false, "only rank decisions that jumped over an item with a higher score")
 	fs.BoolVar(&d.quarantined, "quarantined", false, "instead of decisions, the events the validating fold refused (no rule allowed them), with why")
@@ -75,8 +75,10 @@ items it jumped over although their score was higher (an override).
 
 Filters combine: --type may be repeated (any of them matches), the others must
 all hold. --epic follows the hierarchy as it stood when each decision was taken.
---from is included and --to excluded, both in business time (when the decision
-was taken). --as-of answers from what the ledger held at that moment.
+--from and --to are the range [from, to) of business time (when the decision was
+taken): --from included, --to excluded, and a date is midnight UTC at its start
+on both ends, so --from 2026-05-01 --to 2026-06-01 is May, as for diff and
+audit export. --as-of answers from what the ledger held at that moment.
 
 To prove such a list complete to someone who does not trust the ledger, export
 it with the same filters: "ledger audit export ... --out DIR", then

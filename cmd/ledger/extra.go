@@ -58,7 +58,10 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// refusals of every edge.
 	metrics := httpapi.NewMetrics()
 	cmds := metrics.Commander(a.handler)
-	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler})
+	// One signer of checkpoints for the schedule and for the callers who
+	// ask for one (ledger audit checkpoint while serve runs).
+	signer := a.serveSigner(s)
+	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler, Checkpoints: signer})
 	if err != nil {
 		live.stop()
 		return nil, err
@@ -75,7 +78,7 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
 		return stops, nil
 	}
-	stopCheckpoints, err := a.auditCheckpointer(ctx, a.store, a.checkpointEvery, a.checkpointInterval)
+	stopCheckpoints, err := signer.start(ctx, a.checkpointEvery, a.checkpointInterval)
 	if err != nil {
 		stopTogether(stops, time.Time{})
 		return nil, err

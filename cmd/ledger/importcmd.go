@@ -155,11 +155,21 @@ func (a *app) printSummary(system string, s command.ImportSummary, dryRun bool) 
 		}
 		return fields[i] < fields[j]
 	})
-	parts := make([]string, len(fields))
-	total := 0
+	// The ten commonest fields say what was left out; a Bugzilla product
+	// has dozens of per-release flag fields that would bury them.
+	const shown = 10
+	var parts []string
+	total, rest := 0, 0
 	for i, f := range fields {
-		parts[i] = fmt.Sprintf("%s %d", f, s.Skipped[f])
 		total += s.Skipped[f]
+		if i < shown {
+			parts = append(parts, fmt.Sprintf("%s %d", f, s.Skipped[f]))
+		} else {
+			rest += s.Skipped[f]
+		}
+	}
+	if len(fields) > shown {
+		parts = append(parts, fmt.Sprintf("and %d in %d other fields (--json lists them all)", rest, len(fields)-shown))
 	}
 	a.printf("%d changes with no ledger meaning, by field: %s\n", total, strings.Join(parts, ", "))
 }

@@ -10,6 +10,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 // The exports the import tests read: the importers' own testdata (its
@@ -50,19 +52,6 @@ func (c *cli) importJSON(args ...string) importSummary {
 	return s
 }
 
-// fixture is the summary importer/<format>/testdata/summary.py worked out
-// from the raw export on its own (summary.json): the figures every import
-// of that export must give, whatever the edge it goes through.
-func fixture(t *testing.T, dir string) importSummary {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
-	require.NoError(t, err)
-	var s importSummary
-	require.NoError(t, json.Unmarshal(raw, &s))
-	require.Positive(t, s.Events)
-	return s
-}
-
 func countLog(t *testing.T, c *cli, product string) int {
 	t.Helper()
 	out := c.ok("log", "-p", product, "--json")
@@ -71,7 +60,7 @@ func countLog(t *testing.T, c *cli, product string) int {
 
 func TestImportBugzillaTwice(t *testing.T) {
 	c := newCLI(t)
-	want := fixture(t, bzData)
+	want := importertest.WantSummary(t, bzData)
 	dry := c.importJSON("bugzilla", mozilla, "--map", bzMap, "-p", "firefox", "--dry-run")
 	assert.Equal(t, want.Events, dry.Events, "the figures of importer/bugzilla/testdata/summary.json")
 	assert.Equal(t, want.Events, dry.Written, "a dry run says what it would write")
@@ -139,7 +128,7 @@ func TestImportLaterExportWritesOnlyWhatIsNew(t *testing.T) {
 	}
 	require.NoError(t, os.WriteFile(early, []byte(strings.Join(lines, "\n")+"\n"), 0o644))
 
-	want := fixture(t, bzData)
+	want := importertest.WantSummary(t, bzData)
 	a := c.importJSON("bugzilla", early, "--map", bzMap, "-p", "firefox")
 	require.Positive(t, a.Written)
 	b := c.importJSON("bugzilla", mozilla, "--map", bzMap, "-p", "firefox")
@@ -241,7 +230,7 @@ func TestImportWhyShowsProvenanceAndFlags(t *testing.T) {
 
 func TestImportGitHubTwice(t *testing.T) {
 	c := newCLI(t)
-	want := fixture(t, ghData)
+	want := importertest.WantSummary(t, ghData)
 	first := c.importJSON("github", webcompat, "--map", ghMap, "-p", "webcompat")
 	assert.Equal(t, want.Events, first.Written, "the figures of importer/github/testdata/summary.json")
 	assert.Equal(t, want.OutsideAuthority, first.OutsideAuthority)
@@ -253,7 +242,7 @@ func TestImportGitHubTwice(t *testing.T) {
 
 func TestImportJiraTwice(t *testing.T) {
 	c := newCLI(t)
-	want := fixture(t, jiraData)
+	want := importertest.WantSummary(t, jiraData)
 	first := c.importJSON("jira", jiraCloud, "--map", jiraMap, "-p", "ee")
 	assert.Equal(t, want.Events, first.Written, "the figures of importer/jira/testdata/summary.json")
 	assert.Equal(t, want.Slips, first.Slips)

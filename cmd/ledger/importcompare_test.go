@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -225,4 +226,63 @@ func TestImportCompareSlips(t *testing.T) {
 func itoa(n int) string {
 	b, _ := json.Marshal(n)
 	return string(b)
+}
+
+// TestSayDoPerReleaseMatchesScript compares, for the fixtures with
+// releases, compare's figures per release with those the fixture's
+// script works out from the raw export at the same T0 and T1
+// (testdata/outcomes.json "releases"): planned, shipped in it, shipped
+// later or elsewhere, never; a release nothing was planned for has no
+// say/do.
+func TestSayDoPerReleaseMatchesScript(t *testing.T) {
+	for _, tc := range []struct {
+		format, export, mapFile, dir, product string
+	}{
+		{"bugzilla", mozilla, bzMap, bzData, "firefox"},
+		{"jira", jiraCloud, jiraMap, jiraData, "ee"},
+	} {
+		t.Run(tc.format, func(t *testing.T) {
+			raw, err := os.ReadFile(filepath.Join(tc.dir, "outcomes.json"))
+			require.NoError(t, err)
+			type figures struct {
+				Planned            int `json:"planned"`
+				DeliveredInIt      int `json:"deliveredInIt"`
+				DeliveredElsewhere int `json:"deliveredElsewhere"`
+				NotDelivered       int `json:"notDelivered"`
+			}
+			var want struct {
+				T0       time.Time          `json:"t0"`
+				T1       time.Time          `json:"t1"`
+				Releases map[string]figures `json:"releases"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &want))
+			require.NotEmpty(t, want.Releases)
+
+			c := newCLI(t)
+			c.importJSON(tc.format, tc.export, "--map", tc.mapFile, "-p", tc.product)
+			var got struct {
+				Periods []struct {
+					Period                               string `json:"period"`
+					Planned, OnTime, Late, Dropped, Open int
+					SayDo                                *float64 `json:"sayDo"`
+				} `json:"periods"`
+			}
+			out := c.ok("compare", "-p", tc.product, "--planned-as-of", want.T0.Format("2006-01-02"),
+				"--delivered-as-of", want.T1.Format("2006-01-02"), "--level", "item", "--json")
+			require.NoError(t, json.Unmarshal([]byte(out), &got))
+			have := map[string]figures{}
+			for _, p := range got.Periods {
+				name, ok := strings.CutPrefix(p.Period, "release:")
+				if !ok || p.Planned == 0 {
+					assert.Nil(t, p.SayDo, "%s: nothing planned is no 0%% period", p.Period)
+					continue
+				}
+				name, _, _ = strings.Cut(name, "@")
+				have[name] = figures{p.Planned, p.OnTime, p.Late, p.Dropped + p.Open}
+				require.NotNil(t, p.SayDo)
+				assert.InDelta(t, float64(p.OnTime)/float64(p.Planned), *p.SayDo, 1e-9)
+			}
+			assert.Equal(t, want.Releases, have)
+		})
+	}
 }

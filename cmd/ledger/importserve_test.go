@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/importer/importertest"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -66,7 +67,7 @@ func TestImportThroughServe(t *testing.T) {
 	wantText := alone.ok(gh[:len(gh)-1]...)
 	wantBZ := alone.ok(bz...)
 
-	gh0, bz0 := fixture(t, ghData), fixture(t, bzData)
+	gh0, bz0 := importertest.WantSummary(t, ghData), importertest.WantSummary(t, bzData)
 	c := newCLI(t)
 	base, _ := c.serveHTTP()
 	assert.JSONEq(t, wantDry, c.ok(append(gh, "--dry-run")...), "a dry run through serve")
@@ -133,7 +134,7 @@ func TestImportIdentityThroughServe(t *testing.T) {
 
 	var s importSummary
 	require.NoError(t, json.Unmarshal([]byte(c.ok("--nats", url, "--token", botTok, "import", "github", webcompat, "--map", ghMap, "-p", "webcompat", "--json")), &s))
-	assert.Equal(t, fixture(t, ghData).Events, s.Written)
+	assert.Equal(t, importertest.WantSummary(t, ghData).Events, s.Written)
 	log := c.ok("log", "-p", "webcompat", "--json")
 	assert.Equal(t, s.Written, strings.Count(log, `"relayedBy":"tracker-bot"`), "every event records who relayed it")
 	assert.Contains(t, c.ok("log", "-p", "webcompat"), "via tracker-bot")

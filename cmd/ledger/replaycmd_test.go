@@ -191,7 +191,7 @@ func TestHistoryCommandErrors(t *testing.T) {
 		{"ErrBadPosition", []string{"compare", "--planned-as-of", "April"}, exitRefused, `plannedAsOf: position "April" is not valid`},
 		{"ErrBadSeq", []string{"diff", "--from", "seq:0"}, exitRefused, "seq:42"},
 		{"ErrLevel", []string{"compare", "--planned-as-of", "2026-04-01", "--level", "epic"}, exitRefused, "use roadmap or item"},
-		{"ErrPeriod", []string{"compare", "--planned-as-of", "2026-04-01", "--period", "2026-5"}, exitRefused, "write it like 2026-Q2"},
+		{"ErrPeriod", []string{"compare", "--planned-as-of", "2026-04-01", "--period", "2026-5"}, exitRefused, "write it like 2027-Q1, 2027-H1, 2027-03, 2027-03-15, 2027 or release:NAME[@YYYY-MM-DD]"},
 		{"ErrNoFrom", []string{"diff"}, exitUsage, "diff needs --from"},
 		{"ErrToBeforeFrom", []string{"diff", "--from", "2026-05-31", "--to", "2026-05-01"}, exitRefused, "is before the earlier one"},
 		{"ErrSnapshotEvery", []string{"replay", "--snapshot-every", "-1"}, exitUsage, "--snapshot-every must be 0 or more"},

@@ -3,7 +3,10 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/url"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -25,7 +28,8 @@ func (a *app) serveCommand() *cobra.Command {
 every import (ledgerapi.v1.import), and answers every view from projections
 it keeps current (ledgerapi.v1.view.<name>).
 While it runs, other ledger commands on the same --data directory (or on the
-same --nats) send their commands and views to it; any NATS client can too:
+same --nats) send their commands and views to it ("ledger audit checkpoint"
+asks it to sign a checkpoint now, with its key); any NATS client can too:
 
   nats --server nats://127.0.0.1:4222 micro info ledger
   nats --server nats://127.0.0.1:4222 req ledgerapi.v1.view.backlog '{"product":"checkout"}'
@@ -55,7 +59,7 @@ of unknown outcome, retried safely with its command id).`,
 	c.Flags().StringVar(&listen, "nats-listen", "127.0.0.1:4222", "host:port for NATS clients (embedded store only); without tokens it must be a loopback address")
 	c.Flags().StringVar(&a.clientsURL, "clients-nats", os.Getenv("LEDGER_CLIENTS_NATS"), "with --nats: the clients' account of the same NATS system, as the user that keeps the clients' read-only copies (see \"ledger accounts\"; env LEDGER_CLIENTS_NATS)")
 	c.Flags().IntVar(&a.snapshotEvery, "snapshot-every", 1000, "snapshot the live projections every N events of a product, so as-of questions stay fast")
-	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count); needs a key from \"ledger audit keygen\"")
+	c.Flags().IntVar(&a.checkpointEvery, "checkpoint-every", 1000, "sign an audit checkpoint every N new events (0: never by count), and at start when no checkpoint covers the events; needs a key from \"ledger audit keygen\"")
 	c.Flags().DurationVar(&a.checkpointInterval, "checkpoint-interval", 10*time.Minute, "sign an audit checkpoint at this interval when there are new events (0: never by time)")
 	a.addHTTPFlags(c)
 	c.Flags().BoolVar(&seed, "demo", false, "first write the demo history (product \"checkout\") if it is not there")
@@ -203,16 +207,44 @@ func localOnly(flag, addr string) error {
 	return usagef("%s %s is not a loopback address: without tokens serve is a single-user tool, and anyone who reached it could decide as anyone; listen on 127.0.0.1, or make tokens with \"ledger token add ACTOR\" first", flag, addr)
 }
 
-// dataHint is the --data a command run elsewhere needs to find this
-// ledger: none for the default directory.
+// dataHint is what a command run in another terminal needs to find this
+// ledger: --data and the data directory, always and absolute (a relative
+// or default one names another directory from another working directory,
+// and LEDGER_DATA may not be set there); with --nats, the NATS system
+// instead, without serve's own credentials, which are not the caller's.
 func (a *app) dataHint() string {
 	if a.natsURL != "" {
-		return " --nats " + redactURL(a.natsURL)
+		return " --nats " + withoutUser(a.natsURL) + "   (as your own NATS user)"
 	}
-	if a.dataDir == "./ledger-data" && os.Getenv("LEDGER_DATA") == "" {
-		return ""
+	dir := a.dataDir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
 	}
-	return " --data " + a.dataDir
+	return " --data " + shellQuote(dir)
+}
+
+// withoutUser writes NATS URLs (comma-separated) without their user and
+// password; one that does not parse is redacted instead.
+func withoutUser(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		u, err := url.Parse(strings.TrimSpace(p))
+		if err != nil || u.Host == "" {
+			parts[i] = redactURL(p)
+			continue
+		}
+		u.User = nil
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-+:@%,=") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // redactURL hides the passwords in NATS URLs printed for a user.

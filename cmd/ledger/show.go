@@ -28,24 +28,40 @@ func (a *app) printMeta(m query.Meta) {
 }
 
 func (a *app) showCommand() *cobra.Command {
-	var status, requester, asOf string
+	var status, requester, asOf, sortBy string
 	show := &cobra.Command{
-		Use:   "show backlog|roadmap|requests",
-		Short: "Show the backlog, the roadmap or the requests, now or as of a past date",
+		Use:   "show backlog|roadmap|requests|saydo",
+		Short: "Show the backlog, the roadmap, the requests or the say/do per period, now or as of a past date",
+		Long: `show prints one view of the product, now or --as-of a past date.
+
+saydo gives, for every quarter or release on the roadmap that has begun,
+what was planned for it when it began (a quarter: the day before its
+first day; a release: the day before its first delivery, or the day the
+release before it shipped if earlier) against what was delivered: on time
+(for a release, shipped in it), late (shipped later), never (dropped or
+still open), unplanned, and the say/do ratio. A quarter counts roadmap
+items, a release the backlog items planned for it; a period nothing was
+planned for has no ratio.`,
 		Example: `  ledger show backlog
   ledger show backlog --status all --json
   ledger show roadmap --as-of 2026-04-01
-  ledger show requests --status rejected --requester sally`,
+  ledger show requests --status rejected --requester sally
+  ledger show requests --status pending --sort waiting   # the longest waiting first
+  ledger show saydo -p firefox`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"backlog", "roadmap", "requests"},
+		ValidArgs: []string{"backlog", "roadmap", "requests", "saydo"},
 	}
 	show.Flags().StringVar(&status, "status", "", "backlog: open (default), all, new, in-progress, delivered, removed; requests: pending, accepted, rejected, deferred, withdrawn")
 	show.Flags().StringVar(&requester, "requester", "", "requests: only those of this requester")
 	show.Flags().StringVar(&asOf, "as-of", "", "as it stood at a date (end of that day, UTC), an RFC 3339 time, or seq:N")
+	show.Flags().StringVar(&sortBy, "sort", "", "requests: submitted (default, oldest first) or waiting (the longest waiting pending request first)")
 	show.RunE = func(cmd *cobra.Command, args []string) error {
 		ctx := cmd.Context()
 		a.asOfText = asOfLabel(asOf)
 		o := query.Options{AsOf: asOf, Status: status, Requester: requester}
+		if sortBy != "" && args[0] != "requests" {
+			return usagef("--sort applies to \"show requests\"")
+		}
 		switch args[0] {
 		case "backlog":
 			if requester != "" {
@@ -70,9 +86,21 @@ func (a *app) showCommand() *cobra.Command {
 			if err := a.view(ctx, query.ViewRequests, o, &v); err != nil {
 				return err
 			}
+			if err := query.SortRequests(v.Requests, sortBy); err != nil {
+				return err
+			}
 			return a.printRequests(v)
+		case "saydo":
+			if status != "" || requester != "" {
+				return usagef("--status and --requester apply to backlog and requests")
+			}
+			var v query.SayDo
+			if err := a.view(ctx, query.ViewSayDo, query.Options{AsOf: asOf}, &v); err != nil {
+				return err
+			}
+			return a.printSayDo(v)
 		}
-		msg := fmt.Sprintf("unknown view %q: use backlog, roadmap or requests", args[0])
+		msg := fmt.Sprintf("unknown view %q: use backlog, roadmap, requests or saydo", args[0])
 		if s := show.SuggestionsFor(args[0]); len(s) > 0 {
 			msg += fmt.Sprintf("; did you mean %q?", s[0])
 		}
@@ -163,6 +191,42 @@ func (a *app) printRoadmap(v query.Roadmap) error {
 	return t.print(a.stdout, tableWidth(a.stdout))
 }
 
+func (a *app) printSayDo(v query.SayDo) error {
+	if a.jsonOut {
+		return a.printJSON(v)
+	}
+	a.printWarnings(v.Delivered.Warnings)
+	if len(v.Periods) == 0 {
+		fmt.Fprintln(a.stdout, "no period on the roadmap has begun")
+		return nil
+	}
+	t := &table{header: []string{"PERIOD", "SAY/DO", "PLANNED", "ON TIME", "LATE", "NEVER", "UNPLANNED", "PLAN OF"}}
+	none := false
+	for _, p := range v.Periods {
+		never := strconv.Itoa(p.Dropped + p.Open)
+		if p.Overdue > 0 {
+			never += fmt.Sprintf(" (%d overdue)", p.Overdue)
+		}
+		ratio := "-"
+		if p.SayDo != nil {
+			ratio = fmt.Sprintf("%.0f%%", *p.SayDo*100)
+		} else {
+			none = true
+		}
+		t.add(p.Period, ratio, strconv.Itoa(p.Planned), strconv.Itoa(p.OnTime), strconv.Itoa(p.Late), never,
+			strconv.Itoa(p.Unplanned), p.PlannedAsOf.UTC().Format(time.DateOnly))
+	}
+	if err := t.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	fmt.Fprintln(a.stdout, "\nA calendar period counts roadmap items, a release the backlog items planned for it. On time: for a release,\n"+
+		"shipped in it; never: dropped or still open; plan of: the day of the plan the period is judged against.")
+	if none {
+		fmt.Fprintln(a.stdout, "say/do -: nothing was planned for the period then, so it has no ratio")
+	}
+	return nil
+}
+
 func (a *app) printRequests(v query.Requests) error {
 	if a.jsonOut {
 		return a.printJSON(v)
@@ -172,15 +236,24 @@ func (a *app) printRequests(v query.Requests) error {
 		fmt.Fprintln(a.stdout, "no requests match")
 		return nil
 	}
-	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "BY", "ITEM", "TITLE: WHY"}}
+	t := &table{header: []string{"ID", "REQUESTER", "STATUS", "REASON", "WAITED", "WAITING", "BY", "ITEM", "TITLE: WHY"}}
 	for _, r := range v.Requests {
 		text := r.Title
 		if r.Why != "" {
 			text += ": " + r.Why
 		}
-		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.DecidedBy), orDash(r.Item), text)
+		t.add(r.ID, r.Requester, string(r.Status), orDash(string(r.Reason)), orDash(r.Wait), orDash(r.Waiting), orDash(r.DecidedBy), orDash(r.Item), text)
 	}
-	return t.print(a.stdout, tableWidth(a.stdout))
+	if err := t.print(a.stdout, tableWidth(a.stdout)); err != nil {
+		return err
+	}
+	for _, r := range v.Requests {
+		if r.Waiting != "" && v.WaitingAt != nil {
+			a.printf("waiting: since submission, to %s UTC\n", v.WaitingAt.UTC().Format("2006-01-02 15:04"))
+			break
+		}
+	}
+	return nil
 }
 
 func (a *app) whyCommand() *cobra.Command {

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -75,7 +76,9 @@ ledger CLI takes --token or LEDGER_TOKEN). What the actor may decide still
 comes from the roles the ledger records. A token speaks for its own actor
 only; one made with --on-behalf may also relay decisions for others (an
 importer, a tracker's webhook, a bot), and each event then records who
-relayed it.
+relayed it. One made with --audit may have serve sign an audit checkpoint
+("ledger audit checkpoint" from another machine, and prove and export
+without --checkpoint).
 
 "token add" prints the token once and appends only its SHA-256 hash to the
 tokens file (default <data dir>/tokens), which "ledger serve" re-reads when
@@ -85,6 +88,7 @@ refuses callers without one; with none, serve is a single-user tool on
 loopback (local mode).`,
 		Example: `  ledger token add nina
   ledger token add importer --on-behalf
+  ledger token add compliance --audit
   ledger token list
   ledger token revoke 3f9a1c2b`,
 		Args: cobra.NoArgs,
@@ -97,35 +101,40 @@ loopback (local mode).`,
 		}
 		return filepath.Join(a.dataDir, "tokens")
 	}
-	var onBehalf bool
+	var rights access.Rights
 	add := &cobra.Command{
 		Use:   "add ACTOR",
 		Short: "Make a token for ACTOR; it is printed once, only its hash is kept",
 		Example: `  ledger token add nina       # then: curl -H "Authorization: Bearer ldg_..." http://127.0.0.1:8080/api/v1/products
                               #   or: nats --server nats://127.0.0.1:4222 --user nina --password ldg_... micro ls
-  ledger token add importer --on-behalf   # may record decisions for others; the events say it relayed them`,
+  ledger token add importer --on-behalf   # may record decisions for others; the events say it relayed them
+  ledger token add compliance --audit     # may have serve sign a checkpoint: ledger --nats URL --token ldg_... audit checkpoint`,
 		Args: positional(1, "token add ACTOR"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p := path()
 			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 				return err
 			}
-			tok, info, err := access.AddToken(p, args[0], onBehalf, a.now())
+			tok, info, err := access.AddTokenWith(p, args[0], rights, a.now())
 			if err != nil {
 				return err
 			}
 			if a.jsonOut {
-				return a.printJSON(map[string]any{"id": info.ID, "actor": info.Actor, "onBehalf": info.OnBehalf, "created": info.Created, "token": tok, "file": p})
+				return a.printJSON(map[string]any{"id": info.ID, "actor": info.Actor, "onBehalf": info.OnBehalf, "audit": info.Audit, "created": info.Created, "token": tok, "file": p})
 			}
-			rights := "acts as " + info.Actor
+			may := "acts as " + info.Actor
 			if info.OnBehalf {
-				rights += ", and may relay decisions for other actors"
+				may += ", and may relay decisions for other actors"
 			}
-			fmt.Fprintf(a.stdout, "token %s for %s (%s; shown only now, %s keeps its hash):\n%s\n", info.ID, info.Actor, rights, p, tok)
+			if info.Audit {
+				may += ", and may have serve sign audit checkpoints"
+			}
+			fmt.Fprintf(a.stdout, "token %s for %s (%s; shown only now, %s keeps its hash):\n%s\n", info.ID, info.Actor, may, p, tok)
 			return nil
 		},
 	}
-	add.Flags().BoolVar(&onBehalf, "on-behalf", false, "let this token record decisions for other actors (an importer, a webhook, a bot); each event then records who relayed it")
+	add.Flags().BoolVar(&rights.OnBehalf, "on-behalf", false, "let this token record decisions for other actors (an importer, a webhook, a bot); each event then records who relayed it")
+	add.Flags().BoolVar(&rights.Audit, "audit", false, "let this token have serve sign an audit checkpoint (ledger audit checkpoint, and prove and export without --checkpoint)")
 	list := &cobra.Command{
 		Use:     "list",
 		Short:   "List the tokens: id, actor, rights, when made (never the token)",
@@ -147,11 +156,14 @@ loopback (local mode).`,
 				return nil
 			}
 			for _, t := range ts {
-				rights := ""
+				var rights []string
 				if t.OnBehalf {
-					rights = "on-behalf"
+					rights = append(rights, "on-behalf")
 				}
-				fmt.Fprintf(a.stdout, "%s  %-12s  %-9s  %s\n", t.ID, t.Actor, rights, t.Created.Format(time.RFC3339))
+				if t.Audit {
+					rights = append(rights, "audit")
+				}
+				fmt.Fprintf(a.stdout, "%s  %-12s  %-15s  %s\n", t.ID, t.Actor, strings.Join(rights, ","), t.Created.Format(time.RFC3339))
 			}
 			return nil
 		},

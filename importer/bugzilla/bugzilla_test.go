@@ -12,6 +12,7 @@ import (
 
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/bugzilla"
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 // load parses a testdata export with testdata/map.json and plans it.
@@ -67,8 +68,8 @@ func TestSummaryMatchesScript(t *testing.T) {
 // works out from the raw file (testdata/outcomes.json).
 func TestOutcomesMatchScript(t *testing.T) {
 	steps, _ := load(t, "bugzilla-mozilla.jsonl")
-	got := outcomesOf(t, steps)
-	assert.Equal(t, wantOutcomes(t), got)
+	got := importertest.Outcomes(t, steps)
+	assert.Equal(t, importertest.WantOutcomes(t, "testdata"), got)
 	require.Len(t, got, 58)
 
 	// Filed by its reporter, taken on when assigned to a person the next
@@ -88,9 +89,9 @@ func TestOutcomesMatchScript(t *testing.T) {
 	wontfix := got["BZ-1372243-req"]
 	require.NotNil(t, wontfix.Accepted)
 	assert.Equal(t, "2017-06-12T20:01:41Z", wontfix.Accepted.At)
-	assert.Equal(t, &decided{At: "2018-10-01T12:23:37Z", Reason: "out-of-scope"}, wontfix.Removed)
+	assert.Equal(t, &importertest.Decided{At: "2018-10-01T12:23:37Z", Reason: "out-of-scope"}, wontfix.Removed)
 	// Rejected while pending.
-	assert.Equal(t, &decided{At: "2014-07-12T03:14:01Z", Reason: "not-feasible"}, got["BZ-1037762-req"].Rejected)
+	assert.Equal(t, &importertest.Decided{At: "2014-07-12T03:14:01Z", Reason: "not-feasible"}, got["BZ-1037762-req"].Rejected)
 }
 
 func TestStepsAreInTimeOrder(t *testing.T) {
@@ -129,6 +130,21 @@ func TestParseShapes(t *testing.T) {
 		require.Len(t, all, 1)
 		assert.Equal(t, "Crash", all[0].Summary)
 		assert.Len(t, all[0].History, 1)
+	})
+	// /rest/bug/{id}/comment answers with bugs keyed by id, each with its
+	// comments; Bugzilla 5 names a comment's author creator.
+	t.Run("CommentFileMerged", func(t *testing.T) {
+		bugs, err := bugzilla.Parse(stringsReader(line))
+		require.NoError(t, err)
+		comments, err := bugzilla.Parse(stringsReader(`{"bugs":{"7":{"comments":[
+		 {"id":91,"bug_id":7,"count":0,"text":"It crashes on start.","creator":"a@example.org","creation_time":"2020-01-02T03:04:05Z","time":"2020-01-02T03:04:05Z","is_private":false,"tags":[],"attachment_id":null}]}},"comments":{}}`))
+		require.NoError(t, err)
+		all := bugzilla.Merge(bugs, comments)
+		require.Len(t, all, 1)
+		require.Len(t, all[0].Comments, 1)
+		assert.Equal(t, "a@example.org", all[0].Comments[0].By())
+		_, err = bugzilla.Parse(stringsReader(`{"bugs":{"seven":{"comments":[]}}}`))
+		assert.ErrorContains(t, err, `"seven" is not a bug id`)
 	})
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/bugzilla"
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 // parse reads a testdata export.
@@ -137,7 +138,7 @@ func TestHistoryMergedWithBugs(t *testing.T) {
 		}
 	}
 	require.Len(t, same, len(hist))
-	want := wantOutcomes(t)
+	want := importertest.WantOutcomes(t, "testdata")
 	cases := map[string][][]bugzilla.Bug{
 		"HistoryThenBugs": {hist, same},
 		"BugsThenHistory": {same, hist},
@@ -146,7 +147,7 @@ func TestHistoryMergedWithBugs(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			steps, sum := plan(t, bugzilla.Merge(files...))
 			assert.Zero(t, sum.FiledUnnamed)
-			got := outcomesOf(t, steps)
+			got := importertest.Outcomes(t, steps)
 			require.Len(t, got, len(hist))
 			for id, o := range got {
 				assert.Equal(t, want[id], o, id)

@@ -113,7 +113,7 @@ func Issues(bugs []Bug, m *importer.Map) ([]importer.Issue, error) {
 			if err != nil {
 				continue
 			}
-			author := c.Author
+			author := c.By()
 			if author == "" && c.Count == 0 {
 				// Exports may leave out the author of the description:
 				// comment 0 is the reporter's.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"time"
 )
@@ -47,12 +48,24 @@ type Comment struct {
 	Count        int    `json:"count"`
 	Text         string `json:"text"`
 	Author       string `json:"author"`
+	Creator      string `json:"creator"`
 	CreationTime string `json:"creation_time"`
 }
 
+// By is who wrote the comment: Bugzilla 5 names them creator, older
+// versions (and BMO, for compatibility) author.
+func (c Comment) By() string {
+	if c.Author != "" {
+		return c.Author
+	}
+	return c.Creator
+}
+
 // Parse reads one export: {"bugs":[...]} (the shape of /rest/bug, and of
-// /rest/bug/{id}/history, whose bugs carry only id and history) or one bug
-// object per line. Bugs whose id appears twice (a bug file and its history
+// /rest/bug/{id}/history, whose bugs carry only id and history), the
+// comments of /rest/bug/{id}/comment ({"bugs":{"ID":{"comments":[...]}}},
+// read as bugs that carry only id and comments) or one bug object per
+// line. Bugs whose id appears twice (a bug file and its history
 // file) are merged: the later one's history and comments are added.
 func Parse(r io.Reader) ([]Bug, error) {
 	data, err := io.ReadAll(r)
@@ -67,6 +80,9 @@ func Parse(r io.Reader) ([]Bug, error) {
 		}
 		if err := json.Unmarshal(trimmed, &page); err == nil && page.Bugs != nil {
 			return *page.Bugs, nil
+		}
+		if bugs, ok, err := commentFile(trimmed); ok {
+			return bugs, err
 		}
 	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
@@ -154,3 +170,25 @@ func parseTime(s string) (time.Time, error) {
 }
 
 func key(id int) string { return strconv.Itoa(id) }
+
+// commentFile reads the answer of /rest/bug/{id}/comment, whose bugs are
+// an object keyed by bug id; ok is false when data is not that shape.
+func commentFile(data []byte) (bugs []Bug, ok bool, err error) {
+	var page struct {
+		Bugs map[string]struct {
+			Comments []Comment `json:"comments"`
+		} `json:"bugs"`
+	}
+	if json.Unmarshal(data, &page) != nil || page.Bugs == nil {
+		return nil, false, nil
+	}
+	for key, b := range page.Bugs {
+		id, err := strconv.Atoi(key)
+		if err != nil || id <= 0 {
+			return nil, true, fmt.Errorf("a comment file's bug %q is not a bug id", key)
+		}
+		bugs = append(bugs, Bug{ID: id, Comments: b.Comments})
+	}
+	sort.Slice(bugs, func(i, j int) bool { return bugs[i].ID < bugs[j].ID })
+	return bugs, true, nil
+}

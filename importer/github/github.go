@@ -49,7 +49,11 @@ type Event struct {
 		Name string `json:"name"`
 	} `json:"label"`
 	Assignee *User `json:"assignee"`
-	Rename   *struct {
+	// Body and User are a comment's, in the timeline
+	// (/issues/{n}/timeline), where a comment is an event "commented".
+	Body   string `json:"body"`
+	User   *User  `json:"user"`
+	Rename *struct {
 		From string `json:"from"`
 		To   string `json:"to"`
 	} `json:"rename"`
@@ -111,14 +115,10 @@ func Parse(r io.Reader) (issues []Issue, pulls int, err error) {
 			return nil, 0, fmt.Errorf("item %d is not a GitHub issue object", i+1)
 		}
 		if j, ok := byNumber[is.Number]; ok {
-			seen := map[int64]bool{}
-			for _, e := range issues[j].Events {
-				seen[e.ID] = true
-			}
 			events := issues[j].Events
 			issues[j] = is
 			for _, e := range events {
-				if !slices.ContainsFunc(is.Events, func(x Event) bool { return x.ID == e.ID }) {
+				if e.ID == 0 || !slices.ContainsFunc(is.Events, func(x Event) bool { return x.ID == e.ID }) {
 					issues[j].Events = append(issues[j].Events, e)
 				}
 			}
@@ -202,10 +202,27 @@ func Issues(issues []Issue) ([]importer.Issue, error) {
 		}
 		li := importer.Issue{Key: k, ItemPrefix: "GH-", URL: is.HTMLURL, Title: is.Title,
 			Filed: &importer.Filing{At: created, By: importer.User{Login: login(is.User)}, Why: why, Field: "created_at"}}
+		last := created
 		for j, e := range is.Events {
 			at, err := time.Parse(time.RFC3339, e.CreatedAt)
-			if err != nil {
-				return nil, fmt.Errorf("issue %d event %d: created_at: %w", is.Number, e.ID, err)
+			switch {
+			case err == nil:
+				last = at
+			case e.CreatedAt == "" && !meaningful[e.Event]:
+				// A timeline item with no time of its own (committed,
+				// reviewed) means nothing to the ledger: it is counted
+				// as skipped, where it stands.
+				at = last
+			default:
+				return nil, fmt.Errorf("issue %d event %d (%s): created_at: %w", is.Number, e.ID, e.Event, err)
+			}
+			if e.Event == "commented" {
+				by := e.Actor
+				if by == nil {
+					by = e.User
+				}
+				li.Comments = append(li.Comments, importer.Comment{ID: strconv.FormatInt(e.ID, 10), By: importer.User{Login: login(by)}, At: at, Text: e.Body})
+				continue
 			}
 			c := importer.Change{At: at, By: importer.User{Login: login(e.Actor)}, ID: strconv.FormatInt(e.ID, 10), Seq: j, Field: "events[].created_at"}
 			it := importer.Item{Raw: e.Event}
@@ -249,6 +266,11 @@ func Issues(issues []Issue) ([]importer.Issue, error) {
 	return out, nil
 }
 
+// meaningful are the events the import reads: one without a time is an
+// export that cannot be read truthfully.
+var meaningful = map[string]bool{"milestoned": true, "demilestoned": true, "labeled": true, "assigned": true,
+	"renamed": true, "closed": true, "marked_as_duplicate": true, "reopened": true, "commented": true}
+
 // Merge joins the issues of several exports (an issues file and the
 // repository's events list, or pages) by number, in order of first
 // appearance; events are kept once by id.
@@ -269,7 +291,9 @@ func Merge(lists ...[]Issue) []Issue {
 				seen[e.ID] = true
 			}
 			for _, e := range is.Events {
-				if !seen[e.ID] {
+				// A timeline item without an id (cross-referenced,
+				// committed) is kept as it is.
+				if e.ID == 0 || !seen[e.ID] {
 					have.Events = append(have.Events, e)
 				}
 			}

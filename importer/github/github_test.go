@@ -10,8 +10,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
 	"github.com/decisionledger/ledger/importer/github"
+	"github.com/decisionledger/ledger/importer/importertest"
 )
 
 func plan(t *testing.T, data string) ([]importer.Step, importer.Summary) {
@@ -64,8 +66,8 @@ func TestSummaryMatchesScript(t *testing.T) {
 // works out from the raw file (testdata/outcomes.json).
 func TestOutcomesMatchScript(t *testing.T) {
 	steps, _ := load(t)
-	got := outcomesOf(t, steps)
-	assert.Equal(t, wantOutcomes(t), got)
+	got := importertest.Outcomes(t, steps)
+	assert.Equal(t, importertest.WantOutcomes(t, "testdata"), got)
 	require.Len(t, got, 100)
 
 	// The bot files from the moderation queue; a priority label it adds
@@ -75,7 +77,7 @@ func TestOutcomesMatchScript(t *testing.T) {
 	assert.Equal(t, "user-dc55f528", invalid.Submitted.Actor)
 	require.NotNil(t, invalid.Accepted)
 	assert.Equal(t, "2021-04-19T08:26:04Z", invalid.Accepted.At)
-	assert.Equal(t, &decided{At: "2021-04-19T08:27:32Z", Reason: "other"}, invalid.Removed)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T08:27:32Z", Reason: "other"}, invalid.Removed)
 	// A triage milestone that says sitewait defers the request.
 	deferred := got["GH-70971-req"]
 	require.NotNil(t, deferred.Deferred)
@@ -87,14 +89,14 @@ func TestOutcomesMatchScript(t *testing.T) {
 	closed := got["GH-71056-req"]
 	assert.Nil(t, closed.Accepted)
 	assert.Nil(t, closed.Delivered)
-	assert.Equal(t, &decided{At: "2021-04-19T14:35:40Z", Reason: "other"}, closed.Rejected)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T14:35:40Z", Reason: "other"}, closed.Rejected)
 	// The same close of an issue a priority label took on delivers it.
 	shipped := got["GH-70963-req"]
 	require.NotNil(t, shipped.Accepted)
 	assert.Equal(t, "2021-04-19T08:26:29Z", shipped.Accepted.At)
-	assert.Equal(t, &delivered{At: "2021-04-19T13:11:20Z"}, shipped.Delivered)
+	assert.Equal(t, &importertest.Delivered{At: "2021-04-19T13:11:20Z"}, shipped.Delivered)
 	// Rejected while pending, by the invalid milestone.
-	assert.Equal(t, &decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
+	assert.Equal(t, &importertest.Decided{At: "2021-04-19T09:13:27Z", Reason: "other"}, got["GH-71054-req"].Rejected)
 }
 
 func TestRepositoryEventsAndPullRequests(t *testing.T) {
@@ -114,6 +116,34 @@ func TestRepositoryEventsAndPullRequests(t *testing.T) {
 	_, sum := plan(t, events)
 	assert.Equal(t, 1, sum.Items)
 	assert.Equal(t, 1, sum.Deliveries, "closed after it was planned for v2: delivered")
+}
+
+// TestTimeline: an issue with its timeline (/issues/{n}/timeline) in
+// place of its events: a comment by the person who decides, at the
+// instant of the decision, is its why; items without an id or a time of
+// their own (cross-referenced, committed) are counted as skipped, not
+// refused.
+func TestTimeline(t *testing.T) {
+	export := `{"number": 8, "title": "Dark mode", "user": {"login": "sue"}, "created_at": "2021-01-01T00:00:00Z", "html_url": "https://github.com/o/r/issues/8", "body": "Please.",
+	 "events": [
+	  {"id": 81, "event": "commented", "actor": {"login": "bob"}, "user": {"login": "bob"}, "created_at": "2021-01-02T00:00:00Z", "body": "Planned for v2: most asked for."},
+	  {"id": 82, "event": "milestoned", "actor": {"login": "bob"}, "created_at": "2021-01-02T00:00:00Z", "milestone": {"title": "v2"}},
+	  {"event": "cross-referenced", "actor": {"login": "amy"}, "created_at": "2021-01-03T00:00:00Z", "source": {"type": "issue"}},
+	  {"event": "committed", "sha": "abc", "author": {"date": "2021-01-04T00:00:00Z"}, "message": "Dark mode"},
+	  {"id": 83, "event": "closed", "actor": {"login": "bob"}, "created_at": "2021-01-05T00:00:00Z", "state_reason": "completed"}]}`
+	steps, sum := plan(t, strings.ReplaceAll(export, "\n", ""))
+	assert.Equal(t, 1, sum.Items)
+	assert.Equal(t, 1, sum.Deliveries)
+	assert.Equal(t, map[string]int{"cross-referenced": 1, "committed": 1}, map[string]int(sum.Skipped))
+	var accepted domain.Event
+	for _, st := range steps {
+		for _, e := range st.Events {
+			if e.Data.EventType() == "RequestAccepted" {
+				accepted = e
+			}
+		}
+	}
+	assert.Equal(t, "Planned for v2: most asked for.", accepted.Why, "the comment made with the decision is its why")
 }
 
 // TestOnlyHTTPLinksKept: an export whose issue links are javascript:,

@@ -80,15 +80,83 @@ type Fields struct {
 		Name        string `json:"name"`
 		ReleaseDate string `json:"releaseDate"`
 	} `json:"fixVersions"`
-	Description string `json:"description"`
+	Description Text `json:"description"`
 	Comment     *struct {
 		Comments []struct {
 			ID      string `json:"id"`
-			Body    string `json:"body"`
+			Body    Text   `json:"body"`
 			Author  *User  `json:"author"`
 			Created string `json:"created"`
 		} `json:"comments"`
 	} `json:"comment"`
+}
+
+// Text is a description or a comment: a string in the REST API v2, a
+// document in Atlassian Document Format in v3 (/rest/api/3/search/jql),
+// read as its plain text: the text of its nodes, a paragraph, heading,
+// list item, code block or quote a line, a hard break a line break, a
+// mention or an emoji by what it shows.
+type Text string
+
+// UnmarshalJSON reads either form.
+func (t *Text) UnmarshalJSON(b []byte) error {
+	var s *string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if s != nil {
+			*t = Text(*s)
+		}
+		return nil
+	}
+	var doc adfNode
+	if err := json.Unmarshal(b, &doc); err != nil {
+		return fmt.Errorf("neither text nor an Atlassian document: %w", err)
+	}
+	var sb strings.Builder
+	doc.write(&sb)
+	*t = Text(strings.TrimSpace(sb.String()))
+	return nil
+}
+
+// adfNode is a node of an Atlassian Document Format document.
+type adfNode struct {
+	Type    string    `json:"type"`
+	Text    string    `json:"text"`
+	Content []adfNode `json:"content"`
+	Attrs   struct {
+		Text      string `json:"text"`
+		ShortName string `json:"shortName"`
+		URL       string `json:"url"`
+	} `json:"attrs"`
+}
+
+func (n *adfNode) write(sb *strings.Builder) {
+	switch n.Type {
+	case "text":
+		sb.WriteString(n.Text)
+	case "hardBreak":
+		sb.WriteString("\n")
+	case "mention", "status":
+		sb.WriteString(n.Attrs.Text)
+	case "emoji":
+		if n.Attrs.Text != "" {
+			sb.WriteString(n.Attrs.Text)
+		} else {
+			sb.WriteString(n.Attrs.ShortName)
+		}
+	case "inlineCard", "blockCard":
+		sb.WriteString(n.Attrs.URL)
+	}
+	for i := range n.Content {
+		n.Content[i].write(sb)
+	}
+	switch n.Type {
+	case "paragraph", "heading", "codeBlock", "blockquote", "listItem", "rule", "tableRow", "panel", "blockCard":
+		if !strings.HasSuffix(sb.String(), "\n") {
+			sb.WriteString("\n")
+		}
+	case "tableCell", "tableHeader":
+		sb.WriteString("\t")
+	}
 }
 
 // Ref is a Jira value with its id.
@@ -346,7 +414,7 @@ func Issues(issues []Issue, m *importer.Map) ([]importer.Issue, error) {
 		if by.Login == "" {
 			by = f.Creator.user()
 		}
-		why := importer.Text(f.Description, domain.MaxTextLen)
+		why := importer.Text(string(f.Description), domain.MaxTextLen)
 		url := browseURL(m.URL, is)
 		if why == "" {
 			why = importer.WithLink("jira: "+is.Key+" created", url)
@@ -419,7 +487,7 @@ func Issues(issues []Issue, m *importer.Map) ([]importer.Issue, error) {
 		if f.Comment != nil {
 			for _, cm := range f.Comment.Comments {
 				if at, err := ParseTime(cm.Created); err == nil {
-					li.Comments = append(li.Comments, importer.Comment{ID: cm.ID, By: cm.Author.user(), At: at, Text: cm.Body})
+					li.Comments = append(li.Comments, importer.Comment{ID: cm.ID, By: cm.Author.user(), At: at, Text: string(cm.Body)})
 				}
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer"
+	"github.com/decisionledger/ledger/importer/importertest"
 	"github.com/decisionledger/ledger/importer/jira"
 )
 
@@ -148,8 +149,8 @@ func TestSummaryMatchesScript(t *testing.T) {
 // works out from the raw file (testdata/outcomes.json).
 func TestOutcomesMatchScript(t *testing.T) {
 	steps, _ := plan(t, "jira-cloud-search.json")
-	got := outcomesOf(t, steps)
-	assert.Equal(t, wantOutcomes(t), got)
+	got := importertest.Outcomes(t, steps)
+	assert.Equal(t, importertest.WantOutcomes(t, "testdata"), got)
 	require.Len(t, got, 15)
 
 	// Filed on v2.7.0, taken on by the sprint it was put in, delivered in
@@ -160,9 +161,9 @@ func TestOutcomesMatchScript(t *testing.T) {
 	assert.Equal(t, "rz", ee1.Accepted.Actor)
 	assert.Equal(t, "v2.7.0", *ee1.Accepted.Release)
 	assert.Equal(t, "v2.7.0", *ee1.Delivered.Release)
-	assert.Equal(t, []slip{{At: "2020-07-13T21:35:54.638Z", From: "v2.7.0", To: "SaaS"}}, ee1.Slips)
+	assert.Equal(t, []importertest.Slip{{At: "2020-07-13T21:35:54.638Z", From: "v2.7.0", To: "SaaS"}}, ee1.Slips)
 	// Taken on by an assignment, removed as Won't Do with its reason.
-	assert.Equal(t, &decided{At: "2020-06-12T07:17:28.723Z", Reason: "out-of-scope"}, got["EE-24-req"].Removed)
+	assert.Equal(t, &importertest.Decided{At: "2020-06-12T07:17:28.723Z", Reason: "out-of-scope"}, got["EE-24-req"].Removed)
 }
 
 // TestProjects: the fixture mixes EE (15 issues) and K5 (2): refused
@@ -374,4 +375,36 @@ func TestNoAuthorAndPriorityByID(t *testing.T) {
 	st := record(t, steps)
 	assert.Equal(t, "A task that doesn't need to be done.", st.Items["AR-86"].Title)
 	assert.Equal(t, "AR-37", st.Items["AR-86"].Epic, "the agile epic")
+}
+
+// TestAPIv3Documents: /rest/api/3/search/jql gives descriptions and
+// comments as Atlassian documents, its pages without startAt or total;
+// the import reads them as their plain text.
+func TestAPIv3Documents(t *testing.T) {
+	page := `{"isLast": true, "issues": [{"id": "1", "key": "V3-1", "fields": {
+	  "summary": "Dark mode", "created": "2024-05-01T09:00:00.000+0200",
+	  "reporter": {"accountId": "a1", "displayName": "Sue"},
+	  "issuetype": {"id": "10001", "name": "Story", "hierarchyLevel": 0},
+	  "project": {"key": "V3"},
+	  "description": {"type": "doc", "version": 1, "content": [
+	    {"type": "paragraph", "content": [{"type": "text", "text": "Our users "}, {"type": "text", "text": "ask for it", "marks": [{"type": "strong"}]}, {"type": "text", "text": "."}]},
+	    {"type": "bulletList", "content": [{"type": "listItem", "content": [{"type": "paragraph", "content": [{"type": "text", "text": "at night"}]}]}]}]},
+	  "comment": {"comments": [{"id": "c1", "author": {"accountId": "b2", "displayName": "Bob"}, "created": "2024-05-02T09:00:00.000+0200",
+	    "body": {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "mention", "attrs": {"id": "a1", "text": "@Sue"}}, {"type": "text", "text": " planned for 2.0"}]}]}}]}},
+	 "changelog": {"histories": [{"id": "h1", "author": {"accountId": "b2", "displayName": "Bob"}, "created": "2024-05-02T09:00:00.000+0200",
+	   "items": [{"field": "Fix Version", "fieldtype": "jira", "from": null, "fromString": null, "to": "100", "toString": "2.0"}]}]}}]}`
+	issues, err := jira.Parse(strings.NewReader(page))
+	require.NoError(t, err)
+	require.Len(t, issues, 1)
+	assert.Equal(t, "Our users ask for it.\nat night", string(issues[0].Fields.Description))
+	steps, _ := planWith(t, issues, mapFile(t, []string{"V3"}))
+	submitted := events[domain.RequestSubmitted](steps)
+	require.Len(t, submitted, 1)
+	assert.Equal(t, "Our users ask for it.\nat night", submitted[0].Why)
+	accepted := events[domain.RequestAccepted](steps)
+	require.Len(t, accepted, 1)
+	assert.Equal(t, "@Sue planned for 2.0", accepted[0].Why, "the comment made with the decision, as text")
+
+	_, err = jira.Parse(strings.NewReader(`{"issues": [{"key": "V3-2", "fields": {"description": 42}}]}`))
+	assert.ErrorContains(t, err, "neither text nor an Atlassian document")
 }

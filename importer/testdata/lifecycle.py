@@ -587,6 +587,12 @@ def outcomes(ops, t0, t1):
             elif typ == "WorkReopened":
                 status[agg].append((at, "accepted", ""))
             elif typ == "BacklogItemRefined" and "roadmap" in data:
+                # A release set on an item delivered without one names the
+                # release it shipped in (Mozilla sets the milestone as the
+                # fix lands); one set on an item delivered in a release
+                # moves the item, not the delivery.
+                if status[agg][-1][1] == "delivered" and not status[agg][-1][2]:
+                    status[agg].append((at, "delivered", data["roadmap"]))
                 if data["from"]:
                     reqs[item_req[agg]]["slips"].append(dict(at=iso(at), **{"from": data["from"], "to": data["roadmap"]}))
                 serving[agg].append((at, data["roadmap"]))
@@ -625,8 +631,9 @@ def outcomes(ops, t0, t1):
 
 RELEASES_MEAN = (
     "planned: the items that at t0 were accepted (open or delivered, not removed) and served the release; of those, "
-    "by t1: deliveredInIt, delivered while serving it (their WorkDelivered names it); deliveredElsewhere, delivered "
-    "while serving another release or none; notDelivered, still open or removed")
+    "by t1: deliveredInIt, delivered in it (their WorkDelivered names it, or names none and it was the first release "
+    "set on them afterwards); deliveredElsewhere, delivered in another release or none; notDelivered, still open or "
+    "removed")
 
 
 def main(argv, read, rules_of, t0, t1, extra_skipped=None):

@@ -1,4 +1,9 @@
-package github_test
+// Package importertest holds what the importers' tests share: the
+// per-request figures a fixture's testdata/summary.py works out from the
+// raw export on its own (outcomes.json, summary.json), and the same
+// figures derived from the importer's planned events, so that each
+// format's tests compare the two.
+package importertest
 
 import (
 	"encoding/json"
@@ -13,26 +18,24 @@ import (
 	"github.com/decisionledger/ledger/importer"
 )
 
-// The per-request figures of testdata/outcomes.json, as
-// testdata/summary.py --outcomes works them out from the raw export, and
-// as outcomesOf derives them from the importer's planned events. (The
-// same derivation is in the bugzilla and jira tests: each format's tests
-// stand alone.)
-type outcome struct {
+// Outcome is one request's figures, as testdata/outcomes.json holds them
+// (testdata/summary.py --outcomes) and as Outcomes derives them.
+type Outcome struct {
 	Submitted struct {
 		At    string `json:"at"`
 		Actor string `json:"actor"`
 	} `json:"submitted"`
-	Accepted  *accepted  `json:"accepted"`
+	Accepted  *Accepted  `json:"accepted"`
 	Deferred  *string    `json:"deferred"`
-	Rejected  *decided   `json:"rejected"`
-	Removed   *decided   `json:"removed"`
-	Delivered *delivered `json:"delivered"`
-	Slips     []slip     `json:"slips"`
+	Rejected  *Decided   `json:"rejected"`
+	Removed   *Decided   `json:"removed"`
+	Delivered *Delivered `json:"delivered"`
+	Slips     []Slip     `json:"slips"`
 	Repeats   string     `json:"repeats,omitempty"`
 }
 
-type accepted struct {
+// Accepted is when and by whom a request was taken on, into which item.
+type Accepted struct {
 	At      string  `json:"at"`
 	Actor   string  `json:"actor"`
 	Item    string  `json:"item"`
@@ -41,46 +44,50 @@ type accepted struct {
 	Release *string `json:"release"`
 }
 
-type decided struct {
+// Decided is a rejection or a removal: when, and the reason code.
+type Decided struct {
 	At     string `json:"at"`
 	Reason string `json:"reason"`
 }
 
-type delivered struct {
+// Delivered is when the item shipped, and in which release.
+type Delivered struct {
 	At      string  `json:"at"`
 	Release *string `json:"release"`
 }
 
-type slip struct {
+// Slip is a move of the item from one release to another.
+type Slip struct {
 	At   string `json:"at"`
 	From string `json:"from"`
 	To   string `json:"to"`
 }
 
-// wantOutcomes reads the script's per-request figures.
-func wantOutcomes(t *testing.T) map[string]outcome {
+// WantOutcomes reads the script's per-request figures from
+// dir/outcomes.json.
+func WantOutcomes(t testing.TB, dir string) map[string]Outcome {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "outcomes.json"))
+	raw, err := os.ReadFile(filepath.Join(dir, "outcomes.json"))
 	require.NoError(t, err)
 	var file struct {
-		Requests map[string]outcome `json:"requests"`
+		Requests map[string]Outcome `json:"requests"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &file))
 	require.NotEmpty(t, file.Requests)
 	return file.Requests
 }
 
-// outcomesOf derives each request's figures from the planned steps'
+// Outcomes derives each request's figures from the planned steps'
 // events: its submission, acceptance (with the item's kind, epic and
 // release), deferral, rejection, the item's removal and delivery, and
 // every move of the item from one release to another (a slip). Releases
 // are named as the tracker names them: a roadmap item's name is the
 // source key of the step that planned it.
-func outcomesOf(t *testing.T, steps []importer.Step) map[string]outcome {
+func Outcomes(t testing.TB, steps []importer.Step) map[string]Outcome {
 	t.Helper()
 	names := map[string]string{}
-	requests := map[string]*outcome{}
-	byItem := map[string]*outcome{}
+	requests := map[string]*Outcome{}
+	byItem := map[string]*Outcome{}
 	serving := map[string]string{}
 	orNil := func(s string) *string {
 		if s == "" {
@@ -96,13 +103,13 @@ func outcomesOf(t *testing.T, steps []importer.Step) map[string]outcome {
 			case domain.RoadmapItemPlanned:
 				names[id] = e.Source.Key
 			case domain.RequestSubmitted:
-				o := &outcome{Slips: []slip{}, Repeats: d.Repeats}
+				o := &Outcome{Slips: []Slip{}, Repeats: d.Repeats}
 				o.Submitted.At, o.Submitted.Actor = at, e.Actor.ID
 				requests[id] = o
 			case domain.RequestAccepted:
 				o := requests[id]
 				require.NotNil(t, o, "%s accepted before it was submitted", id)
-				o.Accepted = &accepted{At: at, Actor: e.Actor.ID, Item: d.Item}
+				o.Accepted = &Accepted{At: at, Actor: e.Actor.ID, Item: d.Item}
 				byItem[d.Item] = o
 			case domain.BacklogItemAdded:
 				o := byItem[id]
@@ -112,18 +119,18 @@ func outcomesOf(t *testing.T, steps []importer.Step) map[string]outcome {
 			case domain.RequestDeferred:
 				requests[id].Deferred = &at
 			case domain.RequestRejected:
-				requests[id].Rejected = &decided{At: at, Reason: string(e.Reason)}
+				requests[id].Rejected = &Decided{At: at, Reason: string(e.Reason)}
 			case domain.BacklogItemRemoved:
-				byItem[id].Removed = &decided{At: at, Reason: string(e.Reason)}
+				byItem[id].Removed = &Decided{At: at, Reason: string(e.Reason)}
 			case domain.WorkDelivered:
-				byItem[id].Delivered = &delivered{At: at, Release: orNil(d.Release)}
+				byItem[id].Delivered = &Delivered{At: at, Release: orNil(d.Release)}
 			case domain.BacklogItemRefined:
 				if d.Roadmap == "" {
 					continue
 				}
 				to := names[d.Roadmap]
 				if from := serving[id]; from != "" && from != to {
-					byItem[id].Slips = append(byItem[id].Slips, slip{At: at, From: from, To: to})
+					byItem[id].Slips = append(byItem[id].Slips, Slip{At: at, From: from, To: to})
 				}
 				serving[id] = to
 			case domain.BacklogItemUnplanned:
@@ -131,9 +138,22 @@ func outcomesOf(t *testing.T, steps []importer.Step) map[string]outcome {
 			}
 		}
 	}
-	out := make(map[string]outcome, len(requests))
+	out := make(map[string]Outcome, len(requests))
 	for id, o := range requests {
 		out[id] = *o
 	}
 	return out
+}
+
+// WantSummary reads the summary the fixture's script worked out from the
+// raw export on its own (dir/summary.json): the figures every import of
+// that export must give, whatever the edge it goes through.
+func WantSummary(t testing.TB, dir string) importer.Summary {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(dir, "summary.json"))
+	require.NoError(t, err)
+	var s importer.Summary
+	require.NoError(t, json.Unmarshal(raw, &s))
+	require.Positive(t, s.Events)
+	return s
 }
