@@ -62,8 +62,9 @@ var errChainBroken = errors.New("the stream does not end where this store's prev
 
 type chain struct {
 	mu sync.Mutex
-	// clustered is set when the store's server is part of a cluster:
-	// the chain is never known then.
+	// clustered is set when the store's server is part of a cluster, or
+	// when other serve instances write the stream beside this store
+	// (Owners): the chain is never known then.
 	clustered bool
 	known     bool
 	seq       uint64            // the stream's last sequence once every append sent is stored

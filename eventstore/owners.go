@@ -83,6 +83,14 @@ func (s *Store) Owners(ctx context.Context, id string, ttl time.Duration) (*Owne
 	if st, err := kv.Status(ctx); err == nil && st.TTL() > 0 {
 		ttl = st.TTL()
 	}
+	// Other instances write the stream beside this store, each its own
+	// products: a chain of this store's appends would be broken by every
+	// append of theirs, and each break is a refused publish sent again.
+	// The product's check tells the instances' writes apart.
+	s.chain.mu.Lock()
+	s.chain.clustered = true
+	s.chain.forgetLocked()
+	s.chain.mu.Unlock()
 	o := &Owners{id: id, ttl: ttl, kv: kv, held: map[string]lease{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go o.renew()
 	return o, nil

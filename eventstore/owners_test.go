@@ -17,6 +17,7 @@ func TestOwners(t *testing.T) {
 	s := openTemp(t)
 	a, err := s.Owners(ctx, "a", time.Second)
 	require.NoError(t, err)
+	assert.True(t, s.chain.clustered, "with other instances writing, appends keep to the product's check")
 	b, err := s.Owners(ctx, "b", time.Second)
 	require.NoError(t, err)
 	defer b.Close()
