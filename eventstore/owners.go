@@ -37,9 +37,18 @@ type Owners struct {
 	// held is the revision of each lease this instance holds, and when it
 	// last renewed it.
 	held map[string]lease
+	// seen is the owner last read of each product another instance
+	// holds, and when: each of the decisions this instance sends on
+	// would otherwise read the bucket first.
+	seen map[string]seenOwner
 
 	stop chan struct{}
 	done chan struct{}
+}
+
+type seenOwner struct {
+	id string
+	at time.Time
 }
 
 type lease struct {
@@ -91,7 +100,7 @@ func (s *Store) Owners(ctx context.Context, id string, ttl time.Duration) (*Owne
 	s.chain.clustered = true
 	s.chain.forgetLocked()
 	s.chain.mu.Unlock()
-	o := &Owners{id: id, ttl: ttl, kv: kv, held: map[string]lease{}, stop: make(chan struct{}), done: make(chan struct{})}
+	o := &Owners{id: id, ttl: ttl, kv: kv, held: map[string]lease{}, seen: map[string]seenOwner{}, stop: make(chan struct{}), done: make(chan struct{})}
 	go o.renew()
 	return o, nil
 }
@@ -106,11 +115,17 @@ func (o *Owners) ID() string { return o.id }
 func (o *Owners) Owner(ctx context.Context, product string) (id string, mine bool, err error) {
 	o.mu.Lock()
 	l, ok := o.held[product]
+	seen, known := o.seen[product]
 	o.mu.Unlock()
 	// A lease renewed within the last half TTL is still ours: nobody
 	// else can have taken it before it expires.
 	if ok && time.Since(l.renewed) < o.ttl/2 {
 		return o.id, true, nil
+	}
+	// Another's, read within a quarter TTL: a decision sent on to an
+	// owner that died meanwhile finds no responders and asks again.
+	if known && time.Since(seen.at) < o.ttl/4 {
+		return seen.id, false, nil
 	}
 	for {
 		e, err := o.kv.Get(ctx, product)
@@ -119,7 +134,10 @@ func (o *Owners) Owner(ctx context.Context, product string) (id string, mine boo
 			o.hold(product, e.Revision())
 			return o.id, true, nil
 		case err == nil:
-			o.drop(product)
+			o.mu.Lock()
+			delete(o.held, product)
+			o.seen[product] = seenOwner{id: string(e.Value()), at: time.Now()}
+			o.mu.Unlock()
 			return string(e.Value()), false, nil
 		case !errors.Is(err, jetstream.ErrKeyNotFound):
 			return "", false, fmt.Errorf("owners: who writes %q: %w", product, err)
@@ -138,13 +156,8 @@ func (o *Owners) Owner(ctx context.Context, product string) (id string, mine boo
 
 func (o *Owners) hold(product string, rev uint64) {
 	o.mu.Lock()
+	delete(o.seen, product)
 	o.held[product] = lease{rev: rev, renewed: time.Now()}
-	o.mu.Unlock()
-}
-
-func (o *Owners) drop(product string) {
-	o.mu.Lock()
-	delete(o.held, product)
 	o.mu.Unlock()
 }
 

@@ -41,20 +41,33 @@ func TestOwners(t *testing.T) {
 	}, 30*time.Second, 50*time.Millisecond, "a renews its lease")
 
 	a.Close()
-	id, mine, err = b.Owner(ctx, "checkout")
+	// An instance asking now (b may answer from what it read of the
+	// owner for a quarter TTL) takes it at once.
+	c, err := s.Owners(ctx, "c", time.Second)
+	require.NoError(t, err)
+	defer c.Close()
+	id, mine, err = c.Owner(ctx, "checkout")
 	require.NoError(t, err)
 	assert.True(t, mine, "a lease given back is taken at once")
-	assert.Equal(t, "b", id)
+	assert.Equal(t, "c", id)
+	id, mine, err = b.Owner(ctx, "checkout")
+	require.NoError(t, err)
+	assert.False(t, mine)
+	assert.Contains(t, []string{"a", "c"}, id, "b names the owner it read, or the new one")
+	require.Eventually(t, func() bool {
+		id, _, err := b.Owner(ctx, "checkout")
+		return err == nil && id == "c"
+	}, 30*time.Second, 50*time.Millisecond, "b learns the new owner")
 
 	// A lease nobody renews: an instance killed after taking "billing".
 	_, err = kv.Create(ctx, "billing", []byte("ghost"))
 	require.NoError(t, err)
-	id, mine, err = b.Owner(ctx, "billing")
+	id, mine, err = c.Owner(ctx, "billing")
 	require.NoError(t, err)
 	assert.False(t, mine)
 	assert.Equal(t, "ghost", id)
 	require.Eventually(t, func() bool {
-		_, mine, err := b.Owner(ctx, "billing")
+		_, mine, err := c.Owner(ctx, "billing")
 		return err == nil && mine
 	}, 30*time.Second, 50*time.Millisecond, "the product of an instance that stopped renewing is taken after the TTL")
 }
