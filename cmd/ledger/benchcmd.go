@@ -13,7 +13,8 @@ import (
 // benchCommand is `ledger bench`: the ledger measured against raw
 // JetStream on a generated history, in a data directory of its own.
 func (a *app) benchCommand() *cobra.Command {
-	var events, products, reps, decisions int
+	var events, products, reps, decisions, openItems, oneShotEvents int
+	var freshOneShot bool
 	var seed uint64
 	var tmp string
 	c := &cobra.Command{
@@ -53,6 +54,9 @@ It never touches --data.`,
 	c.Flags().IntVar(&reps, "reps", 2, "interleaved repetitions of the slower paths (the best is kept)")
 	c.Flags().IntVar(&decisions, "decisions", 500, "durable decisions on each side")
 	c.Flags().Uint64Var(&seed, "seed", 1, "seed of the generated history")
+	c.Flags().IntVar(&openItems, "open-items", bench.DefaultOpenItems, "open items of the big backlog in the decision-cost row")
+	c.Flags().IntVar(&oneShotEvents, "oneshot-events", bench.DefaultOneShotEvents, "events of the long history in the one-shot row")
+	c.Flags().BoolVar(&freshOneShot, "oneshot-fresh", false, "time the one-shot row without waiting for its histories to leave JetStream's two-minute duplicate window (a quicker run; the row then counts the server reading their message ids again)")
 	c.Flags().StringVar(&tmp, "tmp", "", "where to make the temporary data directory (default: the system's)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		dir, err := bench.TempDir(tmp)
@@ -60,7 +64,8 @@ It never touches --data.`,
 			return err
 		}
 		defer os.RemoveAll(dir)
-		opt := bench.Options{Dir: dir, Events: events, Products: products, Seed: seed, Reps: reps, Decisions: decisions}
+		opt := bench.Options{Dir: dir, Events: events, Products: products, Seed: seed, Reps: reps, Decisions: decisions,
+			OpenItems: openItems, OneShotEvents: oneShotEvents, FreshOneShot: freshOneShot}
 		if exe, err := os.Executable(); err == nil {
 			// The replay row runs this very binary's replay --all in a
 			// process of its own: its peak RSS is what a user's takes.
