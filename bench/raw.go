@@ -82,11 +82,10 @@ func rawMsgs(events []domain.Event) ([]*nats.Msg, error) {
 	return out, nil
 }
 
-// rawPublishOne publishes m synchronously, expecting the last sequence of
-// the subjects matching filter to be expect, and returns its sequence.
-func rawPublishOne(ctx context.Context, js jetstream.JetStream, m *nats.Msg, filter string, expect uint64) (uint64, error) {
-	m.Header.Set("Nats-Expected-Last-Subject-Sequence", strconv.FormatUint(expect, 10))
-	m.Header.Set("Nats-Expected-Last-Subject-Sequence-Subject", filter)
+// rawPublishExpectingTail publishes m synchronously, expecting the
+// stream's last sequence to be tail, and returns its sequence.
+func rawPublishExpectingTail(ctx context.Context, js jetstream.JetStream, m *nats.Msg, tail uint64) (uint64, error) {
+	m.Header.Set("Nats-Expected-Last-Sequence", strconv.FormatUint(tail, 10))
 	ack, err := js.PublishMsg(ctx, m)
 	if err != nil {
 		return 0, fmt.Errorf("raw publish on %s: %w", m.Subject, err)

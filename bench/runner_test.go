@@ -18,10 +18,11 @@ func TestRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs every path on a real store")
 	}
-	rep, err := bench.Run(context.Background(), bench.Options{Dir: t.TempDir(), Events: 4000, Products: 2, Reps: 1, Decisions: 50})
+	rep, err := bench.Run(context.Background(), bench.Options{Dir: t.TempDir(), Events: 4000, Products: 2, Reps: 1, Decisions: 50,
+		OpenItems: 1000, OneShotEvents: 2000, FreshOneShot: true})
 	require.NoError(t, err)
 	for _, name := range []string{"import", "rebuild", "replay", "rebuild-rss", "rebuild-log-rss", "decision", "why", "http",
-		"asof", "asof-scaling", "snapshot-bytes", "cold-start"} {
+		"asof", "asof-scaling", "snapshot-bytes", "cold-start", "backlog-scaling", "writers", "oneshot"} {
 		f, ok := rep.Paths[name]
 		require.True(t, ok, name)
 		assert.False(t, f.Skipped, name)
@@ -39,4 +40,7 @@ func TestRun(t *testing.T) {
 	assert.Contains(t, back.Paths["import"], "ratio")
 	assert.Positive(t, rep.Paths["http"].Raw, "the static side of the HTTP row")
 	assert.Contains(t, rep.Paths["http"].Note, "/backlog")
+	assert.Positive(t, rep.Paths["backlog-scaling"].Raw, "the small backlog's side")
+	assert.Positive(t, rep.Paths["writers"].Raw, "the raw writers' side")
+	assert.Positive(t, rep.Paths["oneshot"].Raw, "the short history's side")
 }

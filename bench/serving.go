@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/nats-io/nats.go"
+
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
@@ -19,6 +21,8 @@ type serving struct {
 	handler *command.Handler
 	svc     *service.Service
 	client  *service.Client
+	// svcConn is the connection the client and the service share.
+	svcConn *nats.Conn
 	stop    func()
 	// warmed is closed once every product's write state is caught up;
 	// warmErr says why not.
@@ -43,7 +47,7 @@ func startServing(ctx context.Context, s *eventstore.Store) (*serving, error) {
 		<-done
 		return nil, err
 	}
-	sv.svc, sv.client = svc, service.NewClient(s.Conn())
+	sv.svc, sv.client, sv.svcConn = svc, service.NewClient(s.Conn()), s.Conn()
 	// As serve does when it starts: every product's write state caught
 	// up (and snapshotted) in the background.
 	sv.warmed = make(chan struct{})

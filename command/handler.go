@@ -25,6 +25,22 @@ type Store interface {
 	Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error)
 }
 
+// Sender lets a Handler have several decisions of a product on their way
+// to the stream at once (group commit): *eventstore.Store is one.
+type Sender interface {
+	// Send sends events as Store.Append stores them (attest on the first,
+	// as Attester.AppendAttested; "" for none), after every append sent
+	// before it, and returns at once. seqs are the sequences the events
+	// get if they are stored, when the store can tell; then the next
+	// decision may be taken on them and sent at once, expecting the last
+	// of them, and it is stored only if these are. Without seqs, call
+	// wait before sending the product's next append. wait returns what
+	// Append returns (a domain conflict when an append sent before this
+	// one, or another writer, left the stream elsewhere than expected); it
+	// must be called once. Safe for concurrent use.
+	Send(ctx context.Context, events []domain.Event, expect uint64, attest string) (seqs []uint64, wait func() ([]uint64, error))
+}
+
 // MaxAttempts bounds how often Execute re-decides a command when another
 // decision on the same product, about other aggregates, got in first.
 const MaxAttempts = 8
@@ -40,6 +56,7 @@ const MaxAttempts = 8
 type Handler struct {
 	store        Store
 	attester     Attester // store, when it is one
+	sender       Sender   // store, when it is one
 	now          func() time.Time
 	snaps        Snapshots
 	every        uint64
@@ -52,15 +69,30 @@ type Handler struct {
 }
 
 type product struct {
-	mu    sync.Mutex
-	state *domain.State
-	gate  *domain.Gate // the validating fold over state
+	mu sync.Mutex
+	// landed is signalled, under mu, when a decision on its way is
+	// answered (see flight).
+	landed *sync.Cond
+	state  *domain.State
+	gate   *domain.Gate // the validating fold over state
+
+	// flights are the decisions sent and not yet answered, in the order
+	// they were sent: every one but possibly the last is folded into
+	// state already. stale is set when state holds a decision that was
+	// not stored: it is rebuilt from the stream before it is used again.
+	// stored is the product's last sequence known to be stored.
+	flights []*flight
+	stale   bool
+	stored  uint64
+	// rebuilt counts the times a stale state was rebuilt.
+	rebuilt int
 
 	restored     bool   // the snapshot store was asked for a snapshot
 	fromSnapshot bool   // state started from a snapshot, not the first event
 	events       uint64 // product events folded into state
 	unsaved      uint64 // of which since the last snapshot
 	saving       bool   // a snapshot is being stored
+	snapFlying   bool   // a snapshot waits for the flight that attests it
 	// current is set once state was caught up with the stream, and
 	// cleared when a write failed without saying how (a timeout): the
 	// next command may then be decided on state without reading first.
@@ -75,6 +107,7 @@ func New(store Store, now func() time.Time, opts ...Option) *Handler {
 	}
 	h := &Handler{store: store, now: now, products: map[string]*product{}}
 	h.attester, _ = store.(Attester)
+	h.sender, _ = store.(Sender)
 	for _, o := range opts {
 		o(h)
 	}
@@ -116,16 +149,33 @@ func (h *Handler) Execute(ctx context.Context, c domain.Command) (Result, error)
 // did, the state catches up and the command is decided again. Either way
 // a conflict is what it always was: a write to what the command decides
 // about, stored after the command arrived here.
+//
+// With a Sender that predicts where a decision will be stored, execute
+// does not wait for it: the decision is on its way (a flight) and the
+// product is free for the next command, decided on the state with this
+// one folded in and sent right behind it, so that concurrent commands
+// reach JetStream together and each is answered by its own
+// acknowledgement (group commit; see flight).
 func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Result, error) {
 	arrived := time.Now()
-	held := p.current // decide on the state held, without reading first
+	held := p.current && !p.stale // decide on the state held, without reading first
 	for attempt := 1; ; attempt++ {
+		if attempt > MaxAttempts {
+			return Result{}, domain.Conflict("product %q is busy: %d attempts lost a race with other writers: retry", c.Product, MaxAttempts)
+		}
 		if !held {
+			h.settle(p)
 			if err := h.catchUp(ctx, c.Product, p); err != nil {
 				return Result{}, err
 			}
 		}
+		p.fold()
 		if seq, ok := p.state.Recorded(c.ID); ok {
+			if seq > p.stored {
+				// Recorded by a decision still on its way: answer as it is.
+				held = false
+				continue
+			}
 			return Result{Duplicate: true, FirstSeq: seq}, nil
 		}
 		evs, err := domain.Decide(p.state, c, h.now())
@@ -139,14 +189,40 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 			return Result{}, err
 		}
 		held = false
+		if len(evs) > 1 && len(p.flights) > 0 {
+			// The store cannot chain an atomic batch to a decision on its
+			// way: wait for them first.
+			h.settle(p)
+			if !p.current {
+				continue // rebuilt: one of them was not stored
+			}
+		}
 		read := p.state.LastSeq
+		// What this decision was taken on besides the stream as known
+		// stored: the decisions on their way, folded in.
+		basis, own, gen := p.stored, p.flightIDs(), p.rebuilt
 		// A snapshot due is of the state decided on, and this append
 		// attests it: stored only if the append is.
 		snap := h.snapshotDue(c.Product, p)
 		var seqs []uint64
-		if snap != nil {
+		flying := len(own) > 0
+		switch {
+		case h.sender != nil:
+			predicted, wait := h.sender.Send(ctx, evs, read, snap.attestation())
+			if predicted == nil {
+				seqs, err = wait()
+				break
+			}
+			flying = true
+			for i := range evs {
+				evs[i].Seq = predicted[i]
+			}
+			if err = h.fly(p, &flight{events: evs, expect: read, snap: snap}, wait); err == nil {
+				return Result{Events: evs, FirstSeq: evs[0].Seq}, nil
+			}
+		case snap != nil:
 			seqs, err = h.attester.AppendAttested(ctx, evs, read, snap.attest)
-		} else {
+		default:
 			seqs, err = h.store.Append(ctx, evs, read)
 		}
 		if err == nil {
@@ -154,6 +230,7 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 				evs[i].Seq = seqs[i]
 				p.trust(evs[i])
 			}
+			p.stored = seqs[len(seqs)-1]
 			if snap != nil {
 				h.storeSnapshot(ctx, p, snap)
 			}
@@ -165,6 +242,31 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 			p.current = false
 			return Result{}, err
 		}
+		if flying {
+			// Refused behind a decision that was not stored, or because
+			// the stream moved on. Once every decision on its way is
+			// answered, the state is the one this command was decided on,
+			// or it was rebuilt: then what changed is looked for among
+			// the events after the part of its basis that was stored,
+			// leaving out this process's own decisions it was taken on.
+			h.settle(p)
+			if p.rebuilt != gen || !p.current {
+				if !p.current {
+					if err := h.catchUp(ctx, c.Product, p); err != nil {
+						return Result{}, err
+					}
+				}
+				changed, err := h.changedAfter(ctx, c.Product, basis, own, evs, arrived)
+				if err != nil {
+					return Result{}, err
+				}
+				if changed != nil {
+					return Result{}, changedError(changed)
+				}
+				held = true
+				continue
+			}
+		}
 		// Someone else wrote to the product. If they touched what this
 		// command decides about after it arrived, the user must look
 		// again; otherwise decide again on the fresh state.
@@ -172,15 +274,14 @@ func (h *Handler) execute(ctx context.Context, c domain.Command, p *product) (Re
 		if cerr != nil {
 			return Result{}, cerr
 		}
-		if p.state.LastSeq == read && p.fromSnapshot {
+		if !flying && p.state.LastSeq == read && p.fromSnapshot {
 			// The product did not move on, yet the append expected
 			// another last sequence: the snapshot is not of this stream.
 			h.forget(c.Product, p)
 			continue
 		}
 		if changed != nil {
-			return Result{}, domain.Conflict("%s %q was changed by %s (%s at sequence %d) while this decision was being recorded: look at it again and retry",
-				changed.Aggregate.Kind, changed.Aggregate.ID, changed.Actor.ID, changed.Type, changed.Seq)
+			return Result{}, changedError(changed)
 		}
 		if attempt == MaxAttempts {
 			return Result{}, fmt.Errorf("product %q is busy: %d attempts lost a race with other writers: %w", c.Product, attempt, err)
@@ -195,6 +296,7 @@ func (h *Handler) State(ctx context.Context, productID string) (*domain.State, e
 	p := h.product(productID)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	h.settle(p)
 	if err := h.catchUp(ctx, productID, p); err != nil {
 		return nil, err
 	}
@@ -227,6 +329,7 @@ func (h *Handler) product(id string) *product {
 	p, ok := h.products[id]
 	if !ok {
 		p = &product{state: h.newState(id)}
+		p.landed = sync.NewCond(&p.mu)
 		h.products[id] = p
 	}
 	return p
@@ -279,7 +382,7 @@ func (h *Handler) catchUp(ctx context.Context, id string, p *product) error {
 		return fmt.Errorf("read product %q: %w", id, err)
 	}
 	p.flush()
-	p.current = true
+	p.current, p.stored = true, p.state.LastSeq
 	return nil
 }
 
@@ -306,8 +409,40 @@ func (h *Handler) changedSince(ctx context.Context, id string, p *product, after
 		return nil, fmt.Errorf("read product %q: %w", id, err)
 	}
 	p.flush()
-	p.current = true
+	p.current, p.stored = true, p.state.LastSeq
 	return hit, nil
+}
+
+// changedAfter returns the first event of the product after seq, not one
+// of own (ids of this process's decisions a command was taken on), that
+// touches one of the aggregates of evs and was stored at or after since,
+// or nil. It reads the events as stored, without the validating fold
+// (the state is caught up already): an event the fold would quarantine
+// counts too, so the command is refused as a conflict rather than
+// recorded on a state its user did not see.
+func (h *Handler) changedAfter(ctx context.Context, id string, seq uint64, own map[string]bool, evs []domain.Event, since time.Time) (*domain.Event, error) {
+	touched := map[domain.Aggregate]bool{}
+	for _, e := range evs {
+		touched[e.Aggregate] = true
+	}
+	var hit *domain.Event
+	_, err := h.store.Read(ctx, id, seq, func(e domain.Event) error {
+		if hit == nil && !own[e.ID] && touched[e.Aggregate] && storedSince(e, since) {
+			hit = &e
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read product %q: %w", id, err)
+	}
+	return hit, nil
+}
+
+// changedError is the conflict of a command whose aggregate e changed
+// after it arrived.
+func changedError(e *domain.Event) error {
+	return domain.Conflict("%s %q was changed by %s (%s at sequence %d) while this decision was being recorded: look at it again and retry",
+		e.Aggregate.Kind, e.Aggregate.ID, e.Actor.ID, e.Type, e.Seq)
 }
 
 // storedSince reports whether the stream stored e at or after t (true

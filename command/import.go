@@ -95,6 +95,7 @@ func (h *Handler) Import(ctx context.Context, r ImportRequest) (ImportSummary, e
 	p := h.product(r.Product)
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	h.settle(p)
 	if err := h.catchUp(ctx, r.Product, p); err != nil {
 		return ImportSummary{}, err
 	}
@@ -137,6 +138,7 @@ func (h *Handler) Import(ctx context.Context, r ImportRequest) (ImportSummary, e
 			batch[j].Seq = seqs[j]
 			p.trust(batch[j])
 		}
+		p.stored = seqs[len(seqs)-1]
 		if snap != nil {
 			h.storeSnapshot(ctx, p, snap)
 		}

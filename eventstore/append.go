@@ -3,7 +3,6 @@ package eventstore
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/nats-io/nuid"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/stored"
@@ -28,6 +26,8 @@ const (
 const (
 	hdrExpectedLastSubjSeq     = "Nats-Expected-Last-Subject-Sequence"
 	hdrExpectedLastSubjSeqSubj = "Nats-Expected-Last-Subject-Sequence-Subject"
+	hdrExpectedLastSeq         = "Nats-Expected-Last-Sequence"
+	hdrExpectedLastMsgID       = "Nats-Expected-Last-Msg-Id"
 	hdrBatchID                 = "Nats-Batch-Id"
 	hdrBatchSeq                = "Nats-Batch-Sequence"
 	hdrBatchCommit             = "Nats-Batch-Commit"
@@ -41,6 +41,7 @@ const MaxBatch = 1000
 const (
 	errCodeWrongLastSeq           = jetstream.JSErrCodeStreamWrongLastSequence         // 10071, single replica
 	errCodeWrongLastSeqReplicated = jetstream.JSErrCodeStreamWrongLastSequenceConstant // 10164, replicated
+	errCodeWrongLastMsgID         = 10070                                              // the stream's last message is another
 	errCodeDuplicateInProcess     = 10158                                              // a message with this id is being stored
 	errCodeBatchDuplicate         = 10201                                              // an atomic batch holds an id already stored
 	errCodeStorageExceeded        = 10047                                              // insufficient storage resources available
@@ -56,7 +57,8 @@ const (
 // (errors.Is(err, domain.ErrConflict)). One event is one publish; several
 // are one atomic batch, stored all or nothing. An append whose event ids are
 // already stored (a retried command) stores nothing again and returns the
-// original sequences with no error.
+// original sequences with no error. Appends from several goroutines are
+// sent in the order they are called (see Send).
 func (s *Store) Append(ctx context.Context, events []domain.Event, expect uint64) ([]uint64, error) {
 	return s.append(ctx, events, expect, "")
 }
@@ -72,72 +74,42 @@ func (s *Store) AppendAttested(ctx context.Context, events []domain.Event, expec
 }
 
 func (s *Store) append(ctx context.Context, events []domain.Event, expect uint64, attest string) ([]uint64, error) {
-	if len(events) == 0 {
-		return nil, nil
+	seqs, err := s.send(ctx, events, expect, attest, false).wait(ctx)
+	if errors.Is(err, errChainBroken) {
+		// The caller's expect is a position it read or was answered,
+		// never one this store predicted: the product's own check says
+		// whether it still holds.
+		seqs, err = s.send(ctx, events, expect, attest, true).wait(ctx)
 	}
-	if err := s.writable(); err != nil {
-		return nil, err
-	}
-	msgs, err := buildMsgs(events, expect, s.sign, attest)
-	if err != nil {
-		return nil, err
-	}
-	size := 0
-	for _, m := range msgs {
-		size += len(m.Data) + 512 // headers and the file store's framing
-	}
-	if err := s.checkSpace(size); err != nil {
-		return nil, err
-	}
-	if err := s.recoverSpace(ctx); err != nil {
-		return nil, err
-	}
-	started := time.Now()
-	ctx, cancel := withTimeout(ctx)
-	defer cancel()
-	if s.log != nil {
-		// A publish JetStream fails to write gets no answer: stop
-		// waiting as soon as the server logs why.
-		var stop context.CancelFunc
-		ctx, stop = context.WithCancel(ctx)
-		defer stop()
-		failed := s.log.spaceSignal()
-		go func() {
-			select {
-			case <-failed:
-				stop()
-			case <-ctx.Done():
-			}
-		}()
-	}
-	var seqs []uint64
-	last := events[len(events)-1].ID
-	if len(msgs) == 1 {
-		var ack *jetstream.PubAck
-		ack, err = s.js.PublishMsg(ctx, msgs[0])
-		if err == nil {
-			err = s.checkAck(ctx, ack.Stream, ack.Sequence, expect, ack.Duplicate, last)
+	return seqs, err
+}
+
+// Send sends events to be stored as Append stores them, after every
+// append sent before it, and returns without waiting for JetStream:
+// wait returns what Append would. When this store knows where the
+// stream ends (it alone wrote to it since its last appends), seqs are
+// the sequences the events get if they are stored, so that a writer can
+// decide its next command on them and send it at once, expecting them
+// (expect the last of seqs): several decisions of a product are then on
+// their way together, each stored only if every one sent before it is,
+// and answered by its own acknowledgement. seqs is nil otherwise: wait
+// before sending the product's next append.
+//
+// An append expecting a sequence predicted for one still on its way is
+// refused with a domain conflict, by JetStream or at once, when that one
+// is not stored or the chain cannot vouch for it; the caller then waits
+// for every append it sent, reads what the stream holds and decides
+// again. wait must be called, once.
+func (s *Store) Send(ctx context.Context, events []domain.Event, expect uint64, attest string) (seqs []uint64, wait func() ([]uint64, error)) {
+	snd := s.send(ctx, events, expect, attest, false)
+	return snd.predicted, func() ([]uint64, error) {
+		seqs, err := snd.wait(ctx)
+		if errors.Is(err, errChainBroken) {
+			return nil, &domain.Error{Kind: domain.KindConflict, Err: err,
+				Msg: fmt.Sprintf("product %q: an earlier write of this process did not reach the stream, or another writer did, before this one (expected last sequence %d): decide again", events[0].Product, expect)}
 		}
-		if err == nil && ack.Duplicate {
-			err = s.checkDuplicate(ctx, events[0], ack.Sequence)
-		}
-		if err == nil {
-			seqs = []uint64{ack.Sequence}
-		}
-	} else {
-		seqs, err = s.publishBatch(ctx, msgs, expect, last)
+		return seqs, err
 	}
-	if err == nil {
-		return seqs, nil
-	}
-	if errors.Is(err, errForgedAck) {
-		return s.confirm(ctx, events, expect, err)
-	}
-	if serr := s.spaceError(started); serr != nil {
-		// JetStream does not answer a publish it failed to write.
-		return nil, serr
-	}
-	return s.appendFailed(ctx, events, expect, err)
 }
 
 // checkDuplicate makes sure that the message JetStream took e for, by its
@@ -163,8 +135,9 @@ func (s *Store) checkDuplicate(ctx context.Context, e domain.Event, seq uint64) 
 // piece).
 const prevInBatch = "batch"
 
-// buildMsgs validates the events and turns them into messages; the first
-// carries the product's expected last sequence.
+// buildMsgs validates the events and turns them into messages, the first
+// naming the product's previous event (expect); send sets what the
+// first expects of the stream.
 func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, error), attest string) ([]*nats.Msg, error) {
 	product := events[0].Product
 	if !validToken(product) {
@@ -213,63 +186,7 @@ func buildMsgs(events []domain.Event, expect uint64, sign func([]byte) ([]byte, 
 	if attest != "" {
 		msgs[0].Header.Set(stored.HeaderState, attest)
 	}
-	msgs[0].Header.Set(hdrExpectedLastSubjSeq, strconv.FormatUint(expect, 10))
-	msgs[0].Header.Set(hdrExpectedLastSubjSeqSubj, domain.ProductSubjects(product))
 	return msgs, nil
-}
-
-// publishBatch stores msgs as one atomic batch (server/jetstream_batching.go):
-// every message carries the batch id and its position 1..n; the last also
-// carries the commit and is sent as a request, whose answer is the PubAck
-// for the whole batch. The server stages the earlier ones and checks every
-// message's headers only at the commit, so a failure stores nothing.
-func (s *Store) publishBatch(ctx context.Context, msgs []*nats.Msg, expect uint64, lastID string) ([]uint64, error) {
-	id := nuid.Next()
-	n := len(msgs)
-	for i, m := range msgs {
-		m.Header.Set(hdrBatchID, id)
-		m.Header.Set(hdrBatchSeq, strconv.Itoa(i+1))
-		if i < n-1 {
-			// Staged messages need no answer; a lost one makes the batch
-			// incomplete, which the commit reports.
-			if err := s.nc.PublishMsg(m); err != nil {
-				return nil, fmt.Errorf("sending batch message %d of %d: %w", i+1, n, err)
-			}
-		}
-	}
-	commit := msgs[n-1]
-	commit.Header.Set(hdrBatchCommit, "1")
-	resp, err := s.nc.RequestMsgWithContext(ctx, commit)
-	if errors.Is(err, nats.ErrNoResponders) {
-		return nil, fmt.Errorf("no JetStream stream stores %s: %w", commit.Subject, err)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("committing a batch of %d events: %w", n, err)
-	}
-	var ack struct {
-		Error  *jetstream.APIError `json:"error"`
-		Stream string              `json:"stream"`
-		Seq    uint64              `json:"seq"`
-		Count  int                 `json:"count"`
-	}
-	if err := json.Unmarshal(resp.Data, &ack); err != nil {
-		return nil, fmt.Errorf("committing a batch of %d events: bad answer from JetStream: %w", n, err)
-	}
-	if ack.Error != nil {
-		return nil, fmt.Errorf("atomic batch of %d events refused, none stored: %w", n, ack.Error)
-	}
-	if ack.Stream == "" || ack.Count != n || ack.Seq < uint64(n) {
-		return nil, fmt.Errorf("committing a batch of %d events: %w: unexpected answer %s", n, errForgedAck, resp.Data)
-	}
-	if err := s.checkAck(ctx, ack.Stream, ack.Seq, expect+uint64(n-1), false, lastID); err != nil {
-		return nil, fmt.Errorf("committing a batch of %d events: %w", n, err)
-	}
-	// A committed batch is stored contiguously, ending at ack.Seq.
-	seqs := make([]uint64, n)
-	for i := range seqs {
-		seqs[i] = ack.Seq - uint64(n-1-i)
-	}
-	return seqs, nil
 }
 
 // appendFailed turns a refused append into the ledger's answer. A retried

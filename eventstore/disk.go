@@ -118,6 +118,10 @@ func (s *Store) recoverSpace(ctx context.Context) error {
 		return fmt.Errorf("restarting JetStream after a full disk on %q: %w", s.lock.dir, err)
 	}
 	s.recoveredAt, s.limitHit = time.Now(), false
+	// JetStream recovered the stream from its files, without whatever a
+	// failed write left half-written: where it ends is for the next
+	// appends to learn again.
+	s.chain.forget()
 	return ensureStream(ctx, s.js, 1)
 }
 

@@ -142,6 +142,9 @@ type Store struct {
 	hubCtxV context.Context
 	hubStop context.CancelFunc
 
+	// chain is what this store knows of where the stream ends (chain.go).
+	chain chain
+
 	connClosed chan struct{} // closed when nc is closed
 	closeOnce  sync.Once
 	closeErr   error
@@ -244,11 +247,18 @@ func (e *unreachableError) Unwrap() error { return e.err }
 // finds the clients' copy of the ledger, a mirror, and reads it: it sets
 // nothing up and refuses writes.
 func (s *Store) setup(ctx context.Context, replicas int, client bool) error {
-	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(defaultTimeout))
+	// An append that waits no longer (its caller gave up) leaves its
+	// acknowledgement pending with the publisher until this bound.
+	js, err := jetstream.New(s.nc, jetstream.WithDefaultTimeout(defaultTimeout), jetstream.WithPublishAsyncTimeout(time.Minute))
 	if err != nil {
 		return fmt.Errorf("cannot use JetStream: %w", err)
 	}
 	s.js = js
+	// On a cluster JetStream checks a product's expected sequence before
+	// it replicates a write, counting the writes in flight that expect
+	// the same product; a write expecting the stream's last message is
+	// not among them, so the two must not mix there (chain.go).
+	s.chain.clustered = s.nc.ConnectedClusterName() != ""
 	if client {
 		s.readOnly = &ReadOnlyError{URL: s.clientURL}
 		return nil

@@ -83,6 +83,11 @@ type Options struct {
 	// CheckpointSubject (a caller with the right to audit); nil answers
 	// that this service signs none.
 	Checkpoints Signer
+	// Owners, with several instances on one NATS system, says which one
+	// writes each product's decisions: a decision about a product another
+	// instance owns is sent on to it (OwnerPrefix). Nil: this instance
+	// writes every product (the embedded store, one serve).
+	Owners Owners
 }
 
 // Service is a running ledger service.
@@ -151,6 +156,15 @@ func Start(nc *nats.Conn, cmd Commander, views Viewer, opt Options) (*Service, e
 	})); err != nil {
 		s.Stop()
 		return nil, fmt.Errorf("cannot add the command endpoint: %w", err)
+	}
+	// The decisions other instances send on to this one, for the
+	// products it owns: its own subject.
+	if opt.Owners != nil {
+		if err := g.AddEndpoint("command-owned", s.handler(s.command), micro.WithEndpointSubject(strings.TrimPrefix(OwnerPrefix, Prefix+".")+opt.Owners.ID()),
+			micro.WithEndpointMetadata(map[string]string{"description": "the decisions about the products this instance writes, sent on by the other instances"})); err != nil {
+			s.Stop()
+			return nil, fmt.Errorf("cannot add the owned-command endpoint: %w", err)
+		}
 	}
 	// An upload's parts go to the instance that opened it: its own
 	// subject, which only it serves.
@@ -247,6 +261,12 @@ func (s *Service) handlerFor(timeout time.Duration, fn func(ctx context.Context,
 			} else {
 				v, err = fn(ctx, req)
 			}
+			if f, ok := v.(forwarded); ok && err == nil {
+				if rerr := respondForwarded(req, f); rerr != nil {
+					s.opt.Logf("ledger service: reply to %s: %v", req.Subject(), rerr)
+				}
+				return
+			}
 			if err == nil {
 				b, isRaw := v.(json.RawMessage) // a view's page, encoded to fit already
 				if !isRaw {
@@ -283,6 +303,14 @@ func (s *Service) command(ctx context.Context, req micro.Request) (any, error) {
 		if r.Actor, r.RelayedBy, err = access.Act(caller, r.Actor); err != nil {
 			return nil, err
 		}
+	}
+	if caller == nil {
+		// From the store's own account: another instance sending on a
+		// decision it authenticated, with who relays it.
+		r.RelayedBy = req.Headers().Get(relayedByHeader)
+	}
+	if s.opt.Owners != nil {
+		return s.toOwner(ctx, r)
 	}
 	return s.cmd.Do(ctx, r)
 }

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -448,4 +449,68 @@ func TestRequestsOverOneMiBRefused(t *testing.T) {
 	msg := request(t, nc, "ledgerapi.v1.command", big)
 	assert.Equal(t, "400", msg.Header.Get(micro.ErrorCodeHeader))
 	assert.Contains(t, string(msg.Data), "over the 1.0 MiB a request may be")
+}
+
+func TestConcurrentCommandsAreEachAnsweredByTheirOwnWrite(t *testing.T) {
+	// Many callers at once, as a team, its importers and its bots write:
+	// the single writer takes their commands one after the other and
+	// sends them together. Each is answered with where it is stored; the
+	// refused ones are refused and take nothing down; a view asked right
+	// after reflects every write answered.
+	sv := serve(t, true)
+	c := service.NewClient(client(t, sv.url))
+	ctx := context.Background()
+	const writers = 16
+	type result struct {
+		out command.Output
+		err error
+	}
+	results := make([]result, 2*writers)
+	var wg sync.WaitGroup
+	for i := range 2 * writers {
+		wg.Go(func() {
+			r := command.Request{Action: "item.add", Product: "checkout", Actor: "nina",
+				Args: json.RawMessage(fmt.Sprintf(`{"id":"CONC-%d","title":"Concurrent %d"}`, i, i))}
+			if i%2 == 1 {
+				// Refused by the rules: only the Product Owner adds items.
+				r.Actor = "pam"
+			}
+			out, err := c.Do(ctx, r)
+			results[i] = result{out, err}
+		})
+	}
+	wg.Wait()
+	seqs := map[uint64]bool{}
+	for i, r := range results {
+		if i%2 == 1 {
+			require.ErrorIs(t, r.err, domain.ErrUnauthorized, "caller %d", i)
+			continue
+		}
+		require.NoError(t, r.err, "caller %d", i)
+		require.Len(t, r.out.Events, 1)
+		assert.Equal(t, fmt.Sprintf("CONC-%d", i), r.out.Events[0].Aggregate.ID)
+		seqs[r.out.Events[0].Seq] = true
+	}
+	assert.Len(t, seqs, writers, "each stored at a sequence of its own")
+	var stored []domain.Event
+	_, err := sv.store.Read(ctx, "checkout", 0, func(e domain.Event) error {
+		if strings.HasPrefix(e.Aggregate.ID, "CONC-") {
+			stored = append(stored, e)
+		}
+		return nil
+	})
+	require.NoError(t, err)
+	require.Len(t, stored, writers, "stored once each, the refused ones not at all")
+	for _, e := range stored {
+		assert.True(t, seqs[e.Seq], "answered with the sequence it is stored at: %s", e.Aggregate.ID)
+	}
+	var b query.Backlog
+	require.NoError(t, c.View(ctx, query.ViewBacklog, query.Options{Product: "checkout"}, &b))
+	n := 0
+	for _, it := range b.Items {
+		if strings.HasPrefix(it.ID, "CONC-") {
+			n++
+		}
+	}
+	assert.Equal(t, writers, n, "the view reflects every write answered")
 }

@@ -96,19 +96,22 @@ func TestOperatorAccounts(t *testing.T) {
 	js, err := jetstream.New(nc)
 	require.NoError(t, err)
 	var msgs uint64
+	var made time.Time
 	require.Eventually(t, func() bool {
 		st, err := js.Stream(ctx, "LEDGER")
 		if err != nil {
 			return false
 		}
-		msgs = st.CachedInfo().State.Msgs
+		msgs, made = st.CachedInfo().State.Msgs, st.CachedInfo().Created
 		return st.CachedInfo().Config.Mirror != nil && msgs >= 165
 	}, 20*time.Second, 50*time.Millisecond, "nina's copy: %d messages", msgs)
 	require.NoError(t, nc.PublishMsg(&nats.Msg{Subject: "$JS.API.DIRECT.GET.LEDGER", Reply: "$JS.API.STREAM.DELETE.LEDGER", Data: []byte(`{"seq":99999999}`)}))
 	require.NoError(t, nc.Flush())
+	// The copy made again (a later creation), not the one the trick has
+	// yet to delete: the delete reaches the server when it will.
 	require.Eventually(t, func() bool {
 		st, err := js.Stream(ctx, "LEDGER")
-		return err == nil && st.CachedInfo().State.Msgs == msgs
+		return err == nil && st.CachedInfo().Created.After(made) && st.CachedInfo().State.Msgs == msgs
 	}, 20*time.Second, 50*time.Millisecond, "serve restores the copy")
 	assert.Contains(t, c.ok("--nats", nina, "log", "--json"), "Sandbox is back", "the ledger is whole")
 	o = c.run("--nats", nina, "demo")

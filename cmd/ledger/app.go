@@ -34,6 +34,9 @@ type app struct {
 	jsonOut   bool
 	timeout   time.Duration
 	token     string // --token: the caller's credential on a NATS or a serve it connects to
+	// instance is serve's id among the instances sharing a NATS system
+	// (--nats), the value of the product leases it holds; empty otherwise.
+	instance string
 
 	store   *eventstore.Store
 	handler *command.Handler

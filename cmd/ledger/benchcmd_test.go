@@ -29,7 +29,7 @@ func TestBenchReplaysInAChild(t *testing.T) {
 	}
 	t.Setenv("LEDGER_TEST_AS_LEDGER", "1")
 	out := newCLI(t).ok("bench", "--events", "3000", "--products", "2", "--reps", "1", "--decisions", "20",
-		"--tmp", t.TempDir(), "--json")
+		"--open-items", "500", "--oneshot-events", "500", "--oneshot-fresh", "--tmp", t.TempDir(), "--json")
 	var rep struct {
 		Paths map[string]struct {
 			Ledger  float64 `json:"ledger"`
@@ -44,4 +44,6 @@ func TestBenchReplaysInAChild(t *testing.T) {
 	assert.Greater(t, rss.Ledger, 10.0, "MiB: a process with an embedded server")
 	assert.Contains(t, rep.Paths["replay"].Note, "in a process of its own")
 	assert.Positive(t, rep.Paths["cold-start"].Ledger, "the store opened again after the child")
+	assert.Contains(t, rep.Paths["oneshot"].Note, "written moments before", "--oneshot-fresh: the one-shot row did not wait for the duplicate window")
+	assert.Contains(t, rep.Paths["backlog-scaling"].Note, "a product of 500 open items", "--open-items")
 }

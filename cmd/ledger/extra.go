@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/decisionledger/ledger/command"
+	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/service"
@@ -61,15 +63,42 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// One signer of checkpoints for the schedule and for the callers who
 	// ask for one (ledger audit checkpoint while serve runs).
 	signer := a.serveSigner(s)
-	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler, Checkpoints: signer})
+	opt := service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler, Checkpoints: signer}
+	var owners *eventstore.Owners
+	if !s.Embedded() {
+		// Several serve instances may share this NATS system: each
+		// product's decisions go to the one instance that holds its lease,
+		// taken over by another within the lease's TTL when it dies.
+		if owners, err = s.Owners(ctx, command.NewID(), eventstore.DefaultOwnerTTL); err != nil {
+			live.stop()
+			return nil, err
+		}
+		opt.Owners, a.instance = owners, owners.ID()
+	}
+	svc, err := service.Start(s.Conn(), cmds, q, opt)
 	if err != nil {
+		if owners != nil {
+			owners.Close()
+		}
 		live.stop()
 		return nil, err
 	}
 	// The service waits for its requests in flight (up to its 30 s
-	// timeout each), the HTTP server for its own (5 s).
-	nats := stopStep{"the NATS service's requests in flight", svc.Stop}
-	stopHTTP, err := a.startHTTP(ctx, cmds, a.handler, q, metrics)
+	// timeout each), the HTTP server for its own (5 s); then the
+	// products' leases are given back, for the other instances to take.
+	nats := stopStep{"the NATS service's requests in flight", func() {
+		svc.Stop()
+		if owners != nil {
+			owners.Close()
+		}
+	}}
+	// With several instances, the HTTP API's decisions go to the
+	// product's owner too.
+	httpCmds := cmds
+	if owners != nil {
+		httpCmds = svc
+	}
+	stopHTTP, err := a.startHTTP(ctx, httpCmds, a.handler, q, metrics)
 	if err != nil {
 		stopTogether([]stopStep{nats, live}, time.Time{})
 		return nil, err

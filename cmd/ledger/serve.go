@@ -125,6 +125,9 @@ of unknown outcome, retried safely with its command id).`,
 		if err != nil {
 			return err
 		}
+		if a.instance != "" {
+			fmt.Fprintf(a.stdout, "instance %s: writes the products whose lease it holds in %s, and sends the decisions about the others to the instance that holds theirs\n", a.instance, eventstore.OwnersBucket)
+		}
 		fmt.Fprintf(a.stdout, "NATS service %q: %s (commands), %s (imports) and %s<view> (try: nats micro info %s)\n", service.Name, service.CommandSubject, service.ImportSubject, service.ViewPrefix, service.Name)
 		fmt.Fprintf(a.stdout, "in another terminal: ledger log%s   |   stop with Ctrl-C\n", a.dataHint())
 		<-ctx.Done()
