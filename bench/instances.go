@@ -42,6 +42,7 @@ type Instances struct {
 // instance is one running serve process.
 type instance struct {
 	cmd  *exec.Cmd
+	id   string        // its instance id, the value of the leases it holds (under mu)
 	done chan struct{} // closed when it has exited
 	mu   sync.Mutex
 	log  bytes.Buffer // its output, for the error when it fails
@@ -120,6 +121,11 @@ func startInstance(ctx context.Context, ledger []string, url, dataDir string) (*
 			p.mu.Lock()
 			p.log.WriteString(line + "\n")
 			p.mu.Unlock()
+			if rest, ok := strings.CutPrefix(line, "instance "); ok {
+				p.mu.Lock()
+				p.id = strings.TrimSuffix(strings.Fields(rest + " ")[0], ":")
+				p.mu.Unlock()
+			}
 			if strings.HasPrefix(line, "NATS service ") {
 				close(ready)
 			}
@@ -176,10 +182,20 @@ func (in *Instances) Close() {
 // used so far (0 where the system does not say).
 func (in *Instances) ServeCPU() time.Duration {
 	var d time.Duration
-	for _, p := range in.procs {
-		d += processCPU(p.cmd.Process.Pid)
+	for _, c := range in.ProcessCPU() {
+		d += c
 	}
 	return d
+}
+
+// ProcessCPU is the CPU time of each serve process so far, in the order
+// they started.
+func (in *Instances) ProcessCPU() []time.Duration {
+	out := make([]time.Duration, len(in.procs))
+	for i, p := range in.procs {
+		out[i] = processCPU(p.cmd.Process.Pid)
+	}
+	return out
 }
 
 // Do sends one request to the service, as the nats CLI's req does, and
@@ -225,25 +241,33 @@ func (in *Instances) Add(ctx context.Context, n int, products []string) error {
 	return errors.Join(errs...)
 }
 
-// Owners is how many distinct instances hold the leases of products.
-func (in *Instances) Owners(ctx context.Context, products []string) (int, error) {
+// Owned says, for each serve process in the order they started, how
+// many of products it holds the lease of.
+func (in *Instances) Owned(ctx context.Context, products []string) ([]int, error) {
 	js, err := jetstream.New(in.nc)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	kv, err := js.KeyValue(ctx, eventstore.OwnersBucket)
 	if err != nil {
-		return 0, fmt.Errorf("bench: the owners' bucket: %w", err)
+		return nil, fmt.Errorf("bench: the owners' bucket: %w", err)
 	}
-	owners := map[string]bool{}
+	owned := make([]int, len(in.procs))
 	for _, p := range products {
 		e, err := kv.Get(ctx, p)
 		if err != nil {
-			return 0, fmt.Errorf("bench: the owner of %s: %w", p, err)
+			return nil, fmt.Errorf("bench: the owner of %s: %w", p, err)
 		}
-		owners[string(e.Value())] = true
+		for i, proc := range in.procs {
+			proc.mu.Lock()
+			id := proc.id
+			proc.mu.Unlock()
+			if id == string(e.Value()) {
+				owned[i]++
+			}
+		}
 	}
-	return len(owners), nil
+	return owned, nil
 }
 
 // Warm makes Writers decisions per instance over products, so that every
@@ -317,13 +341,20 @@ func (r *runner) instances() error {
 		}
 		// Each side's CPU over its own blocks: the other side's serve
 		// processes are idle meanwhile.
-		type cpu struct{ serve, self time.Duration }
-		var used [2]cpu
+		// Each side's CPU over its own blocks: the other side's serve
+		// processes are idle meanwhile.
+		type cpu struct {
+			serve []time.Duration // by process
+			self  time.Duration
+		}
+		used := [2]cpu{{serve: make([]time.Duration, one.Len())}, {serve: make([]time.Duration, three.Len())}}
 		side := func(in *Instances, c *cpu) func(int) error {
 			return func(n int) error {
-				s0, p0 := in.ServeCPU(), selfCPU()
+				s0, p0 := in.ProcessCPU(), selfCPU()
 				err := in.Add(r.ctx, n, row.products)
-				c.serve += in.ServeCPU() - s0
+				for i, s1 := range in.ProcessCPU() {
+					c.serve[i] += s1 - s0[i]
+				}
 				c.self += selfCPU() - p0
 				return err
 			}
@@ -333,17 +364,31 @@ func (r *runner) instances() error {
 		if err != nil {
 			return err
 		}
-		owners, err := three.Owners(r.ctx, row.products)
+		owned, err := three.Owned(r.ctx, row.products)
 		if err != nil {
 			return err
 		}
+		owners := 0
+		for _, k := range owned {
+			owners += min(k, 1)
+		}
 		ms := func(d time.Duration) float64 { return d.Seconds() * 1000 / float64(n+min(block, 20)) }
+		var serve [2]time.Duration
+		each := make([]string, three.Len())
+		for i := range used {
+			for k, d := range used[i].serve {
+				serve[i] += d
+				if i == 1 {
+					each[k] = fmt.Sprintf("%.2f (owns %d)", ms(d), owned[k])
+				}
+			}
+		}
 		r.progressf("%s %d decisions each  3 instances %.0f/s  1 instance %.0f/s", row.name, n, l, w)
 		r.rep.set(row.name, row.label, Figure{Ledger: l, Raw: w, Ratio: l / w, Unit: "ev/s", Target: row.target, Met: metPtr(l/w >= row.want),
 			Note: fmt.Sprintf("%d goroutines requesting item.add of new items over %d product(s) from the service of 3 ledger serve --nats processes (ledger) vs of 1 (raw column), "+
 				"each set on a NATS server of its own in the bench process (fsync on every write), alternating blocks of %d; the product(s) owned by %d of the 3 instances; "+
-				"CPU per decision: serve processes %.2f ms with 3, %.2f ms with 1; the bench process (NATS servers, writers) %.2f ms with 3, %.2f ms with 1",
-				Writers, len(row.products), block, owners, ms(used[1].serve), ms(used[0].serve), ms(used[1].self), ms(used[0].self))})
+				"CPU per decision: serve processes %.2f ms with 3 (each: %s), %.2f ms with 1; the bench process (NATS servers, writers) %.2f ms with 3, %.2f ms with 1",
+				Writers, len(row.products), block, owners, ms(serve[1]), strings.Join(each, ", "), ms(serve[0]), ms(used[1].self), ms(used[0].self))})
 	}
 	return nil
 }
