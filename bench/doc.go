@@ -6,6 +6,8 @@
 //
 // bench sits above every other package (it wires eventstore, command,
 // query and service the way serve does) and nothing but cmd/ledger and
-// tests imports it. It talks to JetStream itself only through
-// eventstore/eventstoretest, the home of the raw baselines.
+// tests imports it. Its raw baselines talk to JetStream directly, on
+// purpose. The instances rows (StartInstances) start a plain nats-server
+// of their own and run the ledger binary as "serve --nats URL" children
+// on it, as a deployment of several instances does.
 package bench

@@ -64,6 +64,16 @@ type Options struct {
 	// the figure then includes the server reading every message id of
 	// them again when it starts.
 	FreshOneShot bool
+	// ServeCommand, when set, is the ledger binary (and any arguments
+	// before the command's) that the instances rows run as serve --nats
+	// URL, one and three processes on a NATS server of their own. Unset,
+	// those rows are not measured.
+	ServeCommand []string
+	// SkipInstances leaves the instances rows out.
+	SkipInstances bool
+	// InstanceDecisions is how many decisions each side of an instances
+	// row makes (DefaultInstanceDecisions when 0).
+	InstanceDecisions int
 }
 
 // maxReply is the largest answer the bench asks through the service: what
@@ -115,6 +125,9 @@ func Run(ctx context.Context, opt Options) (Report, error) {
 	}
 	if opt.OpenItems <= 0 {
 		opt.OpenItems = DefaultOpenItems
+	}
+	if opt.InstanceDecisions <= 0 {
+		opt.InstanceDecisions = DefaultInstanceDecisions
 	}
 	if opt.OneShotEvents <= 0 {
 		opt.OneShotEvents = DefaultOneShotEvents
@@ -175,6 +188,8 @@ func (r *runner) run() error {
 		{"serve", r.served},
 		// The write rows run on data directories of their own.
 		{"writes", r.writes},
+		// So do the instances rows, on a NATS server of their own.
+		{"instances", r.instances},
 		{"raw stream", func() error { return deleteRawStream(r.ctx, r.js) }},
 		{"rebuild", r.rebuild},
 		{"replay", r.replayWithSnapshots},

@@ -28,6 +28,13 @@ func TestRun(t *testing.T) {
 		assert.False(t, f.Skipped, name)
 		assert.Positive(t, f.Ledger, name)
 	}
+	// Without a ledger binary to serve with, the instances rows say so.
+	for _, name := range []string{"instances-1p", "instances-3p"} {
+		f, ok := rep.Paths[name]
+		require.True(t, ok, name)
+		assert.True(t, f.Skipped, name)
+		assert.Contains(t, f.Note, "no ledger binary", name)
+	}
 	var table, line bytes.Buffer
 	require.NoError(t, rep.WriteTable(&table))
 	assert.Contains(t, table.String(), "durable decision")

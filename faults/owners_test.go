@@ -6,9 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go/micro"
 	"github.com/stretchr/testify/require"
 
+	"github.com/decisionledger/ledger/bench"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/service"
 )
@@ -257,100 +256,48 @@ func ownedRequests(t *testing.T, nc *nats.Conn) map[string]int {
 	return out
 }
 
-// BenchmarkInstances is issue 20's multi-instance rows: 16 writers adding
-// items through the service of one and of three "ledger serve --nats"
-// processes on one NATS server (in this process, fsync on every write),
-// to one product and spread over three. Each case starts its own server
-// and processes; compare decisions/s across the instances for the same
-// products:
+// BenchmarkInstances is issue 20's multi-instance rows as ledger bench's
+// instances-1p and instances-3p measure them (bench.StartInstances): 16
+// writers adding items through the service of one and of three "ledger
+// serve --nats" processes on one NATS server (in this process, fsync on
+// every write), to one product and spread over three. Each case starts
+// its own server and processes; compare decisions/s across the instances
+// for the same products (ledger bench alternates them in one run):
 //
 //	go test ./faults -run '^$' -bench Instances -benchtime 2000x
 func BenchmarkInstances(b *testing.B) {
 	for _, products := range []int{1, 3} {
 		for _, n := range []int{1, 3} {
 			b.Run(fmt.Sprintf("products=%d/instances=%d", products, n), func(b *testing.B) {
-				ns := startNATS(b)
-				url := ns.ClientURL()
-				var procs []*natsInstance
-				for range n {
-					procs = append(procs, startServeNATS(b, url))
-				}
-				serveCPU := func() (d time.Duration) {
-					for _, p := range procs {
-						d += procCPU(p.cmd.Process.Pid)
-					}
-					return d
-				}
-				nc, err := nats.Connect(url)
+				ctx := context.Background()
+				in, err := bench.StartInstances(ctx, []string{ledgerBinary(b)}, n, b.TempDir())
 				require.NoError(b, err)
-				defer nc.Close()
-				send := func(body map[string]any) error {
-					data, _ := json.Marshal(body)
-					msg, err := nc.Request(service.CommandSubject, data, 30*time.Second)
-					if err != nil {
-						return err
-					}
-					if code := msg.Header.Get(micro.ErrorCodeHeader); code != "" {
-						return fmt.Errorf("%s %s", code, msg.Header.Get(micro.ErrorHeader))
-					}
-					return nil
-				}
+				defer in.Close()
+				var names []string
 				for p := range products {
-					require.NoError(b, send(map[string]any{"action": "product.create", "product": fmt.Sprintf("p%d", p), "actor": "pam",
-						"args": map[string]string{"name": "P", "pm": "pam", "po": "olga"}}))
+					names = append(names, fmt.Sprintf("p%d", p))
 				}
-				// Warm up: every instance has taken or learnt the owner of every product.
-				for i := range 16 * n {
-					require.NoError(b, send(map[string]any{"action": "item.add", "product": fmt.Sprintf("p%d", i%products), "actor": "olga",
-						"args": map[string]string{"id": fmt.Sprintf("W-%d", i), "title": "Warm-up"}}))
+				require.NoError(b, in.CreateProducts(ctx, names))
+				require.NoError(b, in.Warm(ctx, names))
+				owned, err := in.Owned(ctx, names)
+				require.NoError(b, err)
+				owners := 0
+				for _, k := range owned {
+					owners += min(k, 1)
 				}
-				var next atomic.Int64
-				cpu0, self0 := serveCPU(), selfCPU()
+				cpu0, self0 := in.ServeCPU(), selfCPU()
 				b.ResetTimer()
-				var wg sync.WaitGroup
-				errs := make([]error, 16)
-				for w := range 16 {
-					wg.Go(func() {
-						for {
-							i := next.Add(1)
-							if i > int64(b.N) || errs[w] != nil {
-								return
-							}
-							errs[w] = send(map[string]any{"action": "item.add", "product": fmt.Sprintf("p%d", i%int64(products)), "actor": "olga",
-								"args": map[string]string{"id": fmt.Sprintf("I-%d", i), "title": "Item"}})
-						}
-					})
-				}
-				wg.Wait()
+				require.NoError(b, in.Add(ctx, b.N, names))
 				b.StopTimer()
-				for _, err := range errs {
-					require.NoError(b, err)
-				}
 				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "decisions/s")
 				// Where the CPU goes, per decision: the serve processes, and
 				// this one (the NATS server and the writers).
-				b.ReportMetric((serveCPU()-cpu0).Seconds()*1000/float64(b.N), "serve-cpu-ms/op")
+				b.ReportMetric((in.ServeCPU()-cpu0).Seconds()*1000/float64(b.N), "serve-cpu-ms/op")
 				b.ReportMetric((selfCPU()-self0).Seconds()*1000/float64(b.N), "nats-cpu-ms/op")
+				b.ReportMetric(float64(owners), "owners")
 			})
 		}
 	}
-}
-
-// procCPU is the CPU time, user and system, process pid has used, from
-// /proc (0 where there is none).
-func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// The fields after the command name, which is in parentheses.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }
 
 // selfCPU is the CPU time this process has used, user and system.

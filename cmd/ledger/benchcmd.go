@@ -14,7 +14,8 @@ import (
 // JetStream on a generated history, in a data directory of its own.
 func (a *app) benchCommand() *cobra.Command {
 	var events, products, reps, decisions, openItems, oneShotEvents int
-	var freshOneShot bool
+	var freshOneShot, instances bool
+	var instanceDecisions int
 	var seed uint64
 	var tmp string
 	c := &cobra.Command{
@@ -30,6 +31,8 @@ same durability (fsync on every write), interleaved in the same run:
   decision on 20,000 open items      the same decision on 100 open items
   16 writers at once, new items      16 sync publishes at once, expected subject seq
   one-shot write, 20,000 events      the same write on a 10-event ledger
+  3 serve instances, one product     1 instance; 16 writers at once on both sides
+  3 serve instances, 3 products      1 instance; 16 writers at once on both sides
   bulk import in atomic batches      raw atomic batch publish of the same messages
   full rebuild of every projection   ordered consumer reading and decoding the stream
   backlog as of a date, snapshots    the same answer by full replay
@@ -38,7 +41,10 @@ same durability (fsync on every write), interleaved in the same run:
 
 and reports the as-of cost early and late in the history, serve's cold start,
 snapshot bytes against stream bytes and the peak RSS of a rebuild (ledger replay
---all, run as a process of its own on the bench's directory). Ratios are
+--all, run as a process of its own on the bench's directory). The instances
+rows run this binary as "serve --nats URL" processes on a NATS server of their
+own, started in the bench's process (--instances=false leaves them out), and
+say the CPU per decision of the serve processes and of the bench's. Ratios are
 oriented so that higher is better. It prints a table, then one JSON line with
 every figure (--json: only the JSON line). The default size finishes in about
 3 minutes on 2 cores (the one-shot row waits for its histories to leave
@@ -57,6 +63,8 @@ It never touches --data.`,
 	c.Flags().IntVar(&openItems, "open-items", bench.DefaultOpenItems, "open items of the big backlog in the decision-cost row")
 	c.Flags().IntVar(&oneShotEvents, "oneshot-events", bench.DefaultOneShotEvents, "events of the long history in the one-shot row")
 	c.Flags().BoolVar(&freshOneShot, "oneshot-fresh", false, "time the one-shot row without waiting for its histories to leave JetStream's two-minute duplicate window (a quicker run; the row then counts the server reading their message ids again)")
+	c.Flags().BoolVar(&instances, "instances", true, "measure the instances rows: 1 and 3 serve --nats processes of this binary on a NATS server of their own")
+	c.Flags().IntVar(&instanceDecisions, "instance-decisions", bench.DefaultInstanceDecisions, "decisions on each side of an instances row")
 	c.Flags().StringVar(&tmp, "tmp", "", "where to make the temporary data directory (default: the system's)")
 	c.RunE = func(cmd *cobra.Command, _ []string) error {
 		dir, err := bench.TempDir(tmp)
@@ -65,13 +73,16 @@ It never touches --data.`,
 		}
 		defer os.RemoveAll(dir)
 		opt := bench.Options{Dir: dir, Events: events, Products: products, Seed: seed, Reps: reps, Decisions: decisions,
-			OpenItems: openItems, OneShotEvents: oneShotEvents, FreshOneShot: freshOneShot}
+			OpenItems: openItems, OneShotEvents: oneShotEvents, FreshOneShot: freshOneShot,
+			SkipInstances: !instances, InstanceDecisions: instanceDecisions}
 		if exe, err := os.Executable(); err == nil {
 			// The replay row runs this very binary's replay --all in a
 			// process of its own: its peak RSS is what a user's takes.
 			opt.ReplayCommand = []string{exe, "replay", "--all"}
 			// The one-shot row writes without serve with this binary too.
 			opt.WriteCommand = []string{exe}
+			// And the instances rows serve with it.
+			opt.ServeCommand = []string{exe}
 		}
 		if f, ok := file(a.stderr); ok && term.IsTerminal(int(f.Fd())) {
 			opt.Progress = f
