@@ -23,7 +23,10 @@ type Item struct {
 	// Status is the domain's: new and in-progress items are open and
 	// ranked, delivered and removed items are closed.
 	Status domain.ItemStatus `json:"status"`
-	// Rank is the 1-based place among open items; 0 once closed.
+	// Rank is the 1-based place among open items; 0 once closed. The
+	// backlog does not keep it in the items it holds: it is their place,
+	// filled in on every copy it hands out (Items, Item) and every
+	// snapshot it writes, so that a move costs what it moves.
 	Rank int `json:"rank"`
 	// Estimate is the team's latest estimate in points, nil if none.
 	Estimate *float64 `json:"estimate,omitempty"`
@@ -38,10 +41,15 @@ type Item struct {
 	Release     string     `json:"release,omitempty"`
 	// LastDecision is the latest event about the item.
 	LastDecision DecisionRef `json:"lastDecision"`
+
+	// slot is where the backlog holding the item keeps its place
+	// (Backlog.place), plus one; 0 in every copy handed out.
+	slot int32
 }
 
 func (it *Item) clone() Item {
 	c := *it
+	c.slot = 0
 	c.Estimate = clonePtr(it.Estimate)
 	c.Score = it.Score.clone()
 	c.StartedAt = clonePtr(it.StartedAt)
@@ -55,10 +63,18 @@ func (it *Item) clone() Item {
 // backlog ready to use.
 type Backlog struct {
 	st backlogState
-	// at holds the items of st.Open, place for place, so that a move
-	// renumbers without looking items up; sync rebuilds it after a
+	// at holds the items of st.Open, place for place, so that the
+	// overrides of a move are found without looking items up; slots
+	// holds their slots, place for place, and place, slot by slot, the
+	// place in st.Open of the item that holds the slot (-1 once closed).
+	// A move shifts the three slices over the range it spans and writes
+	// the new places into place: dense arrays, not the items themselves
+	// (a rank over 20,000 items renumbered 10,000 of them, a cache miss
+	// each, 120 µs; see docs/performance.md). sync rebuilds them after a
 	// restore.
-	at []*Item
+	at    []*Item
+	slots []int32
+	place []int32
 	// jumped holds the places in st.Open of the overrides of the latest
 	// rank that set any, for the transparency log that folds through
 	// this backlog (logorder.go): it need not look for them again.
@@ -190,12 +206,30 @@ func (b *Backlog) add(id string, p domain.BacklogItemAdded, e domain.Event) {
 	if b.st.Items == nil {
 		b.st.Items = map[string]*Item{}
 	}
-	b.st.Items[id] = &Item{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail,
+	it := &Item{ID: id, Title: p.Title, Kind: p.Kind, Detail: p.Detail,
 		Epic: p.Epic, Roadmap: p.Roadmap, Request: p.Request, Status: domain.StatusNew,
-		Rank: len(b.st.Open) + 1, AddedAt: e.OccurredAt, LastDecision: refOf(e)}
+		AddedAt: e.OccurredAt, LastDecision: refOf(e)}
+	b.st.Items[id] = it
 	b.sync()
+	b.push(id, it)
+}
+
+// push appends an item to the open order, at the bottom.
+func (b *Backlog) push(id string, it *Item) {
+	var slot int32
+	if it != nil && it.slot > 0 && int(it.slot) <= len(b.place) {
+		slot = it.slot - 1 // an item reopened keeps its slot
+	} else {
+		slot = int32(len(b.place))
+		b.place = append(b.place, -1)
+		if it != nil {
+			it.slot = slot + 1
+		}
+	}
+	b.place[slot] = int32(len(b.st.Open))
 	b.st.Open = append(b.st.Open, id)
-	b.at = append(b.at, b.st.Items[id])
+	b.at = append(b.at, it)
+	b.slots = append(b.slots, slot)
 }
 
 // rank applies a rank decision: the new score first, then the move, then
@@ -215,16 +249,19 @@ func (b *Backlog) rank(it *Item, p domain.BacklogItemRanked) {
 	if !ok {
 		return
 	}
-	open, at := b.st.Open, b.at
+	open, at, slots := b.st.Open, b.at, b.slots
+	slot := slots[from]
 	switch {
 	case to < from:
 		copy(open[to+1:from+1], open[to:from])
 		copy(at[to+1:from+1], at[to:from])
+		copy(slots[to+1:from+1], slots[to:from])
 	case to > from:
 		copy(open[from:to], open[from+1:to+1])
 		copy(at[from:to], at[from+1:to+1])
+		copy(slots[from:to], slots[from+1:to+1])
 	}
-	open[to], at[to] = it.ID, it
+	open[to], at[to], slots[to] = it.ID, it, slot
 	b.overrides(it, to+1, from+1)
 	b.renumber(min(to, from), max(to, from)+1)
 }
@@ -289,25 +326,53 @@ func (b *Backlog) target(from int, p domain.Position) (int, bool) {
 }
 
 // index returns the place of an open item in the ranked order, -1 when
-// it is not open. An open item's Rank is its place plus one, which makes
-// this a map lookup; a state where they disagree (a snapshot written by
-// hand) falls back to a scan.
+// it is not open: a map lookup and a look at place. An id the backlog
+// holds no item for (a snapshot written by hand may list one as open)
+// falls back to a scan.
 func (b *Backlog) index(id string) int {
 	b.sync()
-	if it := b.st.Items[id]; it != nil && it.Rank > 0 && it.Rank <= len(b.st.Open) && b.st.Open[it.Rank-1] == id {
-		return it.Rank - 1
+	if it := b.st.Items[id]; it != nil {
+		return b.rankOf(it) - 1
 	}
 	return b.st.Open.index(id)
 }
 
-// sync builds at, the items of the open order, after a restore.
+// rankOf is the rank of an item the backlog holds: its place in the
+// open order plus one, 0 when it is not open. It only reads, so readers
+// may call it together; the order is in sync, as every change and every
+// restore leaves it.
+func (b *Backlog) rankOf(it *Item) int {
+	if it == nil || it.slot <= 0 || int(it.slot) > len(b.place) {
+		return 0
+	}
+	if p := b.place[it.slot-1]; p >= 0 && int(p) < len(b.at) && b.at[p] == it {
+		return int(p) + 1
+	}
+	return 0
+}
+
+// sync builds at, slots and place, the index of the open order, after a
+// restore. An item listed as open twice (a snapshot written by hand)
+// holds its first place.
 func (b *Backlog) sync() {
-	if len(b.at) == len(b.st.Open) {
+	if len(b.slots) == len(b.st.Open) && len(b.at) == len(b.st.Open) {
 		return
 	}
-	b.at = make([]*Item, len(b.st.Open), cap(b.st.Open))
-	for i, id := range b.st.Open {
-		b.at[i] = b.st.Items[id]
+	open := b.st.Open
+	b.st.Open = make(order, 0, cap(open))
+	b.at, b.slots, b.place = make([]*Item, 0, cap(open)), make([]int32, 0, cap(open)), make([]int32, 0, len(open))
+	for _, it := range b.st.Items {
+		if it != nil {
+			it.slot, it.Rank = 0, 0 // the rank a snapshot holds is its place
+		}
+	}
+	for _, id := range open {
+		it := b.st.Items[id]
+		if it != nil && it.slot > 0 {
+			b.push(id, nil) // its place is its first
+			continue
+		}
+		b.push(id, it)
 	}
 }
 
@@ -316,9 +381,10 @@ func (b *Backlog) reopen(it *Item) bool {
 	if it.Status != domain.StatusDelivered {
 		return false
 	}
+	b.sync()
 	b.st.Closed = removeID(b.st.Closed, it.ID)
-	b.st.Open = append(b.st.Open, it.ID)
-	it.Status, it.Rank, it.DeliveredAt, it.Release = domain.StatusNew, len(b.st.Open), nil, ""
+	b.push(it.ID, it)
+	it.Status, it.DeliveredAt, it.Release = domain.StatusNew, nil, ""
 	return true
 }
 
@@ -326,11 +392,12 @@ func (b *Backlog) reopen(it *Item) bool {
 func (b *Backlog) close(it *Item) {
 	wasOpen := it.Status.Open()
 	if i := b.index(it.ID); i >= 0 {
+		b.place[b.slots[i]] = -1
 		b.st.Open = append(b.st.Open[:i], b.st.Open[i+1:]...)
 		b.at = append(b.at[:i], b.at[i+1:]...)
+		b.slots = append(b.slots[:i], b.slots[i+1:]...)
 		b.renumber(i, len(b.st.Open))
 	}
-	it.Rank = 0
 	// An item leaves the open order once; only a closed item closing
 	// again (removed after delivery) can be listed already.
 	if wasOpen || !containsID(b.st.Closed, it.ID) {
@@ -338,12 +405,12 @@ func (b *Backlog) close(it *Item) {
 	}
 }
 
-// renumber sets the rank of the open items at places from to end-1.
+// renumber records the places of the open items at places from to
+// end-1, which a move has just shifted.
 func (b *Backlog) renumber(from, end int) {
-	for i := from; i < end; i++ {
-		if it := b.at[i]; it != nil {
-			it.Rank = i + 1
-		}
+	slots, place := b.slots[from:end], b.place
+	for k, s := range slots {
+		place[s] = int32(from + k)
 	}
 }
 
@@ -355,6 +422,7 @@ func (b *Backlog) Items() []Item {
 		for _, id := range ids {
 			if it := b.st.Items[id]; it != nil {
 				out = append(out, it.clone())
+				out[len(out)-1].Rank = b.rankOf(it)
 			}
 		}
 	}
@@ -378,6 +446,7 @@ func (b *Backlog) ItemsWith(keep func(domain.ItemStatus) bool) []Item {
 		for _, id := range ids {
 			if it := b.st.Items[id]; it != nil && keep(it.Status) {
 				out = append(out, it.clone())
+				out[len(out)-1].Rank = b.rankOf(it)
 			}
 		}
 	}
@@ -390,7 +459,9 @@ func (b *Backlog) Item(id string) (Item, bool) {
 	if it == nil {
 		return Item{}, false
 	}
-	return it.clone(), true
+	c := it.clone()
+	c.Rank = b.rankOf(it)
+	return c, true
 }
 
 // peek returns the item with the given id without copying what it
@@ -402,12 +473,33 @@ func (b *Backlog) peek(id string) (Item, bool) {
 	if it == nil {
 		return Item{}, false
 	}
-	return *it, true
+	c := *it
+	c.slot, c.Rank = 0, b.rankOf(it)
+	return c, true
 }
 
 // MarshalSnapshot writes the whole backlog state, deterministically.
 func (b *Backlog) MarshalSnapshot() ([]byte, error) {
-	return marshalSnapshot(BacklogVersion, &b.st)
+	st := b.snapshotState()
+	return marshalSnapshot(BacklogVersion, &st)
+}
+
+// snapshotState is the state a snapshot holds: a copy of each item with
+// its rank filled in, as snapshots always held it, and its slot left out.
+func (b *Backlog) snapshotState() backlogState {
+	st := b.st
+	if st.Items != nil {
+		st.Items = make(map[string]*Item, len(b.st.Items))
+		for id, it := range b.st.Items {
+			if it != nil {
+				c := *it
+				c.slot, c.Rank = 0, b.rankOf(it)
+				it = &c
+			}
+			st.Items[id] = it
+		}
+	}
+	return st
 }
 
 // UnmarshalSnapshot replaces the state with a snapshot's. A snapshot of
@@ -418,7 +510,8 @@ func (b *Backlog) UnmarshalSnapshot(data []byte) error {
 	if err := unmarshalSnapshot(BacklogVersion, data, &st); err != nil {
 		return err
 	}
-	b.st, b.at = st, nil
+	*b = Backlog{st: st}
+	b.sync()
 	return nil
 }
 

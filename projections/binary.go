@@ -47,7 +47,7 @@ func (b *Backlog) AppendBinary(out []byte) ([]byte, error) {
 		it := st.Items[id]
 		e.bool(it != nil)
 		if it != nil {
-			e.item(it)
+			e.item(it, b.rankOf(it))
 		}
 	}
 	e.strings(st.Open)
@@ -55,7 +55,9 @@ func (b *Backlog) AppendBinary(out []byte) ([]byte, error) {
 	return e.b, nil
 }
 
-func (e *enc) item(it *Item) {
+// item writes it, whose rank is rank (the backlog keeps the rank as the
+// item's place, not in the item).
+func (e *enc) item(it *Item, rank int) {
 	e.str(it.ID)
 	e.str(it.Title)
 	e.str(string(it.Kind))
@@ -63,7 +65,7 @@ func (e *enc) item(it *Item) {
 	e.str(it.Epic)
 	e.str(it.Roadmap)
 	e.str(string(it.Status))
-	e.int(int64(it.Rank))
+	e.int(int64(rank))
 	e.floatPtr(it.Estimate)
 	e.bool(it.Score != nil)
 	if s := it.Score; s != nil {
@@ -116,7 +118,8 @@ func (b *Backlog) UnmarshalBinary(data []byte) error {
 	if err := d.end(); err != nil {
 		return fmt.Errorf("read %s binary snapshot: %w", BacklogVersion, err)
 	}
-	b.st, b.at = st, nil
+	*b = Backlog{st: st}
+	b.sync()
 	return nil
 }
 

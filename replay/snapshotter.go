@@ -99,12 +99,28 @@ func (s *Snapshotter) Snapshot(ctx context.Context) ([]SnapshotInfo, error) {
 // Pending is a captured snapshot not yet written.
 type Pending struct {
 	Info SnapshotInfo
+	// Data is the snapshot, nil until Write encodes it when the view
+	// captured it in two steps (twoStep).
 	Data []byte
 	keep int
+	// encode, when set, turns raw, the view's state as captured, into
+	// Data.
+	raw    []byte
+	encode func([]byte) []byte
 }
 
-// Capture marshals every view at the last event observed, so that the
-// caller may hold a lock only while it does; Write stores the result.
+// twoStep is a view whose snapshot is taken in two steps: capture copies
+// its state into bytes, under the lock that keeps the view still, and
+// encode turns those bytes into the snapshot, outside it, while the view
+// goes on folding (a Views snapshot compresses its body: Views.capture).
+// encode(raw) is the view's MarshalSnapshot at the time of capture.
+type twoStep interface {
+	capture() (raw []byte, encode func([]byte) []byte, err error)
+}
+
+// Capture copies every view's state at the last event observed, so that
+// the caller may hold a lock only while it does; Write encodes what
+// needs encoding and stores the result, and may run outside the lock.
 func (s *Snapshotter) Capture() ([]Pending, error) {
 	if s.seq == 0 || s.at.IsZero() {
 		return nil, nil
@@ -124,23 +140,34 @@ func (s *Snapshotter) Capture() ([]Pending, error) {
 		if got := v.Projection.Position(); got != s.seq {
 			return nil, fmt.Errorf("snapshot of %s: it stands at sequence %d, the last event observed is %d", KindOf(v.Projection), got, s.seq)
 		}
-		data, err := v.Projection.MarshalSnapshot()
+		p := Pending{keep: v.Keep, Info: SnapshotInfo{
+			Product: s.product, Kind: KindOf(v.Projection), Version: v.Projection.Version(),
+			Seq: s.seq, LastAt: s.at, Events: s.events, Lost: s.lost,
+		}}
+		var err error
+		if ts, ok := v.Projection.(twoStep); ok {
+			p.raw, p.encode, err = ts.capture()
+		} else {
+			p.Data, err = v.Projection.MarshalSnapshot()
+		}
 		if err != nil {
 			return nil, fmt.Errorf("snapshot of %s: %w", KindOf(v.Projection), err)
 		}
-		out = append(out, Pending{Data: data, keep: v.Keep, Info: SnapshotInfo{
-			Product: s.product, Kind: KindOf(v.Projection), Version: v.Projection.Version(),
-			Seq: s.seq, LastAt: s.at, Events: s.events, Lost: s.lost,
-		}})
+		out = append(out, p)
 	}
 	return out, nil
 }
 
-// Write stores captured snapshots and prunes the views that keep few.
+// Write encodes and stores captured snapshots and prunes the views that
+// keep few. It reads nothing Capture changes: it may run in another
+// goroutine than Capture, one Write at a time.
 func (s *Snapshotter) Write(ctx context.Context, pending []Pending) ([]SnapshotInfo, error) {
 	var written []SnapshotInfo
 	var errs []error
 	for _, p := range pending {
+		if p.encode != nil {
+			p.Data, p.raw, p.encode = p.encode(p.raw), nil, nil
+		}
 		info, err := s.store.Put(ctx, p.Info, p.Data)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("writing snapshot %s: %w", p.Info.Name(), err))

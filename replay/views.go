@@ -189,6 +189,27 @@ func (v *Views) MarshalSnapshot() ([]byte, error) {
 	return encodeViews(body), nil
 }
 
+// capture is the first step of MarshalSnapshot, under the lock that keeps
+// v still: the members' binary snapshots, a copy of their state. The
+// second, the body's compression, most of a snapshot's time past a few
+// thousand items, runs outside it (Snapshotter.Write).
+func (v *Views) capture() ([]byte, func([]byte) []byte, error) {
+	bp := bodyBufs.Get().(*[]byte)
+	body, err := v.appendBinary((*bp)[:0])
+	if err != nil {
+		bodyBufs.Put(bp)
+		return nil, nil, err
+	}
+	return body, func(body []byte) []byte {
+		out := encodeViews(body)
+		*bp = body
+		bodyBufs.Put(bp)
+		return out
+	}, nil
+}
+
+var _ twoStep = (*Views)(nil)
+
 // bodyBufs holds the buffers bodies are written into before they are
 // compressed: a product's body is megabytes, written every thousand
 // events, and a rebuild of every product writes several at once; reusing
