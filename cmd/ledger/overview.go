@@ -124,7 +124,7 @@ func (a *app) printMetrics(v query.Metrics) error {
 	fmt.Fprintln(a.stdout, "; waited at most:")
 	w := &table{header: []string{"WAIT", "REQUESTS"}}
 	for _, b := range v.Waits.Buckets {
-		w.add(query.Span(time.Duration(b.LeSeconds) * time.Second), strconv.FormatUint(b.Count, 10))
+		w.add(query.Span(time.Duration(b.LeSeconds)*time.Second), strconv.FormatUint(b.Count, 10))
 	}
 	return w.print(a.stdout, tableWidth(a.stdout))
 }
