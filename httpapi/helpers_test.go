@@ -75,15 +75,12 @@ func newFixture(t *testing.T, opt options) *fixture {
 	}
 	f.srv, err = httpapi.New(cfg)
 	require.NoError(t, err)
-	watchDone := make(chan struct{})
-	go func() { defer close(watchDone); _ = f.srv.Watch(ctx) }()
 	ts := httptest.NewServer(f.srv.Handler())
 	f.url = ts.URL
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		cancel()
 		ts.Close()
-		<-watchDone
 		<-liveDone
 		_ = s.Close()
 	})

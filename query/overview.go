@@ -91,13 +91,12 @@ type QuarantinedEvent = projections.Quarantine
 // validating fold refused (no rule allowed them: a forgery, an event
 // published around the ledger, bytes that are no event), and the messages
 // stored where no event of the product is. They are in the stream, and
-// no view applies them. Count counts all of them; Events lists the first
-// projections.MaxListedQuarantine by sequence (the Meta leaves its own
-// list out: it is this one).
+// no view applies them. Meta.Quarantined counts all of them; Entries
+// lists the first projections.MaxListedQuarantine by sequence (the Meta
+// leaves its own list out: it is this one).
 type Quarantine struct {
 	Meta
-	Count  int                `json:"count"`
-	Events []QuarantinedEvent `json:"events"`
+	Entries []QuarantinedEvent `json:"entries"`
 }
 
 // withTally runs fn on the product's running figures as of pos: the live
@@ -192,17 +191,17 @@ func (s *Service) Quarantined(ctx context.Context, product string, pos replay.Po
 	if err != nil {
 		return Quarantine{}, err
 	}
-	out := Quarantine{Count: meta.Quarantined, Events: append([]QuarantinedEvent{}, meta.QuarantinedEvents...)}
+	out := Quarantine{Entries: append([]QuarantinedEvent{}, meta.QuarantinedEvents...)}
 	strays, err := s.strays(ctx, product, pos)
 	if err != nil {
 		return Quarantine{}, err
 	}
 	if more := strayQuarantine(strays); len(more) > 0 {
-		out.Count += len(more)
-		out.Events = append(out.Events, more...)
-		sort.SliceStable(out.Events, func(i, j int) bool { return out.Events[i].Seq < out.Events[j].Seq })
-		if len(out.Events) > projections.MaxListedQuarantine {
-			out.Events = out.Events[:projections.MaxListedQuarantine]
+		meta.Quarantined += len(more)
+		out.Entries = append(out.Entries, more...)
+		sort.SliceStable(out.Entries, func(i, j int) bool { return out.Entries[i].Seq < out.Entries[j].Seq })
+		if len(out.Entries) > projections.MaxListedQuarantine {
+			out.Entries = out.Entries[:projections.MaxListedQuarantine]
 		}
 	}
 	meta.QuarantinedEvents = nil

@@ -201,11 +201,11 @@ func TestMetricsAndQuarantineLiveEqualRebuilt(t *testing.T) {
 	qv, err := lq.View(ctx, ViewQuarantine, Options{Product: "checkout"})
 	require.NoError(t, err)
 	quarantine := qv.(Quarantine)
-	assert.Equal(t, 1, quarantine.Count)
-	require.Len(t, quarantine.Events, 1)
+	assert.Equal(t, 1, quarantine.Quarantined)
+	require.Len(t, quarantine.Entries, 1)
 	assert.Equal(t, QuarantinedEvent{Seq: forged, Type: "BacklogItemRanked", Subject: "ledger.checkout.item.OPS", Actor: "mallory",
-		Reason: quarantine.Events[0].Reason}, quarantine.Events[0])
-	assert.NotEmpty(t, quarantine.Events[0].Reason)
+		Reason: quarantine.Entries[0].Reason}, quarantine.Entries[0])
+	assert.NotEmpty(t, quarantine.Entries[0].Reason)
 
 	// The metrics count every event of the log by type, and the waits
 	// are the requests view's.

@@ -268,11 +268,11 @@ func (a *app) quarantined(ctx context.Context) ([]quarantinedEvent, error) {
 		if err := c.View(ctx, query.ViewQuarantine, query.Options{Product: p}, &q); err != nil {
 			return nil, err
 		}
-		for _, e := range q.Events {
+		for _, e := range q.Entries {
 			out = append(out, quarantinedEvent{Product: p, Seq: e.Seq, Type: e.Type, Subject: e.Subject, Actor: e.Actor, Reason: e.Reason})
 		}
-		if q.Count > len(q.Events) {
-			a.warnf("%s: %d events quarantined, the first %d listed: \"ledger log -p %s --json\" shows every one", p, q.Count, len(q.Events), p)
+		if q.Quarantined > len(q.Entries) {
+			a.warnf("%s: %d events quarantined, the first %d listed: \"ledger log -p %s --json\" shows every one", p, q.Quarantined, len(q.Entries), p)
 		}
 	}
 	return out, nil

@@ -85,19 +85,19 @@ func (a *app) printOverview(v query.Overview) error {
 
 func (a *app) printQuarantine(v query.Quarantine) error {
 	a.printMeta(v.Meta)
-	if v.Count == 0 {
+	if v.Quarantined == 0 {
 		fmt.Fprintln(a.stdout, "no event quarantined: every event passed the rules of its moment")
 		return nil
 	}
 	t := &table{header: []string{"SEQ", "TYPE", "SUBJECT", "ACTOR", "WHY"}}
-	for _, q := range v.Events {
+	for _, q := range v.Entries {
 		t.add(strconv.FormatUint(q.Seq, 10), q.Type, q.Subject, q.Actor, q.Reason)
 	}
 	if err := t.print(a.stdout, tableWidth(a.stdout)); err != nil {
 		return err
 	}
-	if v.Count > len(v.Events) {
-		fmt.Fprintf(a.stdout, "%d quarantined in all; the first %d are listed\n", v.Count, len(v.Events))
+	if v.Quarantined > len(v.Entries) {
+		fmt.Fprintf(a.stdout, "%d quarantined in all; the first %d are listed\n", v.Quarantined, len(v.Entries))
 	}
 	return nil
 }

@@ -51,8 +51,7 @@ func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, imports htt
 		return nil, err
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
-	go func() { _ = srv.Watch(ctx); done <- struct{}{} }()
+	done := make(chan struct{}, 1)
 	go func() {
 		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 			a.warnf("HTTP server stopped: %v", err)
@@ -60,7 +59,7 @@ func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, imports htt
 		done <- struct{}{}
 	}()
 	fmt.Fprintf(a.stdout, "dashboard and HTTP API: http://%s/   (API under /api/v1, /metrics for Prometheus)\n", ln.Addr())
-	return func() { cancel(); <-done; <-done }, nil
+	return func() { cancel(); <-done }, nil
 }
 
 func (a *app) tokenCommand() *cobra.Command {
