@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/decisionledger/ledger/httpapi"
-	"github.com/decisionledger/ledger/query"
-	"github.com/decisionledger/ledger/service"
+	"github.com/decisionledger/ledger/server"
 )
 
 // extraCommands are the read commands: projections, replay and audit.
@@ -22,56 +21,24 @@ func (a *app) extraCommands() []*cobra.Command {
 	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), a.productsCommand(), audit, token, a.importCommand(), bench}, a.replayCommands()...)
 }
 
-// startBackground starts what serve runs beside the store: the live
-// projections, the ledger service and the HTTP API over them and the
-// command handler, and the checkpoints. It returns the steps that stop
-// them (see stopTogether): each ends its part, letting its work in flight
-// finish for as long as the caller waits.
+// startBackground starts what serve runs beside the store, as the
+// server package composes it: the live projections, the ledger service
+// and the HTTP API over them and the command handler; and the
+// checkpoints. It returns the steps that stop them (see stopTogether):
+// each ends its part, letting its work in flight finish for as long as
+// the caller waits.
 func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error) {
-	s := a.store
-	ctx, cancel := context.WithCancel(ctx)
-	a.live = query.NewLive(s, s.Snapshots(), a.snapshotEvery, func(format string, args ...any) {
-		a.warnf(format, args...)
-	})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = a.live.Run(ctx)
-	}()
-	// The write state of every product is caught up now, in the
-	// background, rather than by the first decision about it: on a long
-	// history without a write-state snapshot (after an import, say) that
-	// first decision would otherwise wait for the whole history, and the
-	// catch-up stores a snapshot so that the next start does not.
-	warmed := make(chan struct{})
-	go func() {
-		defer close(warmed)
-		if err := a.handler.CatchUpAll(ctx, s); err != nil && ctx.Err() == nil {
-			a.warnf("%v", err)
-		}
-	}()
-	live := stopStep{"the live projections and the write states' catch-up", func() { cancel(); <-done; <-warmed }}
-	q := query.New(s, s.Snapshots())
-	q.SetClock(a.now)
-	q.UseLive(a.live, a.handler.LastSeq)
-	// Both edges share the handler, counted so that /metrics sees the
-	// refusals of every edge.
-	metrics := httpapi.NewMetrics()
-	cmds := metrics.Commander(a.handler)
-	svc, err := service.Start(s.Conn(), cmds, q, service.Options{Logf: a.warnf, Access: a.access, Imports: a.handler})
+	l, err := server.Start(ctx, a.store, server.Options{Handler: a.handler, SnapshotEvery: a.snapshotEvery, Now: a.now,
+		Logf: a.warnf, Access: a.access, HTTP: a.web.addr, NoHTTP: a.web.addr == "off" || a.web.addr == ""})
 	if err != nil {
-		live.stop()
 		return nil, err
 	}
-	// The service waits for its requests in flight (up to its 30 s
-	// timeout each), the HTTP server for its own (5 s).
-	nats := stopStep{"the NATS service's requests in flight", svc.Stop}
-	stopHTTP, err := a.startHTTP(ctx, cmds, a.handler, q, metrics)
-	if err != nil {
-		stopTogether([]stopStep{nats, live}, time.Time{})
-		return nil, err
+	if l.Addr != nil {
+		fmt.Fprintf(a.stdout, "dashboard and HTTP API: http://%s/   (API under /api/v1, /metrics for Prometheus)\n", l.Addr)
 	}
-	stops = []stopStep{{"the HTTP requests and event streams in flight", stopHTTP}, nats, live}
+	for _, st := range l.Steps() {
+		stops = append(stops, stopStep{st.Name, st.Stop})
+	}
 	if a.checkpointEvery <= 0 && a.checkpointInterval <= 0 {
 		return stops, nil
 	}
