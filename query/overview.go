@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -155,12 +156,69 @@ func (s *Service) Overview(ctx context.Context, product string, pos replay.Posit
 	if out.Reasons == nil {
 		out.Reasons = []ReasonCount{}
 	}
-	if sd, err := s.SayDo(ctx, product, pos); err != nil {
+	if sd, err := s.overviewSayDo(ctx, product, pos, meta.Position); err != nil {
 		out.SayDoError = err.Error()
 	} else {
 		out.SayDo = sd
 	}
 	return out, nil
+}
+
+// overviewSayDo is the saydo view for the overview. For now, with live
+// projections, it is kept per product while the product's position and
+// the day hold: say/do compares each period's plan with what was
+// delivered, reading the history around each period's start, which costs
+// more the longer the history; a dashboard asks for the same answer
+// again and again between two decisions. A new decision (or a new day,
+// when a period may begin) computes it again, once.
+func (s *Service) overviewSayDo(ctx context.Context, product string, pos replay.Position, at uint64) (*SayDo, error) {
+	if !pos.IsLatest() || s.live == nil {
+		return s.SayDo(ctx, product, pos)
+	}
+	day := s.now().UTC().Truncate(24 * time.Hour)
+	if sd, ok := s.sayDo.get(product, at, day); ok {
+		return sd, nil
+	}
+	// For now, as the saydo view answers it (periods begun by today); a
+	// decision stored meanwhile is at a later position, which asks again.
+	sd, err := s.SayDo(ctx, product, pos)
+	if err != nil {
+		return nil, err
+	}
+	s.sayDo.put(product, at, day, sd)
+	return sd, nil
+}
+
+// sayDoCache holds one say/do answer per product: the latest asked for.
+// Answers are shared and must not be changed. Safe for concurrent use.
+type sayDoCache struct {
+	mu sync.Mutex
+	m  map[string]sayDoEntry
+}
+
+type sayDoEntry struct {
+	at  uint64
+	day time.Time
+	v   *SayDo
+}
+
+func (c *sayDoCache) get(product string, at uint64, day time.Time) (*SayDo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[product]
+	if !ok || e.at != at || !e.day.Equal(day) {
+		return nil, false
+	}
+	return e.v, true
+}
+
+func (c *sayDoCache) put(product string, at uint64, day time.Time, v *SayDo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string]sayDoEntry{}
+	}
+	c.m[product] = sayDoEntry{at, day, v}
 }
 
 // ProductMetrics answers the metrics view as of pos.

@@ -98,6 +98,9 @@ type Service struct {
 	seen func(product string) uint64
 	// gates are the validating fold where recent log pages ended.
 	gates *logGates
+	// sayDo keeps the overview's say/do for now, per product (see
+	// sayDoCache).
+	sayDo sayDoCache
 }
 
 // New returns a Service over src; snaps may be nil (no snapshots).
