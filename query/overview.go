@@ -152,6 +152,13 @@ func (s *Service) Overview(ctx context.Context, product string, pos replay.Posit
 	if err != nil {
 		return nil, err
 	}
+	// The messages stored where no event of the product is count as the
+	// log counts them (their subject alone is read).
+	strays, err := s.strays(ctx, product, pos)
+	if err != nil {
+		return nil, err
+	}
+	meta.addStrays(strayQuarantine(strays))
 	out.Meta = meta
 	if out.Reasons == nil {
 		out.Reasons = []ReasonCount{}
@@ -249,19 +256,12 @@ func (s *Service) Quarantined(ctx context.Context, product string, pos replay.Po
 	if err != nil {
 		return Quarantine{}, err
 	}
-	out := Quarantine{Entries: append([]QuarantinedEvent{}, meta.QuarantinedEvents...)}
 	strays, err := s.strays(ctx, product, pos)
 	if err != nil {
 		return Quarantine{}, err
 	}
-	if more := strayQuarantine(strays); len(more) > 0 {
-		meta.Quarantined += len(more)
-		out.Entries = append(out.Entries, more...)
-		sort.SliceStable(out.Entries, func(i, j int) bool { return out.Entries[i].Seq < out.Entries[j].Seq })
-		if len(out.Entries) > projections.MaxListedQuarantine {
-			out.Entries = out.Entries[:projections.MaxListedQuarantine]
-		}
-	}
+	meta.addStrays(strayQuarantine(strays))
+	out := Quarantine{Entries: append([]QuarantinedEvent{}, meta.QuarantinedEvents...)}
 	meta.QuarantinedEvents = nil
 	out.Meta = meta
 	return out, nil

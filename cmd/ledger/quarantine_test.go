@@ -64,7 +64,7 @@ func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
 		Entries []struct {
 			Seq   uint64 `json:"seq"`
 			Actor string `json:"actor"`
-		} `json:"events"`
+		} `json:"entries"`
 	}
 	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "quarantine", "--json")), &qv))
 	assert.Equal(t, 1, qv.Count)
