@@ -37,7 +37,7 @@ func BenchmarkDecisionDir(b *testing.B) {
 	require.NoError(b, err)
 	b.Cleanup(sv.stop)
 	<-sv.warmed
-	require.NoError(b, sv.warmErr)
+	require.NoError(b, sv.warmErr())
 	products, err := s.Products(ctx)
 	require.NoError(b, err)
 	for _, p := range products {

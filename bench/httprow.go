@@ -11,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/decisionledger/ledger/httpapi"
 )
 
 // httpReaders is how many clients read the backlog at once.
@@ -30,10 +28,7 @@ const staticPath = "/bench/static.json"
 // keep-alive clients, against a static JSON response of the same bytes
 // from the same server, in alternating spells, best of Reps each.
 func (r *runner) http(sv *serving) error {
-	api, err := httpapi.New(httpapi.Config{Commands: sv.handler, Views: sv.q})
-	if err != nil {
-		return err
-	}
+	api := sv.http
 	var static atomic.Pointer[[]byte]
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+staticPath, func(w http.ResponseWriter, _ *http.Request) {

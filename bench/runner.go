@@ -388,8 +388,8 @@ func (r *runner) served() error {
 	}
 	select {
 	case <-sv.warmed:
-		if sv.warmErr != nil {
-			return sv.warmErr
+		if err := sv.warmErr(); err != nil {
+			return err
 		}
 	case <-r.ctx.Done():
 		return r.ctx.Err()

@@ -8,61 +8,41 @@ import (
 
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/replay"
+	"github.com/decisionledger/ledger/server"
 	"github.com/decisionledger/ledger/service"
 )
 
-// serving is the service as serve runs it: live projections, the query
-// facade over them, the command handler and the NATS micro service.
+// serving is the service as serve runs it (the server package's
+// composition): live projections, the query facade over them, the
+// command handler, the NATS micro service and the HTTP API (built, not
+// listening: the HTTP row serves it beside its baseline).
 type serving struct {
 	live    *query.Live
 	q       *query.Service
 	handler *command.Handler
 	svc     *service.Service
+	http    *httpapi.Server
 	client  *service.Client
 	// svcConn is the connection the client and the service share.
 	svcConn *nats.Conn
 	stop    func()
 	// warmed is closed once every product's write state is caught up;
 	// warmErr says why not.
-	warmed  chan struct{}
-	warmErr error
+	warmed  <-chan struct{}
+	warmErr func() error
 }
 
 func startServing(ctx context.Context, s *eventstore.Store) (*serving, error) {
-	ctx, cancel := context.WithCancel(ctx)
-	sv := &serving{handler: command.New(s, nil, command.WithSnapshots(s.WriteStates(), command.DefaultSnapshotEvery))}
-	sv.live = query.NewLive(s, s.Snapshots(), replay.DefaultEvery, nil)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = sv.live.Run(ctx)
-	}()
-	sv.q = query.New(s, s.Snapshots())
-	sv.q.UseLive(sv.live, sv.handler.LastSeq)
-	svc, err := service.Start(s.Conn(), sv.handler, sv.q, service.Options{})
+	h := command.New(s, nil, command.WithSnapshots(s.WriteStates(), command.DefaultSnapshotEvery))
+	l, err := server.Start(ctx, s, server.Options{Handler: h, SnapshotEvery: replay.DefaultEvery})
 	if err != nil {
-		cancel()
-		<-done
 		return nil, err
 	}
-	sv.svc, sv.client, sv.svcConn = svc, service.NewClient(s.Conn()), s.Conn()
-	// As serve does when it starts: every product's write state caught
-	// up (and snapshotted) in the background.
-	sv.warmed = make(chan struct{})
-	go func() {
-		defer close(sv.warmed)
-		sv.warmErr = sv.handler.CatchUpAll(ctx, s)
-	}()
-	sv.stop = func() {
-		svc.Stop()
-		cancel()
-		<-done
-		<-sv.warmed
-		sv.handler.Wait()
-	}
-	return sv, nil
+	return &serving{live: l.Live, q: l.Query, handler: h, svc: l.Service, http: l.HTTP, client: service.NewClient(s.Conn()), svcConn: s.Conn(),
+		stop: l.Stop, warmed: l.Warmed, warmErr: func() error { return l.WarmErr }}, nil
 }
 
 // waitLive waits until the live projections follow every product at its

@@ -116,7 +116,7 @@ func serveOpenBacklog(b *testing.B, product string, open int) *serving {
 	require.NoError(b, err)
 	b.Cleanup(sv.stop)
 	<-sv.warmed
-	require.NoError(b, sv.warmErr)
+	require.NoError(b, sv.warmErr())
 	require.NoError(b, sv.waitLive(ctx, map[string]uint64{product: evs[len(evs)-1].Seq}))
 	for !sv.live.LogReady(product) {
 		time.Sleep(10 * time.Millisecond)

@@ -252,7 +252,7 @@ func (sv *serving) ready(ctx context.Context, last map[string]uint64) error {
 	}
 	select {
 	case <-sv.warmed:
-		return sv.warmErr
+		return sv.warmErr()
 	case <-ctx.Done():
 		return ctx.Err()
 	}

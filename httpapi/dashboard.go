@@ -4,14 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
-	"time"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
 
-// overviewData is the overview page: say/do per period, the request
-// funnel, the median time to a decision, churn and the latest decisions.
+// overviewData is the overview page: the overview view, with say/do as
+// a chart and the funnel as bars.
 type overviewData struct {
 	base
 	Chart       chart
@@ -19,8 +18,8 @@ type overviewData struct {
 	Reasons     []funnelStep
 	Median      string
 	Decided     int
-	Churn       []churn
-	Latest      []domain.Recorded
+	Churn       []query.Churn
+	Latest      []query.LogEntry
 	ChartErrors []string
 }
 
@@ -30,104 +29,41 @@ type funnelStep struct {
 	Of    int
 }
 
-type churn struct {
-	ID    string
-	Count int
-}
-
-// decisionTypes are the events the overview lists as decisions.
-func isDecision(e domain.Recorded) bool { return e.Why != "" }
+// funnelOrder is the order the page shows the request statuses in.
+var funnelOrder = []string{"accepted", "rejected", "deferred", "pending", "withdrawn"}
 
 func (p *pages) overview(w http.ResponseWriter, r *http.Request) {
 	b := p.base(w, r, "overview", "Overview")
-	if _, err := p.options(r, query.ViewSayDo); err != nil { // the overview takes what saydo does: asOf
-		p.error(w, r, err)
-		return
-	}
-	asOf := b.AsOf
-	lv, err := p.view(r, query.ViewLog, query.Options{AsOf: asOf})
+	o, err := p.options(r, query.ViewOverview)
 	if err != nil {
 		p.error(w, r, err)
 		return
 	}
-	log := lv.(query.Log)
-	rv, err := p.view(r, query.ViewRequests, query.Options{AsOf: asOf})
+	v, err := p.view(r, query.ViewOverview, o)
 	if err != nil {
 		p.error(w, r, err)
 		return
 	}
-	reqs := rv.(query.Requests)
-	d := overviewData{base: b}
-	d.Warnings = log.Warnings
-	d.live(log.Position)
-
-	// Say/do: every period begun, each against its own plan (the saydo
-	// view says which).
-	sv, err := p.view(r, query.ViewSayDo, query.Options{AsOf: asOf})
-	if err != nil {
-		d.ChartErrors = append(d.ChartErrors, "say/do: "+err.Error())
-		sv = &query.SayDo{}
+	ov := v.(*query.Overview)
+	d := overviewData{base: b, Median: ov.MedianWait, Decided: ov.Decided, Churn: ov.Churn, Latest: ov.Latest}
+	d.Warnings = ov.Warnings
+	d.live(ov.Position)
+	sd := ov.SayDo
+	if sd == nil {
+		d.ChartErrors = append(d.ChartErrors, "say/do: "+ov.SayDoError)
+		sd = &query.SayDo{}
 	}
-	d.Chart = newChart(sv.(*query.SayDo))
-
-	// The funnel and the median wait.
-	total := len(reqs.Requests)
+	d.Chart = newChart(sd)
 	counts := map[string]int{}
-	reasons := map[string]int{}
-	var waits []float64
-	for _, rq := range reqs.Requests {
-		counts[string(rq.Status)]++
-		if rq.Status == "rejected" {
-			reasons[string(rq.Reason)]++
-		}
-		if rq.WaitSeconds != nil {
-			waits = append(waits, *rq.WaitSeconds)
-		}
+	for _, st := range ov.Funnel {
+		counts[st.Status] = st.Count
 	}
-	d.Funnel = append(d.Funnel, funnelStep{"submitted", total, total})
-	for _, st := range []string{"accepted", "rejected", "deferred", "pending", "withdrawn"} {
-		d.Funnel = append(d.Funnel, funnelStep{st, counts[st], total})
+	d.Funnel = append(d.Funnel, funnelStep{"submitted", ov.Requests, ov.Requests})
+	for _, st := range funnelOrder {
+		d.Funnel = append(d.Funnel, funnelStep{st, counts[st], ov.Requests})
 	}
-	for reason, n := range reasons {
-		d.Reasons = append(d.Reasons, funnelStep{reason, n, counts["rejected"]})
-	}
-	sort.Slice(d.Reasons, func(i, j int) bool { return d.Reasons[i].Label < d.Reasons[j].Label })
-	d.Decided = len(waits)
-	if len(waits) > 0 {
-		sort.Float64s(waits)
-		m := waits[len(waits)/2]
-		if len(waits)%2 == 0 {
-			m = (waits[len(waits)/2-1] + waits[len(waits)/2]) / 2
-		}
-		d.Median = query.Span(time.Duration(m * float64(time.Second)))
-	}
-
-	// Churn: how often each item was re-ranked; the latest decisions.
-	ranks := map[string]int{}
-	for _, e := range log.Entries {
-		if e.Quarantined != "" {
-			continue // refused by the validating fold: no decision at all
-		}
-		if spec, _ := domain.SpecOf(e.Type); spec.Ranks {
-			ranks[e.Aggregate.ID]++
-		}
-	}
-	for id, n := range ranks {
-		d.Churn = append(d.Churn, churn{id, n})
-	}
-	sort.Slice(d.Churn, func(i, j int) bool {
-		if d.Churn[i].Count != d.Churn[j].Count {
-			return d.Churn[i].Count > d.Churn[j].Count
-		}
-		return d.Churn[i].ID < d.Churn[j].ID
-	})
-	if len(d.Churn) > 6 {
-		d.Churn = d.Churn[:6]
-	}
-	for i := len(log.Entries) - 1; i >= 0 && len(d.Latest) < 8; i-- {
-		if e := log.Entries[i]; e.Quarantined == "" && isDecision(e.Recorded) {
-			d.Latest = append(d.Latest, e.Recorded)
-		}
+	for _, rc := range ov.Reasons {
+		d.Reasons = append(d.Reasons, funnelStep{rc.Reason, rc.Count, counts["rejected"]})
 	}
 	p.render(w, r, http.StatusOK, "overview", d)
 }

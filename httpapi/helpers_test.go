@@ -21,6 +21,7 @@ import (
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
+	"github.com/decisionledger/ledger/server"
 )
 
 // now is the clock of decisions that name no time: after the demo.
@@ -56,42 +57,32 @@ func newFixture(t *testing.T, opt options) *fixture {
 	h := command.New(s, func() time.Time { return now })
 	_, err = demo.Seed(ctx, h, demo.Product)
 	require.NoError(t, err)
-	live := query.NewLive(s, s.Snapshots(), 0, t.Logf)
-	liveDone := make(chan struct{})
-	go func() { defer close(liveDone); _ = live.Run(ctx) }()
-	q := query.New(s, s.Snapshots())
 	clock := func() time.Time { return now }
 	if opt.clock != nil {
 		clock = opt.clock
 	}
-	q.SetClock(clock)
-	q.UseLive(live, h.LastSeq)
-
-	f := &fixture{t: t, q: q, h: h, s: s}
-	m := httpapi.NewMetrics()
-	cfg := httpapi.Config{Commands: m.Commander(h), Imports: h, Views: q, Metrics: m, Logf: t.Logf, Now: clock,
+	f := &fixture{t: t, h: h, s: s}
+	o := server.Options{Handler: h, Now: clock, Logf: t.Logf,
 		MaxEventStreams: opt.maxStreams, MaxImport: opt.maxImport}
 	if opt.tokens {
 		f.tokens = filepath.Join(t.TempDir(), "tokens")
 		_, _, err := access.AddToken(f.tokens, "nobody", false, now)
 		require.NoError(t, err)
-		cfg.Access, err = access.Open(f.tokens)
+		o.Access, err = access.Open(f.tokens)
 		require.NoError(t, err)
-		go cfg.Access.Watch(ctx, 20*time.Millisecond) // as serve does
-
+		go o.Access.Watch(ctx, 20*time.Millisecond) // as serve does
 	}
-	f.srv, err = httpapi.New(cfg)
+	// Composed as serve composes it, the HTTP API served by httptest.
+	l, err := server.Start(ctx, s, o)
 	require.NoError(t, err)
-	watchDone := make(chan struct{})
-	go func() { defer close(watchDone); _ = f.srv.Watch(ctx) }()
+	f.q, f.srv = l.Query, l.HTTP
 	ts := httptest.NewServer(f.srv.Handler())
 	f.url = ts.URL
 	t.Cleanup(func() {
 		ts.CloseClientConnections()
 		cancel()
 		ts.Close()
-		<-watchDone
-		<-liveDone
+		l.Stop()
 		_ = s.Close()
 	})
 	return f

@@ -112,7 +112,7 @@ func TestOpenAPI(t *testing.T) {
 	}
 	sort.Strings(called)
 	t.Logf("called:\n%s", strings.Join(called, "\n"))
-	assert.Len(t, called, 17, "every API route is in the document")
+	assert.Len(t, called, 20, "every API route is in the document")
 }
 
 // TestOpenAPIHasEveryViewOption walks the view catalogue: every view is an
@@ -222,8 +222,8 @@ func TestOpenAPIDocumentsPages(t *testing.T) {
 func viewPaths(doc *openapi3.T) map[string]string {
 	out := map[string]string{}
 	for path, item := range doc.Paths.Map() {
-		if item.Get == nil {
-			continue
+		if item.Get == nil || !strings.HasPrefix(path, "/api/v1/") {
+			continue // not a view (/metrics is Prometheus's, the metrics view is the product's)
 		}
 		words := strings.Split(path, "/")
 		for i := len(words) - 1; i >= 0; i-- {

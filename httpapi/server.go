@@ -162,7 +162,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.MaxImport = MaxImportBody
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: cfg.Metrics, streams: make(chan struct{}, cfg.MaxEventStreams)}
-	s.metrics.watchLag(cfg.Views)
+	s.metrics.watchViews(cfg.Views)
 	p, err := newPages(s)
 	if err != nil {
 		return nil, err

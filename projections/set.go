@@ -28,6 +28,8 @@ type Set struct {
 	// folds events that no rule would allow (their robustness is tested
 	// apart from the rules).
 	trust bool
+	// observe hears of every event folded (Observe).
+	observe func(domain.Event)
 }
 
 var _ Projection = (*Set)(nil)
@@ -95,8 +97,21 @@ func (s *Set) Apply(e domain.Event) {
 	}
 }
 
+// Observe makes fn hear of every event the Set folds from now on, after
+// its members did: each event the validating fold passed, a quarantined
+// one with its domain.Quarantined payload, in the order the members see
+// them. fn runs inside Apply, so under whatever lock guards the Set; it
+// must not keep the event's payload for changing. It lets a reader keep
+// small running figures of its own (counts, a ring of the latest
+// decisions) in step with the Set without reading the stream again. It is
+// not part of a snapshot. A second call replaces the first fn.
+func (s *Set) Observe(fn func(domain.Event)) { s.observe = fn }
+
 // fold applies one event the gate passed.
 func (s *Set) fold(e domain.Event) {
+	if s.observe != nil {
+		defer s.observe(e)
+	}
 	s.cur.admit(e)
 	if s.noLog {
 		s.Backlog.Apply(e)

@@ -54,6 +54,10 @@ type liveProduct struct {
 	events   uint64        // events folded in, restored ones included
 	at       *time.Time    // business time of the last event applied
 	changed  chan struct{} // closed and replaced after each event
+	// tally is the overview's and metrics' running figures, built with
+	// the transparency log and attached with it (nil until then), then
+	// kept by the Set's folds (Set.Observe).
+	tally *tally
 }
 
 // NewLive returns a Live over src; snaps may be nil (no snapshots), every
@@ -164,7 +168,7 @@ func (l *Live) buildLog(ctx context.Context, id string, lp *liveProduct) {
 	}
 	// The log folds through a validating fold of its own: it must leave
 	// out exactly what the views left out.
-	log, gate := projections.NewLog(), projections.NewGate()
+	log, gate, t := projections.NewLog(), projections.NewGate(), newTally()
 	for ctx.Err() == nil {
 		lp.mu.RLock()
 		target := lp.set.Position()
@@ -176,6 +180,7 @@ func (l *Live) buildLog(ctx context.Context, id string, lp *liveProduct) {
 				}
 				for _, a := range gate.Admit(e) {
 					log.Apply(a)
+					t.apply(a)
 				}
 				if e.Seq >= target && !gate.Pending() {
 					return errCaughtUp
@@ -196,6 +201,10 @@ func (l *Live) buildLog(ctx context.Context, id string, lp *liveProduct) {
 		lp.mu.Lock()
 		if log.Position() == lp.set.Position() {
 			err := lp.set.AttachLog(log)
+			if err == nil {
+				lp.tally = t
+				lp.set.Observe(t.apply)
+			}
 			lp.mu.Unlock()
 			if err != nil {
 				l.logf("live projections: transparency log of %q: %v", id, err)
@@ -337,6 +346,19 @@ func (l *Live) readAt(product string, seq uint64, fn func(*projections.Set, Meta
 	m.addTrust(lp.set.Gate())
 	fn(lp.set, m)
 	return true
+}
+
+// tallyOf returns the running figures kept with set, the product's live
+// projections, nil when they are not built yet. Call it from a function
+// readAtLeast or readAt runs (under the product's read lock).
+func (l *Live) tallyOf(product string, set *projections.Set) *tally {
+	l.mu.Lock()
+	lp, ok := l.products[product]
+	l.mu.Unlock()
+	if !ok || lp.set != set {
+		return nil
+	}
+	return lp.tally
 }
 
 // LogReady reports whether the product's live projections include its

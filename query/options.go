@@ -77,7 +77,13 @@ const (
 	// ViewSayDo is the say/do ratio of every period begun, each against
 	// its own plan (replay.SayDoOf).
 	ViewSayDo = "saydo"
-	ViewDiff  = "diff"
+	// ViewOverview is what a dashboard shows first (Overview), and
+	// ViewQuarantine and ViewMetrics the quarantined events and the
+	// figures /metrics exports.
+	ViewOverview   = "overview"
+	ViewQuarantine = "quarantine"
+	ViewMetrics    = "metrics"
+	ViewDiff       = "diff"
 	// ViewDecisions is the decision query (DecisionsFilter).
 	ViewDecisions = "decisions"
 )

@@ -44,6 +44,41 @@ type Meta struct {
 	Warnings []string     `json:"warnings,omitempty"`
 }
 
+// quarantineWarning is the warning line of the quarantined events.
+func (m *Meta) quarantineWarning() string {
+	q := m.QuarantinedEvents[0]
+	return fmt.Sprintf("%d event(s) quarantined: shown in the log, never applied (first at sequence %d: %s)", m.Quarantined, q.Seq, q.Reason)
+}
+
+// addStrays adds to a meta that has its trust (addTrust) the messages
+// stored where no event of the product is, as the log's meta counts them,
+// its warning line saying so.
+func (m *Meta) addStrays(more []projections.Quarantine) {
+	if len(more) == 0 {
+		return
+	}
+	line := -1
+	if m.Quarantined > 0 {
+		old := m.quarantineWarning()
+		for i, w := range m.Warnings {
+			if w == old {
+				line = i
+			}
+		}
+	}
+	m.Quarantined += len(more)
+	m.QuarantinedEvents = append(m.QuarantinedEvents, more...)
+	sort.SliceStable(m.QuarantinedEvents, func(i, j int) bool { return m.QuarantinedEvents[i].Seq < m.QuarantinedEvents[j].Seq })
+	if len(m.QuarantinedEvents) > projections.MaxListedQuarantine {
+		m.QuarantinedEvents = m.QuarantinedEvents[:projections.MaxListedQuarantine]
+	}
+	if line >= 0 {
+		m.Warnings[line] = m.quarantineWarning()
+	} else {
+		m.Warnings = append(m.Warnings, m.quarantineWarning())
+	}
+}
+
 // addTrust adds what the validating fold found to the meta, with a
 // warning line for each kind of finding.
 func (m *Meta) addTrust(g *projections.Gate) { m.addTrustWith(g, nil) }
@@ -64,8 +99,7 @@ func (m *Meta) addTrustWith(g *projections.Gate, more []projections.Quarantine) 
 		}
 	}
 	if m.Quarantined > 0 {
-		q := m.QuarantinedEvents[0]
-		m.Warnings = append(m.Warnings, fmt.Sprintf("%d event(s) quarantined: shown in the log, never applied (first at sequence %d: %s)", m.Quarantined, q.Seq, q.Reason))
+		m.Warnings = append(m.Warnings, m.quarantineWarning())
 	}
 	m.Gaps = g.Gaps()
 	for _, gap := range m.Gaps {
@@ -98,6 +132,9 @@ type Service struct {
 	seen func(product string) uint64
 	// gates are the validating fold where recent log pages ended.
 	gates *logGates
+	// sayDo keeps the overview's say/do for now, per product (see
+	// sayDoCache).
+	sayDo sayDoCache
 }
 
 // New returns a Service over src; snaps may be nil (no snapshots).

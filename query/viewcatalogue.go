@@ -216,6 +216,39 @@ var catalogue = bind([]*View{
 		}),
 	},
 	{
+		Name: ViewOverview, Doc: "what a dashboard shows first: say/do per period, the request funnel and rejection reasons, the median time to a decision, the items re-ranked most, the latest decisions and the quarantined count", Answer: Overview{},
+		Params: []Param{asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (*Overview, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return nil, err
+			}
+			return s.Overview(ctx, o.Product, pos, o.MinSeq)
+		}),
+	},
+	{
+		Name: ViewQuarantine, Doc: "the events the validating fold refused (no rule allowed them), each with its sequence, type, subject, actor and why", Answer: Quarantine{},
+		Params: []Param{asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Quarantine, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Quarantine{}, err
+			}
+			return s.Quarantined(ctx, o.Product, pos, o.MinSeq)
+		}),
+	},
+	{
+		Name: ViewMetrics, Doc: "the product's events by type and how long requests waited for their first decision, as /metrics exports them", Answer: Metrics{},
+		Params: []Param{asOfParam},
+		answer: answerOf(func(ctx context.Context, s *Service, o Options) (Metrics, error) {
+			pos, err := Pos("asOf", o.AsOf)
+			if err != nil {
+				return Metrics{}, err
+			}
+			return s.ProductMetrics(ctx, o.Product, pos, o.MinSeq)
+		}),
+	},
+	{
 		Name: ViewDiff, Doc: "what changed between two positions: items added, removed, moved, changed status, and requests decided", Answer: Changes{},
 		Params: []Param{
 			{Name: "from", Doc: "T0, included: a date (2026-05-01, midnight UTC at its start), an RFC 3339 time, or seq:N (just after that event)", Required: true},

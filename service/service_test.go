@@ -22,6 +22,7 @@ import (
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/eventstore"
 	"github.com/decisionledger/ledger/query"
+	"github.com/decisionledger/ledger/server"
 	"github.com/decisionledger/ledger/service"
 )
 
@@ -43,22 +44,17 @@ func serve(t *testing.T, seed bool) *served {
 		_, err := demo.Seed(ctx, h, "checkout")
 		require.NoError(t, err)
 	}
-	live := query.NewLive(s, s.Snapshots(), 0, t.Logf)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = live.Run(ctx) }()
-	q := query.New(s, s.Snapshots())
-	q.UseLive(live, h.LastSeq)
-	svc, err := service.Start(s.Conn(), h, q, service.Options{Logf: t.Logf})
+	// Composed as serve composes it, without the HTTP API.
+	l, err := server.Start(ctx, s, server.Options{Handler: h, Logf: t.Logf, NoHTTP: true})
 	require.NoError(t, err)
 	if seed {
 		// As a serve that has been running: the transparency log, built in
 		// the background after a start, is ready.
-		require.Eventually(t, func() bool { return live.LogReady("checkout") }, 20*time.Second, 5*time.Millisecond)
+		require.Eventually(t, func() bool { return l.Live.LogReady("checkout") }, 20*time.Second, 5*time.Millisecond)
 	}
 	t.Cleanup(func() {
-		svc.Stop()
+		l.Stop()
 		cancel()
-		<-done
 		require.NoError(t, s.Close())
 	})
 	return &served{store: s, handler: h, url: s.ClientURL()}

@@ -49,8 +49,7 @@ type app struct {
 
 	stopAt time.Time // serve: when it was asked to stop (see stopGrace)
 
-	live          *query.Live // serve: projections kept current
-	snapshotEvery int         // serve: snapshot the views every N events
+	snapshotEvery int // serve: snapshot the views every N events
 
 	checkpointEvery    int           // serve: sign a checkpoint every N events
 	checkpointInterval time.Duration // serve: or at this interval

@@ -274,7 +274,9 @@ type quarantinedEvent struct {
 	Reason  string `json:"reason"`
 }
 
-// quarantined lists every quarantined event of every product.
+// quarantined lists the quarantined events of every product, from the
+// quarantine view (the first of them by sequence when a product has more
+// than the view lists: the rest are counted in a warning).
 func (a *app) quarantined(ctx context.Context) ([]quarantinedEvent, error) {
 	c, err := a.core(ctx)
 	if err != nil {
@@ -286,18 +288,15 @@ func (a *app) quarantined(ctx context.Context) ([]quarantinedEvent, error) {
 	}
 	out := []quarantinedEvent{}
 	for _, p := range ps.Products {
-		var log query.Log
-		if err := c.View(ctx, query.ViewLog, query.Options{Product: p}, &log); err != nil {
+		var q query.Quarantine
+		if err := c.View(ctx, query.ViewQuarantine, query.Options{Product: p}, &q); err != nil {
 			return nil, err
 		}
-		for _, e := range log.Entries {
-			if e.Quarantined != "" {
-				subject := e.Subject()
-				if e.Stored != nil {
-					subject = e.Stored.Subject
-				}
-				out = append(out, quarantinedEvent{Product: p, Seq: e.Seq, Type: e.Type, Subject: subject, Actor: e.Actor.ID, Reason: e.Quarantined})
-			}
+		for _, e := range q.Entries {
+			out = append(out, quarantinedEvent{Product: p, Seq: e.Seq, Type: e.Type, Subject: e.Subject, Actor: e.Actor, Reason: e.Reason})
+		}
+		if q.Quarantined > len(q.Entries) {
+			a.warnf("%s: %d events quarantined, the first %d listed: \"ledger log -p %s --json\" shows every one", p, q.Quarantined, len(q.Entries), p)
 		}
 	}
 	return out, nil

@@ -56,6 +56,30 @@ func TestForgedEventIsQuarantinedEverywhere(t *testing.T) {
 	q := c.ok("decisions", "--quarantined", "--json")
 	assert.Contains(t, q, `"actor":"mallory"`)
 	assert.Contains(t, q, `"quarantined":"no rule allowed it`)
+
+	// The quarantine view lists it, the overview counts it and leaves it
+	// out of churn and the latest decisions, the metrics count it.
+	var qv struct {
+		Count   int `json:"quarantined"`
+		Entries []struct {
+			Seq   uint64 `json:"seq"`
+			Actor string `json:"actor"`
+		} `json:"entries"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "quarantine", "--json")), &qv))
+	assert.Equal(t, 1, qv.Count)
+	require.Len(t, qv.Entries, 1)
+	assert.Equal(t, last+1, qv.Entries[0].Seq)
+	assert.Equal(t, "mallory", qv.Entries[0].Actor)
+	assert.Contains(t, c.ok("show", "quarantine"), "mallory may not rank")
+	ov := c.ok("show", "overview")
+	assert.Contains(t, ov, "1 event(s) quarantined")
+	assert.NotContains(t, ov, "mallory")
+	var mv struct {
+		Types map[string]int `json:"types"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(c.ok("show", "metrics", "--json")), &mv))
+	assert.Positive(t, mv.Types["BacklogItemRanked"])
 	var line struct {
 		Quarantined string `json:"quarantined"`
 	}

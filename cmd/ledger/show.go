@@ -30,8 +30,8 @@ func (a *app) printMeta(m query.Meta) {
 
 func (a *app) showCommand() *cobra.Command {
 	show := &cobra.Command{
-		Use:   "show backlog|roadmap|requests|saydo",
-		Short: "Show the backlog, the roadmap, the requests or the say/do per period, now or as of a past date",
+		Use:   "show backlog|roadmap|requests|saydo|overview|quarantine|metrics",
+		Short: "Show the backlog, the roadmap, the requests, the say/do per period, the overview, the quarantined events or the metrics, now or as of a past date",
 		Long:  `show prints one view of the product, now or --as-of a past date.`,
 		Example: `  ledger show backlog
   ledger show backlog --status all --json
@@ -74,6 +74,7 @@ items, a release the backlog items planned for it; a period nothing was
 planned for has no ratio.`,
 			text: func(a *app, v query.SayDo, _ query.Options) error { return a.printSayDo(v) }}),
 	)
+	show.AddCommand(a.overviewCommands()...)
 	return show
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,8 +12,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/decisionledger/ledger/access"
-	"github.com/decisionledger/ledger/httpapi"
-	"github.com/decisionledger/ledger/query"
 )
 
 // webFlags are serve's HTTP flags.
@@ -33,35 +30,6 @@ func (a *app) tokensFile() string {
 		return a.web.tokens
 	}
 	return filepath.Join(a.dataDir, "tokens")
-}
-
-// startHTTP starts the HTTP API and dashboard beside the NATS service,
-// over the same commands and views, and says on stdout where and in which
-// mode; stop ends it.
-func (a *app) startHTTP(ctx context.Context, cmds httpapi.Commander, imports httpapi.Importer, q *query.Service, m *httpapi.Metrics) (stop func(), err error) {
-	if a.web.addr == "off" || a.web.addr == "" {
-		return func() {}, nil
-	}
-	cfg := httpapi.Config{Commands: cmds, Imports: imports, Views: q, Metrics: m, Logf: a.warnf, Now: a.now, Access: a.access}
-	srv, err := httpapi.New(cfg)
-	if err != nil {
-		return nil, err
-	}
-	ln, err := srv.Listen(a.web.addr)
-	if err != nil {
-		return nil, err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{}, 2)
-	go func() { _ = srv.Watch(ctx); done <- struct{}{} }()
-	go func() {
-		if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
-			a.warnf("HTTP server stopped: %v", err)
-		}
-		done <- struct{}{}
-	}()
-	fmt.Fprintf(a.stdout, "dashboard and HTTP API: http://%s/   (API under /api/v1, /metrics for Prometheus)\n", ln.Addr())
-	return func() { cancel(); <-done; <-done }, nil
 }
 
 func (a *app) tokenCommand() *cobra.Command {
