@@ -119,14 +119,27 @@ type ItemOutcome struct {
 // say/do ratio. See the Outcome constants and the cause rules in
 // roadmapCauses and itemCauses.
 func Compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions) (*Comparison, error) {
-	return compare(ctx, src, snaps, product, opt, true)
+	return compare(ctx, src, snaps, product, opt, citeIndexed)
 }
 
-// compare is Compare; without causes it counts the outcomes and cites no
-// decision (every Causes is empty), which is all say/do reads of it: it
-// then neither records what each rank decision moved nor looks for the
-// decisions behind each deviation.
-func compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions, causes bool) (*Comparison, error) {
+// citing is how compare looks for the decisions behind deviations.
+type citing int
+
+const (
+	// citeNone counts the outcomes and cites no decision (every Causes
+	// is empty), which is all say/do reads: the walk then does not
+	// record what each rank decision moved, and no cause is looked for.
+	citeNone citing = iota
+	// citeIndexed looks for an item's causes in the steps about it
+	// (span.stepsAbout): what Compare does.
+	citeIndexed
+	// citeEveryStep looks for them in every step of the span, what the
+	// index stands for: for the test that proves it leaves none out.
+	citeEveryStep
+)
+
+// compare is Compare, citing causes as cite says.
+func compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions, cite citing) (*Comparison, error) {
 	if opt.Level == "" {
 		opt.Level = LevelRoadmap
 	}
@@ -138,10 +151,11 @@ func compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 	if t1.IsLatest() && !opt.Now.IsZero() {
 		t1 = AtTime(opt.Now)
 	}
-	sp, err := walk(ctx, src, snaps, product, opt.Planned, t1, causes)
+	sp, err := walk(ctx, src, snaps, product, opt.Planned, t1, cite != citeNone)
 	if err != nil {
 		return nil, err
 	}
+	sp.everyStep = cite == citeEveryStep
 	end := t1.At
 	if end.IsZero() && sp.to.At != nil {
 		end = *sp.to.At

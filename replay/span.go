@@ -24,6 +24,8 @@ type span struct {
 	// about maps an item or roadmap item id to the places in steps of
 	// the steps that may concern it (see stepsAbout); built on first use.
 	about map[string][]int
+	// everyStep makes stepsAbout give every step (see citeEveryStep).
+	everyStep bool
 }
 
 // stepsAbout gives, in order, the steps of the span that may concern the
@@ -35,6 +37,13 @@ type span struct {
 // rather than the whole span: compare's cost is then the span plus what
 // its items were decided about, not the span once per item.
 func (sp *span) stepsAbout(id string) []int {
+	if sp.everyStep {
+		all := make([]int, len(sp.steps))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
 	if sp.about == nil {
 		sp.about = map[string][]int{}
 		add := func(k string, i int) {
