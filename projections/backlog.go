@@ -429,6 +429,35 @@ func (b *Backlog) Items() []Item {
 	return out
 }
 
+// OpenRank is an open item's rank and the roadmap item it serves, as
+// AppendOpenRanks gives them.
+type OpenRank struct {
+	ID      string
+	Rank    int
+	Roadmap string
+}
+
+// AppendOpenRanks appends the open items, by rank, to out, without
+// copying the items: the ranks Items gives the open ones, for a reader
+// that compares the order before and after a rank decision (replay's
+// compare) and must not pay for the closed items, which a long history
+// piles up, or for copying every item. An id listed as open twice (a
+// snapshot written by hand) is given once, at its first place.
+func (b *Backlog) AppendOpenRanks(out []OpenRank) []OpenRank {
+	for i, id := range b.st.Open {
+		it := b.st.Items[id]
+		if it == nil || !it.Status.Open() {
+			continue
+		}
+		r := b.rankOf(it)
+		if r != 0 && r != i+1 {
+			continue // listed again further down: it holds its first place
+		}
+		out = append(out, OpenRank{ID: id, Rank: r, Roadmap: it.Roadmap})
+	}
+	return out
+}
+
 // ItemsWith returns the items whose status keep accepts, in the order
 // Items gives them; only those are copied, so that a view of the open
 // items of a long-lived product does not copy the thousands it has closed.

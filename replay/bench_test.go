@@ -110,3 +110,29 @@ func loadBench(b *testing.B, n int) benchData {
 	b.Logf("%d events: stream %d bytes, snapshots %d bytes in %d objects", n, sz.stream, sz.snapshots, sz.objects)
 	return f
 }
+
+// BenchmarkSayDo answers the say/do view (SayDoOf, one compare per plan
+// date) as of 500 events before the end of a generated history of 10k,
+// 20k and 100k events, with the snapshots a live server keeps. The
+// generated history has one period, planned near its start, so the
+// compare spans the whole history: the cost must grow no faster than
+// the history. Run it with
+//
+//	go test ./replay -run '^$' -bench SayDo -benchtime 1x
+//
+// The data is built only when the benchmark runs.
+func BenchmarkSayDo(b *testing.B) {
+	for _, n := range []int{10_000, 20_000, 100_000} {
+		b.Run(fmt.Sprintf("events=%dk", n/1000), func(b *testing.B) {
+			f := loadBench(b, n)
+			var sd *replay.SayDo
+			for b.Loop() {
+				var err error
+				sd, err = replay.SayDoOf(f.ctx, f.store, f.snaps, f.product, f.pos, time.Time{})
+				require.NoError(b, err)
+			}
+			require.NotEmpty(b, sd.Periods)
+			b.ReportMetric(float64(len(sd.Periods)), "periods/op")
+		})
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/decisionledger/ledger/domain"
@@ -120,6 +119,27 @@ type ItemOutcome struct {
 // say/do ratio. See the Outcome constants and the cause rules in
 // roadmapCauses and itemCauses.
 func Compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions) (*Comparison, error) {
+	return compare(ctx, src, snaps, product, opt, citeIndexed)
+}
+
+// citing is how compare looks for the decisions behind deviations.
+type citing int
+
+const (
+	// citeNone counts the outcomes and cites no decision (every Causes
+	// is empty), which is all say/do reads: the walk then does not
+	// record what each rank decision moved, and no cause is looked for.
+	citeNone citing = iota
+	// citeIndexed looks for an item's causes in the steps about it
+	// (span.stepsAbout): what Compare does.
+	citeIndexed
+	// citeEveryStep looks for them in every step of the span, what the
+	// index stands for: for the test that proves it leaves none out.
+	citeEveryStep
+)
+
+// compare is Compare, citing causes as cite says.
+func compare(ctx context.Context, src Source, snaps SnapshotReader, product string, opt CompareOptions, cite citing) (*Comparison, error) {
 	if opt.Level == "" {
 		opt.Level = LevelRoadmap
 	}
@@ -131,10 +151,11 @@ func Compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 	if t1.IsLatest() && !opt.Now.IsZero() {
 		t1 = AtTime(opt.Now)
 	}
-	sp, err := walk(ctx, src, snaps, product, opt.Planned, t1)
+	sp, err := walk(ctx, src, snaps, product, opt.Planned, t1, cite != citeNone)
 	if err != nil {
 		return nil, err
 	}
+	sp.everyStep = cite == citeEveryStep
 	end := t1.At
 	if end.IsZero() && sp.to.At != nil {
 		end = *sp.to.At
@@ -292,7 +313,7 @@ func compareRoadmap(sp *span, j judgement) []ItemOutcome {
 				in = r.Period
 			}
 			j.judge(&o, delivered, dropped, in)
-			if o.Outcome != OnTime {
+			if o.Outcome != OnTime && sp.causes {
 				o.Causes = roadmapCauses(sp, r.ID, sp.settled(r.ID))
 			}
 			outs = append(outs, o)
@@ -309,16 +330,27 @@ func compareRoadmap(sp *span, j judgement) []ItemOutcome {
 			}
 			o := ItemOutcome{ID: r.ID, Title: r.Title, Outcome: Unplanned, Period: r.Period, PeriodNow: r.Period,
 				DeliveredAt: r.DeliveredAt, Causes: []Decision{}}
-			for _, s := range sp.steps {
-				if _, ok := s.e.Data.(domain.RoadmapItemPlanned); ok && s.e.Aggregate.ID == r.ID {
-					o.Causes = append(o.Causes, decisionOf(s.e, "planned for "+r.Period))
-				}
+			if sp.causes {
+				o.Causes = plannedCauses(sp, r)
 			}
 			extra = append(extra, o)
 		}
 	}
 	sortUnplanned(extra)
 	return append(outs, extra...)
+}
+
+// plannedCauses are the decisions that planned an unplanned roadmap
+// item r.
+func plannedCauses(sp *span, r projections.RoadmapItem) []Decision {
+	out := []Decision{}
+	for _, i := range sp.stepsAbout(r.ID) {
+		s := sp.steps[i]
+		if _, ok := s.e.Data.(domain.RoadmapItemPlanned); ok && s.e.Aggregate.ID == r.ID {
+			out = append(out, decisionOf(s.e, "planned for "+r.Period))
+		}
+	}
+	return out
 }
 
 func sortUnplanned(outs []ItemOutcome) {
@@ -344,14 +376,14 @@ func cmpString(a, b string) int {
 // delivered or dropped, or the end of the span: causes come from before.
 func (sp *span) settled(roadmap string) uint64 {
 	last := sp.to.Seq
-	for _, s := range sp.steps {
-		st, ok := s.status[roadmap]
+	for _, i := range sp.stepsAbout(roadmap) {
+		st, ok := sp.steps[i].status[roadmap]
 		if !ok {
 			continue
 		}
 		switch st[1] {
 		case projections.RoadmapDelivered, projections.RoadmapDropped:
-			last = s.e.Seq
+			last = sp.steps[i].e.Seq
 		default:
 			last = sp.to.Seq
 		}
@@ -372,7 +404,8 @@ func (sp *span) settled(roadmap string) uint64 {
 //     although it pushes r's other items down.
 func roadmapCauses(sp *span, r string, until uint64) []Decision {
 	out := []Decision{}
-	for _, s := range sp.steps {
+	for _, i := range sp.stepsAbout(r) {
+		s := sp.steps[i]
 		e := s.e
 		if e.Seq > until {
 			break
@@ -385,31 +418,29 @@ func roadmapCauses(sp *span, r string, until uint64) []Decision {
 }
 
 // rankCause cites a backlog rank decision when it put items that belong
-// (mine) lower: the ranked item itself when it belongs and moved down, or
-// items it moved above when it does not belong (own says whether it does).
-func rankCause(s step, id string, pos domain.Position, mine func(string, rankChange) bool, own bool) (Decision, bool) {
+// lower: the ranked item itself when it belongs (own) and moved down, or
+// the items it moved down that belong (mine, in their old order, as
+// step.down holds them) when it does not.
+func rankCause(s step, id string, pos domain.Position, mine []string, own bool) (Decision, bool) {
 	if own {
 		if c, ok := s.ranks[id]; ok && c.New > c.Old {
 			return decisionOf(s.e, fmt.Sprintf("%s: %d -> %d", placement(id, pos), c.Old, c.New)), true
 		}
 		return Decision{}, false
 	}
-	var pushed []string
-	for x, c := range s.ranks {
-		if x != id && c.New > c.Old && mine(x, c) {
-			pushed = append(pushed, x)
+	effect, n := placement(id, pos)+": pushed down", 0
+	for _, x := range mine {
+		if x == id {
+			continue
 		}
-	}
-	if len(pushed) == 0 {
-		return Decision{}, false
-	}
-	sort.Slice(pushed, func(i, j int) bool { return s.ranks[pushed[i]].Old < s.ranks[pushed[j]].Old })
-	effect := placement(id, pos) + ": pushed down"
-	for i, x := range pushed {
-		if i > 0 {
+		if n > 0 {
 			effect += ","
 		}
+		n++
 		effect += fmt.Sprintf(" %s %d -> %d", x, s.ranks[x].Old, s.ranks[x].New)
+	}
+	if n == 0 {
+		return Decision{}, false
 	}
 	return decisionOf(s.e, effect), true
 }

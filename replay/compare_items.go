@@ -40,7 +40,7 @@ func compareItems(sp *span, j judgement) []ItemOutcome {
 			in = r.Period
 		}
 		j.judge(&o, delivered, dropped, in)
-		if o.Outcome != OnTime {
+		if o.Outcome != OnTime && sp.causes {
 			o.Causes = itemCauses(sp, it.ID, it.Roadmap, sp.closed(it.ID))
 		}
 		outs = append(outs, o)
@@ -61,13 +61,8 @@ func compareItems(sp *span, j judgement) []ItemOutcome {
 		if r, ok := sp.after.Roadmap.Item(it.Roadmap); ok {
 			o.Period, o.PeriodNow = r.Period, r.Period
 		}
-		for _, s := range sp.steps {
-			if s.e.Aggregate.ID != it.ID || s.e.Aggregate.Kind != domain.KindItem {
-				continue
-			}
-			c := itemCause{s: s}
-			unplannedCauseFold.Apply(&c, s.e)
-			o.Causes = append(o.Causes, c.out...)
+		if sp.causes {
+			o.Causes = unplannedCauses(sp, it.ID)
 		}
 		extra = append(extra, o)
 	}
@@ -75,11 +70,28 @@ func compareItems(sp *span, j judgement) []ItemOutcome {
 	return append(outs, extra...)
 }
 
+// unplannedCauses are the decisions that brought backlog item id, delivered
+// without a plan, where it was delivered.
+func unplannedCauses(sp *span, id string) []Decision {
+	out := []Decision{}
+	for _, i := range sp.stepsAbout(id) {
+		s := sp.steps[i]
+		if s.e.Aggregate.ID != id || s.e.Aggregate.Kind != domain.KindItem {
+			continue
+		}
+		c := itemCause{s: s}
+		unplannedCauseFold.Apply(&c, s.e)
+		out = append(out, c.out...)
+	}
+	return out
+}
+
 // closed is the sequence of the step that last delivered or removed a
 // backlog item, or the end of the span.
 func (sp *span) closed(id string) uint64 {
 	last := sp.to.Seq
-	for _, s := range sp.steps {
+	for _, i := range sp.stepsAbout(id) {
+		s := sp.steps[i]
 		if s.e.Aggregate.Kind == domain.KindItem && s.e.Aggregate.ID == id && s.closes {
 			last = s.e.Seq
 		}
@@ -94,7 +106,8 @@ func (sp *span) closed(id string) uint64 {
 // or another item moved above it).
 func itemCauses(sp *span, id, r string, until uint64) []Decision {
 	out := []Decision{}
-	for _, s := range sp.steps {
+	for _, i := range mergeSteps(sp.stepsAbout(id), sp.stepsAbout(r)) {
+		s := sp.steps[i]
 		e := s.e
 		if e.Seq > until {
 			break
@@ -102,6 +115,23 @@ func itemCauses(sp *span, id, r string, until uint64) []Decision {
 		c := itemCause{id: id, r: r, s: s}
 		itemCauseFold.Apply(&c, e)
 		out = append(out, c.out...)
+	}
+	return out
+}
+
+// mergeSteps merges two ordered lists of places in a span's steps into
+// one, each place once.
+func mergeSteps(a, b []int) []int {
+	out := make([]int, 0, len(a)+len(b))
+	for len(a) > 0 || len(b) > 0 {
+		switch {
+		case len(b) == 0 || len(a) > 0 && a[0] < b[0]:
+			out, a = append(out, a[0]), a[1:]
+		case len(a) == 0 || b[0] < a[0]:
+			out, b = append(out, b[0]), b[1:]
+		default:
+			out, a, b = append(out, a[0]), a[1:], b[1:]
+		}
 	}
 	return out
 }

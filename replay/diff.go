@@ -65,7 +65,7 @@ type RequestChange struct {
 // the views at from (built from snapshots when it can) and the events in
 // between.
 func Diff(ctx context.Context, src Source, snaps SnapshotReader, product string, from, to Position) (*Changes, error) {
-	sp, err := walk(ctx, src, snaps, product, from, to)
+	sp, err := walk(ctx, src, snaps, product, from, to, true)
 	if err != nil {
 		return nil, err
 	}

@@ -119,7 +119,7 @@ var roadmapCauseFold = domain.NewFold("compare's causes for a roadmap item (road
 	}),
 	domain.On(func(c *roadmapCause, e domain.Event, p domain.BacklogItemRanked) {
 		r := c.r
-		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, func(x string, rc rankChange) bool { return rc.Roadmap == r }, c.s.roadmap[0] == r); ok {
+		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, c.s.down[r], c.s.roadmap[0] == r); ok {
 			c.out = append(c.out, d)
 		}
 	}),
@@ -170,8 +170,11 @@ var itemCauseFold = domain.NewFold("compare's causes for a backlog item (itemCau
 		}
 	}),
 	domain.On(func(c *itemCause, e domain.Event, p domain.BacklogItemRanked) {
-		id := c.id
-		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, func(x string, _ rankChange) bool { return x == id }, e.Aggregate.ID == id); ok {
+		var mine []string
+		if rc, ok := c.s.ranks[c.id]; ok && rc.New > rc.Old {
+			mine = []string{c.id}
+		}
+		if d, ok := rankCause(c.s, e.Aggregate.ID, p.Position, mine, e.Aggregate.ID == c.id); ok {
 			c.out = append(c.out, d)
 		}
 	}),

@@ -88,7 +88,7 @@ func SayDoOf(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		out.Periods = append(out.Periods, p)
 	}
 	for _, k := range keys {
-		c, err := Compare(ctx, src, snaps, product, CompareOptions{Planned: AtTime(k.t0), Delivered: t1, Now: now, Level: k.level})
+		c, err := compare(ctx, src, snaps, product, CompareOptions{Planned: AtTime(k.t0), Delivered: t1, Now: now, Level: k.level}, citeNone)
 		if err != nil {
 			return nil, err
 		}

@@ -1,8 +1,10 @@
 package replay
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/projections"
@@ -15,6 +17,60 @@ type span struct {
 	from, to      Result
 	before, after *Views
 	steps         []step
+	// causes says whether the steps record the ranks that rank decisions
+	// changed, which only the causes of deviations read: a walk for
+	// counts alone (say/do) leaves them out, and compare cites nothing.
+	causes bool
+	// about maps an item or roadmap item id to the places in steps of
+	// the steps that may concern it (see stepsAbout); built on first use.
+	about map[string][]int
+	// everyStep makes stepsAbout give every step (see citeEveryStep).
+	everyStep bool
+}
+
+// stepsAbout gives, in order, the steps of the span that may concern the
+// backlog item or roadmap item id: the events about it, the events about
+// a backlog item that served it (before or after) or that name it as
+// the roadmap item served, and the rank decisions that changed its rank
+// or the rank of an item serving it. The compare rules cite no other
+// step for an item (rules.go), so a question about one item reads these
+// rather than the whole span: compare's cost is then the span plus what
+// its items were decided about, not the span once per item.
+func (sp *span) stepsAbout(id string) []int {
+	if sp.everyStep {
+		all := make([]int, len(sp.steps))
+		for i := range all {
+			all[i] = i
+		}
+		return all
+	}
+	if sp.about == nil {
+		sp.about = map[string][]int{}
+		add := func(k string, i int) {
+			if k == "" {
+				return
+			}
+			if l := sp.about[k]; len(l) == 0 || l[len(l)-1] != i {
+				sp.about[k] = append(l, i)
+			}
+		}
+		for i, s := range sp.steps {
+			add(s.e.Aggregate.ID, i)
+			add(s.roadmap[0], i)
+			add(s.roadmap[1], i)
+			if r, ok := domain.Relinks(s.e.Data); ok {
+				add(r, i)
+			}
+			for x, c := range s.ranks {
+				add(x, i)
+				add(c.Roadmap, i)
+			}
+			for r := range s.status {
+				add(r, i)
+			}
+		}
+	}
+	return sp.about[id]
 }
 
 // rankChange is an item's rank before and after a rank decision.
@@ -35,6 +91,10 @@ type step struct {
 	closes bool
 	// ranks are, for a rank decision, the items whose rank it changed.
 	ranks map[string]rankChange
+	// down is, for a backlog rank decision, the items it moved down, by
+	// the roadmap item they serve, each list in their old order: what a
+	// cause is looked for in once per roadmap item (rankCause).
+	down map[string][]string
 	// status is, for the roadmap items the event touched, their status
 	// before and after it, when it changed.
 	status map[string][2]projections.RoadmapStatus
@@ -42,7 +102,7 @@ type step struct {
 
 // walk builds the views at t0 (from snapshots when it can), copies them,
 // and folds the events up to t1, recording each step.
-func walk(ctx context.Context, src Source, snaps SnapshotReader, product string, t0, t1 Position) (*span, error) {
+func walk(ctx context.Context, src Source, snaps SnapshotReader, product string, t0, t1 Position, causes bool) (*span, error) {
 	v, from, err := AsOfViews(ctx, src, snaps, product, t0)
 	if err != nil {
 		return nil, err
@@ -57,12 +117,12 @@ func walk(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	if err != nil {
 		return nil, err
 	}
-	sp := &span{from: from, before: before, after: v}
+	sp := &span{from: from, before: before, after: v, causes: causes}
 	to := from
 	to.AsOf = t1
 	to.Warnings = append([]string(nil), from.Warnings...)
 	err = foldUpTo(ctx, src, product, v.Position(), t1, &to, v, nil, func(e domain.Event) error {
-		sp.steps = append(sp.steps, fold(v, e))
+		sp.steps = append(sp.steps, fold(v, e, causes))
 		return nil
 	})
 	if err != nil {
@@ -72,16 +132,19 @@ func walk(ctx context.Context, src Source, snaps SnapshotReader, product string,
 	return sp, nil
 }
 
-// fold applies e to v and says what it changed.
-func fold(v *Views, e domain.Event) step {
+// fold applies e to v and says what it changed; the ranks a rank
+// decision changed only when ranks is set.
+func fold(v *Views, e domain.Event, ranks bool) step {
 	s := step{e: e}
 	id := e.Aggregate.ID
 	var rankedBefore map[string]rankChange
+	var openBefore []projections.OpenRank
 	touched := []string{}
 	spec, _ := specOf(e)
 	switch {
+	case spec.Ranks && !ranks:
 	case spec.Ranks && spec.Kind == domain.KindItem:
-		rankedBefore = openRanks(v.Backlog)
+		openBefore = v.Backlog.AppendOpenRanks(nil)
 	case spec.Ranks && spec.Kind == domain.KindRoadmap:
 		rankedBefore = roadmapRanks(v.Roadmap)
 	case spec.Creates && spec.Kind == domain.KindItem:
@@ -117,11 +180,12 @@ func fold(v *Views, e domain.Event) step {
 			touched = append(touched, it.Roadmap)
 		}
 	}
+	if openBefore != nil {
+		s.ranks = openRankChanges(openBefore, v.Backlog.AppendOpenRanks(nil))
+		s.down = movedDown(s.ranks)
+	}
 	if rankedBefore != nil {
-		after := openRanks(v.Backlog)
-		if spec.Kind == domain.KindRoadmap {
-			after = roadmapRanks(v.Roadmap)
-		}
+		after := roadmapRanks(v.Roadmap)
 		s.ranks = map[string]rankChange{}
 		for x, a := range after {
 			if b, ok := rankedBefore[x]; ok && b.New != a.New && b.Period == a.Period {
@@ -144,14 +208,52 @@ func fold(v *Views, e domain.Event) step {
 	return s
 }
 
-// openRanks maps every open backlog item to its rank (in New) and the
-// roadmap item it serves.
-func openRanks(b *projections.Backlog) map[string]rankChange {
+// openRankChanges are the open backlog items whose rank a decision
+// changed, from the open order before and after it (each lists an item
+// once): the old and new rank, and the roadmap item it serves after.
+// The orders agree outside the range the decision moved items over, so
+// only that range is looked at: a rank decision costs what it moved, not
+// the backlog, and a compare over a long history stays linear in it.
+func openRankChanges(before, after []projections.OpenRank) map[string]rankChange {
 	out := map[string]rankChange{}
-	for _, it := range b.Items() {
-		if it.Status.Open() {
-			out[it.ID] = rankChange{New: it.Rank, Roadmap: it.Roadmap}
+	lo := 0
+	for lo < len(before) && lo < len(after) && before[lo] == after[lo] {
+		lo++
+	}
+	hiB, hiA := len(before), len(after)
+	for hiB > lo && hiA > lo && before[hiB-1] == after[hiA-1] {
+		hiB--
+		hiA--
+	}
+	if lo == hiB && lo == hiA {
+		return out
+	}
+	was := make(map[string]int, hiB-lo)
+	for _, o := range before[lo:hiB] {
+		was[o.ID] = o.Rank
+	}
+	for _, a := range after[lo:hiA] {
+		if old, ok := was[a.ID]; ok && old != a.Rank {
+			out[a.ID] = rankChange{Old: old, New: a.Rank, Roadmap: a.Roadmap}
 		}
+	}
+	return out
+}
+
+// movedDown groups the items whose rank went down by the roadmap item
+// they serve, each group in their old order.
+func movedDown(ranks map[string]rankChange) map[string][]string {
+	var out map[string][]string
+	for x, c := range ranks {
+		if c.New > c.Old {
+			if out == nil {
+				out = map[string][]string{}
+			}
+			out[c.Roadmap] = append(out[c.Roadmap], x)
+		}
+	}
+	for _, l := range out {
+		slices.SortFunc(l, func(a, b string) int { return cmp.Compare(ranks[a].Old, ranks[b].Old) })
 	}
 	return out
 }
