@@ -374,5 +374,8 @@ func TestServedStoreProtectsHistory(t *testing.T) {
 	assert.Equal(t, fmt.Sprintf(`the data directory %q is served by "ledger serve" (pid %d): writes go through its service`, dir, os.Getpid()), err.Error())
 	_, err = owner.Append(ctx, []domain.Event{itemAdded("prot", "c2", 0)}, 1)
 	require.NoError(t, err, "the owner writes on its in-process connection")
-	assert.Len(t, readAll(t, client, "prot"), 2)
+	// The client reads its copy, which follows the stream a moment later
+	// (an answer that must hold a write just made comes from the service).
+	assert.Eventually(t, func() bool { return len(readAll(t, client, "prot")) == 2 }, 10*time.Second, 20*time.Millisecond,
+		"the client's copy holds the owner's write")
 }
