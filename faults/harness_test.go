@@ -113,6 +113,27 @@ type serveProc struct {
 func startServe(t testing.TB, dir string, extra ...string) *serveProc {
 	t.Helper()
 	args := append([]string{"--data", dir, "serve", "--nats-listen", "127.0.0.1:0", "--http", "127.0.0.1:0"}, extra...)
+	urls := make(chan string, 1)
+	p := launchServe(t, args, "serve", func(line string) {
+		if u, ok := strings.CutPrefix(line, "NATS clients: "); ok {
+			urls <- strings.Fields(u)[0]
+		}
+	})
+	select {
+	case p.url = <-urls:
+	default:
+		require.FailNow(t, "serve did not say where it listens", "%s", p.output())
+	}
+	return p
+}
+
+// launchServe runs the ledger binary with args (a serve), keeps its
+// output, hands each line of its stdout to onLine, and returns once it
+// says its NATS service runs; it fails the test, naming the process as
+// what, if the process exits first or takes over 60 s. The process is
+// killed when the test ends.
+func launchServe(t testing.TB, args []string, what string, onLine func(line string)) *serveProc {
+	t.Helper()
 	cmd := exec.Command(ledgerBinary(t), args...)
 	cmd.Env = cleanEnv()
 	stdout, err := cmd.StdoutPipe()
@@ -124,7 +145,6 @@ func startServe(t testing.TB, dir string, extra ...string) *serveProc {
 		return p.log.Write(b)
 	})
 	require.NoError(t, cmd.Start())
-	urls := make(chan string, 1)
 	ready := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
@@ -133,9 +153,7 @@ func startServe(t testing.TB, dir string, extra ...string) *serveProc {
 			p.mu.Lock()
 			p.log.WriteString(line + "\n")
 			p.mu.Unlock()
-			if u, ok := strings.CutPrefix(line, "NATS clients: "); ok {
-				urls <- strings.Fields(u)[0]
-			}
+			onLine(line)
 			if strings.HasPrefix(line, "NATS service ") {
 				close(ready)
 			}
@@ -148,20 +166,12 @@ func startServe(t testing.TB, dir string, extra ...string) *serveProc {
 	}()
 	t.Cleanup(p.kill)
 	select {
-	case p.url = <-urls:
-	case <-p.done:
-		require.FailNow(t, "serve exited before listening", "%s", p.output())
-	case <-time.After(60 * time.Second):
-		p.kill()
-		require.FailNow(t, "serve did not listen within 60 s", "%s", p.output())
-	}
-	select {
 	case <-ready:
 	case <-p.done:
-		require.FailNow(t, "serve exited before its service started", "%s", p.output())
+		require.FailNow(t, what+" exited before its service started", "%s", p.output())
 	case <-time.After(60 * time.Second):
 		p.kill()
-		require.FailNow(t, "serve's service did not start within 60 s", "%s", p.output())
+		require.FailNow(t, what+"'s service did not start within 60 s", "%s", p.output())
 	}
 	return p
 }

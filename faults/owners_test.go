@@ -1,12 +1,9 @@
 package faults
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,49 +32,13 @@ type natsInstance struct {
 // id it printed.
 func startServeNATS(t testing.TB, url string) *natsInstance {
 	t.Helper()
-	cmd := exec.Command(ledgerBinary(t), "--data", t.TempDir(), "--nats", url, "serve", "--http", "off")
-	cmd.Env = cleanEnv()
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	p := &serveProc{cmd: cmd, done: make(chan struct{})}
-	cmd.Stderr = writerFunc(func(b []byte) (int, error) {
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		return p.log.Write(b)
-	})
-	require.NoError(t, cmd.Start())
 	ids := make(chan string, 1)
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			p.mu.Lock()
-			p.log.WriteString(line + "\n")
-			p.mu.Unlock()
-			if rest, ok := strings.CutPrefix(line, "instance "); ok {
-				ids <- strings.TrimSuffix(strings.Fields(rest)[0], ":")
-			}
-			if strings.HasPrefix(line, "NATS service ") {
-				close(ready)
-			}
+	p := launchServe(t, []string{"--data", t.TempDir(), "--nats", url, "serve", "--http", "off"}, "serve --nats", func(line string) {
+		if rest, ok := strings.CutPrefix(line, "instance "); ok {
+			ids <- strings.TrimSuffix(strings.Fields(rest)[0], ":")
 		}
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	go func() {
-		_ = cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(p.kill)
+	})
 	inst := &natsInstance{serveProc: p}
-	select {
-	case <-ready:
-	case <-p.done:
-		require.FailNow(t, "serve --nats exited before its service started", "%s", p.output())
-	case <-time.After(60 * time.Second):
-		p.kill()
-		require.FailNow(t, "serve --nats did not start within 60 s", "%s", p.output())
-	}
 	select {
 	case inst.id = <-ids:
 	default:
