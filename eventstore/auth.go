@@ -51,8 +51,14 @@ func newListenerAuth(clients Authenticator) (*listenerAuth, error) {
 	return a, nil
 }
 
+// setServer says which server the connections are checked for; a new
+// server (the store restarted it) has new client ids, so the keys of the
+// old one's are forgotten.
 func (a *listenerAuth) setServer(ns *server.Server) {
 	a.mu.Lock()
+	if a.ns != nil && a.ns != ns {
+		a.keys = map[uint64]string{}
+	}
 	a.ns = ns
 	a.mu.Unlock()
 }

@@ -271,6 +271,17 @@ func (s *Store) sendBatch(msgs []*nats.Msg) (*nats.Subscription, error) {
 	return sub, nil
 }
 
+// failedGrace is how long an append still waits for its acknowledgement
+// once the server logged a failed write.
+const failedGrace = 100 * time.Millisecond
+
+// closedSignal is a signal that has already come.
+var closedSignal = func() <-chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
+
 // wait waits for the answer to snd and returns what Append returns.
 func (snd *sending) wait(ctx context.Context) ([]uint64, error) {
 	s := snd.s
@@ -282,8 +293,12 @@ func (snd *sending) wait(ctx context.Context) ([]uint64, error) {
 	var failed <-chan struct{}
 	if s.log != nil {
 		// A publish JetStream fails to write gets no answer: stop
-		// waiting as soon as the server logs why.
+		// waiting as soon as the server logs why, or at once when it
+		// did so between the send and now.
 		failed = s.log.spaceSignal()
+		if at, _ := s.log.spaceError(); !at.IsZero() && !at.Before(snd.started) {
+			failed = closedSignal
+		}
 	}
 	n := len(snd.events)
 	seq, duplicate, err := snd.answer(ctx, failed)
@@ -341,6 +356,15 @@ func (snd *sending) answer(ctx context.Context, failed <-chan struct{}) (seq uin
 		case <-ctx.Done():
 			return 0, false, fmt.Errorf("waiting for JetStream to acknowledge %d events: %w", n, ctx.Err())
 		case <-failed:
+			// The failed write may be another's: an acknowledgement
+			// already on its way still says this one was stored.
+			select {
+			case ack := <-snd.fut.Ok():
+				if ack.Stream == StreamName {
+					return ack.Sequence, ack.Duplicate, nil
+				}
+			case <-time.After(failedGrace):
+			}
 			return 0, false, errors.New("JetStream failed to write")
 		}
 	}

@@ -250,7 +250,8 @@ var copyFreeBytes atomic.Pointer[func(dir string) (uint64, bool)]
 // client makes the clients' JetStream do, it cannot fill the disk the
 // ledger writes to.
 func (c *copier) limit(ctx context.Context) {
-	if c.s.ns == nil {
+	ns := c.s.natsServer()
+	if ns == nil {
 		return
 	}
 	var total uint64
@@ -260,7 +261,7 @@ func (c *copier) limit(ctx context.Context) {
 			total += st.CachedInfo().State.Bytes
 		}
 	}
-	acc, err := c.s.ns.LookupAccount(ClientsAccount)
+	acc, err := ns.LookupAccount(ClientsAccount)
 	if err != nil {
 		return
 	}

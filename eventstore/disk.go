@@ -3,11 +3,8 @@ package eventstore
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/nats-io/nats-server/v2/server"
 )
 
 // minFree is the free space an embedded store keeps on its data
@@ -60,7 +57,7 @@ func bytesText(n uint64) string {
 // than minFree on an embedded store's file system; nil when the store is
 // not embedded or the platform cannot tell.
 func (s *Store) checkSpace(size int) error {
-	if s.ns == nil || s.lock == nil || minFree == 0 {
+	if s.natsServer() == nil || s.lock == nil || minFree == 0 {
 		return nil
 	}
 	free, ok := freeBytes(s.lock.dir)
@@ -74,7 +71,7 @@ func (s *Store) checkSpace(size int) error {
 // failed write for lack of space since start: a publish JetStream could
 // not store gets no answer, only a line in the server's log.
 func (s *Store) spaceError(since time.Time) error {
-	if s.ns == nil || s.lock == nil || s.log == nil {
+	if s.natsServer() == nil || s.lock == nil || s.log == nil {
 		return nil
 	}
 	at, msg := s.log.spaceError()
@@ -90,15 +87,20 @@ func isSpaceError(line string) bool {
 	return strings.Contains(line, "no space left on device")
 }
 
-// recoverSpace restarts the embedded server's JetStream after it failed
-// a write for lack of space (or refused one for its storage limit, which
-// it fixes from the free space at start), once there is room again: the
+// recoverSpace restarts the embedded server after JetStream failed a
+// write for lack of space (or refused one for its storage limit, which it
+// fixes from the free space at start), once there is room again: the
 // file store refuses every write after one failed, and the limit never
-// grows, until JetStream starts again. Restarting it recovers the stream
-// from its files, dropping whatever a failed write left half-written.
-// It runs at most once per failure.
+// grows, until JetStream starts again. The whole server restarts, not
+// JetStream alone: nats-server 2.15 keeps the old JetStream's API
+// subscription and queues when JetStream is enabled again at run time,
+// and a request arriving meanwhile may never be answered. Restarting it
+// recovers the stream from its files, dropping whatever a failed write
+// left half-written; the store's in-process connections go back to the
+// new server with their subscriptions, and listener clients reconnect
+// to the same address. It runs at most once per failure.
 func (s *Store) recoverSpace(ctx context.Context) error {
-	if s.ns == nil || s.log == nil {
+	if s.natsServer() == nil || s.log == nil {
 		return nil
 	}
 	s.recoverMu.Lock()
@@ -107,21 +109,29 @@ func (s *Store) recoverSpace(ctx context.Context) error {
 	if !s.limitHit && (at.IsZero() || !at.After(s.recoveredAt)) {
 		return nil
 	}
-	dir, err := filepath.Abs(s.lock.dir)
+	old := s.natsServer()
+	old.Shutdown()
+	old.WaitForShutdown()
+	ns, err := startServer(ctx, s.opt, s.listen, s.auth, s.log)
 	if err != nil {
-		return err
+		return fmt.Errorf("restarting the embedded NATS server after a full disk on %q: %w", s.lock.dir, err)
 	}
-	if err := s.ns.ShutdownJetStream(); err != nil {
-		return fmt.Errorf("restarting JetStream after a full disk on %q: %w", s.lock.dir, err)
-	}
-	if err := s.ns.EnableJetStream(&server.JetStreamConfig{StoreDir: dir}); err != nil {
-		return fmt.Errorf("restarting JetStream after a full disk on %q: %w", s.lock.dir, err)
+	s.ns.Store(ns)
+	if s.auth != nil {
+		s.auth.setServer(ns)
 	}
 	s.recoveredAt, s.limitHit = time.Now(), false
 	// JetStream recovered the stream from its files, without whatever a
 	// failed write left half-written: where it ends is for the next
 	// appends to learn again.
 	s.chain.forget()
+	for !s.nc.IsConnected() {
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("reconnecting to the embedded NATS server restarted after a full disk on %q: %w", s.lock.dir, ctx.Err())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
 	return ensureStream(ctx, s.js, 1)
 }
 

@@ -43,21 +43,26 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 			auth.localUser = "local"
 		}
 	}
-	ns, lg, err := startServer(ctx, opt, auth)
+	lg := &serverLog{debug: opt.Debug}
+	ns, err := startServer(ctx, opt, opt.Listen, auth, lg)
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{ns: ns, log: lg, lock: l, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify, warnf: opt.warnf()}
+	s := &Store{log: lg, lock: l, connClosed: make(chan struct{}), sign: opt.Sign, verify: opt.Verify, warnf: opt.warnf(), opt: opt}
+	s.ns.Store(ns)
 	s.auth = auth
 	if opt.Listen != "" {
 		s.clientURL = ns.ClientURL()
+		// A restart after a full disk listens where this one does,
+		// also when it was given port 0.
+		s.listen = ns.Addr().String()
 	}
 	shutdown := func() {
 		ns.Shutdown()
 		ns.WaitForShutdown()
 	}
 	nc, err := nats.Connect("",
-		nats.InProcessServer(ns),
+		s.inProcess(),
 		nats.UserInfo(serveUser, auth.servePass),
 		nats.Name(opt.Name),
 		nats.DrainTimeout(drainTimeout),
@@ -74,7 +79,7 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 		return nil, err
 	}
 	if opt.Listen != "" {
-		cnc, err := nats.Connect("", nats.InProcessServer(ns), nats.UserInfo(copierUser, auth.copierPass), nats.Name(opt.Name+" copies"))
+		cnc, err := nats.Connect("", s.inProcess(), nats.UserInfo(copierUser, auth.copierPass), nats.Name(opt.Name+" copies"))
 		if err != nil {
 			nc.Close()
 			shutdown()
@@ -102,6 +107,31 @@ func openEmbedded(ctx context.Context, opt Options, l *dirLock) (*Store, error) 
 	return s, nil
 }
 
+// inProcess connects in-process to whichever server the store runs: the
+// one it started, or the one it restarted after a full disk, to which
+// the connection goes back at once, as often as it takes, and with its
+// subscriptions.
+func (s *Store) inProcess() nats.Option {
+	return func(o *nats.Options) error {
+		o.InProcessServer = currentServer{s}
+		o.MaxReconnect = -1
+		o.ReconnectWait = 20 * time.Millisecond
+		return nil
+	}
+}
+
+// currentServer is a nats.InProcessConnProvider for the store's server
+// of the moment.
+type currentServer struct{ s *Store }
+
+func (c currentServer) InProcessConn() (net.Conn, error) {
+	ns := c.s.natsServer()
+	if ns == nil {
+		return nil, errors.New("the embedded NATS server is gone")
+	}
+	return ns.InProcessConn()
+}
+
 // moveGlobalAccount moves a data directory written before the ledger had
 // accounts: JetStream kept its streams under the global account ($G),
 // and they belong to the store account now. The move is a rename of one
@@ -121,19 +151,20 @@ func moveGlobalAccount(dataDir string) error {
 	return nil
 }
 
-// startServer starts the embedded server with the ledger's accounts and
-// waits until it accepts connections with JetStream enabled.
-func startServer(ctx context.Context, opt Options, auth *listenerAuth) (*server.Server, *serverLog, error) {
+// startServer starts the embedded server with the ledger's accounts,
+// listening on listen (none when empty), logging to lg, and waits until
+// it accepts connections with JetStream enabled.
+func startServer(ctx context.Context, opt Options, listen string, auth *listenerAuth, lg *serverLog) (*server.Server, error) {
 	dir, err := filepath.Abs(opt.DataDir)
 	if err != nil {
-		return nil, nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
+		return nil, fmt.Errorf("data directory %q: %w", opt.DataDir, err)
 	}
 	so := &server.Options{}
 	// The clients' account keeps its copies only while serve listens: a
 	// one-shot command has no clients, and the copies wait, unchanged,
 	// for the next serve.
-	if err := so.ProcessConfigString(accountsConfig(false, opt.Listen != "")); err != nil {
-		return nil, nil, fmt.Errorf("cannot configure the embedded NATS server's accounts: %w", err)
+	if err := so.ProcessConfigString(accountsConfig(false, listen != "")); err != nil {
+		return nil, fmt.Errorf("cannot configure the embedded NATS server's accounts: %w", err)
 	}
 	so.ServerName = "ledger"
 	// Views of a long history are megabytes (a backlog of 5,000 items,
@@ -146,31 +177,30 @@ func startServer(ctx context.Context, opt Options, auth *listenerAuth) (*server.
 	// ledger reported as recorded survives a power cut.
 	so.SyncAlways = true
 	so.NoSigs = true
-	so.DontListen = opt.Listen == ""
+	so.DontListen = listen == ""
 	// Who connects, and into which account, is decided by the ledger:
 	// serve's in-process connections, and listener clients by their token.
 	so.CustomClientAuthentication = auth
-	if opt.Listen != "" {
-		host, port, err := splitListen(opt.Listen)
+	if listen != "" {
+		host, port, err := splitListen(listen)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		so.Host, so.Port = host, port
 		if port != server.RANDOM_PORT {
 			// The server only logs a failure to listen; find out first.
-			ln, err := net.Listen("tcp", opt.Listen)
+			ln, err := net.Listen("tcp", listen)
 			if err != nil {
-				return nil, nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --nats-listen)", opt.Listen, err)
+				return nil, fmt.Errorf("cannot listen on %s: %w (is another \"ledger serve\" running? choose another --nats-listen)", listen, err)
 			}
 			ln.Close()
 		}
 	}
 	ns, err := server.NewServer(so)
 	if err != nil {
-		return nil, nil, fmt.Errorf("cannot configure the embedded NATS server: %w", err)
+		return nil, fmt.Errorf("cannot configure the embedded NATS server: %w", err)
 	}
 	auth.setServer(ns)
-	lg := &serverLog{debug: opt.Debug}
 	ns.SetLogger(lg, false, false)
 	go ns.Start()
 
@@ -178,18 +208,18 @@ func startServer(ctx context.Context, opt Options, auth *listenerAuth) (*server.
 	for !ns.ReadyForConnections(50 * time.Millisecond) {
 		if err := lg.fatal(); err != nil {
 			ns.Shutdown()
-			return nil, nil, fmt.Errorf("the embedded NATS server on %q failed: %w", opt.DataDir, err)
+			return nil, fmt.Errorf("the embedded NATS server on %q failed: %w", opt.DataDir, err)
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
 			ns.Shutdown()
-			return nil, nil, fmt.Errorf("the embedded NATS server on %q did not start: %w", opt.DataDir, errors.Join(ctx.Err(), lg.lastError()))
+			return nil, fmt.Errorf("the embedded NATS server on %q did not start: %w", opt.DataDir, errors.Join(ctx.Err(), lg.lastError()))
 		}
 	}
 	if err := lg.fatal(); err != nil || !ns.JetStreamEnabled() {
 		ns.Shutdown()
-		return nil, nil, fmt.Errorf("JetStream did not start on data directory %q: %w", opt.DataDir, lg.lastError())
+		return nil, fmt.Errorf("JetStream did not start on data directory %q: %w", opt.DataDir, lg.lastError())
 	}
-	return ns, lg, nil
+	return ns, nil
 }
 
 // MaxMessage is the largest message the embedded server carries.

@@ -229,7 +229,7 @@ func startAccountsCluster(t *testing.T) accountsCluster {
 func openSibling(t testing.TB, owner *Store) (*Store, error) {
 	t.Helper()
 	s := &Store{connClosed: make(chan struct{}), warnf: owner.warnf}
-	nc, err := nats.Connect("", nats.InProcessServer(owner.ns), nats.UserInfo(serveUser, owner.auth.servePass),
+	nc, err := nats.Connect("", nats.InProcessServer(owner.natsServer()), nats.UserInfo(serveUser, owner.auth.servePass),
 		nats.ClosedHandler(func(*nats.Conn) { close(s.connClosed) }))
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -107,8 +108,14 @@ type Store struct {
 	sign   func([]byte) ([]byte, error) // Options.Sign
 	verify func(msg, sig []byte) bool   // Options.Verify
 
-	ns  *server.Server // the embedded server, nil when connected by URL
-	log *serverLog     // its log, nil when connected by URL
+	// ns is the embedded server, nil when connected by URL. It is
+	// replaced when the store restarts it after a full disk (disk.go):
+	// read it with natsServer. opt and listen are what it was started
+	// with, listen with the port it got.
+	ns     atomic.Pointer[server.Server]
+	opt    Options
+	listen string
+	log    *serverLog // its log, nil when connected by URL
 
 	// recoverMu serialises JetStream restarts after a full disk;
 	// recoveredAt is the last one, limitHit says that JetStream refused a
@@ -292,9 +299,9 @@ func (s *Store) Close() error {
 		case <-time.After(drainTimeout + time.Second):
 			s.nc.Close()
 		}
-		if s.ns != nil {
-			s.ns.Shutdown()
-			s.ns.WaitForShutdown()
+		if ns := s.natsServer(); ns != nil {
+			ns.Shutdown()
+			ns.WaitForShutdown()
 		}
 		if s.lock != nil {
 			if err := s.lock.release(); err != nil {
@@ -312,7 +319,10 @@ func (s *Store) Close() error {
 func (s *Store) ClientURL() string { return s.clientURL }
 
 // Embedded reports whether this store runs its own nats-server in-process.
-func (s *Store) Embedded() bool { return s.ns != nil }
+func (s *Store) Embedded() bool { return s.natsServer() != nil }
+
+// natsServer returns the embedded server, nil when connected by URL.
+func (s *Store) natsServer() *server.Server { return s.ns.Load() }
 
 // Conn returns the store's NATS connection: for serve, its connection in
 // the store account, on which the ledger's NATS service is registered;
