@@ -139,14 +139,31 @@ func (s *Server) requestDecisions(ctx context.Context, product, requester string
 
 // baseURL is the scheme and host the caller reached the server at, for
 // the feed's links: a feed reader resolves nothing against the page it
-// came from. Behind a proxy that ends TLS, the links say http unless the
-// proxy passes the request on as it came.
+// came from. serve speaks plain HTTP, so behind a proxy that terminates
+// TLS the links follow the proxy's X-Forwarded-Proto and
+// X-Forwarded-Host. Trusting them is safe here: they change only the
+// links of the answer to the caller who sent them, which no shared cache
+// keeps (Cache-Control: private).
 func baseURL(r *http.Request) string {
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	if p := strings.ToLower(strings.TrimSpace(firstOf(r.Header.Get("X-Forwarded-Proto")))); p == "http" || p == "https" {
+		scheme = p
+	}
+	host := r.Host
+	if h := strings.TrimSpace(firstOf(r.Header.Get("X-Forwarded-Host"))); h != "" && !strings.ContainsAny(h, "/?#@ ") {
+		host = h
+	}
+	return scheme + "://" + host
+}
+
+// firstOf is the first of a header's comma-separated values: the one the
+// proxy nearest the client set.
+func firstOf(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return first
 }
 
 // The elements of an Atom feed that the ledger writes (RFC 4287).

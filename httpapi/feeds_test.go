@@ -228,6 +228,10 @@ func TestFeeds(t *testing.T) {
 			}
 		}
 		assert.Equal(t, f.url+"/feeds/checkout/requests.atom", self)
+		proxied := getFeed(t, f, call{path: "/feeds/checkout/requests.atom",
+			header: map[string]string{"X-Forwarded-Proto": "https", "X-Forwarded-Host": "ledger.example.com"}})
+		assert.Equal(t, "https://ledger.example.com/feeds/checkout/requests.atom", proxied.Links[0].Href, "behind a proxy that terminates TLS")
+		assert.True(t, strings.HasPrefix(proxied.Entries[0].Links[0].Href, "https://ledger.example.com/p/checkout/why/"))
 		for i := 1; i < len(feed.Entries); i++ {
 			assert.False(t, feed.Entries[i].UpdatedParsed.After(*feed.Entries[i-1].UpdatedParsed), "newest first")
 		}
