@@ -59,6 +59,9 @@ func (p *pages) mine(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case p.s.local():
 		d.Who = chosen
+		if chosen != "" {
+			d.Keep = url.Values{"actor": {chosen}}
+		}
 	case chosen != "" && chosen != b.Actor:
 		p.error(w, r, domain.Invalid("actor", "you are signed in as %s, and this page shows your own requests: the requests page shows another stakeholder's (Stakeholder: %s)", b.Actor, chosen))
 		return

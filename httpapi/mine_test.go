@@ -106,6 +106,17 @@ func TestMyRequestsPage(t *testing.T) {
 		assert.Contains(t, row, `<td class="span">6d 22h <span class="muted">until withdrawn</span></td>`, "undecided: it waited until sam took it back")
 	})
 
+	t.Run("AsOf", func(t *testing.T) {
+		a := f.do(call{path: "/p/checkout/mine?actor=sally&asOf=2026-02-03"})
+		require.Equal(t, http.StatusOK, a.status, "%s", a.body)
+		page := string(a.body)
+		assert.NotEmpty(t, rowOf(page, "REQ-5"), "submitted by then")
+		assert.Contains(t, rowOf(page, "REQ-5"), `s-pending">pending`, "and not yet decided then")
+		assert.Empty(t, rowOf(page, "REQ-8"), "submitted later")
+		assert.Contains(t, page, `<input type="hidden" name="actor" value="sally">`, "the date picker keeps who was chosen")
+		assert.Contains(t, page, `href="/p/checkout/mine?actor=sally">Back to now</a>`)
+	})
+
 	t.Run("NavEverywhere", func(t *testing.T) {
 		for _, p := range []string{"/p/checkout/", "/p/checkout/backlog", "/p/checkout/requests", "/p/checkout/why/REQ-1"} {
 			assert.Contains(t, string(f.do(call{path: p}).body), `href="/p/checkout/mine">My requests</a>`, p)

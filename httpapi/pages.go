@@ -152,6 +152,9 @@ type base struct {
 	Flash    string
 	Error    *ErrorDetail
 	Feed     *feedLink // the page's Atom feed, for feed readers and browsers
+	// Keep are the page's own query parameters that the as-of date
+	// picker and its way back to now carry on (one value each).
+	Keep url.Values
 }
 
 type actorRoles struct {
@@ -176,6 +179,14 @@ func (p *pages) base(w http.ResponseWriter, r *http.Request, nav, title string) 
 		}
 	}
 	return b
+}
+
+// KeepQuery is Keep as a query string, "" when empty.
+func (b base) KeepQuery() template.URL {
+	if len(b.Keep) == 0 {
+		return ""
+	}
+	return template.URL("?" + b.Keep.Encode())
 }
 
 // live points the page at the product's event stream from pos on, unless
