@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha1"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/xml"
 	"fmt"
@@ -34,11 +35,11 @@ func (s *Server) feedRoutes() []route {
 	return []route{
 		{method: http.MethodGet, pattern: "/feeds/{p}/requests.atom", auth: feedReader,
 			doc: opDoc{summary: "an Atom feed of every decision on the product's requests (accepted, rejected, deferred, withdrawn) and of the delivery of the item a request became, newest first: who decided, in which role, why and the reason code",
-				params: otherParams("token"), raw: atomType, statuses: []int{200, 400, 401, 404}},
+				params: otherParams("token"), raw: atomType, statuses: []int{200, 304, 400, 401, 404}},
 			h: s.serveProductFeed},
 		{method: http.MethodGet, pattern: "/feeds/{p}/stakeholders/{stakeholder}", auth: feedReader,
 			doc: opDoc{summary: "the Atom feed of the decisions on the requests one stakeholder submitted, as the product's feed words them",
-				params: append([]paramDoc{stakeholder}, otherParams("token")...), raw: atomType, statuses: []int{200, 400, 401, 404}},
+				params: append([]paramDoc{stakeholder}, otherParams("token")...), raw: atomType, statuses: []int{200, 304, 400, 401, 404}},
 			h: s.serveStakeholderFeed},
 	}
 }
@@ -96,6 +97,22 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fs feedSpec) 
 			return
 		}
 	}
+	// A feed for now is a function of the product's position (and of the
+	// links' base): a reader polling between two decisions is answered
+	// 304 from the position alone, without building the feed.
+	base := baseURL(r)
+	if lv, ok := s.cfg.Views.(liveViewer); ok {
+		if pos, ok := lv.LiveAt(fs.product); ok {
+			sum := sha256.Sum256([]byte(base + fs.path))
+			etag := fmt.Sprintf(`"feed-%d-%s"`, pos, hex.EncodeToString(sum[:8]))
+			w.Header().Set("ETag", etag)
+			if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, etag) {
+				w.Header().Set("Cache-Control", "private, no-cache")
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), RequestTimeout)
 	defer cancel()
 	news, meta, err := s.requestDecisions(ctx, fs.product, fs.requester)
@@ -106,7 +123,7 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, fs feedSpec) 
 	if len(news) > feedEntries {
 		news = news[:feedEntries]
 	}
-	b, err := xml.MarshalIndent(atomFeedOf(baseURL(r), fs, news, meta), "", " ")
+	b, err := xml.MarshalIndent(atomFeedOf(base, fs, news, meta), "", " ")
 	if err != nil {
 		s.writeError(w, r, fmt.Errorf("encode the feed %s: %w", fs.path, err))
 		return

@@ -303,6 +303,22 @@ func TestFeeds(t *testing.T) {
 		again := getFeed(t, f, call{path: "/feeds/checkout/stakeholders/sam.atom"})
 		assert.Equal(t, first.ID, again.Entries[0].ID, "an entry keeps its id")
 		assert.Equal(t, feed.ID, again.ID, "and the feed its")
+
+		// A reader polling between two decisions is told nothing changed.
+		path := "/feeds/checkout/stakeholders/sam.atom"
+		etag := f.do(call{path: path}).header.Get("ETag")
+		require.NotEmpty(t, etag)
+		a = f.do(call{path: path, header: map[string]string{"If-None-Match": etag}})
+		assert.Equal(t, http.StatusNotModified, a.status)
+		assert.Empty(t, a.body)
+		a = f.post("sam", `{"action":"request.withdraw","args":{"id":"REQ-F1","why":"Receipts come with the new shop"}}`)
+		require.Equal(t, http.StatusCreated, a.status, "%s", a.body)
+		require.Eventually(t, func() bool {
+			a = f.do(call{path: path, header: map[string]string{"If-None-Match": etag}})
+			return a.status == http.StatusOK
+		}, 10*time.Second, 20*time.Millisecond, "a new decision is a new feed")
+		assert.NotEqual(t, etag, a.header.Get("ETag"))
+		assert.Contains(t, string(a.body), "REQ-F1 withdrawn: Receipts by e-mail")
 		assert.NotContains(t, entryIDs(getFeed(t, f, call{path: "/feeds/checkout/stakeholders/sally.atom"})), first.ID, "sally hears nothing of sam's request")
 	})
 
