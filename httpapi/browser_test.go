@@ -165,6 +165,14 @@ func TestBrowser(t *testing.T) {
 	assert.Contains(t, text(tab1, `section[aria-label="2026-Q2"]`), "R-WALLETS")
 	shot(tab1, "compare")
 
+	// My requests: in local mode the stakeholder chooses who they are.
+	do(tab1, chromedp.Navigate(base+"/mine"),
+		chromedp.SetValue(css(`#mine-actor`), "sally"),
+		chromedp.Click(css(`form.filters button`)),
+		chromedp.WaitVisible(css(`#mine`)))
+	assert.Contains(t, text(tab1, `#req-REQ-16`), "rejected by nina (po) duplicate")
+	shot(tab1, "my-requests")
+
 	// The as-of picker in the header.
 	do(tab1, chromedp.Navigate(base+"/backlog"),
 		chromedp.SetValue(css(`#asof-date`), "2026-01-08"),

@@ -93,7 +93,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logf("http %s %s: %v", r.Method, r.URL.Path, err)
 	}
 	if b.Error.Code == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ledger"`)
+		w.Header().Add("WWW-Authenticate", `Bearer realm="ledger"`)
 	}
 	writeJSON(w, b.Error.Code, b)
 }

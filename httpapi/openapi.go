@@ -84,6 +84,7 @@ var otherDocs = map[string]paramDoc{
 	"after":  {doc: "resume after this stream sequence (Last-Event-ID takes precedence); without either, the stream starts at the current position", schema: map[string]any{"type": "integer", "minimum": 0}},
 	"format": {doc: "the tracker the export comes from: " + strings.Join(command.ImportFormats(), ", "), required: true, schema: map[string]any{"type": "string", "enum": command.ImportFormats()}},
 	"url":    {doc: "the tracker's base address, for links to its issues (a Bugzilla export names none): replaces the map file's url", schema: map[string]any{"type": "string"}},
+	"token":  {doc: "a feed's token, for a feed reader that can send neither Authorization: Bearer nor Basic credentials (the token as the password): it ends up in logs and the reader's settings, so give the reader a token of its own", schema: map[string]any{"type": "string"}},
 	"dryRun": {doc: "true: answer the summary, with what would be written, and write nothing", schema: map[string]any{"type": "boolean"}},
 }
 

@@ -44,7 +44,7 @@ type pages struct {
 	tmpl map[string]*template.Template
 }
 
-var pageNames = []string{"overview", "backlog", "roadmap", "requests", "why", "compare", "decisions", "products", "error", "login"}
+var pageNames = []string{"overview", "backlog", "roadmap", "requests", "mine", "why", "compare", "decisions", "products", "error", "login"}
 
 func newPages(s *Server) (*pages, error) {
 	p := &pages{s: s, tmpl: map[string]*template.Template{}}
@@ -120,6 +120,7 @@ func (s *Server) pageRoutes() []route {
 		page("/p/{p}/backlog", p.backlog),
 		page("/p/{p}/roadmap", p.roadmap),
 		page("/p/{p}/requests", p.requests),
+		page("/p/{p}/mine", p.mine),
 		page("/p/{p}/why/{id}", p.why),
 		page("/p/{p}/compare", p.compare),
 		page("/p/{p}/decisions", p.decisions),
@@ -150,6 +151,10 @@ type base struct {
 	Warnings []string
 	Flash    string
 	Error    *ErrorDetail
+	Feed     *feedLink // the page's Atom feed, for feed readers and browsers
+	// Keep are the page's own query parameters that the as-of date
+	// picker and its way back to now carry on (one value each).
+	Keep url.Values
 }
 
 type actorRoles struct {
@@ -174,6 +179,14 @@ func (p *pages) base(w http.ResponseWriter, r *http.Request, nav, title string) 
 		}
 	}
 	return b
+}
+
+// KeepQuery is Keep as a query string, "" when empty.
+func (b base) KeepQuery() template.URL {
+	if len(b.Keep) == 0 {
+		return ""
+	}
+	return template.URL("?" + b.Keep.Encode())
 }
 
 // live points the page at the product's event stream from pos on, unless

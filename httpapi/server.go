@@ -172,7 +172,7 @@ func New(cfg Config) (*Server, error) {
 		// A revoked token ends what it opened at once (Access.Watch tells).
 		cfg.Access.OnRevoke(func(t access.Token) { s.Revoke(t.ID) })
 	}
-	s.routes = append(s.apiRoutes(), s.pageRoutes()...)
+	s.routes = append(append(s.apiRoutes(), s.feedRoutes()...), s.pageRoutes()...)
 	for _, rt := range s.routes {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
@@ -188,8 +188,9 @@ func (s *Server) logf(format string, args ...any) { s.cfg.Logf(format, args...) 
 type auth int
 
 const (
-	public auth = iota // health checks, static assets, the login page
-	caller             // everything else: a token, or the local actor
+	public     auth = iota // health checks, static assets, the login page
+	caller                 // everything else: a token, or the local actor
+	feedReader             // a feed: as caller, or the token as Basic password or ?token= (feedToken)
 )
 
 // route is one route of the server: its handler and what the OpenAPI
@@ -244,7 +245,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				Msg: fmt.Sprintf("this ledger serves loopback only and answers to localhost, not to %q; give serve --tokens to serve other hosts", r.Host)})
 			return
 		}
-		if rt.auth == caller {
+		if rt.auth != public {
 			id, err := s.authenticate(r, rt)
 			if err != nil {
 				s.fail(sw, r, rt, err)
@@ -266,6 +267,10 @@ func (s *Server) wrap(rt route) http.Handler {
 // fail answers an error the way the route speaks: JSON for the API, a
 // page for the dashboard.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err error) {
+	if rt.auth == feedReader && Status(err) == http.StatusUnauthorized {
+		// A feed reader asks its user for credentials when told it may.
+		w.Header().Add("WWW-Authenticate", `Basic realm="ledger feeds", charset="UTF-8"`)
+	}
 	if rt.page {
 		s.pages.error(w, r, err)
 		return
@@ -276,12 +281,18 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, rt route, err erro
 // authenticate finds who the caller is: nil in local mode; with tokens,
 // the identity of the bearer token or, for reads and the dashboard's
 // forms (which carry a CSRF token), of the cookie the login page set;
-// never a token in the URL, which would end up in logs.
+// never a token in the URL, which would end up in logs, but for a feed,
+// whose reader may send no header (feedToken).
 func (s *Server) authenticate(r *http.Request, rt route) (*access.Identity, error) {
 	if s.local() {
 		return nil, nil
 	}
 	tok, fromHeader := bearer(r)
+	if tok == "" && rt.auth == feedReader {
+		if ft := feedToken(r); ft != "" {
+			tok, fromHeader = ft, true
+		}
+	}
 	if !fromHeader && (rt.page || r.Method == http.MethodGet) {
 		if c, err := r.Cookie(tokenCookie); err == nil {
 			tok = c.Value
