@@ -55,6 +55,13 @@ type EventSpec struct {
 	// backlog item serves (Relinks says whether an event does, and to
 	// which); that link is all it can change about a roadmap item.
 	Links bool
+	// Promises is true for a type that can change what say/do and
+	// compare count: what the roadmap promises (its periods and items),
+	// which backlog items exist and serve it, and what was delivered or
+	// dropped. A rank, an estimate, a start, roles, the vision and goal,
+	// and the fate of a request that makes no item cannot; every type
+	// only an import records is taken to.
+	Promises bool
 	// Short is the type's short name, as filters take it and narrow
 	// tables show it: its last word in lower case ("ranked").
 	Short string
@@ -92,7 +99,7 @@ func init() {
 
 func catalogueEntries() []entry {
 	return []entry{
-		decidedEvent[ProductCreated, CreateProduct]{Kind: KindProduct, Category: CategoryProduct, Creates: true,
+		decidedEvent[ProductCreated, CreateProduct]{Kind: KindProduct, Category: CategoryProduct, Creates: true, Promises: true,
 			Decide: (*decision).createProduct,
 			Command: func(_ Event, p ProductCreated, _ []Event) Action {
 				return CreateProduct{Name: p.Name, PM: p.PM, PO: p.PO}
@@ -113,12 +120,12 @@ func catalogueEntries() []entry {
 			Decide:  (*decision).setGoal,
 			Command: func(_ Event, p ProductGoalSet, _ []Event) Action { return SetGoal{Goal: p.Goal} }},
 
-		decidedEvent[RoadmapItemPlanned, PlanRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM, Creates: true,
+		decidedEvent[RoadmapItemPlanned, PlanRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM, Creates: true, Promises: true,
 			Decide: (*decision).planRoadmapItem, Observe: observePlanned,
 			Command: func(e Event, p RoadmapItemPlanned, _ []Event) Action {
 				return PlanRoadmapItem{ID: e.Aggregate.ID, Title: p.Title, Objective: p.Objective, Period: p.Period}
 			}},
-		decidedEvent[RoadmapItemRescheduled, RescheduleRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM,
+		decidedEvent[RoadmapItemRescheduled, RescheduleRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM, Promises: true,
 			Decide: (*decision).rescheduleRoadmapItem, Observe: observeRescheduled,
 			Command: func(e Event, p RoadmapItemRescheduled, _ []Event) Action {
 				return RescheduleRoadmapItem{ID: e.Aggregate.ID, Period: p.To}
@@ -129,17 +136,17 @@ func catalogueEntries() []entry {
 			Command: func(e Event, p RoadmapItemRanked, _ []Event) Action {
 				return RankRoadmapItem{ID: e.Aggregate.ID, Position: p.Position}
 			}},
-		decidedEvent[RoadmapItemDropped, DropRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM,
+		decidedEvent[RoadmapItemDropped, DropRoadmapItem]{Kind: KindRoadmap, Category: CategoryRoadmap, Role: RolePM, Promises: true,
 			Decide:  (*decision).dropRoadmapItem,
 			Command: func(e Event, _ RoadmapItemDropped, _ []Event) Action { return DropRoadmapItem{ID: e.Aggregate.ID} }},
 
-		decidedEvent[BacklogItemAdded, AddItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO, Creates: true,
+		decidedEvent[BacklogItemAdded, AddItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO, Creates: true, Promises: true,
 			Decide: (*decision).addItem, Observe: observeAdded,
 			Relinks: func(p BacklogItemAdded) (string, bool) { return p.Roadmap, true },
 			Command: func(e Event, p BacklogItemAdded, _ []Event) Action {
 				return AddItem{ID: e.Aggregate.ID, Title: p.Title, Kind: p.Kind, Detail: p.Detail, Epic: p.Epic, Roadmap: p.Roadmap}
 			}},
-		decidedEvent[BacklogItemRefined, RefineItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO,
+		decidedEvent[BacklogItemRefined, RefineItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO, Promises: true,
 			Decide: (*decision).refineItem, Observe: observeRefined,
 			Relinks: func(p BacklogItemRefined) (string, bool) { return p.Roadmap, p.Roadmap != "" },
 			Command: func(e Event, p BacklogItemRefined, _ []Event) Action {
@@ -151,7 +158,7 @@ func catalogueEntries() []entry {
 			Command: func(e Event, p BacklogItemRanked, _ []Event) Action {
 				return RankItem{ID: e.Aggregate.ID, Position: p.Position, Score: p.Score}
 			}},
-		decidedEvent[BacklogItemRemoved, RemoveItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO,
+		decidedEvent[BacklogItemRemoved, RemoveItem]{Kind: KindItem, Category: CategoryBacklog, Role: RolePO, Promises: true,
 			Decide: (*decision).removeItem, Observe: observeOpenItem[BacklogItemRemoved],
 			Command: func(e Event, _ BacklogItemRemoved, _ []Event) Action { return RemoveItem{ID: e.Aggregate.ID} }},
 
@@ -160,7 +167,7 @@ func catalogueEntries() []entry {
 			Command: func(e Event, p RequestSubmitted, _ []Event) Action {
 				return SubmitRequest{ID: e.Aggregate.ID, Title: p.Title, Detail: p.Detail, BusinessCase: p.BusinessCase, Repeats: p.Repeats}
 			}},
-		decidedEvent[RequestAccepted, AcceptRequest]{Kind: KindRequest, Category: CategoryRequest, Role: RolePO,
+		decidedEvent[RequestAccepted, AcceptRequest]{Kind: KindRequest, Category: CategoryRequest, Role: RolePO, Promises: true,
 			Decide: (*decision).acceptRequest, Observe: observeUndecided[RequestAccepted], Command: acceptCommand},
 		decidedEvent[RequestRejected, RejectRequest]{Kind: KindRequest, Category: CategoryRequest, Role: RolePO,
 			Decide: (*decision).rejectRequest, Observe: observeUndecided[RequestRejected],
@@ -187,7 +194,7 @@ func catalogueEntries() []entry {
 		decidedEvent[WorkStarted, StartWork]{Kind: KindItem, Category: CategoryDelivery, Role: RoleTeam,
 			Decide: (*decision).startWork, Observe: observeOpenItem[WorkStarted],
 			Command: func(e Event, _ WorkStarted, _ []Event) Action { return StartWork{ID: e.Aggregate.ID} }},
-		decidedEvent[WorkDelivered, DeliverWork]{Kind: KindItem, Category: CategoryDelivery, Role: RoleTeam,
+		decidedEvent[WorkDelivered, DeliverWork]{Kind: KindItem, Category: CategoryDelivery, Role: RoleTeam, Promises: true,
 			Decide: (*decision).deliverWork, Observe: observeOpenItem[WorkDelivered],
 			Command: func(e Event, p WorkDelivered, _ []Event) Action {
 				return DeliverWork{ID: e.Aggregate.ID, Release: p.Release}
@@ -338,6 +345,25 @@ func RankPosition(p Payload) (pos Position, ok bool) {
 	return Position{}, false
 }
 
+// Promises reports whether event e can change what say/do and compare
+// count (EventSpec.Promises): an event of a type that Links does only
+// when it relinks its item (a title refined changes no count); an event
+// of a type the catalogue does not know may.
+func Promises(e Event) bool {
+	s, ok := SpecOf(e.Type)
+	if !ok {
+		return true
+	}
+	if !s.Promises {
+		return false
+	}
+	if s.Links && e.Data != nil {
+		_, relinks := Relinks(e.Data)
+		return relinks
+	}
+	return true
+}
+
 // Relinks reports whether an event with payload p sets which roadmap
 // item its backlog item serves, and which one ("" for none).
 func Relinks(p Payload) (roadmap string, ok bool) {
@@ -358,6 +384,8 @@ type decidedEvent[P Payload, A Action] struct {
 	Role      Role
 	Requester bool
 	Creates   bool
+	// Promises: see EventSpec.Promises.
+	Promises bool
 	// Schema is the current schema when it is past SchemaV1, and Upcast
 	// reads each older one.
 	Schema int
@@ -387,7 +415,7 @@ func (d decidedEvent[P, A]) spec() *EventSpec {
 		panic(fmt.Sprintf("domain: decided event type %s needs Decide and Command", zero.EventType()))
 	}
 	s := payloadSpec[P](d.Kind, d.Category, d.Role, d.Schema, d.Upcast, d.Observe, d.Position, d.Relinks)
-	s.Requester, s.Creates = d.Requester, d.Creates
+	s.Requester, s.Creates, s.Promises = d.Requester, d.Creates, d.Promises
 	var a A
 	s.Answers = a.Verb()
 	decide, command := d.Decide, d.Command
@@ -412,7 +440,9 @@ type importedEvent[P Payload] struct {
 }
 
 func (o importedEvent[P]) spec() *EventSpec {
-	return payloadSpec[P](o.Kind, CategoryImport, o.Role, 0, nil, o.Observe, nil, o.Relinks)
+	s := payloadSpec[P](o.Kind, CategoryImport, o.Role, 0, nil, o.Observe, nil, o.Relinks)
+	s.Promises = true
+	return s
 }
 
 // payloadSpec fills in what every entry derives from its payload type.

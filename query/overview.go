@@ -132,7 +132,9 @@ func (s *Service) withTally(ctx context.Context, product string, pos replay.Posi
 // answered from snapshots per period.
 func (s *Service) Overview(ctx context.Context, product string, pos replay.Position, minSeq uint64) (*Overview, error) {
 	out := &Overview{}
+	var promised uint64
 	meta, err := s.withTally(ctx, product, pos, minSeq, func(t *tally) {
+		promised = t.promised
 		for _, st := range RequestStatuses {
 			n := t.status[domain.RequestStatus(st)]
 			out.Funnel = append(out.Funnel, StatusCount{st, n})
@@ -163,7 +165,7 @@ func (s *Service) Overview(ctx context.Context, product string, pos replay.Posit
 	if out.Reasons == nil {
 		out.Reasons = []ReasonCount{}
 	}
-	if sd, err := s.overviewSayDo(ctx, product, pos, meta.Position); err != nil {
+	if sd, err := s.overviewSayDo(ctx, product, pos, meta, promised); err != nil {
 		out.SayDoError = err.Error()
 	} else {
 		out.SayDo = sd
@@ -171,61 +173,75 @@ func (s *Service) Overview(ctx context.Context, product string, pos replay.Posit
 	return out, nil
 }
 
-// overviewSayDo is the saydo view for the overview. For now, with live
-// projections, it is kept per product while the product's position and
-// the day hold: say/do compares each period's plan with what was
-// delivered, reading the history around each period's start, which costs
-// more the longer the history; a dashboard asks for the same answer
-// again and again between two decisions. A new decision (or a new day,
-// when a period may begin) computes it again, once.
-func (s *Service) overviewSayDo(ctx context.Context, product string, pos replay.Position, at uint64) (*SayDo, error) {
+// overviewSayDo is the saydo view for the overview. With live
+// projections it is kept per product while the day holds and no event
+// that can change it (domain.Promises) has been folded since,
+// promised being the last one that could: say/do compares each period's
+// plan with what was delivered, reading the history around each
+// period's start, which costs more the longer the history, and most
+// decisions (ranks, estimates, starts, the fate of requests) change
+// neither. Between two that can, a dashboard's answers are the kept one
+// with its delivered side moved to the view's position; one that can
+// (or a new day, when a period may begin) computes it again, once.
+func (s *Service) overviewSayDo(ctx context.Context, product string, pos replay.Position, meta Meta, promised uint64) (*SayDo, error) {
 	if !pos.IsLatest() || s.live == nil {
 		return s.SayDo(ctx, product, pos)
 	}
 	day := s.now().UTC().Truncate(24 * time.Hour)
-	if sd, ok := s.sayDo.get(product, at, day); ok {
-		return sd, nil
+	if sd, ok := s.sayDo.get(product, promised, day); ok {
+		if sd.Delivered.Seq == meta.Position {
+			return sd, nil
+		}
+		moved := *sd
+		moved.Delivered.Seq, moved.Delivered.At, moved.Delivered.Events = meta.Position, meta.At, meta.Events
+		moved.Delivered.Replayed, moved.Delivered.Snapshot, moved.Delivered.Warnings = 0, nil, nil
+		return &moved, nil
 	}
-	// For now, as the saydo view answers it (periods begun by today); a
-	// decision stored meanwhile is at a later position, which asks again.
+	// For now, as the saydo view answers it (periods begun by today); an
+	// event that can change it stored meanwhile comes with a later
+	// promised, which asks again.
 	sd, err := s.SayDo(ctx, product, pos)
 	if err != nil {
 		return nil, err
 	}
-	s.sayDo.put(product, at, day, sd)
+	s.sayDo.put(product, promised, day, sd)
 	return sd, nil
 }
 
-// sayDoCache holds one say/do answer per product: the latest asked for.
+// sayDoCache holds one say/do answer per product: the latest asked for,
+// with the last event that could change it when it was worked out.
 // Answers are shared and must not be changed. Safe for concurrent use.
 type sayDoCache struct {
 	mu sync.Mutex
 	m  map[string]sayDoEntry
+	// worked is how many answers were worked out (and kept).
+	worked int
 }
 
 type sayDoEntry struct {
-	at  uint64
-	day time.Time
-	v   *SayDo
+	promised uint64
+	day      time.Time
+	v        *SayDo
 }
 
-func (c *sayDoCache) get(product string, at uint64, day time.Time) (*SayDo, bool) {
+func (c *sayDoCache) get(product string, promised uint64, day time.Time) (*SayDo, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[product]
-	if !ok || e.at != at || !e.day.Equal(day) {
+	if !ok || e.promised != promised || !e.day.Equal(day) {
 		return nil, false
 	}
 	return e.v, true
 }
 
-func (c *sayDoCache) put(product string, at uint64, day time.Time, v *SayDo) {
+func (c *sayDoCache) put(product string, promised uint64, day time.Time, v *SayDo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
 		c.m = map[string]sayDoEntry{}
 	}
-	c.m[product] = sayDoEntry{at, day, v}
+	c.m[product] = sayDoEntry{promised, day, v}
+	c.worked++
 }
 
 // ProductMetrics answers the metrics view as of pos.

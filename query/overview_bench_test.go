@@ -29,7 +29,7 @@ func BenchmarkOverview(b *testing.B) {
 }
 
 func benchOverview(b *testing.B, n int) {
-	lq := overviewBenchService(b, n)
+	lq, s, last := overviewBenchService(b, n)
 	ctx := context.Background()
 	{
 		b.Run("overview", func(b *testing.B) {
@@ -46,6 +46,37 @@ func benchOverview(b *testing.B, n int) {
 			}
 			require.Empty(b, ov.SayDoError)
 			b.ReportMetric(float64(first.Milliseconds()), "first-ms")
+			// The first answer after a decision that cannot change
+			// say/do (a rank, the most common) keeps it; one after a
+			// delivery works it out again.
+			after := func(p domain.Payload, kind domain.AggregateKind, id string) time.Duration {
+				b.Helper()
+				at := last.OccurredAt.Add(time.Minute)
+				e := domain.Event{ID: domain.EventID("bench", fmt.Sprint("after-", last.Seq), at, 0), Type: p.EventType(),
+					Schema: domain.SchemaOf(p.EventType()), Product: "bench", Aggregate: domain.Aggregate{Kind: kind, ID: id},
+					Actor: domain.Actor{ID: "olga", Role: domain.RolePO}, OccurredAt: at, Why: "bench", Data: p, CommandID: fmt.Sprint("after-", last.Seq)}
+				if kind == domain.KindItem && p.EventType() == domain.TypeWorkDelivered {
+					e.Actor = domain.Actor{ID: "tom", Role: domain.RoleTeam}
+				}
+				seqs, err := s.Append(ctx, []domain.Event{e}, last.Seq)
+				require.NoError(b, err)
+				e.Seq = seqs[0]
+				last = e
+				require.Eventually(b, func() bool { return lq.live.Position("bench") == e.Seq }, time.Minute, time.Millisecond)
+				start := time.Now()
+				ov, err := lq.Overview(ctx, "bench", replay.Latest, 0)
+				require.NoError(b, err)
+				require.Empty(b, ov.SayDoError)
+				return time.Since(start)
+			}
+			item := openBenchItem(b, lq)
+			var ranked time.Duration
+			for range 5 {
+				ranked += after(domain.BacklogItemRanked{Position: domain.Position{Place: domain.PlaceTop}}, domain.KindItem, item)
+			}
+			delivered := after(domain.WorkDelivered{Release: "bench"}, domain.KindItem, item)
+			b.ReportMetric(float64(ranked.Microseconds())/5/1000, "after-rank-ms")
+			b.ReportMetric(float64(delivered.Milliseconds()), "after-delivery-ms")
 			b.ReportMetric(float64(ov.Replayed), "replayed/op")
 			b.ReportMetric(float64(ov.Requests), "requests")
 			b.ReportMetric(float64(len(ov.SayDo.Periods)), "periods")
@@ -66,7 +97,7 @@ func benchOverview(b *testing.B, n int) {
 // views snapshots serve writes as it goes, and returns a service whose
 // live projections (the transparency log and the overview's figures
 // included) stand at its end.
-func overviewBenchService(b *testing.B, n int) *Service {
+func overviewBenchService(b *testing.B, n int) (*Service, *eventstore.Store, domain.Event) {
 	b.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s, err := eventstore.Open(ctx, eventstore.Options{DataDir: b.TempDir()})
@@ -99,5 +130,14 @@ func overviewBenchService(b *testing.B, n int) *Service {
 	lq.UseLive(live, nil)
 	// A dashboard looks at the present: the day after the last event.
 	lq.SetClock(func() time.Time { return evs[n-1].OccurredAt.Add(24 * time.Hour) })
-	return lq
+	return lq, s, evs[n-1]
+}
+
+// openBenchItem is an open item of the generated backlog.
+func openBenchItem(b *testing.B, lq *Service) string {
+	b.Helper()
+	bl, err := lq.Backlog(context.Background(), "bench", replay.Latest, BacklogFilter{}, 0)
+	require.NoError(b, err)
+	require.NotEmpty(b, bl.Items)
+	return bl.Items[0].ID
 }

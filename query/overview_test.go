@@ -240,3 +240,94 @@ func TestMetricsAndQuarantineLiveEqualRebuilt(t *testing.T) {
 		assert.Equal(t, uint64(n), b.Count, "le %v", b.LeSeconds)
 	}
 }
+
+// TestOverviewSayDoKeptAcrossDecisionsThatCannotChangeIt takes, while
+// serve's live projections run, one decision of every type the
+// catalogue says cannot change say/do, then ones that can: after each,
+// the overview's say/do is the one the stream gives (worked out anew,
+// from the history), its delivered side at the view's position; the
+// first kind keeps the answer worked out before, the second works it
+// out again.
+func TestOverviewSayDoKeptAcrossDecisionsThatCannotChangeIt(t *testing.T) {
+	q, s := demoService(t)
+	ctx := context.Background()
+	lq, live, h := liveService(t, s)
+	last := lastSeq(t, q)
+	require.Eventually(t, func() bool { return live.Position("checkout") == last && live.LogReady("checkout") },
+		10*time.Second, 5*time.Millisecond)
+	worked := func() int {
+		lq.sayDo.mu.Lock()
+		defer lq.sayDo.mu.Unlock()
+		return lq.sayDo.worked
+	}
+	check := func(what string) {
+		t.Helper()
+		want, err := q.SayDo(ctx, "checkout", replay.Latest)
+		require.NoError(t, err)
+		ov, err := lq.Overview(ctx, "checkout", replay.Latest, h.LastSeq("checkout"))
+		require.NoError(t, err)
+		require.Empty(t, ov.SayDoError)
+		require.NotNil(t, ov.SayDo)
+		assert.Equal(t, want.Periods, ov.SayDo.Periods, "after %s", what)
+		assert.Equal(t, ov.Position, ov.SayDo.Delivered.Seq, "after %s: delivered as of the view's position", what)
+		assert.Equal(t, want.Delivered.Seq, ov.SayDo.Delivered.Seq, "after %s", what)
+	}
+	check("the demo")
+	require.Equal(t, 1, worked())
+
+	b, err := q.Backlog(ctx, "checkout", replay.Latest, BacklogFilter{Status: "new"}, 0)
+	require.NoError(t, err)
+	var open, other string
+	for _, it := range b.Items {
+		if it.Roadmap != "" {
+			open = it.ID
+		}
+	}
+	for _, it := range b.Items {
+		if it.ID != open {
+			other = it.ID
+		}
+	}
+	require.NotEmpty(t, open, "the demo has a new item on the roadmap")
+	require.NotEmpty(t, other, "and another new item")
+	rm, err := q.Roadmap(ctx, "checkout", replay.Latest, 0)
+	require.NoError(t, err)
+	require.NotEmpty(t, rm.Periods)
+	require.NotEmpty(t, rm.Periods[len(rm.Periods)-1].Items)
+	roadmapItem := rm.Periods[len(rm.Periods)-1].Items[0].ID
+
+	do := func(actor, action, args string) {
+		t.Helper()
+		_, err := h.Do(ctx, command.Request{Action: action, Product: "checkout", Actor: actor, Args: json.RawMessage(args)})
+		require.NoError(t, err, "%s %s", action, args)
+	}
+	kept := []struct{ actor, action, args string }{
+		{"sally", "request.submit", `{"id":"REQ-K1","title":"Keep","why":"A request"}`},
+		{"sally", "request.submit", `{"id":"REQ-K2","title":"Keep too","why":"Another"}`},
+		{"nina", "request.reject", `{"id":"REQ-K1","reason":"duplicate","why":"We have it"}`},
+		{"nina", "request.defer", `{"id":"REQ-K2","until":"2027-03-31","why":"Later"}`},
+		{"sally", "request.submit", `{"id":"REQ-K3","title":"Taken back","why":"A third"}`},
+		{"sally", "request.withdraw", `{"id":"REQ-K3","why":"Not needed"}`},
+		{"nina", "item.rank", `{"id":"` + open + `","top":true,"why":"First"}`},
+		{"pam", "roadmap.rank", `{"id":"` + roadmapItem + `","top":true,"why":"First"}`},
+		{"tom", "item.estimate", `{"id":"` + open + `","points":5}`},
+		{"tom", "item.start", `{"id":"` + open + `"}`},
+		{"pam", "role.assign", `{"actor":"kim","role":"stakeholder","why":"Voice of Legal"}`},
+		{"nina", "goal.set", `{"goal":"Fewer failed payments","why":"Still the top cause"}`},
+		{"nina", "item.refine", `{"id":"` + open + `","title":"Sharper","why":"Scope"}`},
+	}
+	for _, k := range kept {
+		do(k.actor, k.action, k.args)
+		check(k.action)
+		assert.Equal(t, 1, worked(), "%s cannot change say/do: the answer is kept", k.action)
+	}
+	do("tom", "item.deliver", `{"id":"`+open+`","why":"Shipped"}`)
+	check("item.deliver")
+	assert.Equal(t, 2, worked(), "a delivery can change say/do: worked out again")
+	do("pam", "roadmap.reschedule", `{"id":"`+roadmapItem+`","period":"2027-Q2","why":"Later"}`)
+	check("roadmap.reschedule")
+	assert.Equal(t, 3, worked(), "a reschedule can change say/do: worked out again")
+	do("nina", "item.refine", `{"id":"`+other+`","roadmap":"`+roadmapItem+`","why":"Serves it now"}`)
+	check("item.refine to another roadmap item")
+	assert.Equal(t, 4, worked(), "a refinement that relinks can change say/do: worked out again")
+}

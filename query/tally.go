@@ -48,6 +48,10 @@ type tally struct {
 	latest []domain.Event
 	next   int
 	seq    uint64 // the last sequence folded
+	// promised is the sequence of the last event folded that can change
+	// say/do (domain.Promises): the overview keeps its say/do while it
+	// holds.
+	promised uint64
 }
 
 type tallyRequest struct {
@@ -70,7 +74,11 @@ func (t *tally) apply(e domain.Event) {
 		return // refused: no decision at all
 	}
 	if _, unknown := e.Data.(domain.Unknown); unknown {
+		t.promised = e.Seq // what it changes is not known
 		return
+	}
+	if domain.Promises(e) {
+		t.promised = e.Seq
 	}
 	id := e.Aggregate.ID
 	switch e.Data.(type) {
