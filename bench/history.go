@@ -33,6 +33,7 @@ var TestLimits = Limits{Items: 600, Open: 200, Requests: 300, Roadmap: 24}
 // requests throughout. Seeded, so the same seed gives the same history.
 // Not safe for concurrent use.
 type History struct {
+	gap      time.Duration // Pace; 0 is two minutes
 	rng      *rand.Rand
 	product  string
 	lim      Limits
@@ -72,6 +73,10 @@ func newHistory(seed uint64, product string, lim Limits, rich bool) *History {
 		at: time.Date(2020, 1, 6, 9, 0, 0, 0, time.UTC), started: map[string]bool{}, periods: map[string]string{}}
 }
 
+// Pace sets the longest gap between two events, two minutes unless set:
+// a longer one spreads the history over more periods.
+func (h *History) Pace(gap time.Duration) { h.gap = gap }
+
 // Product is the product the history is about.
 func (h *History) Product() string { return h.product }
 
@@ -84,7 +89,11 @@ func (h *History) Events() int { return h.n - len(h.queue) }
 
 func (h *History) event(actor string, role domain.Role, kind domain.AggregateKind, id, why string, p domain.Payload) domain.Event {
 	h.n++
-	h.at = h.at.Add(time.Duration(1+h.rng.IntN(120)) * time.Second)
+	if h.gap > 0 {
+		h.at = h.at.Add(time.Duration(1+h.rng.Int64N(int64(h.gap/time.Second))) * time.Second)
+	} else {
+		h.at = h.at.Add(time.Duration(1+h.rng.IntN(120)) * time.Second)
+	}
 	cmd := fmt.Sprintf("%s-gen-%d", h.product, h.n)
 	return domain.Event{ID: domain.EventID(h.product, cmd, h.at, 0), Type: p.EventType(), Schema: domain.SchemaOf(p.EventType()),
 		Product: h.product, Aggregate: domain.Aggregate{Kind: kind, ID: id}, Actor: domain.Actor{ID: actor, Role: role},

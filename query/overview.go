@@ -197,10 +197,11 @@ func (s *Service) overviewSayDo(ctx context.Context, product string, pos replay.
 		moved.Delivered.Replayed, moved.Delivered.Snapshot, moved.Delivered.Warnings = 0, nil, nil
 		return &moved, nil
 	}
-	// For now, as the saydo view answers it (periods begun by today); an
-	// event that can change it stored meanwhile comes with a later
-	// promised, which asks again.
-	sd, err := s.SayDo(ctx, product, pos)
+	// For now, as the saydo view answers it (periods begun by today),
+	// from the spans kept since the last answer: only the events stored
+	// since are read. An event that can change it stored meanwhile comes
+	// with a later promised, which asks again.
+	sd, err := s.sayDo.live(product).Answer(ctx, s.src, s.snaps, s.now())
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +217,23 @@ type sayDoCache struct {
 	m  map[string]sayDoEntry
 	// worked is how many answers were worked out (and kept).
 	worked int
+	// spans holds each product's say/do spans between two answers.
+	spans map[string]*replay.SayDoLive
+}
+
+// live returns product's live say/do.
+func (c *sayDoCache) live(product string) *replay.SayDoLive {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.spans == nil {
+		c.spans = map[string]*replay.SayDoLive{}
+	}
+	l := c.spans[product]
+	if l == nil {
+		l = replay.NewSayDoLive(product)
+		c.spans[product] = l
+	}
+	return l
 }
 
 type sayDoEntry struct {

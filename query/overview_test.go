@@ -330,4 +330,24 @@ func TestOverviewSayDoKeptAcrossDecisionsThatCannotChangeIt(t *testing.T) {
 	do("nina", "item.refine", `{"id":"`+other+`","roadmap":"`+roadmapItem+`","why":"Serves it now"}`)
 	check("item.refine to another roadmap item")
 	assert.Equal(t, 4, worked(), "a refinement that relinks can change say/do: worked out again")
+
+	// Every other kind that can change it, each answered from the spans
+	// kept since the last answer, as say/do worked out anew says.
+	do("sally", "request.submit", `{"id":"REQ-K4","title":"Accept me","why":"A fourth"}`)
+	n := worked()
+	for _, c := range []struct{ actor, action, args string }{
+		{"pam", "roadmap.plan", `{"id":"R-LIVE","title":"Live","period":"2026-Q4","why":"New theme"}`},
+		{"nina", "item.add", `{"id":"LIVE-1","title":"Live one","roadmap":"R-LIVE","why":"For the theme"}`},
+		{"nina", "item.add", `{"id":"LIVE-2","title":"Live two","roadmap":"R-LIVE","why":"For the theme"}`},
+		{"tom", "item.deliver", `{"id":"LIVE-1","why":"Shipped"}`},
+		{"nina", "item.remove", `{"id":"LIVE-2","why":"Not needed"}`},
+		{"nina", "request.accept", `{"id":"REQ-K4","item":"LIVE-3","roadmap":"R-LIVE","why":"Yes"}`},
+		{"tom", "item.deliver", `{"id":"LIVE-3","why":"Shipped"}`},
+		{"pam", "roadmap.drop", `{"id":"R-LIVE","why":"Done with it"}`},
+	} {
+		do(c.actor, c.action, c.args)
+		check(c.action)
+		n++
+		assert.Equal(t, n, worked(), "%s can change say/do: worked out again", c.action)
+	}
 }

@@ -160,7 +160,11 @@ func compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 	if end.IsZero() && sp.to.At != nil {
 		end = *sp.to.At
 	}
-	j := sp.judgement(end)
+	return sp.comparison(product, opt, sp.judgement(end)), nil
+}
+
+// comparison is compare's answer from the span and its judgement.
+func (sp *span) comparison(product string, opt CompareOptions, j judgement) *Comparison {
 	var outs []ItemOutcome
 	if opt.Level == LevelRoadmap {
 		outs = compareRoadmap(sp, j)
@@ -219,7 +223,7 @@ func compare(ctx context.Context, src Source, snaps SnapshotReader, product stri
 		}
 		c.Periods = append(c.Periods, *p)
 	}
-	return c, nil
+	return c
 }
 
 // judgement is what judging an outcome needs besides the item: T1, the
@@ -233,27 +237,47 @@ type judgement struct {
 	// backlog item that served no roadmap item then). Absent when it was
 	// delivered before T0: the period it had at T0 stands in.
 	itemIn, roadmapIn map[string]string
+	// periods is the period each roadmap item is planned for at the
+	// last step taken.
+	periods map[string]string
 }
 
 // judgement walks the span once for the periods deliveries were made in.
 func (sp *span) judgement(end time.Time) judgement {
-	j := judgement{end: end, place: map[string]int{}, itemIn: map[string]string{}, roadmapIn: map[string]string{}}
-	for i, p := range domain.OrderPeriods(sp.after.Roadmap.SeenPeriods()) {
-		j.place[p] = i
+	j := sp.newJudgement()
+	for _, s := range sp.steps {
+		j.step(s)
 	}
-	periods := map[string]string{}
+	return j.at(sp, end)
+}
+
+// newJudgement is the judgement of the span before its first step.
+func (sp *span) newJudgement() judgement {
+	j := judgement{itemIn: map[string]string{}, roadmapIn: map[string]string{}, periods: map[string]string{}}
 	for _, p := range sp.before.Roadmap.Periods() {
 		for _, r := range p.Items {
-			periods[r.ID] = r.Period
+			j.periods[r.ID] = r.Period
 		}
 	}
-	for _, s := range sp.steps {
-		periodFold.Apply(periodStep{j: j, periods: periods, s: s}, s.e)
-		for r, st := range s.status {
-			if st[1] == projections.RoadmapDelivered {
-				j.roadmapIn[r] = periods[r]
-			}
+	return j
+}
+
+// step takes one more step of the span into the judgement.
+func (j judgement) step(s step) {
+	periodFold.Apply(periodStep{j: j, periods: j.periods, s: s}, s.e)
+	for r, st := range s.status {
+		if st[1] == projections.RoadmapDelivered {
+			j.roadmapIn[r] = j.periods[r]
 		}
+	}
+}
+
+// at is the judgement at the end of the span (its views after), judged
+// at end.
+func (j judgement) at(sp *span, end time.Time) judgement {
+	j.end, j.place = end, map[string]int{}
+	for i, p := range domain.OrderPeriods(sp.after.Roadmap.SeenPeriods()) {
+		j.place[p] = i
 	}
 	return j
 }

@@ -72,38 +72,53 @@ func SayDoOf(ctx context.Context, src Source, snaps SnapshotReader, product stri
 	if t1.IsLatest() && !now.IsZero() {
 		t1 = AtTime(now)
 	}
-	out := &SayDo{Product: product, Delivered: res, Periods: []SayDoPeriod{}}
-	type key struct {
-		t0    time.Time
-		level Level
+	out, keys, groups := newSayDo(product, res, v, end)
+	for _, k := range keys {
+		c, err := compare(ctx, src, snaps, product, CompareOptions{Planned: AtTime(k.t0), Delivered: t1, Now: now, Level: k.level}, citeNone)
+		if err != nil {
+			return nil, err
+		}
+		out.fill(groups[k], c)
 	}
-	var keys []key
-	groups := map[key][]int{}
+	return out, nil
+}
+
+// sayDoKey is a plan say/do compares with: its T0 and level.
+type sayDoKey struct {
+	t0    time.Time
+	level Level
+}
+
+// newSayDo is say/do with the periods begun by end on the roadmap of v,
+// not yet counted, the plans they are compared with (T0 and level), and
+// the places in out.Periods of the periods each plan counts.
+func newSayDo(product string, res Result, v *Views, end time.Time) (out *SayDo, keys []sayDoKey, groups map[sayDoKey][]int) {
+	out = &SayDo{Product: product, Delivered: res, Periods: []SayDoPeriod{}}
+	groups = map[sayDoKey][]int{}
 	for _, p := range plansOf(v, end) {
-		k := key{p.PlannedAsOf, p.Level}
+		k := sayDoKey{p.PlannedAsOf, p.Level}
 		if _, ok := groups[k]; !ok {
 			keys = append(keys, k)
 		}
 		groups[k] = append(groups[k], len(out.Periods))
 		out.Periods = append(out.Periods, p)
 	}
-	for _, k := range keys {
-		c, err := compare(ctx, src, snaps, product, CompareOptions{Planned: AtTime(k.t0), Delivered: t1, Now: now, Level: k.level}, citeNone)
-		if err != nil {
-			return nil, err
-		}
-		out.Delivered = c.Delivered
-		for _, i := range groups[k] {
-			p := &out.Periods[i]
-			for _, po := range c.Periods {
-				if po.Period == p.Period {
-					p.Planned, p.OnTime, p.Late, p.Dropped, p.Open, p.Overdue, p.Unplanned, p.SayDo =
-						po.Planned, po.OnTime, po.Late, po.Dropped, po.Open, po.Overdue, po.Unplanned, po.SayDo
-				}
+	return out, keys, groups
+}
+
+// fill counts the periods at places from c, the comparison with their
+// plan.
+func (out *SayDo) fill(places []int, c *Comparison) {
+	out.Delivered = c.Delivered
+	for _, i := range places {
+		p := &out.Periods[i]
+		for _, po := range c.Periods {
+			if po.Period == p.Period {
+				p.Planned, p.OnTime, p.Late, p.Dropped, p.Open, p.Overdue, p.Unplanned, p.SayDo =
+					po.Planned, po.OnTime, po.Late, po.Dropped, po.Open, po.Overdue, po.Unplanned, po.SayDo
 			}
 		}
 	}
-	return out, nil
 }
 
 // plansOf gives each period on the roadmap of v that has begun by end its
