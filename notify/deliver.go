@@ -169,7 +169,9 @@ func (d *Deliverer) Run(ctx context.Context) {
 				}()
 			}
 		}
-		if set := setKey(want); set != known && err == nil {
+		// Without a subscriptions file (another instance's data directory,
+		// say) there is nothing to tell apart from an orphan: delete none.
+		if set := setKey(want); set != known && err == nil && subs != nil {
 			known = set
 			d.dropOrphans(ctx, want)
 		}

@@ -166,4 +166,11 @@ func TestDeliverer(t *testing.T) {
 		names, err := s.DurableNames(ctx, notify.DurablePrefix)
 		return err == nil && len(names) == 1 && names[0] == notify.DurablePrefix+subSue.ID
 	}, 30*time.Second, 10*time.Millisecond, "a removed subscription's durable is deleted")
+
+	_, err = notify.Remove(path, subSue.ID)
+	require.NoError(t, err)
+	require.Eventually(t, func() bool {
+		names, err := s.DurableNames(ctx, notify.DurablePrefix)
+		return err == nil && len(names) == 0
+	}, 30*time.Second, 10*time.Millisecond, "the last subscription removed, its durable is deleted too")
 }

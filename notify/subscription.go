@@ -199,7 +199,8 @@ func OpenRegistry(path string) *Registry { return &Registry{path: path} }
 func (r *Registry) Path() string { return r.path }
 
 // Subscriptions returns the file's subscriptions, secrets included,
-// reading it again when it changed. A file that cannot be read or parsed
+// reading it again when it changed: nil when there is no file, empty when
+// the file holds none. A file that cannot be read or parsed
 // keeps what was last read, and the error says why.
 func (r *Registry) Subscriptions() ([]Subscription, error) {
 	r.mu.Lock()
