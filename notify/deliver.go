@@ -220,6 +220,7 @@ func (d *Deliverer) dropOrphans(ctx context.Context, want map[string]Subscriptio
 // again after a failure of the stream.
 func (d *Deliverer) work(ctx context.Context, s Subscription) {
 	dur := Durable{Name: s.durable(), Product: s.Product, Since: s.Created, AckWait: d.o.AckWait}
+	defer d.index(s.Product).forget(s.ID)
 	pause := d.o.Backoff
 	for {
 		err := d.durables.Consume(ctx, dur, func(ctx context.Context, e domain.Event, progress func()) error {
@@ -241,7 +242,7 @@ func (d *Deliverer) work(ctx context.Context, s Subscription) {
 // handle delivers what one event tells the subscription, in order; it
 // returns only once every notification was answered 2xx, or ctx ended.
 func (d *Deliverer) handle(ctx context.Context, s Subscription, e domain.Event, progress func()) error {
-	notes, err := d.index(s.Product).at(ctx, d.events, e.Seq)
+	notes, err := d.index(s.Product).at(ctx, d.events, s.ID, e.Seq)
 	if err != nil {
 		return err
 	}
@@ -358,7 +359,8 @@ func sleep(ctx context.Context, d time.Duration, progress func(), every time.Dur
 }
 
 // index is the Stakeholders fold of one product, shared by the product's
-// subscriptions: the notifications each event causes, by its sequence.
+// subscriptions: the notifications each event causes, by its sequence,
+// kept from the earliest event a subscription still works on (floor) on.
 type index struct {
 	product string
 
@@ -366,6 +368,8 @@ type index struct {
 	fold  *query.Stakeholders
 	last  uint64
 	notes map[uint64][]query.Notification
+	floor uint64            // notes before it were dropped
+	pos   map[string]uint64 // where each subscription is
 }
 
 func (d *Deliverer) index(product string) *index {
@@ -373,21 +377,36 @@ func (d *Deliverer) index(product string) *index {
 	defer d.mu.Unlock()
 	x, ok := d.indexes[product]
 	if !ok {
-		x = &index{product: product, fold: query.NewStakeholders(), notes: map[uint64][]query.Notification{}}
+		x = &index{product: product, pos: map[string]uint64{}}
+		x.reset()
 		d.indexes[product] = x
 	}
 	return x
 }
 
+// reset forgets the fold, to read the history again from its start.
+func (x *index) reset() {
+	x.fold, x.last, x.floor = query.NewStakeholders(), 0, 0
+	x.notes = map[uint64][]query.Notification{}
+}
+
 // at returns the notifications the event at seq causes, reading the
-// product's history up to it first when needed.
-func (x *index) at(ctx context.Context, events Events, seq uint64) ([]query.Notification, error) {
+// product's history up to it first when needed, and notes that sub is at
+// seq: what every subscription of the product has passed is dropped.
+func (x *index) at(ctx context.Context, events Events, sub string, seq uint64) ([]query.Notification, error) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
+	if seq < x.floor {
+		// A subscription behind what was dropped (a new one that starts
+		// earlier): read the history again.
+		x.reset()
+	}
 	if x.last < seq {
 		last, err := events.Read(ctx, x.product, x.last, func(e domain.Event) error {
 			for _, n := range x.fold.Apply(e) {
-				x.notes[n.Seq] = append(x.notes[n.Seq], n)
+				if n.Seq >= x.floor {
+					x.notes[n.Seq] = append(x.notes[n.Seq], n)
+				}
 			}
 			return nil
 		})
@@ -401,5 +420,33 @@ func (x *index) at(ctx context.Context, events Events, seq uint64) ([]query.Noti
 	if x.last < seq {
 		return nil, fmt.Errorf("product %q: event %d is not in its history yet", x.product, seq)
 	}
-	return x.notes[seq], nil
+	notes := x.notes[seq]
+	x.pos[sub] = seq
+	x.drop()
+	return notes, nil
+}
+
+// forget says that sub no longer delivers.
+func (x *index) forget(sub string) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	delete(x.pos, sub)
+}
+
+// drop forgets the notes of the events every subscription has passed.
+// Lock held.
+func (x *index) drop() {
+	low := x.last
+	for _, p := range x.pos {
+		low = min(low, p)
+	}
+	if low <= x.floor {
+		return
+	}
+	for seq := range x.notes {
+		if seq < low {
+			delete(x.notes, seq)
+		}
+	}
+	x.floor = low
 }
