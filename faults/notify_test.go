@@ -30,6 +30,7 @@ type crashReceiver struct {
 	mu      sync.Mutex
 	n       int
 	bodies  map[string]string // webhook-id -> type and request it carried
+	first   []string          // webhook-ids in the order they first came
 	invalid int
 }
 
@@ -53,6 +54,9 @@ func (r *crashReceiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		what := p.Type + " " + p.Data.Request
 		if prev, ok := r.bodies[id]; ok && prev != what {
 			r.t.Errorf("webhook-id %s carried %q, then %q", id, prev, what)
+		}
+		if _, ok := r.bodies[id]; !ok {
+			r.first = append(r.first, id)
 		}
 		r.bodies[id] = what
 	}
@@ -132,6 +136,7 @@ func TestNotifyCrash(t *testing.T) {
 	// Every notification the decisions cause, by webhook-id, from the
 	// log: the receiver must get each of them.
 	want := map[string]string{}
+	var order []string
 	for _, e := range readLog(t, dir, "shop") {
 		requests := []string{e.Aggregate.ID}
 		switch e.Type {
@@ -144,6 +149,7 @@ func TestNotifyCrash(t *testing.T) {
 		for _, req := range requests {
 			n := query.Notification{Event: e.ID, Request: req}
 			want[notify.MessageID(sub.ID, n)] = req
+			order = append(order, notify.MessageID(sub.ID, n))
 		}
 	}
 	require.Len(t, want, 7)
@@ -174,6 +180,7 @@ func TestNotifyCrash(t *testing.T) {
 	assert.Len(t, got, 7, "no webhook-id the ledger did not mean")
 	recv.mu.Lock()
 	assert.Zero(t, recv.invalid, "every request verifies")
+	assert.Equal(t, order, recv.first, "each notification first came after the ones decided before it")
 	recv.mu.Unlock()
 	p.stop(t)
 }
