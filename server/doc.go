@@ -2,7 +2,7 @@
 // the live projections, the query facade answering from them, the write
 // states caught up in the background, the NATS micro service, and the
 // HTTP API and dashboard, with the Prometheus metrics both edges count
-// into. "ledger serve", the bench runner and the tests start the same
+// into, and the outgoing webhooks of package notify (Options.Notify). "ledger serve", the bench runner and the tests start the same
 // composition, so what one measures or tests is what the other runs.
 //
 // It sits above the edges (it imports service and httpapi, which never

@@ -54,6 +54,9 @@ type Options struct {
 	// defaults when 0).
 	MaxEventStreams int
 	MaxImport       int64
+	// Notify is the subscriptions file of the outgoing webhooks
+	// ("ledger notify add"), re-read while serve runs; empty for none.
+	Notify string
 }
 
 // Ledger is the running composition.
@@ -162,6 +165,9 @@ func Start(ctx context.Context, s *eventstore.Store, o Options) (*Ledger, error)
 		}
 		// The HTTP server waits for its requests in flight (5 s).
 		steps = append([]Step{{"the HTTP requests and event streams in flight", stopHTTP}}, steps...)
+	}
+	if o.Notify != "" {
+		steps = append([]Step{startNotify(ctx, s, o.Notify, o)}, steps...)
 	}
 	l.steps = steps
 	return l, nil
