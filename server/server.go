@@ -9,6 +9,7 @@ import (
 	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/hook"
 	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/service"
@@ -54,6 +55,12 @@ type Options struct {
 	// defaults when 0).
 	MaxEventStreams int
 	MaxImport       int64
+	// Hooks is the hooks file (<data dir>/hooks) whose trackers' webhooks
+	// the HTTP API takes (POST /hooks/...); "" takes none. HookMaxAge is
+	// how old a delivery with a signed time may be (hook.DefaultMaxAge
+	// when 0; negative: no check, for a replay of old history).
+	Hooks      string
+	HookMaxAge time.Duration
 }
 
 // Ledger is the running composition.
@@ -155,7 +162,7 @@ func Start(ctx context.Context, s *eventstore.Store, o Options) (*Ledger, error)
 	}
 	steps = append(steps, live)
 	if !o.NoHTTP {
-		stopHTTP, err := l.startHTTP(ctx, cmds, o)
+		stopHTTP, err := l.startHTTP(ctx, s, cmds, o)
 		if err != nil {
 			stopAll(steps)
 			return nil, err
@@ -167,9 +174,14 @@ func Start(ctx context.Context, s *eventstore.Store, o Options) (*Ledger, error)
 	return l, nil
 }
 
-func (l *Ledger) startHTTP(ctx context.Context, cmds httpapi.Commander, o Options) (stop func(), err error) {
+func (l *Ledger) startHTTP(ctx context.Context, s *eventstore.Store, cmds httpapi.Commander, o Options) (stop func(), err error) {
 	cfg := httpapi.Config{Commands: cmds, Imports: o.Handler, Views: l.Query, Metrics: l.Metrics, Logf: o.Logf, Now: o.Now,
 		Access: o.Access, MaxEventStreams: o.MaxEventStreams, MaxImport: o.MaxImport}
+	if o.Hooks != "" {
+		if cfg.Hooks, err = startHooks(ctx, s, o); err != nil {
+			return nil, err
+		}
+	}
 	srv, err := httpapi.New(cfg)
 	if err != nil {
 		return nil, err
@@ -218,4 +230,25 @@ func stopAll(steps []Step) {
 	for _, s := range steps {
 		s.Stop()
 	}
+}
+
+// startHooks makes the receiver of the hooks file's webhooks, which
+// records through the handler as an import does.
+func startHooks(ctx context.Context, s *eventstore.Store, o Options) (*hook.Receiver, error) {
+	reg, err := hook.Open(o.Hooks)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Deliveries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	age := o.HookMaxAge
+	switch {
+	case age == 0:
+		age = hook.DefaultMaxAge
+	case age < 0:
+		age = 0
+	}
+	return hook.NewReceiver(reg, d, o.Handler, hook.Options{MaxAge: age, Now: o.Now}), nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -35,7 +36,7 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// ask for one (ledger audit checkpoint while serve runs).
 	signer := a.serveSigner(s)
 	opt := server.Options{Handler: a.handler, SnapshotEvery: a.snapshotEvery, Now: a.now, Logf: a.warnf, Access: a.access,
-		Checkpoints: signer, HTTP: a.web.addr, NoHTTP: a.web.addr == "off" || a.web.addr == ""}
+		Checkpoints: signer, HTTP: a.web.addr, NoHTTP: a.web.addr == "off" || a.web.addr == "", Hooks: filepath.Join(a.dataDir, "hooks")}
 	if !s.Embedded() {
 		// Several serve instances may share this NATS system: each
 		// product's decisions go to the one instance that holds its lease,
