@@ -21,7 +21,7 @@ func (a *app) extraCommands() []*cobra.Command {
 	token.GroupID = "run"
 	bench := a.benchCommand()
 	bench.GroupID = "run"
-	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), a.productsCommand(), audit, token, a.importCommand(), bench}, a.replayCommands()...)
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), a.productsCommand(), audit, token, a.hookCommand(), a.importCommand(), bench}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store, as the
