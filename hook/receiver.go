@@ -58,6 +58,10 @@ type unsignedError struct{ msg string }
 func (e *unsignedError) Error() string { return e.msg }
 func (e *unsignedError) Unwrap() error { return ErrUnsigned }
 
+// Unsigned says the delivery was refused for its signature, for an edge
+// that does not import this package.
+func (e *unsignedError) Unsigned() bool { return true }
+
 func unsigned(format string, args ...any) error {
 	return &unsignedError{msg: fmt.Sprintf(format, args...)}
 }

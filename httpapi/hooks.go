@@ -5,19 +5,33 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 
 	"github.com/decisionledger/ledger/command"
-	"github.com/decisionledger/ledger/hook"
 )
 
-// Hooks takes the trackers' webhook deliveries; *hook.Receiver is one.
-type Hooks interface {
-	// Deliver checks a delivery's signature and records what it adds
-	// to the tracker's history. Errors wrap hook.ErrUnsigned for a
-	// missing, wrong or stale signature; other refusals are
-	// *domain.Error values. Safe for concurrent use.
-	Deliver(ctx context.Context, d hook.Delivery) (hook.Result, error)
+// HookDelivery is a tracker's webhook request as the server read it.
+type HookDelivery struct {
+	// Tracker and Hook are the URL's: /hooks/{tracker}[/{hook}].
+	Tracker, Hook string
+	Header        http.Header
+	Query         url.Values
+	Body          []byte
 }
+
+// Hooks takes the trackers' webhook deliveries (package hook, composed
+// by package server).
+type Hooks interface {
+	// Deliver checks a delivery's signature and records what it adds to
+	// the tracker's history, returning what it did (encoded as JSON).
+	// A missing, wrong or stale signature is an error with a method
+	// Unsigned() bool that says true; other refusals are *domain.Error
+	// values. Safe for concurrent use.
+	Deliver(ctx context.Context, d HookDelivery) (any, error)
+}
+
+// unsignedErr is the refusal of a delivery's signature.
+type unsignedErr interface{ Unsigned() bool }
 
 // MaxHookBody bounds a webhook delivery: GitHub's are at most 25 MB,
 // those about an issue a few kilobytes.
@@ -28,6 +42,7 @@ const MaxHookBody = 25 << 20
 // delivery bears. They need no token: the tracker's signature (or
 // shared secret) authenticates the delivery, and the hook relays the
 // decisions of the tracker's people (the events record it as relayedBy).
+// They are not in the API document: trackers call them, not clients.
 func (s *Server) hookRoutes() []route {
 	if s.cfg.Hooks == nil {
 		return nil
@@ -49,9 +64,10 @@ func (s *Server) serveHook(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), command.ImportTimeout)
 	defer cancel()
-	res, err := s.cfg.Hooks.Deliver(ctx, hook.Delivery{Tracker: r.PathValue("tracker"), Hook: r.PathValue("id"),
+	res, err := s.cfg.Hooks.Deliver(ctx, HookDelivery{Tracker: r.PathValue("tracker"), Hook: r.PathValue("id"),
 		Header: r.Header, Query: r.URL.Query(), Body: body})
-	if errors.Is(err, hook.ErrUnsigned) {
+	var un unsignedErr
+	if errors.As(err, &un) && un.Unsigned() {
 		// No WWW-Authenticate of a bearer: a tracker signs, it has no token.
 		writeJSON(w, http.StatusUnauthorized, errorBody(unauthenticated(err.Error())))
 		return

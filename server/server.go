@@ -232,9 +232,16 @@ func stopAll(steps []Step) {
 	}
 }
 
+// hooks is the receiver as the HTTP API sees it.
+type hooks struct{ r *hook.Receiver }
+
+func (h hooks) Deliver(ctx context.Context, d httpapi.HookDelivery) (any, error) {
+	return h.r.Deliver(ctx, hook.Delivery{Tracker: d.Tracker, Hook: d.Hook, Header: d.Header, Query: d.Query, Body: d.Body})
+}
+
 // startHooks makes the receiver of the hooks file's webhooks, which
 // records through the handler as an import does.
-func startHooks(ctx context.Context, s *eventstore.Store, o Options) (*hook.Receiver, error) {
+func startHooks(ctx context.Context, s *eventstore.Store, o Options) (httpapi.Hooks, error) {
 	reg, err := hook.Open(o.Hooks)
 	if err != nil {
 		return nil, err
@@ -250,5 +257,5 @@ func startHooks(ctx context.Context, s *eventstore.Store, o Options) (*hook.Rece
 	case age < 0:
 		age = 0
 	}
-	return hook.NewReceiver(reg, d, o.Handler, hook.Options{MaxAge: age, Now: o.Now}), nil
+	return hooks{hook.NewReceiver(reg, d, o.Handler, hook.Options{MaxAge: age, Now: o.Now})}, nil
 }
