@@ -10,7 +10,9 @@
 // records together are imported as one export, by the same import
 // (command.ImportRequest) that "ledger import" runs. The import is
 // idempotent, so what a run of deliveries records is what an export of
-// the same history records. It imports command's request type, importer
-// (the map file) and eventstore (the durable records and the deliveries
-// taken); never an edge.
+// the same history records. It imports command's request type and
+// importer (the map file, the formats); the durable records and the
+// deliveries taken come through the small Store interface
+// (eventstore.Deliveries in serve), so it imports no NATS, and never an
+// edge.
 package hook
