@@ -66,6 +66,8 @@ type Config struct {
 	// MaxEventStreams bounds the event streams served at once
 	// (DefaultMaxEventStreams when 0); a client over it gets 503.
 	MaxEventStreams int
+	// Hooks takes the trackers' webhooks (POST /hooks/...); nil: none.
+	Hooks Hooks
 }
 
 // Server is the HTTP edge. Create it with New, mount Handler, and run
@@ -173,7 +175,7 @@ func New(cfg Config) (*Server, error) {
 		cfg.Access.OnRevoke(func(t access.Token) { s.Revoke(t.ID) })
 	}
 	s.routes = append(append(s.apiRoutes(), s.feedRoutes()...), s.pageRoutes()...)
-	for _, rt := range s.routes {
+	for _, rt := range append(s.hookRoutes(), s.routes...) {
 		s.mux.Handle(rt.method+" "+rt.pattern, s.wrap(rt))
 	}
 	return s, nil

@@ -9,6 +9,7 @@ import (
 	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/command"
 	"github.com/decisionledger/ledger/eventstore"
+	"github.com/decisionledger/ledger/hook"
 	"github.com/decisionledger/ledger/httpapi"
 	"github.com/decisionledger/ledger/query"
 	"github.com/decisionledger/ledger/service"
@@ -57,6 +58,12 @@ type Options struct {
 	// Notify is the subscriptions file of the outgoing webhooks
 	// ("ledger notify add"), re-read while serve runs; empty for none.
 	Notify string
+	// Hooks is the hooks file (<data dir>/hooks) whose trackers' webhooks
+	// the HTTP API takes (POST /hooks/...); "" takes none. HookMaxAge is
+	// how old a delivery with a signed time may be (hook.DefaultMaxAge
+	// when 0; negative: no check, for a replay of old history).
+	Hooks      string
+	HookMaxAge time.Duration
 }
 
 // Ledger is the running composition.
@@ -158,7 +165,7 @@ func Start(ctx context.Context, s *eventstore.Store, o Options) (*Ledger, error)
 	}
 	steps = append(steps, live)
 	if !o.NoHTTP {
-		stopHTTP, err := l.startHTTP(ctx, cmds, o)
+		stopHTTP, err := l.startHTTP(ctx, s, cmds, o)
 		if err != nil {
 			stopAll(steps)
 			return nil, err
@@ -173,9 +180,14 @@ func Start(ctx context.Context, s *eventstore.Store, o Options) (*Ledger, error)
 	return l, nil
 }
 
-func (l *Ledger) startHTTP(ctx context.Context, cmds httpapi.Commander, o Options) (stop func(), err error) {
+func (l *Ledger) startHTTP(ctx context.Context, s *eventstore.Store, cmds httpapi.Commander, o Options) (stop func(), err error) {
 	cfg := httpapi.Config{Commands: cmds, Imports: o.Handler, Views: l.Query, Metrics: l.Metrics, Logf: o.Logf, Now: o.Now,
 		Access: o.Access, MaxEventStreams: o.MaxEventStreams, MaxImport: o.MaxImport}
+	if o.Hooks != "" {
+		if cfg.Hooks, err = startHooks(ctx, s, o); err != nil {
+			return nil, err
+		}
+	}
 	srv, err := httpapi.New(cfg)
 	if err != nil {
 		return nil, err
@@ -224,4 +236,32 @@ func stopAll(steps []Step) {
 	for _, s := range steps {
 		s.Stop()
 	}
+}
+
+// hooks is the receiver as the HTTP API sees it.
+type hooks struct{ r *hook.Receiver }
+
+func (h hooks) Deliver(ctx context.Context, d httpapi.HookDelivery) (any, error) {
+	return h.r.Deliver(ctx, hook.Delivery{Tracker: d.Tracker, Hook: d.Hook, Header: d.Header, Query: d.Query, Body: d.Body})
+}
+
+// startHooks makes the receiver of the hooks file's webhooks, which
+// records through the handler as an import does.
+func startHooks(ctx context.Context, s *eventstore.Store, o Options) (httpapi.Hooks, error) {
+	reg, err := hook.Open(o.Hooks)
+	if err != nil {
+		return nil, err
+	}
+	d, err := s.Deliveries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	age := o.HookMaxAge
+	switch {
+	case age == 0:
+		age = hook.DefaultMaxAge
+	case age < 0:
+		age = 0
+	}
+	return hooks{hook.NewReceiver(reg, d, o.Handler, hook.Options{MaxAge: age, Now: o.Now})}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,7 +21,7 @@ func (a *app) extraCommands() []*cobra.Command {
 	token.GroupID = "run"
 	bench := a.benchCommand()
 	bench.GroupID = "run"
-	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), a.productsCommand(), audit, token, a.importCommand(), bench, a.notifyCommand()}, a.replayCommands()...)
+	return append([]*cobra.Command{a.showCommand(), a.whyCommand(), a.decisionsCommand(), a.productsCommand(), audit, token, a.hookCommand(), a.importCommand(), bench, a.notifyCommand()}, a.replayCommands()...)
 }
 
 // startBackground starts what serve runs beside the store, as the
@@ -35,7 +36,7 @@ func (a *app) startBackground(ctx context.Context) (stops []stopStep, err error)
 	// ask for one (ledger audit checkpoint while serve runs).
 	signer := a.serveSigner(s)
 	opt := server.Options{Handler: a.handler, SnapshotEvery: a.snapshotEvery, Now: a.now, Logf: a.warnf, Access: a.access,
-		Checkpoints: signer, HTTP: a.web.addr, NoHTTP: a.web.addr == "off" || a.web.addr == "", Notify: a.notifyFile()}
+		Checkpoints: signer, HTTP: a.web.addr, NoHTTP: a.web.addr == "off" || a.web.addr == "", Notify: a.notifyFile(), Hooks: filepath.Join(a.dataDir, "hooks")}
 	if !s.Embedded() {
 		// Several serve instances may share this NATS system: each
 		// product's decisions go to the one instance that holds its lease,

@@ -59,6 +59,19 @@ type Event struct {
 	} `json:"rename"`
 	// Issue is set in the repository-wide events list.
 	Issue *Issue `json:"issue,omitempty"`
+	// Delivery is the X-GitHub-Delivery of the webhook that reported an
+	// event (package hook): a webhook carries no event id, so the
+	// delivery names the change in its provenance instead.
+	Delivery string `json:"delivery,omitempty"`
+}
+
+// changeID names an event in provenance: its id, else the delivery that
+// reported it.
+func (e Event) changeID() string {
+	if e.ID == 0 && e.Delivery != "" {
+		return "delivery-" + e.Delivery
+	}
+	return strconv.FormatInt(e.ID, 10)
 }
 
 // Parse reads one export: issue objects with their events, one per line
@@ -221,10 +234,10 @@ func Issues(issues []Issue) ([]importer.Issue, error) {
 				if by == nil {
 					by = e.User
 				}
-				li.Comments = append(li.Comments, importer.Comment{ID: strconv.FormatInt(e.ID, 10), By: importer.User{Login: login(by)}, At: at, Text: e.Body})
+				li.Comments = append(li.Comments, importer.Comment{ID: e.changeID(), By: importer.User{Login: login(by)}, At: at, Text: e.Body})
 				continue
 			}
-			c := importer.Change{At: at, By: importer.User{Login: login(e.Actor)}, ID: strconv.FormatInt(e.ID, 10), Seq: j, Field: "events[].created_at"}
+			c := importer.Change{At: at, By: importer.User{Login: login(e.Actor)}, ID: e.changeID(), Seq: j, Field: "events[].created_at"}
 			it := importer.Item{Raw: e.Event}
 			switch e.Event {
 			case "milestoned":
