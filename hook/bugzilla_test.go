@@ -116,7 +116,7 @@ func bzDelivery(t *testing.T, at string, order int, event, bug map[string]any) d
 // makes, decision for decision.
 func TestBugzillaEquivalence(t *testing.T) {
 	t.Parallel()
-	export := readFile(t, filepath.Join(bzData, "bugzilla-mozilla.jsonl"))
+	export := underRace(readFile(t, filepath.Join(bzData, "bugzilla-mozilla.jsonl")))
 	mapFile := readFile(t, filepath.Join(bzData, "map.json"))
 	ds := bzReplay(t, export)
 

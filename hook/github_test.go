@@ -107,7 +107,7 @@ func ghDelivery(t *testing.T, event, id, at string, payload map[string]any) deli
 // export has the event's id.
 func TestGitHubEquivalence(t *testing.T) {
 	t.Parallel()
-	ds, export := ghReplay(t, readFile(t, filepath.Join(ghData, "github-webcompat-issues.jsonl")))
+	ds, export := ghReplay(t, underRace(readFile(t, filepath.Join(ghData, "github-webcompat-issues.jsonl"))))
 	mapFile := readFile(t, filepath.Join(ghData, "map.json"))
 
 	batch := startLedger(t, ledgerOptions{})

@@ -200,7 +200,7 @@ func TestJiraEquivalence(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			export := readFile(t, filepath.Join(jiraData, tc.export))
+			export := underRaceSearch(t, readFile(t, filepath.Join(jiraData, tc.export)))
 			ds := jiraReplay(t, export)
 
 			batch := startLedger(t, ledgerOptions{})
