@@ -162,12 +162,8 @@ func RevokeToken(path, idOrActor string) ([]Token, error) {
 		return nil, &domain.Error{Kind: domain.KindNotFound, Field: "token",
 			Msg: fmt.Sprintf("no token with id or actor %q in %s: see \"ledger token list\"", idOrActor, path)}
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, keep.Bytes(), 0o600); err != nil {
-		return nil, fmt.Errorf("cannot write the tokens file: %w", err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return nil, fmt.Errorf("cannot replace the tokens file: %w", err)
+	if err := WriteSecretFile(path, keep.Bytes()); err != nil {
+		return nil, err
 	}
 	return gone, nil
 }

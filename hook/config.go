@@ -10,11 +10,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/importer/trackers"
 )
@@ -150,33 +150,7 @@ func update(path string, fn func(*file) error) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".hooks-*")
-	if err != nil {
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(0o600); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("hooks file: %w", err)
-	}
-	return nil
+	return access.WriteSecretFile(path, append(b, '\n'))
 }
 
 func random(n int) (string, error) {

@@ -9,11 +9,11 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"slices"
 	"sync"
 	"time"
 
+	"github.com/decisionledger/ledger/access"
 	"github.com/decisionledger/ledger/domain"
 	"github.com/decisionledger/ledger/query"
 )
@@ -154,29 +154,7 @@ func write(path string, f file) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return fmt.Errorf("cannot make the subscriptions file's directory: %w", err)
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".notify-*")
-	if err != nil {
-		return fmt.Errorf("cannot write the subscriptions file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(b, '\n')); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("cannot write the subscriptions file: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		_ = tmp.Close()
-		return fmt.Errorf("cannot write the subscriptions file: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the subscriptions file: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("cannot replace the subscriptions file: %w", err)
-	}
-	return nil
+	return access.WriteSecretFile(path, append(b, '\n'))
 }
 
 // Registry is the subscriptions file as a running serve sees it: re-read
