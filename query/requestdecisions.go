@@ -8,10 +8,16 @@ import (
 
 // RequestDecisionTypes are the decisions a requester hears of: the fate of
 // their request (accepted, rejected, deferred, withdrawn) and the delivery
-// of the backlog item it became. The decisions view takes them as its type
-// filter.
-var RequestDecisionTypes = []string{domain.TypeRequestAccepted, domain.TypeRequestRejected,
-	domain.TypeRequestDeferred, domain.TypeRequestWithdrawn, domain.TypeWorkDelivered}
+// of the backlog item it became, the event types of NotificationKinds (the
+// feeds tell what the webhooks tell). The decisions view takes them as its
+// type filter.
+var RequestDecisionTypes = func() []string {
+	out := make([]string, len(NotificationKinds))
+	for i, k := range NotificationKinds {
+		out[i] = k.Event
+	}
+	return out
+}()
 
 // RequestDecision is one decision a requester hears of, with the request
 // it concerns as the requests view shows it now.
@@ -28,8 +34,9 @@ type RequestDecision struct {
 // requester's, an item no request became) are left out; the rest are
 // newest first.
 //
-// notifyout's stakeholder query (query/stakeholder.go) answers the same
-// question for outgoing webhooks: the two are to become one.
+// Stakeholders (stakeholder.go) answers the same question for outgoing
+// webhooks as the events arrive, one at a time; this join answers it
+// from the views, for a feed asked at any time.
 func RequestDecisions(requests []Request, decisions []DecisionRow) []RequestDecision {
 	byID := make(map[string]Request, len(requests))
 	byItem := map[string]string{}
